@@ -1,0 +1,91 @@
+export { systemClock, sleep, timeoutSignal, MAX_TIMER_DELAY_MS } from './clock/clock.js';
+export type { Clock, TimerHandle } from './clock/clock.js';
+export { ErrorCode } from './errors/error-codes.js';
+export { CallSchedulerError, isCallSchedulerError } from './errors/call-scheduler-error.js';
+export type { CallSchedulerErrorOptions, InputIssue } from './errors/call-scheduler-error.js';
+export { ProviderError, isProviderError } from './errors/provider-error.js';
+export type { ProviderErrorCode, ProviderErrorOptions } from './errors/provider-error.js';
+export {
+  CALL_STATUSES,
+  TERMINAL_CALL_STATUSES,
+  LIVE_CALL_STATUSES,
+  isTerminalStatus,
+  isLiveStatus,
+} from './call/call-status.js';
+export type { CallStatus } from './call/call-status.js';
+export type { Call, CallAttempt, CallError, CallEvent, CallEventType, CallWithHistory } from './call/call.js';
+export type { JsonObject, JsonValue } from './call/json.js';
+export { WEEKDAYS } from './policy/calling-window.js';
+export type { CallingWindow, TimeRange, Weekday } from './policy/calling-window.js';
+export { nextRetryAt } from './policy/retry-policy.js';
+export type { OutcomeRetry, RetryOutcome, RetryPolicy } from './policy/retry-policy.js';
+export type {
+  AttemptRecord,
+  CallEventRecord,
+  CallRecord,
+  Lease,
+  NewCallEvent,
+  NewCallRecord,
+} from './store/call-record.js';
+export type {
+  AttemptPatch,
+  CallDetailsRecord,
+  CallInsert,
+  CallListQuery,
+  CallPage,
+  CallPatch,
+  CallStore,
+  CallStoreFeatures,
+  CallUpdate,
+  ClaimOptions,
+  InsertResult,
+  UpdateResult,
+} from './store/call-store.js';
+export type {
+  CallProvider,
+  CallProviderCapabilities,
+  PlaceCallRequest,
+  ProviderCallInfo,
+  ProviderRequestOptions,
+} from './provider/call-provider.js';
+export {
+  normalizeProviderStatus,
+  providerStatusRank,
+  isFinalProviderStatus,
+  callStatusOf,
+  callStatusRank,
+} from './provider/provider-status.js';
+export type { ProviderCallStatus } from './provider/provider-status.js';
+export { jsonTimeSchema, timeInputSchema, toEpochMs } from './schema/time.js';
+export type { TimeInput } from './schema/time.js';
+export { phoneNumberSchema, normalizePhoneNumber } from './schema/phone-number.js';
+export {
+  timeZoneSchema,
+  timeRangeSchema,
+  callingWindowSchema,
+  outcomeRetrySchema,
+  retryPolicySchema,
+  isValidTimeZone,
+} from './schema/policy-schemas.js';
+export {
+  scheduleCallInputSchema,
+  metadataSchema,
+  idempotencyKeySchema,
+  parseScheduleCallInput,
+  parseInput,
+  toInputIssues,
+  invalidInput,
+  MAX_METADATA_BYTES,
+} from './schema/schedule-input.js';
+export type { ScheduleCallInput, ParsedScheduleCallInput } from './schema/schedule-input.js';
+export type {
+  CallSchedulerEvents,
+  CallSchedulerEventName,
+  CallEventPayload,
+  CallDispatchingPayload,
+  CallStatusPayload,
+  CallFailedPayload,
+  CallRetryingPayload,
+  SchedulerErrorPayload,
+} from './scheduler/scheduler-events.js';
+export { createIdGenerator } from './util/ids.js';

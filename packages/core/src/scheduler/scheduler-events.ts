@@ -1,0 +1,87 @@
+import type { Call, CallError, CallEvent } from '../call/call.js';
+import type { CallStatus } from '../call/call-status.js';
+import type { RetryOutcome } from '../policy/retry-policy.js';
+
+/** Common to every call event: the call after the change and the stored history event. */
+export interface CallEventPayload {
+  /** The call after the change. */
+  readonly call: Call;
+  /** The history event this emission stands for (its `id` is usable as an SSE id). */
+  readonly event: CallEvent;
+}
+
+/** Payload of `call:dispatching`. */
+export interface CallDispatchingPayload extends CallEventPayload {
+  /** The attempt being dialed. */
+  readonly attempt: number;
+}
+
+/** Payload of `call:status`. */
+export interface CallStatusPayload extends CallEventPayload {
+  /** The attempt. */
+  readonly attempt: number;
+  /** The call's status before this report. */
+  readonly previousStatus: CallStatus;
+  /** The call's status now (unchanged when the report was unknown or out of order). */
+  readonly status: CallStatus;
+  /** The provider's status word as received. */
+  readonly providerStatus: string;
+}
+
+/** Payload of `call:failed`. */
+export interface CallFailedPayload extends CallEventPayload {
+  /** Why. */
+  readonly error: CallError;
+}
+
+/** Payload of `call:retrying`. */
+export interface CallRetryingPayload extends CallEventPayload {
+  /** The attempt that just ended. */
+  readonly attempt: number;
+  /** How it ended. */
+  readonly outcome: RetryOutcome;
+  /** When the next attempt is due. */
+  readonly nextAttemptAt: Date;
+}
+
+/** Payload of `scheduler:error`: something went wrong that the scheduler survived. */
+export interface SchedulerErrorPayload {
+  /** The error. */
+  readonly error: unknown;
+  /** What the scheduler was doing, e.g. `tick`, `poll`, `listener`. */
+  readonly operation: string;
+  /** The call concerned, if any. */
+  readonly callId?: string;
+}
+
+/**
+ * The typed events of {@link CallScheduler}. Names are `noun:verb`, each with one payload object.
+ * A listener that throws never breaks the scheduler: its error is reported as `scheduler:error`.
+ */
+export interface CallSchedulerEvents {
+  /** A call was stored. */
+  'call:scheduled': (payload: CallEventPayload) => void;
+  /** A scheduled call's time, window, expiry or metadata changed. */
+  'call:rescheduled': (payload: CallEventPayload) => void;
+  /** A call was claimed and is being dialed. */
+  'call:dispatching': (payload: CallDispatchingPayload) => void;
+  /** The provider reported a status (also unknown or out-of-order ones, which move nothing). */
+  'call:status': (payload: CallStatusPayload) => void;
+  /** The call ended `completed`. */
+  'call:completed': (payload: CallEventPayload) => void;
+  /** The call ended `failed`, `busy` or `no-answer` with no retry left. */
+  'call:failed': (payload: CallFailedPayload) => void;
+  /** An attempt ended and another one is scheduled. */
+  'call:retrying': (payload: CallRetryingPayload) => void;
+  /** The call was canceled. */
+  'call:canceled': (payload: CallEventPayload) => void;
+  /** The call could not be placed before `expiresAt`. */
+  'call:expired': (payload: CallEventPayload) => void;
+  /** A scheduler took over a call whose lease had expired. */
+  'call:recovered': (payload: CallEventPayload) => void;
+  /** A failure the scheduler survived (store error, listener error, lost lease). */
+  'scheduler:error': (payload: SchedulerErrorPayload) => void;
+}
+
+/** The names of {@link CallSchedulerEvents}. */
+export type CallSchedulerEventName = keyof CallSchedulerEvents;

@@ -1,0 +1,36 @@
+import { parsePhoneNumberWithError } from 'libphonenumber-js';
+import { z } from 'zod';
+
+/**
+ * A phone number in international form (`+14155550123`, `+1 (415) 555-0123`, `0049 30 123456`),
+ * checked against the numbering plan of its country (libphonenumber-js) and normalized to E.164.
+ */
+export const phoneNumberSchema = z
+  .string({ message: 'must be a phone number string' })
+  .trim()
+  .min(1, { message: 'is required' })
+  .max(64, { message: 'is too long for a phone number' })
+  .transform((value, ctx) => {
+    const e164 = normalizePhoneNumber(value);
+    if (e164 === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a valid phone number in international format, e.g. +14155550123',
+      });
+      return z.NEVER;
+    }
+    return e164;
+  });
+
+/** The E.164 form of `value`, or `null` when it is not a valid international number. */
+export function normalizePhoneNumber(value: string): string | null {
+  let text = value.trim();
+  if (text.startsWith('00')) text = `+${text.slice(2)}`;
+  if (!text.startsWith('+')) return null;
+  try {
+    const parsed = parsePhoneNumberWithError(text);
+    return parsed.isValid() ? parsed.number : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import type { JsonObject } from '../call/json.js';
+import { CallSchedulerError, type InputIssue } from '../errors/call-scheduler-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { CallingWindow } from '../policy/calling-window.js';
+import type { RetryPolicy } from '../policy/retry-policy.js';
+import { phoneNumberSchema } from './phone-number.js';
+import { callingWindowSchema, retryPolicySchema, timeZoneSchema } from './policy-schemas.js';
+import { timeInputSchema, type TimeInput } from './time.js';
+
+/** Largest accepted `metadata`, as JSON text. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+
+/** A JSON object of at most {@link MAX_METADATA_BYTES} bytes. */
+export const metadataSchema = z
+  .record(z.string(), z.json())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= MAX_METADATA_BYTES, {
+    message: `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
+  });
+
+/** 1 to 255 printable characters. */
+export const idempotencyKeySchema = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(255, { message: 'must be at most 255 characters' })
+  .regex(/^[\x20-\x7e]+$/, { message: 'must be printable ASCII' });
+
+/** What `CallScheduler.schedule` accepts. */
+export interface ScheduleCallInput {
+  /** The number to dial, international format; normalized to E.164. */
+  to: string;
+  /** When to dial; omitted means now. */
+  at?: TimeInput;
+  /** The recipient's IANA time zone (for {@link ScheduleCallInput.window}). */
+  timeZone?: string;
+  /** Allowed local calling hours in `timeZone`; needs `timeZone`. */
+  window?: CallingWindow;
+  /** No dial after this instant: the call ends `expired` instead. */
+  expiresAt?: TimeInput;
+  /** Retries by outcome; omitted means the scheduler's default. */
+  retry?: RetryPolicy;
+  /** Scheduling twice with the same key returns the first call instead of a second one. */
+  idempotencyKey?: string;
+  /** Your data, returned with the call (a JSON object, at most 16 KiB). */
+  metadata?: JsonObject;
+}
+
+/** The validated, normalized form of {@link ScheduleCallInput} (times in epoch ms). */
+export interface ParsedScheduleCallInput {
+  /** E.164. */
+  readonly to: string;
+  /** Epoch ms, or `undefined` for now. */
+  readonly at: number | undefined;
+  /** IANA zone or `undefined`. */
+  readonly timeZone: string | undefined;
+  /** Window or `undefined`. */
+  readonly window: CallingWindow | undefined;
+  /** Epoch ms or `undefined`. */
+  readonly expiresAt: number | undefined;
+  /** Policy or `undefined`. */
+  readonly retry: RetryPolicy | undefined;
+  /** Key or `undefined`. */
+  readonly idempotencyKey: string | undefined;
+  /** Metadata or `undefined`. */
+  readonly metadata: JsonObject | undefined;
+}
+
+/**
+ * The zod schema of {@link ScheduleCallInput}. Unknown fields are refused, so that a typo such as
+ * `tz` is reported instead of ignored.
+ */
+export const scheduleCallInputSchema = z
+  .object({
+    to: phoneNumberSchema,
+    at: timeInputSchema.optional(),
+    timeZone: timeZoneSchema.optional(),
+    window: callingWindowSchema.optional(),
+    expiresAt: timeInputSchema.optional(),
+    retry: retryPolicySchema.optional(),
+    idempotencyKey: idempotencyKeySchema.optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    if (input.window !== undefined && input.timeZone === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when a window is given' });
+    }
+  });
+
+/** Converts zod issues to {@link InputIssue}s with dotted paths. */
+export function toInputIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): InputIssue[] {
+  return error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path].map(String).join('.'),
+    message: issue.message,
+    rule: issue.code,
+  }));
+}
+
+/** An `INVALID_INPUT` error whose message names every field at fault. */
+export function invalidInput(issues: readonly InputIssue[], what = 'input'): CallSchedulerError {
+  const summary = issues
+    .slice(0, 5)
+    .map((i) => (i.path === '' ? i.message : `${i.path} ${i.message}`))
+    .join('; ');
+  return new CallSchedulerError(ErrorCode.INVALID_INPUT, `Invalid ${what}: ${summary}`, { issues });
+}
+
+/**
+ * Parses `value` with `schema`, or throws an `INVALID_INPUT` {@link CallSchedulerError} with one
+ * issue per field. `prefix` is put in front of every path (e.g. `[3]` for the fourth input of a batch).
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what = 'input',
+  prefix: readonly (string | number)[] = [],
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalidInput(toInputIssues(result.error, prefix), what);
+  return result.data;
+}
+
+/** Validates and normalizes one {@link ScheduleCallInput}; throws `INVALID_INPUT`. */
+export function parseScheduleCallInput(value: unknown, prefix: readonly (string | number)[] = []): ParsedScheduleCallInput {
+  const data = parseInput(scheduleCallInputSchema, value, 'call', prefix);
+  return {
+    to: data.to,
+    at: data.at,
+    timeZone: data.timeZone,
+    window: data.window,
+    expiresAt: data.expiresAt,
+    retry: data.retry,
+    idempotencyKey: data.idempotencyKey,
+    metadata: data.metadata as JsonObject | undefined,
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * A time the library accepts: a `Date`, epoch milliseconds, or an ISO 8601 string with a `Z` or an
+ * offset (a string without one would depend on the server's zone, so it is refused).
+ */
+export type TimeInput = Date | number | string;
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Largest epoch ms a JavaScript `Date` can hold. */
+const MAX_EPOCH_MS = 8.64e15;
+
+/** Validates and converts an ISO 8601 string (with `Z` or offset) or epoch ms to epoch ms. */
+export const jsonTimeSchema = z
+  .union([
+    z.string().regex(ISO_WITH_OFFSET, {
+      message: 'must be an ISO 8601 date-time with Z or an offset, e.g. 2026-11-21T10:00:00Z',
+    }),
+    z.number().int({ message: 'must be whole milliseconds since the epoch' }).min(0).max(MAX_EPOCH_MS),
+  ])
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : Date.parse(value);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a real date-time' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** Like {@link jsonTimeSchema}, and also accepts a valid `Date`. */
+export const timeInputSchema = z.union([
+  z.date({ message: 'must be a valid Date' }).transform((d) => d.getTime()),
+  jsonTimeSchema,
+]);
+
+/** Converts a {@link TimeInput} to epoch ms, or throws a `TypeError` naming `field`. */
+export function toEpochMs(value: TimeInput, field = 'time'): number {
+  const parsed = timeInputSchema.safeParse(value);
+  if (!parsed.success) throw new TypeError(`${field} ${parsed.error.issues[0]?.message ?? 'is not a valid time'}`);
+  return parsed.data;
+}

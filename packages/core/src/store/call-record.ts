@@ -1,0 +1,143 @@
+import type { CallError, CallEventType } from '../call/call.js';
+import type { CallStatus } from '../call/call-status.js';
+import type { JsonObject } from '../call/json.js';
+import type { CallingWindow } from '../policy/calling-window.js';
+import type { RetryPolicy } from '../policy/retry-policy.js';
+
+/**
+ * The lease a scheduler holds on a call while it dials it or follows it. Only the holder of the
+ * current `token` may write the call's progress.
+ */
+export interface Lease {
+  /** The id of the scheduler that holds the lease. */
+  readonly owner: string;
+  /** The fencing token of this lease: strictly greater than every earlier token of the call. */
+  readonly token: number;
+  /** When the lease ends unless renewed (epoch ms). */
+  readonly expiresAt: number;
+}
+
+/**
+ * A call as a {@link CallStore} keeps it. All times are integer epoch milliseconds (UTC).
+ */
+export interface CallRecord {
+  /** Stable id, chosen by the scheduler (time-ordered UUID v7). */
+  readonly id: string;
+  /** E.164 number. */
+  readonly to: string;
+  /** Current status. */
+  readonly status: CallStatus;
+  /** The time the user asked for. */
+  readonly at: number;
+  /** While `scheduled`: when the next attempt is due. `null` in every other status. */
+  readonly dueAt: number | null;
+  /** IANA time zone of the recipient, or `null`. */
+  readonly timeZone: string | null;
+  /** Allowed local calling hours, or `null`. */
+  readonly window: CallingWindow | null;
+  /** No dial after this instant, or `null`. */
+  readonly expiresAt: number | null;
+  /** Per-call retry policy, or `null` for the scheduler's default. */
+  readonly retry: RetryPolicy | null;
+  /** Unique among all calls of the store when not `null`. */
+  readonly idempotencyKey: string | null;
+  /** The caller's data. */
+  readonly metadata: JsonObject | null;
+  /** Attempts started so far; the claim increments it. */
+  readonly attemptCount: number;
+  /** The provider's id of the current or last attempt. */
+  readonly providerCallId: string | null;
+  /** The provider's last status word for the current or last attempt. */
+  readonly providerStatus: string | null;
+  /** The lease, while a scheduler holds one; `null` otherwise. */
+  readonly lease: Lease | null;
+  /** The last fencing token handed out for this call (0 before the first claim). */
+  readonly fencingToken: number;
+  /** Incremented by every write; usable for compare-and-set through {@link CallUpdate.expect}. */
+  readonly version: number;
+  /** Why the call failed, expired or was last retried, or `null`. */
+  readonly error: CallError | null;
+  /** When the call was inserted. */
+  readonly createdAt: number;
+  /** When the call was last written. */
+  readonly updatedAt: number;
+  /** When the call reached a terminal status, or `null`. */
+  readonly endedAt: number | null;
+}
+
+/** What the scheduler inserts: a call before any claim. */
+export interface NewCallRecord {
+  /** See {@link CallRecord.id}. */
+  readonly id: string;
+  /** See {@link CallRecord.to}. */
+  readonly to: string;
+  /** `scheduled`, or `expired` for a call that could never be dialed. */
+  readonly status: CallStatus;
+  /** See {@link CallRecord.at}. */
+  readonly at: number;
+  /** See {@link CallRecord.dueAt}. */
+  readonly dueAt: number | null;
+  /** See {@link CallRecord.timeZone}. */
+  readonly timeZone: string | null;
+  /** See {@link CallRecord.window}. */
+  readonly window: CallingWindow | null;
+  /** See {@link CallRecord.expiresAt}. */
+  readonly expiresAt: number | null;
+  /** See {@link CallRecord.retry}. */
+  readonly retry: RetryPolicy | null;
+  /** See {@link CallRecord.idempotencyKey}. */
+  readonly idempotencyKey: string | null;
+  /** See {@link CallRecord.metadata}. */
+  readonly metadata: JsonObject | null;
+  /** See {@link CallRecord.error}. */
+  readonly error: CallError | null;
+  /** Insertion time; also the first `updatedAt`. */
+  readonly createdAt: number;
+  /** See {@link CallRecord.endedAt}. */
+  readonly endedAt: number | null;
+}
+
+/** An attempt as a store keeps it. */
+export interface AttemptRecord {
+  /** The call. */
+  readonly callId: string;
+  /** 1, 2, 3, ... in the order the claims made them. */
+  readonly number: number;
+  /** The attempt's last status. */
+  readonly status: CallStatus;
+  /** The provider's id for this dial, or `null`. */
+  readonly providerCallId: string | null;
+  /** The provider's last status word, or `null`. */
+  readonly providerStatus: string | null;
+  /** Claim time. */
+  readonly startedAt: number;
+  /** End time, or `null`. */
+  readonly endedAt: number | null;
+  /** Talk time in seconds reported by the provider, or `null`. */
+  readonly durationSeconds: number | null;
+  /** Why the attempt failed, or `null`. */
+  readonly error: CallError | null;
+}
+
+/** A history event as a store keeps it. */
+export interface CallEventRecord {
+  /** Assigned by the store on insert: strictly increasing across the whole store. */
+  readonly id: number;
+  /** The call. */
+  readonly callId: string;
+  /** What happened. */
+  readonly type: CallEventType;
+  /** When (scheduler clock, epoch ms). */
+  readonly at: number;
+  /** The attempt, or `null`. */
+  readonly attempt: number | null;
+  /** The call's status after the event. */
+  readonly status: CallStatus;
+  /** The provider's status word as received, or `null`. */
+  readonly providerStatus: string | null;
+  /** Details. */
+  readonly data: JsonObject | null;
+}
+
+/** An event to append; the store assigns `id` and takes `callId` from the write it belongs to. */
+export type NewCallEvent = Omit<CallEventRecord, 'id' | 'callId'>;

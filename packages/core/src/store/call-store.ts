@@ -1,0 +1,244 @@
+import type { CallStatus } from '../call/call-status.js';
+import type { CallError } from '../call/call.js';
+import type { JsonObject } from '../call/json.js';
+import type { CallingWindow } from '../policy/calling-window.js';
+import type { RetryPolicy } from '../policy/retry-policy.js';
+import type {
+  AttemptRecord,
+  CallEventRecord,
+  CallRecord,
+  NewCallEvent,
+  NewCallRecord,
+} from './call-record.js';
+
+/** What a store tells the scheduler about itself. Every flag defaults to `false`. */
+export interface CallStoreFeatures {
+  /** Calls survive a restart of the process. @default false */
+  readonly durable?: boolean;
+  /**
+   * Other processes may write the same store, so the scheduler re-reads it on a slow interval
+   * (`storeRereadIntervalMs`) to see their calls. @default false
+   */
+  readonly shared?: boolean;
+}
+
+/** One call to insert, with the events that go with it (usually one `scheduled` event). */
+export interface CallInsert {
+  /** The call. */
+  readonly call: NewCallRecord;
+  /** History to append in the same transaction. */
+  readonly events: readonly NewCallEvent[];
+}
+
+/** The answer to one {@link CallInsert}. */
+export interface InsertResult {
+  /** The stored call: the new one, or the earlier one with the same idempotency key. */
+  readonly call: CallRecord;
+  /** False when an earlier call with the same `idempotencyKey` was returned instead. */
+  readonly created: boolean;
+  /** The events appended (empty when `created` is false). */
+  readonly events: readonly CallEventRecord[];
+}
+
+/** Filters and page of {@link CallStore.listCalls}. */
+export interface CallListQuery {
+  /** Only calls in one of these statuses. */
+  readonly statuses?: readonly CallStatus[];
+  /** Only calls to this E.164 number. */
+  readonly to?: string;
+  /** Only calls with `at >= atFrom`. */
+  readonly atFrom?: number;
+  /** Only calls with `at < atUntil`. */
+  readonly atUntil?: number;
+  /** Page size, 1 to 1000. */
+  readonly limit: number;
+  /** The `nextCursor` of the previous page, or `null` for the first. */
+  readonly cursor: string | null;
+  /** By id (which is creation order): `desc` is newest first. */
+  readonly order: 'asc' | 'desc';
+}
+
+/** A page of calls. */
+export interface CallPage {
+  /** The calls of this page. */
+  readonly items: readonly CallRecord[];
+  /** Pass to the next query to get the next page; `null` when this is the last. */
+  readonly nextCursor: string | null;
+}
+
+/** A call with its whole history. */
+export interface CallDetailsRecord {
+  /** The call. */
+  readonly call: CallRecord;
+  /** Attempts by number. */
+  readonly attempts: readonly AttemptRecord[];
+  /** Events by id. */
+  readonly events: readonly CallEventRecord[];
+}
+
+/** Arguments of the two claim operations. */
+export interface ClaimOptions {
+  /** The scheduler's notion of now; the store never reads a clock. */
+  readonly now: number;
+  /** At most this many calls. */
+  readonly limit: number;
+  /** The claiming scheduler's id. */
+  readonly owner: string;
+  /** The new lease's expiry. */
+  readonly leaseExpiresAt: number;
+  /**
+   * For {@link CallStore.claimDueCalls}: skip a due call when another call to the same number is
+   * `dispatching` or live, and claim at most one call per number in one claim.
+   * @default false
+   */
+  readonly onePerNumber?: boolean;
+}
+
+/** The fields of a call an update may change. */
+export interface CallPatch {
+  /** New status. */
+  readonly status?: CallStatus;
+  /** New due time (set with `status: 'scheduled'`), or `null`. */
+  readonly dueAt?: number | null;
+  /** New requested time. */
+  readonly at?: number;
+  /** New time zone. */
+  readonly timeZone?: string | null;
+  /** New window. */
+  readonly window?: CallingWindow | null;
+  /** New expiry. */
+  readonly expiresAt?: number | null;
+  /** New retry policy. */
+  readonly retry?: RetryPolicy | null;
+  /** New metadata. */
+  readonly metadata?: JsonObject | null;
+  /** The current attempt's provider id. */
+  readonly providerCallId?: string | null;
+  /** The current attempt's provider status word. */
+  readonly providerStatus?: string | null;
+  /** Error, or `null` to clear. */
+  readonly error?: CallError | null;
+  /** End time. */
+  readonly endedAt?: number | null;
+  /**
+   * Lease change: a number renews the current lease until then (owner and token unchanged);
+   * `null` releases it. Only meaningful with `expect.token`.
+   */
+  readonly leaseExpiresAt?: number | null;
+}
+
+/** The fields of an attempt an update may change. */
+export type AttemptPatch = Partial<Omit<AttemptRecord, 'callId' | 'number' | 'startedAt'>>;
+
+/**
+ * One conditional write: it happens only if every condition in `expect` holds, and then all of it
+ * (call, attempt and events) happens in one transaction.
+ */
+export interface CallUpdate {
+  /** The call. */
+  readonly id: string;
+  /** Conditions; at least one should be given. */
+  readonly expect: {
+    /** The call's current lease must carry this fencing token (and not be released). */
+    readonly token?: number;
+    /** The call's status must be one of these. */
+    readonly statuses?: readonly CallStatus[];
+    /** The call's `version` must be this. */
+    readonly version?: number;
+  };
+  /** Changes to the call. */
+  readonly set: CallPatch;
+  /** Changes to one of the call's attempts (which must exist). */
+  readonly attempt?: { readonly number: number; readonly set: AttemptPatch };
+  /** Events to append. */
+  readonly events?: readonly NewCallEvent[];
+  /** The write's time: becomes `updatedAt`. */
+  readonly now: number;
+}
+
+/** The result of a successful write. */
+export interface UpdateResult {
+  /** The call after the write. */
+  readonly call: CallRecord;
+  /** The events appended, with their ids. */
+  readonly events: readonly CallEventRecord[];
+}
+
+/**
+ * Where calls, attempts and events live. The scheduler is the only clock: every operation that
+ * depends on time takes `now` as an argument, and a store never reads the time itself.
+ *
+ * Every write is atomic. Every implementation must pass `testCallStore()` from
+ * `@call-scheduler/core/testing`; `docs/writing-a-store.md` walks through one.
+ */
+export interface CallStore {
+  /** Optional abilities; see {@link CallStoreFeatures}. */
+  readonly features?: CallStoreFeatures;
+
+  /**
+   * Prepares the store (open files, run migrations). Called by the scheduler before anything else.
+   * Runs once even if called twice; after a failure the next call tries again.
+   */
+  init?(): Promise<void>;
+
+  /** Releases resources. Every later call throws a `STORE_CLOSED` error. Runs once. */
+  close?(): Promise<void>;
+
+  /**
+   * Inserts calls in one transaction. A call whose `idempotencyKey` is already stored (or appears
+   * earlier in the same batch) is not inserted: the earlier call is returned with `created: false`.
+   * Results are in input order.
+   */
+  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]>;
+
+  /** One call, or `undefined`. */
+  getCall(id: string): Promise<CallRecord | undefined>;
+
+  /** One call with its attempts and events, or `undefined`. */
+  getCallDetails(id: string): Promise<CallDetailsRecord | undefined>;
+
+  /** The call whose current or last attempt has this provider id, or `undefined`. */
+  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined>;
+
+  /**
+   * A page of calls by id order with keyset pagination: calls inserted while a client pages
+   * through never cause a duplicate or a gap.
+   */
+  listCalls(query: CallListQuery): Promise<CallPage>;
+
+  /** Events with `id > afterId` in id order, at most `limit`; optionally of one call. */
+  listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]>;
+
+  /**
+   * Atomically claims up to `limit` calls that are `scheduled` with `dueAt <= now`, earliest
+   * `dueAt` first (then id). For each: status becomes `dispatching`, `dueAt` null,
+   * `attemptCount` +1, `fencingToken` +1, a lease with that token to `owner` until
+   * `leaseExpiresAt`, a new attempt record (`dispatching`, started `now`) and a `dispatching`
+   * event. Two concurrent claimers never receive the same call.
+   */
+  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]>;
+
+  /**
+   * Atomically takes over up to `limit` calls whose lease has `expiresAt <= now`, earliest first:
+   * `fencingToken` +1, a new lease to `owner`, a `recovered` event. The status is unchanged; the
+   * scheduler then decides (poll a live call, settle an unknown dial).
+   */
+  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]>;
+
+  /**
+   * Applies `update` if its conditions hold, in one transaction. Returns `undefined` when the call
+   * does not exist or a condition fails (a stale fencing token, another status, another version).
+   */
+  updateCall(update: CallUpdate): Promise<UpdateResult | undefined>;
+
+  /**
+   * The earliest instant at which something stored needs a scheduler: the smallest `dueAt` of a
+   * `scheduled` call or `expiresAt` of a lease. `null` when there is none.
+   */
+  nextWakeUpAt(): Promise<number | null>;
+
+  /**
+   * How many attempts to `to` started at or after `since` (for per-number caps).
+   */
+  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number>;
+}
