@@ -1,0 +1,10 @@
+export { createMockCallApi } from './mock-call-api.js';
+export type { MockCallApi, MockCallJson, RecordedAnswer, RecordedRequest } from './mock-call-api.js';
+export { NO_FAULTS, mergeFaults } from './mock-options.js';
+export type { FaultMethod, MockCallApiOptions, MockFaults, OutcomeRule } from './mock-options.js';
+export { MOCK_OUTCOMES, TIMELINES, stepAt } from './call-timeline.js';
+export type { MockOutcome, TimelineStep } from './call-timeline.js';
+export { realClock } from './mock-clock.js';
+export type { MockClock } from './mock-clock.js';
+export { parseMockCliArgs } from './cli-args.js';
+export type { MockCliConfig } from './cli-args.js';

@@ -1,0 +1,11 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    name: '@call-scheduler/mock-call-api',
+    include: ['test/**/*.test.ts'],
+    passWithNoTests: false,
+  },
+});
