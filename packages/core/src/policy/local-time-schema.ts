@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { timeZoneSchema } from '../schema/policy-schemas.js';
+import { DISAMBIGUATIONS, localMsToUtc, parseLocalDateTime, type Disambiguation } from './zoned-time.js';
+
+/**
+ * A time given as the wall-clock time of a place: `local` is `YYYY-MM-DDTHH:MM` or
+ * `YYYY-MM-DDTHH:MM:SS` with no offset, read in `timeZone`.
+ *
+ * A local time that does not exist (spring forward) or exists twice (fall back) is resolved by
+ * `disambiguation` (see {@link Disambiguation}); by default a time in a gap moves forward by the
+ * length of the gap (02:30 on a 02:00→03:00 day is dialed at 03:30) and a time in an overlap
+ * takes the earlier instant (01:30 on a 02:00→01:00 day is the first 01:30, still on summer time).
+ *
+ * @example
+ * ```ts
+ * await scheduler.schedule({ to: '+13125550123', at: { local: '2026-11-01T09:00', timeZone: 'America/Chicago' } });
+ * ```
+ */
+export interface LocalTimeInput {
+  /** Local date and time, `YYYY-MM-DDTHH:MM[:SS]`, no offset. */
+  readonly local: string;
+  /** The IANA time zone whose clocks `local` is read on. */
+  readonly timeZone: string;
+  /** How a time in a DST gap or overlap is resolved. @default 'compatible' */
+  readonly disambiguation?: Disambiguation;
+}
+
+/**
+ * The zod schema of {@link LocalTimeInput}: validates it and converts it to epoch ms. Issues name
+ * the field (`local`, `timeZone`, `disambiguation`); with `disambiguation: 'reject'` a time in a
+ * gap or an overlap is an issue on `local`.
+ */
+export const localTimeInputSchema = z
+  .object({
+    local: z.string({ message: 'must be a local date-time text YYYY-MM-DDTHH:MM' }).max(32),
+    timeZone: timeZoneSchema,
+    disambiguation: z
+      .enum(DISAMBIGUATIONS as [Disambiguation, ...Disambiguation[]], {
+        message: `must be one of ${DISAMBIGUATIONS.join(', ')}`,
+      })
+      .optional(),
+  })
+  .strict()
+  .transform((input, ctx) => {
+    const parsed = parseLocalDateTime(input.local);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['local'],
+          message: issue.field === '' ? issue.message : `${issue.field} ${issue.message}`,
+        });
+      }
+      return z.NEVER;
+    }
+    try {
+      return localMsToUtc(parsed.localMs, input.timeZone, input.disambiguation ?? 'compatible');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['local'], message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
