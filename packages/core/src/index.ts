@@ -89,3 +89,19 @@ export type {
   SchedulerErrorPayload,
 } from './scheduler/scheduler-events.js';
 export { createIdGenerator } from './util/ids.js';
+export { CallScheduler } from './scheduler/call-scheduler.js';
+export type {
+  SchedulerState,
+  StopOptions,
+  ProviderStatusUpdate,
+  SchedulerHealth,
+  CallListPage,
+} from './scheduler/call-scheduler.js';
+export type {
+  CallSchedulerOptions,
+  PollingOptions,
+  TransientRetryOptions,
+  ResolvedSchedulerOptions,
+} from './scheduler/scheduler-options.js';
+export { listCallsQuerySchema, rescheduleInputSchema, callStatusSchema } from './schema/query-schemas.js';
+export type { ListCallsQuery, RescheduleInput } from './schema/query-schemas.js';

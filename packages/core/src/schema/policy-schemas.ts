@@ -41,7 +41,7 @@ export const callingWindowSchema: z.ZodType<CallingWindow> = z
   .strict()
   .refine((w) => Object.values(w).some((ranges) => Array.isArray(ranges) && ranges.length > 0), {
     message: 'must allow at least one time range',
-  }) as unknown as z.ZodType<CallingWindow>;
+  });
 
 const ONE_YEAR_MS = 366 * 24 * 3600 * 1000;
 

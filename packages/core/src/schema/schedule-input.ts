@@ -131,6 +131,6 @@ export function parseScheduleCallInput(value: unknown, prefix: readonly (string 
     expiresAt: data.expiresAt,
     retry: data.retry,
     idempotencyKey: data.idempotencyKey,
-    metadata: data.metadata as JsonObject | undefined,
+    metadata: data.metadata,
   };
 }

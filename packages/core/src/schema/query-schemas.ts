@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { CALL_STATUSES, type CallStatus } from '../call/call-status.js';
+import type { JsonObject } from '../call/json.js';
+import type { CallingWindow } from '../policy/calling-window.js';
+import type { RetryPolicy } from '../policy/retry-policy.js';
+import { phoneNumberSchema } from './phone-number.js';
+import { callingWindowSchema, retryPolicySchema, timeZoneSchema } from './policy-schemas.js';
+import { metadataSchema } from './schedule-input.js';
+import { timeInputSchema, type TimeInput } from './time.js';
+
+/** Query of `CallScheduler.list`. */
+export interface ListCallsQuery {
+  /** One status or several. */
+  status?: CallStatus | readonly CallStatus[];
+  /** Only calls to this number (normalized to E.164 first). */
+  to?: string;
+  /** Only calls with `at` at or after this time. */
+  from?: TimeInput;
+  /** Only calls with `at` before this time. */
+  until?: TimeInput;
+  /** Page size, 1 to 1000. @default 50 */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string | null;
+  /** By creation: `desc` is newest first. @default 'desc' */
+  order?: 'asc' | 'desc';
+}
+
+const statusSchema = z.enum(CALL_STATUSES, { message: `must be one of ${CALL_STATUSES.join(', ')}` });
+
+/** The zod schema of {@link ListCallsQuery} (normalizes `status` to an array and times to epoch ms). */
+export const listCallsQuerySchema = z
+  .object({
+    status: z
+      .union([statusSchema, z.array(statusSchema).min(1)])
+      .transform((s): CallStatus[] => (Array.isArray(s) ? [...new Set(s)] : [s]))
+      .optional(),
+    to: phoneNumberSchema.optional(),
+    from: timeInputSchema.optional(),
+    until: timeInputSchema.optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    cursor: z.string().max(512).nullable().optional(),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.until === undefined || q.from < q.until, {
+    message: 'must be after from',
+    path: ['until'],
+  });
+
+/** What `CallScheduler.reschedule` accepts besides a bare time. `null` clears a field. */
+export interface RescheduleInput {
+  /** New time of the call. */
+  at?: TimeInput;
+  /** New time zone, or `null` to clear it. */
+  timeZone?: string | null;
+  /** New window, or `null` to clear it. */
+  window?: CallingWindow | null;
+  /** New expiry, or `null` to clear it. */
+  expiresAt?: TimeInput | null;
+  /** New retry policy, or `null` for the scheduler's default. */
+  retry?: RetryPolicy | null;
+  /** New metadata, or `null` to clear it. */
+  metadata?: JsonObject | null;
+}
+
+/** The zod schema of {@link RescheduleInput}; at least one field is required. */
+export const rescheduleInputSchema = z
+  .object({
+    at: timeInputSchema.optional(),
+    timeZone: timeZoneSchema.nullable().optional(),
+    window: callingWindowSchema.nullable().optional(),
+    expiresAt: timeInputSchema.nullable().optional(),
+    retry: retryPolicySchema.nullable().optional(),
+    metadata: (metadataSchema as z.ZodType<JsonObject>).nullable().optional(),
+  })
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'must change at least one field' });
+
+// Re-exported for convenience of adapters that build HTTP schemas.
+export { statusSchema as callStatusSchema };
