@@ -1,0 +1,630 @@
+import {
+  CallSchedulerError,
+  ErrorCode,
+  isLiveStatus,
+  type AttemptRecord,
+  type CallDetailsRecord,
+  type CallEventRecord,
+  type CallInsert,
+  type CallListQuery,
+  type CallPage,
+  type CallPatch,
+  type CallRecord,
+  type CallStatus,
+  type CallStore,
+  type CallStoreFeatures,
+  type CallUpdate,
+  type ClaimOptions,
+  type InsertResult,
+  type NewCallEvent,
+  type UpdateResult,
+} from '@call-scheduler/core';
+import { TimeHeap, type TimeHeapEntry } from './time-heap.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Everything the store keeps about one call. Never handed out: callers get copies. */
+interface StoredCall {
+  record: Mutable<CallRecord>;
+  readonly attempts: Mutable<AttemptRecord>[];
+  /** This call's events, by id (the same objects as in the store-wide list). */
+  readonly events: CallEventRecord[];
+  /** The due-heap entry that is current for this call, or `null` when it is not due-able. */
+  dueEntry: TimeHeapEntry | null;
+  /** The lease-heap entry that is current for this call, or `null` when it holds no lease. */
+  leaseEntry: TimeHeapEntry | null;
+}
+
+/** The fields of {@link CallPatch} that are copied onto the record as they are. */
+const PATCH_FIELDS = [
+  'status',
+  'dueAt',
+  'at',
+  'timeZone',
+  'window',
+  'expiresAt',
+  'retry',
+  'metadata',
+  'providerCallId',
+  'providerStatus',
+  'error',
+  'endedAt',
+] as const satisfies readonly (keyof CallPatch & keyof CallRecord)[];
+
+/** The fields of an attempt an update may change. */
+const ATTEMPT_PATCH_FIELDS = ['status', 'providerCallId', 'providerStatus', 'endedAt', 'durationSeconds', 'error'] as const;
+
+/** Heaps are compacted when stale entries outnumber live ones by this much. */
+const HEAP_SLACK = 1024;
+
+const FEATURES: CallStoreFeatures = Object.freeze({ durable: false, shared: false });
+
+/**
+ * A {@link CallStore} that keeps everything in the memory of one process: for tests, examples and
+ * single-process use where losing the calls on exit is acceptable. It is not durable
+ * (`features.durable` is `false`) and cannot be shared between processes.
+ *
+ * Claims and {@link MemoryStore.nextWakeUpAt} never scan all calls: due calls and leases sit in
+ * two binary min-heaps ordered by (time, id), so a claim of `k` calls costs O(k log n). Stale heap
+ * entries (a call rescheduled, claimed or ended) are dropped lazily when they reach the top.
+ * {@link MemoryStore.listCalls} walks ids in order from the cursor and filters as it goes, so a
+ * filter that matches few calls may visit many.
+ *
+ * Every record it returns is a deep copy, and it keeps deep copies of what it is given, so no
+ * caller can change its state except through its methods. It works without {@link MemoryStore.init};
+ * after {@link MemoryStore.close} every operation rejects with `STORE_CLOSED`.
+ *
+ * @example
+ * ```ts
+ * import { CallScheduler } from '@call-scheduler/core';
+ * import { MemoryStore } from '@call-scheduler/store-memory';
+ *
+ * await using store = new MemoryStore();
+ * const scheduler = new CallScheduler({ store, provider });
+ * ```
+ */
+export class MemoryStore implements CallStore, AsyncDisposable {
+  /** Not durable, not shared. */
+  readonly features: CallStoreFeatures = FEATURES;
+
+  #closed = false;
+  #calls = new Map<string, StoredCall>();
+  /** Every call id, sorted (ids are time-ordered, so this is creation order). */
+  #order: string[] = [];
+  /** Every event; the event with id `n` is at index `n - 1`. */
+  #events: CallEventRecord[] = [];
+  #byIdempotencyKey = new Map<string, string>();
+  #byProviderCallId = new Map<string, string>();
+  /** Scheduled calls by (dueAt, id). */
+  #due = new TimeHeap();
+  /** Leases by (expiresAt, id). */
+  #leases = new TimeHeap();
+  /** Per number: how many of its calls are `dispatching` or live. */
+  #activeByNumber = new Map<string, number>();
+  /** Per number: the start times of every attempt to it. */
+  #attemptStartsByNumber = new Map<string, number[]>();
+
+  /** Nothing to prepare; rejects with `STORE_CLOSED` after {@link MemoryStore.close}. */
+  async init(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  /** Drops everything the store holds. Later operations reject with `STORE_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#calls = new Map();
+    this.#order = [];
+    this.#events = [];
+    this.#byIdempotencyKey = new Map();
+    this.#byProviderCallId = new Map();
+    this.#due = new TimeHeap();
+    this.#leases = new TimeHeap();
+    this.#activeByNumber = new Map();
+    this.#attemptStartsByNumber = new Map();
+  }
+
+  /** Same as {@link MemoryStore.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Inserts calls in one transaction, de-duplicating by idempotency key; see {@link CallStore.insertCalls}. */
+  async insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
+    this.#assertOpen();
+    // First decide and copy everything (this may throw); then write (this cannot).
+    type Plan = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new'; readonly stored: StoredCall; readonly events: readonly NewCallEvent[] };
+    const plans: Plan[] = [];
+    const batchIds = new Set<string>();
+    const batchKeys = new Map<string, string>();
+    items.forEach(({ call, events }, index) => {
+      const key = call.idempotencyKey;
+      const earlier = key === null ? undefined : (this.#byIdempotencyKey.get(key) ?? batchKeys.get(key));
+      if (earlier !== undefined) {
+        plans.push({ kind: 'existing', id: earlier });
+        return;
+      }
+      if (this.#calls.has(call.id) || batchIds.has(call.id)) {
+        throw invalidInput(`items.${index}.call.id`, `a call with id ${call.id} is already stored`);
+      }
+      batchIds.add(call.id);
+      if (key !== null) batchKeys.set(key, call.id);
+      const record: Mutable<CallRecord> = {
+        id: call.id,
+        to: call.to,
+        status: call.status,
+        at: call.at,
+        dueAt: call.dueAt,
+        timeZone: call.timeZone,
+        window: cloneJson(call.window),
+        expiresAt: call.expiresAt,
+        retry: cloneJson(call.retry),
+        idempotencyKey: call.idempotencyKey,
+        metadata: cloneJson(call.metadata),
+        attemptCount: 0,
+        providerCallId: null,
+        providerStatus: null,
+        lease: null,
+        fencingToken: 0,
+        version: 1,
+        error: cloneJson(call.error),
+        createdAt: call.createdAt,
+        updatedAt: call.createdAt,
+        endedAt: call.endedAt,
+      };
+      const stored: StoredCall = { record, attempts: [], events: [], dueEntry: null, leaseEntry: null };
+      plans.push({ kind: 'new', stored, events: events.map(copyNewEvent) });
+    });
+
+    return plans.map((plan) => {
+      if (plan.kind === 'existing') {
+        const existing = this.#calls.get(plan.id) as StoredCall;
+        return { call: copyCall(existing.record), created: false, events: [] };
+      }
+      const { stored } = plan;
+      const { record } = stored;
+      this.#calls.set(record.id, stored);
+      this.#insertOrdered(record.id);
+      if (record.idempotencyKey !== null) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
+      this.#countActive(record.to, record.status, +1);
+      this.#syncDueEntry(stored);
+      const appended = plan.events.map((event) => this.#appendEvent(stored, event));
+      return { call: copyCall(record), created: true, events: appended.map(copyEvent) };
+    });
+  }
+
+  /** One call, or `undefined`; see {@link CallStore.getCall}. */
+  async getCall(id: string): Promise<CallRecord | undefined> {
+    this.#assertOpen();
+    const stored = this.#calls.get(id);
+    return stored === undefined ? undefined : copyCall(stored.record);
+  }
+
+  /** One call with its attempts and events, or `undefined`; see {@link CallStore.getCallDetails}. */
+  async getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
+    this.#assertOpen();
+    const stored = this.#calls.get(id);
+    if (stored === undefined) return undefined;
+    return {
+      call: copyCall(stored.record),
+      attempts: stored.attempts.map(copyAttempt),
+      events: stored.events.map(copyEvent),
+    };
+  }
+
+  /**
+   * The call that has (or last had) this provider id, on the call or on any of its attempts, or
+   * `undefined`. When two calls were given the same provider id, the one that got it last wins.
+   */
+  async findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
+    this.#assertOpen();
+    const id = this.#byProviderCallId.get(providerCallId);
+    const stored = id === undefined ? undefined : this.#calls.get(id);
+    return stored === undefined ? undefined : copyCall(stored.record);
+  }
+
+  /**
+   * A page of calls in id order; see {@link CallStore.listCalls}.
+   *
+   * Walks ids in order from the cursor and filters on the way: O(log n) to find the start, then one
+   * step per call visited, so a filter that matches few calls may visit many. The cursor is the
+   * base64url of the last id returned.
+   */
+  async listCalls(query: CallListQuery): Promise<CallPage> {
+    this.#assertOpen();
+    const { limit, order } = query;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw invalidInput('limit', `limit must be a whole number from 1 to 1000, got ${String(limit)}`);
+    }
+    if (order !== 'asc' && order !== 'desc') throw invalidInput('order', `order must be 'asc' or 'desc', got ${String(order)}`);
+    const after = query.cursor === null ? null : decodeCursor(query.cursor);
+    const statuses = query.statuses === undefined ? null : new Set<CallStatus>(query.statuses);
+    const matches = (record: CallRecord): boolean =>
+      (statuses === null || statuses.has(record.status)) &&
+      (query.to === undefined || record.to === query.to) &&
+      (query.atFrom === undefined || record.at >= query.atFrom) &&
+      (query.atUntil === undefined || record.at < query.atUntil);
+
+    const ids = this.#order;
+    const items: CallRecord[] = [];
+    let more = false;
+    const step = order === 'asc' ? 1 : -1;
+    let index: number;
+    if (order === 'asc') index = after === null ? 0 : upperBound(ids, after);
+    else index = (after === null ? ids.length : lowerBound(ids, after)) - 1;
+    for (; index >= 0 && index < ids.length; index += step) {
+      const record = (this.#calls.get(ids[index] as string) as StoredCall).record;
+      if (!matches(record)) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(copyCall(record));
+    }
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last !== undefined ? encodeCursor(last.id) : null };
+  }
+
+  /** Events after `afterId` in id order, optionally of one call; see {@link CallStore.listEvents}. */
+  async listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
+    this.#assertOpen();
+    const { afterId, limit } = query;
+    if (!Number.isInteger(limit) || limit < 1) throw invalidInput('limit', `limit must be a whole number of at least 1, got ${String(limit)}`);
+    if (typeof afterId !== 'number' || Number.isNaN(afterId)) throw invalidInput('afterId', `afterId must be a number, got ${String(afterId)}`);
+    if (query.callId !== undefined) {
+      const events = this.#calls.get(query.callId)?.events ?? [];
+      let low = 0;
+      let high = events.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if ((events[mid] as CallEventRecord).id <= afterId) low = mid + 1;
+        else high = mid;
+      }
+      return events.slice(low, low + limit).map(copyEvent);
+    }
+    // Event ids are 1, 2, 3, ...: the event with id `n` is at index `n - 1`.
+    const start = Math.max(0, Math.floor(afterId));
+    return this.#events.slice(start, start + limit).map(copyEvent);
+  }
+
+  /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
+  async claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
+    this.#assertOpen();
+    const { now, limit, owner, leaseExpiresAt } = options;
+    const onePerNumber = options.onePerNumber ?? false;
+    const results: UpdateResult[] = [];
+    const skipped: TimeHeapEntry[] = [];
+    while (results.length < limit) {
+      const top = this.#due.peek();
+      if (top === undefined) break;
+      const stored = this.#calls.get(top.id);
+      if (stored === undefined || stored.dueEntry !== top) {
+        this.#due.pop(); // stale: the call was claimed, rescheduled or ended since
+        continue;
+      }
+      if (top.at > now) break;
+      this.#due.pop();
+      const { record } = stored;
+      if (onePerNumber && (this.#activeByNumber.get(record.to) ?? 0) > 0) {
+        skipped.push(top);
+        continue;
+      }
+      // Claim: the call is no longer due; a new attempt under a new lease begins.
+      stored.dueEntry = null;
+      const attemptNumber = record.attemptCount + 1;
+      const token = record.fencingToken + 1;
+      const next: Mutable<CallRecord> = {
+        ...record,
+        status: 'dispatching',
+        dueAt: null,
+        attemptCount: attemptNumber,
+        fencingToken: token,
+        lease: { owner, token, expiresAt: leaseExpiresAt },
+        version: record.version + 1,
+        updatedAt: now,
+      };
+      this.#replaceRecord(stored, next);
+      stored.attempts.push({
+        callId: record.id,
+        number: attemptNumber,
+        status: 'dispatching',
+        providerCallId: null,
+        providerStatus: null,
+        startedAt: now,
+        endedAt: null,
+        durationSeconds: null,
+        error: null,
+      });
+      this.#recordAttemptStart(record.to, now);
+      const event = this.#appendEvent(stored, {
+        type: 'dispatching',
+        at: now,
+        attempt: attemptNumber,
+        status: 'dispatching',
+        providerStatus: null,
+        data: null,
+      });
+      results.push({ call: copyCall(next), events: [copyEvent(event)] });
+    }
+    for (const entry of skipped) this.#due.push(entry);
+    return results;
+  }
+
+  /** Atomically takes over expired leases, earliest first; see {@link CallStore.claimExpiredLeases}. */
+  async claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
+    this.#assertOpen();
+    const { now, limit, owner, leaseExpiresAt } = options;
+    const results: UpdateResult[] = [];
+    while (results.length < limit) {
+      const top = this.#leases.peek();
+      if (top === undefined) break;
+      const stored = this.#calls.get(top.id);
+      if (stored === undefined || stored.leaseEntry !== top) {
+        this.#leases.pop(); // stale: the lease was renewed, released or taken over since
+        continue;
+      }
+      if (top.at > now) break;
+      this.#leases.pop();
+      const { record } = stored;
+      const previous = record.lease as NonNullable<CallRecord['lease']>;
+      const token = record.fencingToken + 1;
+      const next: Mutable<CallRecord> = {
+        ...record,
+        fencingToken: token,
+        lease: { owner, token, expiresAt: leaseExpiresAt },
+        version: record.version + 1,
+        updatedAt: now,
+      };
+      this.#replaceRecord(stored, next);
+      const event = this.#appendEvent(stored, {
+        type: 'recovered',
+        at: now,
+        attempt: record.attemptCount > 0 ? record.attemptCount : null,
+        status: record.status,
+        providerStatus: null,
+        data: { previousOwner: previous.owner, previousToken: previous.token, previousExpiresAt: previous.expiresAt },
+      });
+      results.push({ call: copyCall(next), events: [copyEvent(event)] });
+    }
+    return results;
+  }
+
+  /**
+   * Applies a conditional write; see {@link CallStore.updateCall}.
+   *
+   * An `attempt` patch for an attempt that does not exist is a caller's mistake: it rejects with
+   * `INVALID_INPUT` (naming `attempt.number`) and writes nothing.
+   */
+  async updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
+    this.#assertOpen();
+    const stored = this.#calls.get(update.id);
+    if (stored === undefined) return undefined;
+    const { record } = stored;
+    const { token, statuses, version } = update.expect;
+    if (token !== undefined && (record.lease === null || record.lease.token !== token)) return undefined;
+    if (statuses !== undefined && !statuses.includes(record.status)) return undefined;
+    if (version !== undefined && record.version !== version) return undefined;
+
+    // Copy everything first (this may throw); then write (this cannot).
+    let attempt: Mutable<AttemptRecord> | undefined;
+    let attemptNext: Mutable<AttemptRecord> | undefined;
+    if (update.attempt !== undefined) {
+      const { number } = update.attempt;
+      attempt = stored.attempts[number - 1];
+      if (attempt === undefined || attempt.number !== number) {
+        throw invalidInput('attempt.number', `call ${record.id} has no attempt ${String(number)}`);
+      }
+      attemptNext = { ...attempt };
+      const patch = update.attempt.set as Partial<Record<(typeof ATTEMPT_PATCH_FIELDS)[number], unknown>>;
+      for (const field of ATTEMPT_PATCH_FIELDS) {
+        const value = patch[field];
+        if (value !== undefined) (attemptNext as Record<string, unknown>)[field] = cloneJson(value);
+      }
+    }
+    const next: Mutable<CallRecord> = { ...record, version: record.version + 1, updatedAt: update.now };
+    const set = update.set as Partial<Record<(typeof PATCH_FIELDS)[number], unknown>>;
+    for (const field of PATCH_FIELDS) {
+      const value = set[field];
+      if (value !== undefined) (next as Record<string, unknown>)[field] = cloneJson(value);
+    }
+    const leaseExpiresAt = update.set.leaseExpiresAt;
+    if (leaseExpiresAt === null) next.lease = null;
+    else if (leaseExpiresAt !== undefined && record.lease !== null) next.lease = { ...record.lease, expiresAt: leaseExpiresAt };
+    const events = (update.events ?? []).map(copyNewEvent);
+
+    this.#replaceRecord(stored, next);
+    if (attempt !== undefined && attemptNext !== undefined) {
+      stored.attempts[attempt.number - 1] = attemptNext;
+      if (attemptNext.providerCallId !== null) this.#byProviderCallId.set(attemptNext.providerCallId, record.id);
+    }
+    const appended = events.map((event) => this.#appendEvent(stored, event));
+    return { call: copyCall(next), events: appended.map(copyEvent) };
+  }
+
+  /** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
+  async nextWakeUpAt(): Promise<number | null> {
+    this.#assertOpen();
+    const due = this.#validTop(this.#due, (stored) => stored.dueEntry);
+    const lease = this.#validTop(this.#leases, (stored) => stored.leaseEntry);
+    if (due === undefined) return lease?.at ?? null;
+    if (lease === undefined) return due.at;
+    return Math.min(due.at, lease.at);
+  }
+
+  /** Attempts to a number started at or after `since`; see {@link CallStore.countAttempts}. */
+  async countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
+    this.#assertOpen();
+    const starts = this.#attemptStartsByNumber.get(query.to);
+    if (starts === undefined) return 0;
+    let count = 0;
+    for (const start of starts) if (start >= query.since) count++;
+    return count;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CallSchedulerError(ErrorCode.STORE_CLOSED, 'The MemoryStore is closed');
+  }
+
+  /** Installs `next` as the call's record and keeps every index in step with it. */
+  #replaceRecord(stored: StoredCall, next: Mutable<CallRecord>): void {
+    const previous = stored.record;
+    stored.record = next;
+    if (previous.status !== next.status) {
+      this.#countActive(previous.to, previous.status, -1);
+      this.#countActive(next.to, next.status, +1);
+    }
+    if (previous.status !== next.status || previous.dueAt !== next.dueAt) this.#syncDueEntry(stored);
+    if (previous.lease !== next.lease) this.#syncLeaseEntry(stored);
+    if (next.providerCallId !== null && next.providerCallId !== previous.providerCallId) {
+      this.#byProviderCallId.set(next.providerCallId, next.id);
+    }
+  }
+
+  /** Points the call's due entry at its current (status, dueAt), pushing a new entry if needed. */
+  #syncDueEntry(stored: StoredCall): void {
+    const { record } = stored;
+    if (record.status !== 'scheduled' || record.dueAt === null) {
+      stored.dueEntry = null;
+      return;
+    }
+    if (stored.dueEntry !== null && stored.dueEntry.at === record.dueAt) return;
+    const entry = { at: record.dueAt, id: record.id };
+    stored.dueEntry = entry;
+    this.#due.push(entry);
+    if (this.#due.size > 2 * this.#calls.size + HEAP_SLACK) {
+      this.#due.retain((e) => this.#calls.get(e.id)?.dueEntry === e);
+    }
+  }
+
+  /** Points the call's lease entry at its current lease, pushing a new entry if needed. */
+  #syncLeaseEntry(stored: StoredCall): void {
+    const { lease } = stored.record;
+    if (lease === null) {
+      stored.leaseEntry = null;
+      return;
+    }
+    const entry = { at: lease.expiresAt, id: stored.record.id };
+    stored.leaseEntry = entry;
+    this.#leases.push(entry);
+    if (this.#leases.size > 2 * this.#calls.size + HEAP_SLACK) {
+      this.#leases.retain((e) => this.#calls.get(e.id)?.leaseEntry === e);
+    }
+  }
+
+  /** The earliest entry of `heap` that is still current, dropping stale ones on the way. */
+  #validTop(heap: TimeHeap, current: (stored: StoredCall) => TimeHeapEntry | null): TimeHeapEntry | undefined {
+    for (;;) {
+      const top = heap.peek();
+      if (top === undefined) return undefined;
+      const stored = this.#calls.get(top.id);
+      if (stored !== undefined && current(stored) === top) return top;
+      heap.pop();
+    }
+  }
+
+  #countActive(to: string, status: CallStatus, delta: 1 | -1): void {
+    if (status !== 'dispatching' && !isLiveStatus(status)) return;
+    const count = (this.#activeByNumber.get(to) ?? 0) + delta;
+    if (count <= 0) this.#activeByNumber.delete(to);
+    else this.#activeByNumber.set(to, count);
+  }
+
+  #recordAttemptStart(to: string, startedAt: number): void {
+    const starts = this.#attemptStartsByNumber.get(to);
+    if (starts === undefined) this.#attemptStartsByNumber.set(to, [startedAt]);
+    else starts.push(startedAt);
+  }
+
+  #appendEvent(stored: StoredCall, event: NewCallEvent): CallEventRecord {
+    const record: CallEventRecord = { ...event, id: this.#events.length + 1, callId: stored.record.id };
+    this.#events.push(record);
+    stored.events.push(record);
+    return record;
+  }
+
+  /** Adds `id` to the sorted id list: appended in O(1) when it is the newest, as usual. */
+  #insertOrdered(id: string): void {
+    const ids = this.#order;
+    const last = ids[ids.length - 1];
+    if (last === undefined || last < id) ids.push(id);
+    else ids.splice(upperBound(ids, id), 0, id);
+  }
+}
+
+/** A deep copy of a JSON-like value (`null` stays `null`). */
+function cloneJson<T>(value: T): T {
+  return value === null || typeof value !== 'object' ? value : structuredClone(value);
+}
+
+function copyCall(record: CallRecord): CallRecord {
+  return {
+    ...record,
+    window: cloneJson(record.window),
+    retry: cloneJson(record.retry),
+    metadata: cloneJson(record.metadata),
+    error: cloneJson(record.error),
+    lease: record.lease === null ? null : { ...record.lease },
+  };
+}
+
+function copyAttempt(attempt: AttemptRecord): AttemptRecord {
+  return { ...attempt, error: cloneJson(attempt.error) };
+}
+
+function copyEvent(event: CallEventRecord): CallEventRecord {
+  return { ...event, data: cloneJson(event.data) };
+}
+
+/** Copies the known fields of an event to append (and nothing else). */
+function copyNewEvent(event: NewCallEvent): NewCallEvent {
+  return {
+    type: event.type,
+    at: event.at,
+    attempt: event.attempt,
+    status: event.status,
+    providerStatus: event.providerStatus,
+    data: cloneJson(event.data),
+  };
+}
+
+/** The first index whose id is greater than `id`. */
+function upperBound(ids: readonly string[], id: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((ids[mid] as string) <= id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The first index whose id is not less than `id`. */
+function lowerBound(ids: readonly string[], id: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((ids[mid] as string) < id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  if (typeof cursor === 'string' && /^[A-Za-z0-9_-]+$/.test(cursor)) {
+    const id = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (id.length > 0 && encodeCursor(id) === cursor) return id;
+  }
+  throw invalidInput('cursor', 'cursor is not a cursor returned by listCalls');
+}
+
+function invalidInput(path: string, message: string): CallSchedulerError {
+  return new CallSchedulerError(ErrorCode.INVALID_INPUT, message, { issues: [{ path, message, rule: 'custom' }] });
+}
