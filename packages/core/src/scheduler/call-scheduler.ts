@@ -203,7 +203,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#state = 'stopping';
     this.#disarm();
     for (const task of this.#drainTasks()) task.canceled = true;
-    const waited = await this.#waitPending(timeoutMs);
+    const waited = timeoutMs > 0 && (await this.#waitPending(timeoutMs));
     if (!waited) this.#stopController.abort(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
     await this.#waitPending(Math.max(1000, timeoutMs));
     const now = this.clock.now();
