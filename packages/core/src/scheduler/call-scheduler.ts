@@ -96,6 +96,8 @@ interface LocalTask {
 }
 
 const STORE_ERROR_BACKOFF_MS = 1000;
+/** How soon to look again for due calls that a claim had to skip (one live call per number). */
+const BLOCKED_RECHECK_MS = 1000;
 
 /**
  * Schedules outbound calls and sees each one through: it stores the call, wakes at the right
@@ -657,7 +659,13 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       for (const result of claimed) this.#startDispatch(result);
       if (claimed.length === capacity) this.#tickAgain = true;
     }
-    this.#storeNextAt = await this.store.nextWakeUpAt();
+    let next = await this.store.nextWakeUpAt();
+    if (next !== null && next <= now && !this.#tickAgain && this.#capacity() > 0) {
+      // Due calls remain that the claim skipped (another call to the same number is live): look
+      // again when one of ours ends (see #endAttempt) or after the re-read interval, not in a loop.
+      next = now + (this.options.storeRereadIntervalMs ?? BLOCKED_RECHECK_MS);
+    }
+    this.#storeNextAt = next;
     this.#lastStoreReadAt = now;
     this.#storeBackoffUntil = Number.NEGATIVE_INFINITY;
   }
@@ -1089,9 +1097,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (statusEv !== undefined && info !== null) {
       this.#emit('call:status', { call, event: statusEv, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });
     }
+    // A call to the same number may have been waiting for this one to end.
+    this.#poke(retryAt === null ? now : Math.min(now, retryAt));
     if (retryAt !== null) {
       this.#emit('call:retrying', { call, event: last, attempt: tracked.attempt, outcome: how.outcome ?? 'failed', nextAttemptAt: new Date(retryAt) });
-      this.#poke(retryAt);
     } else if (status === 'completed') {
       this.#emit('call:completed', { call, event: last });
     } else if (status === 'canceled') {
