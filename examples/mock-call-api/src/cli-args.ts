@@ -141,5 +141,5 @@ export function parseMockCliArgs(argv: readonly string[], env: Readonly<Record<s
   const rules = values.outcome ?? (env.OUTCOMES === undefined || env.OUTCOMES === '' ? [] : env.OUTCOMES.split(','));
   if (rules.length > 0) options.outcomes = rules.map(parseOutcomeRule);
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  return { options: options as MockCallApiOptions, help: values.help ?? false };
+  return { options: options, help: values.help ?? false };
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { stepAt, type MockOutcome } from './call-timeline.js';
 import { htmlErrorPage } from './html-pages.js';
-import { realClock, type MockClock } from './mock-clock.js';
+import { realClock } from './mock-clock.js';
 import { mergeFaults, NO_FAULTS, type MockCallApiOptions, type MockFaults } from './mock-options.js';
 import { createPrng } from './prng.js';
 import { pythonLocalIsoformat } from './python-time.js';

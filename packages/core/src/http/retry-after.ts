@@ -17,6 +17,7 @@ export function parseRetryAfter(header: string | null | undefined, nowMs: number
     const ms = Math.ceil(Number(text) * 1000);
     return Number.isFinite(ms) ? ms : null;
   }
+  if (!/[a-z]/i.test(text)) return null; // an HTTP-date names its day and month
   const date = Date.parse(text);
   if (!Number.isFinite(date)) return null;
   return Math.max(0, date - nowMs);
