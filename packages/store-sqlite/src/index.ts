@@ -1,1 +1,9 @@
-export {};
+export { SqliteStore } from './sqlite-store.js';
+export type {
+  SqliteStoreOptions,
+  SqliteStoreCommonOptions,
+  SqliteStoreFileOptions,
+  SqliteStoreDatabaseOptions,
+  SqliteStoreDatabase,
+  SqliteSynchronous,
+} from './sqlite-store-options.js';

@@ -1,0 +1,80 @@
+import type { SqliteDatabase } from 'kysely';
+
+/**
+ * The part of a better-sqlite3 `Database` that {@link SqliteStore} uses (kysely's
+ * `SqliteDatabase`), plus the flag that tells an in-memory database apart.
+ */
+export interface SqliteStoreDatabase extends SqliteDatabase {
+  /** True for an in-memory database (better-sqlite3 sets it); such a store is not durable. */
+  readonly memory?: boolean;
+  /** The file name, used in error messages (better-sqlite3 sets it). */
+  readonly name?: string;
+}
+
+/**
+ * How hard SQLite works to make a commit survive a power loss (`PRAGMA synchronous`, in WAL mode):
+ *
+ * - `NORMAL`: a commit survives a crash of the process (the case the scheduler's promises are
+ *   about), and is written to disk at the next checkpoint. A power loss or an OS crash may lose the
+ *   last commits, never corrupt the file.
+ * - `FULL`: every commit is fsynced to the WAL before it returns, so it also survives a power loss.
+ *   Each write costs an fsync.
+ */
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+/** Options shared by both ways of opening a {@link SqliteStore}. */
+export interface SqliteStoreCommonOptions {
+  /**
+   * `PRAGMA synchronous`: see {@link SqliteSynchronous}.
+   * @default 'NORMAL'
+   */
+  readonly synchronous?: SqliteSynchronous;
+  /**
+   * How long a write waits for another connection (another process) to release the write lock
+   * before it fails with `SQLITE_BUSY` (`PRAGMA busy_timeout`). better-sqlite3 waits synchronously,
+   * so this is also the longest a contended write can block the event loop.
+   * @default 5000
+   */
+  readonly busyTimeoutMs?: number;
+  /**
+   * How many prepared statements to keep for reuse (kysely prepares every query; a statement
+   * reused from this cache skips that). `0` turns the cache off.
+   * @default 100
+   */
+  readonly statementCacheSize?: number;
+}
+
+/** Open (and own) the database file `filename`. */
+export interface SqliteStoreFileOptions extends SqliteStoreCommonOptions {
+  /**
+   * The database file: created if missing (its directory must exist), shared safely by several
+   * processes on one host. `':memory:'` keeps everything in this process (not durable).
+   */
+  readonly filename: string;
+  /** Not with `filename`. */
+  readonly database?: never;
+}
+
+/** Use a database connection that the caller opened and keeps owning. */
+export interface SqliteStoreDatabaseOptions extends SqliteStoreCommonOptions {
+  /**
+   * A better-sqlite3 `Database`, or anything with the same `prepare`/`close` shape. The store sets
+   * its pragmas (WAL, `busy_timeout`, `synchronous`) and creates its tables in it, and does not
+   * close it: {@link SqliteStore.close} leaves it open for its owner.
+   */
+  readonly database: SqliteStoreDatabase;
+  /** Not with `database`. */
+  readonly filename?: never;
+}
+
+/**
+ * Options of {@link SqliteStore}: either `filename` or `database`.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteStore({ filename: './data/calls.db' });
+ * const strict = new SqliteStore({ filename: './data/calls.db', synchronous: 'FULL' });
+ * const shared = new SqliteStore({ database: new Database('./data/app.db') });
+ * ```
+ */
+export type SqliteStoreOptions = SqliteStoreFileOptions | SqliteStoreDatabaseOptions;

@@ -1,0 +1,574 @@
+import { invalidInput } from '@call-scheduler/core';
+import type {
+  CallDetailsRecord,
+  CallEventRecord,
+  CallInsert,
+  CallListQuery,
+  CallPage,
+  CallRecord,
+  CallStore,
+  CallStoreFeatures,
+  CallUpdate,
+  ClaimOptions,
+  InputIssue,
+  InsertResult,
+  NewCallEvent,
+  UpdateResult,
+} from '@call-scheduler/core';
+import { sql } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { openDatabase } from './database/open-database.js';
+import type { OpenDatabaseConfig } from './database/open-database.js';
+import type { AttemptsTable, EventsTable, StoreTables } from './database/tables.js';
+import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
+import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
+import { int } from './rows/columns.js';
+import { toEventRecord, toNewEventRow } from './rows/event-row.js';
+import type { SqliteStoreOptions, SqliteSynchronous } from './sqlite-store-options.js';
+import { storeClosedError, toStoreError } from './store-errors.js';
+
+/** Rows per multi-row `INSERT`: well under SQLite's 32,766 bound variables (24 columns × 500). */
+const ROWS_PER_INSERT = 500;
+/** Values per `IN (...)` list. */
+const VALUES_PER_IN = 500;
+
+const SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ['NORMAL', 'FULL'];
+
+/**
+ * The statuses in which a call still occupies its number. Spelled exactly as in the partial index
+ * `calls_open_to_idx`, so that SQLite can use it.
+ */
+const OPEN_STATUSES_SQL = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
+
+type Db = Kysely<StoreTables>;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Appends events in one multi-row insert per chunk; returns them with their ids, in input order. */
+async function insertEvents(
+  trx: Transaction<StoreTables>,
+  rows: readonly Insertable<EventsTable>[],
+): Promise<CallEventRecord[]> {
+  const out: CallEventRecord[] = [];
+  for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+    const inserted = await trx.insertInto('events').values(chunk).returning('id').execute();
+    // The rows of one statement get increasing ids in VALUES order; RETURNING has no defined order.
+    const ids = inserted.map((row) => int(row.id)).sort((a, b) => a - b);
+    chunk.forEach((row, i) => {
+      out.push(toEventRecord({ ...row, id: ids[i] ?? 0, attempt: row.attempt ?? null, provider_status: row.provider_status ?? null, data: row.data ?? null }));
+    });
+  }
+  return out;
+}
+
+function checkOptions(options: SqliteStoreOptions): void {
+  const issues: InputIssue[] = [];
+  const raw = options as unknown as Record<string, unknown>;
+  const hasFile = raw.filename !== undefined;
+  const hasDatabase = raw.database !== undefined;
+  if (hasFile === hasDatabase) {
+    issues.push({ path: hasFile ? 'database' : 'filename', message: 'give either filename or database, not both or neither', rule: 'custom' });
+  } else if (hasFile && (typeof raw.filename !== 'string' || raw.filename.length === 0)) {
+    issues.push({ path: 'filename', message: 'must be a non-empty string (a file path or ":memory:")', rule: 'invalid_type' });
+  } else if (hasDatabase && typeof (raw.database as { prepare?: unknown } | null)?.prepare !== 'function') {
+    issues.push({ path: 'database', message: 'must be a better-sqlite3 Database (an object with prepare and close)', rule: 'invalid_type' });
+  }
+  if (raw.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(raw.synchronous as SqliteSynchronous)) {
+    issues.push({ path: 'synchronous', message: `must be one of ${SYNCHRONOUS_MODES.join(', ')}`, rule: 'invalid_value' });
+  }
+  for (const key of ['busyTimeoutMs', 'statementCacheSize'] as const) {
+    const value = raw[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 0)) {
+      issues.push({ path: key, message: 'must be a non-negative integer', rule: 'invalid_type' });
+    }
+  }
+  if (issues.length > 0) throw invalidInput(issues, 'SqliteStore options');
+}
+
+/**
+ * A durable {@link CallStore} in one SQLite file, through kysely and better-sqlite3. Several
+ * processes on one host may share the file: claims are single atomic `UPDATE ... RETURNING`
+ * statements, every write of one logical step is one `BEGIN IMMEDIATE` transaction, and progress
+ * writes are guarded by the lease's fencing token.
+ *
+ * The schema is created and migrated by {@link SqliteStore.init} (built-in, versioned
+ * migrations); a database written by a newer version of this package is refused with
+ * `STORE_SCHEMA_TOO_NEW`. The connection runs in WAL mode with `busy_timeout` and
+ * `synchronous=NORMAL` (or `FULL`): see `README.md` for what they mean for durability.
+ *
+ * @example
+ * ```ts
+ * import { CallScheduler } from '@call-scheduler/core';
+ * import { SqliteStore } from '@call-scheduler/store-sqlite';
+ *
+ * const scheduler = new CallScheduler({ store: new SqliteStore({ filename: './data/calls.db' }), provider });
+ * await scheduler.start(); // opens the file and migrates it
+ * ```
+ */
+export class SqliteStore implements CallStore, AsyncDisposable {
+  /** Durable unless in memory; always shared (other processes may write the same file). */
+  readonly features: CallStoreFeatures;
+
+  readonly #config: OpenDatabaseConfig;
+  #db: Db | undefined;
+  #initPromise: Promise<void> | undefined;
+  #closePromise: Promise<void> | undefined;
+  #closed = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  /**
+   * Checks and freezes the options; opens nothing (see {@link SqliteStore.init}).
+   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
+   */
+  constructor(options: SqliteStoreOptions) {
+    checkOptions(options);
+    const memory =
+      options.database !== undefined ? options.database.memory === true : options.filename === ':memory:';
+    const where =
+      options.database !== undefined
+        ? typeof options.database.name === 'string' && options.database.name !== ''
+          ? `"${options.database.name}" (caller's connection)`
+          : "(caller's connection)"
+        : `"${options.filename}"`;
+    this.#config = Object.freeze({
+      source: options.database !== undefined ? { database: options.database } : { filename: options.filename },
+      where,
+      synchronous: options.synchronous ?? 'NORMAL',
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      statementCacheSize: options.statementCacheSize ?? 100,
+      durable: !memory,
+    });
+    this.features = Object.freeze({ durable: !memory, shared: true });
+  }
+
+  /**
+   * Opens the database, sets its pragmas and migrates the schema. Runs once even if called twice;
+   * after a failure the next call tries again. Other methods call it when it was not called.
+   * @throws CallSchedulerError `STORE_INIT_FAILED` (the file cannot be opened, is not a database,
+   * or a migration failed), `STORE_SCHEMA_TOO_NEW`, or `STORE_CLOSED`.
+   */
+  init(): Promise<void> {
+    if (this.#closed) return Promise.reject(storeClosedError());
+    this.#initPromise ??= openDatabase(this.#config).then(
+      (db) => {
+        this.#db = db;
+      },
+      (error: unknown) => {
+        this.#initPromise = undefined;
+        throw error;
+      },
+    );
+    return this.#initPromise;
+  }
+
+  /**
+   * Waits for the operations under way, then closes the connection (unless the caller passed its
+   * own `database`). Runs once; every later call of any method rejects with `STORE_CLOSED`.
+   */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#shutdown();
+    return this.#closePromise;
+  }
+
+  /** Same as {@link SqliteStore.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    await this.#initPromise?.catch(() => undefined);
+    await Promise.allSettled([...this.#inFlight]);
+    const db = this.#db;
+    this.#db = undefined;
+    if (db === undefined) return;
+    // Lets SQLite refresh the statistics its planner uses, as its documentation advises on close.
+    await sql`pragma optimize`.execute(db).catch(() => undefined);
+    await db.destroy();
+  }
+
+  /** Runs `fn` on the open database, tracked so that `close()` waits for it. */
+  async #use<T>(operation: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    if (this.#closed) throw storeClosedError();
+    if (this.#db === undefined) await this.init();
+    const db = this.#db;
+    if (this.#closed || db === undefined) throw storeClosedError();
+    const run = fn(db).catch((error: unknown) => {
+      throw toStoreError(operation, error);
+    });
+    this.#inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.#inFlight.delete(run);
+    }
+  }
+
+  /** Inserts calls and their events in one transaction (multi-row inserts); an idempotency key already stored, or seen earlier in the batch, returns that call with `created: false`. */
+  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
+    return this.#use('insertCalls', async (db) => {
+      if (items.length === 0) return [];
+      return db.transaction().execute(async (trx) => {
+        const keys = [...new Set(items.map((item) => item.call.idempotencyKey).filter((key): key is string => key !== null))];
+        const stored = new Map<string, CallRecord>();
+        for (const chunk of chunks(keys, VALUES_PER_IN)) {
+          const rows = await trx.selectFrom('calls').selectAll().where('idempotency_key', 'in', chunk).execute();
+          for (const row of rows) stored.set(row.idempotency_key as string, toCallRecord(row));
+        }
+
+        // Decide per item, in input order: insert, or return the call that already has the key.
+        const fresh: CallInsert[] = [];
+        const firstInBatch = new Map<string, CallInsert>();
+        const plan: (CallRecord | CallInsert)[] = items.map((item) => {
+          const key = item.call.idempotencyKey;
+          if (key !== null) {
+            const earlier = stored.get(key) ?? firstInBatch.get(key);
+            if (earlier !== undefined) return earlier;
+            firstInBatch.set(key, item);
+          }
+          fresh.push(item);
+          return item;
+        });
+
+        for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
+          await trx.insertInto('calls').values(chunk.map((item) => toNewCallRow(item.call))).execute();
+        }
+        const eventRows = fresh.flatMap((item) => item.events.map((event) => toNewEventRow(item.call.id, event)));
+        const events = await insertEvents(trx, eventRows);
+
+        const results = new Map<CallInsert, InsertResult>();
+        let next = 0;
+        for (const item of fresh) {
+          const own = events.slice(next, next + item.events.length);
+          next += item.events.length;
+          results.set(item, { call: newCallRecord(item.call), created: true, events: own });
+        }
+        return plan.map((entry, i): InsertResult => {
+          if (entry === items[i]) return results.get(entry) as InsertResult;
+          const call = 'call' in entry ? (results.get(entry) as InsertResult).call : entry;
+          return { call, created: false, events: [] };
+        });
+      });
+    });
+  }
+
+  /** One call, or `undefined`. */
+  getCall(id: string): Promise<CallRecord | undefined> {
+    return this.#use('getCall', async (db) => {
+      const row = await db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+      return row === undefined ? undefined : toCallRecord(row);
+    });
+  }
+
+  /** One call with its attempts and events, read from one snapshot, or `undefined`. */
+  getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
+    return this.#use('getCallDetails', (db) =>
+      // A read transaction: the call and its history from one snapshot.
+      db
+        .transaction()
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const row = await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+          if (row === undefined) return undefined;
+          const attempts = await trx.selectFrom('attempts').selectAll().where('call_id', '=', id).orderBy('number').execute();
+          const events = await trx.selectFrom('events').selectAll().where('call_id', '=', id).orderBy('id').execute();
+          return { call: toCallRecord(row), attempts: attempts.map(toAttemptRecord), events: events.map(toEventRecord) };
+        }),
+    );
+  }
+
+  /** The call whose current or last attempt has this provider id, or `undefined`. */
+  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
+    return this.#use('findCallByProviderCallId', async (db) => {
+      const row = await db
+        .selectFrom('calls')
+        .selectAll()
+        .where('provider_call_id', '=', providerCallId)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row === undefined ? undefined : toCallRecord(row);
+    });
+  }
+
+  /**
+   * A page of calls in id order, keyset-paginated by an opaque cursor (the last id, base64url).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `cursor` for a cursor this store did not make.
+   */
+  listCalls(query: CallListQuery): Promise<CallPage> {
+    return this.#use('listCalls', async (db) => {
+      const after = query.cursor === null ? null : decodeCursor(query.cursor);
+      const desc = query.order === 'desc';
+      let select = db.selectFrom('calls').selectAll();
+      if (query.statuses !== undefined) {
+        if (query.statuses.length === 0) return { items: [], nextCursor: null };
+        select = select.where('status', 'in', [...query.statuses]);
+      }
+      if (query.to !== undefined) select = select.where('to_number', '=', query.to);
+      if (query.atFrom !== undefined) select = select.where('at', '>=', query.atFrom);
+      if (query.atUntil !== undefined) select = select.where('at', '<', query.atUntil);
+      if (after !== null) select = select.where('id', desc ? '<' : '>', after);
+      // One row more than the page tells whether there is a next page.
+      const rows = await select
+        .orderBy('id', desc ? 'desc' : 'asc')
+        .limit(query.limit + 1)
+        .execute();
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toCallRecord),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+      };
+    });
+  }
+
+  /** Events with `id > afterId` in id order, at most `limit`; optionally of one call. */
+  listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
+    return this.#use('listEvents', async (db) => {
+      let select = db.selectFrom('events').selectAll().where('id', '>', query.afterId);
+      if (query.callId !== undefined) select = select.where('call_id', '=', query.callId);
+      const rows = await select.orderBy('id').limit(query.limit).execute();
+      return rows.map(toEventRecord);
+    });
+  }
+
+  /**
+   * Atomically claims up to `limit` due calls, earliest `dueAt` first (then id); see {@link CallStore.claimDueCalls}.
+   *
+   * One `UPDATE calls ... WHERE id IN (SELECT id ... ORDER BY due_at, id LIMIT n) RETURNING *`
+   * (served by the partial index `calls_due_idx`), then the attempts and events of the claimed
+   * calls, in the same immediate transaction. When nothing is due, a read answers without taking
+   * the write lock.
+   */
+  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
+    const { now, limit, owner, leaseExpiresAt } = options;
+    return this.#use('claimDueCalls', async (db) => {
+      if (limit <= 0) return [];
+      const anyDue = await db
+        .selectFrom('calls')
+        .select('id')
+        .where(sql<boolean>`status = 'scheduled'`)
+        .where('due_at', '<=', now)
+        .limit(1)
+        .executeTakeFirst();
+      if (anyDue === undefined) return [];
+
+      return db.transaction().execute(async (trx) => {
+        let due = trx
+          .selectFrom('calls as c')
+          .select('c.id')
+          .where(sql<boolean>`c.status = 'scheduled'`)
+          .where('c.due_at', '<=', now);
+        if (options.onePerNumber === true) {
+          // Skip a call when another call to its number is open and either not scheduled (being
+          // dialed or live) or due before it (so one claim takes at most one call per number).
+          due = due.where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('calls as o')
+                  .select(sql.lit(1).as('one'))
+                  .whereRef('o.to_number', '=', 'c.to_number')
+                  .where(sql<boolean>`o.status in ${OPEN_STATUSES_SQL}`)
+                  .whereRef('o.id', '<>', 'c.id')
+                  .where(
+                    sql<boolean>`(o.status <> 'scheduled' or (o.due_at <= ${now} and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id))))`,
+                  ),
+              ),
+            ),
+          );
+        }
+        const rows = await trx
+          .updateTable('calls')
+          .set({
+            status: 'dispatching',
+            // SET expressions read the row as it was before the update.
+            claimed_due_at: sql<number>`due_at`,
+            due_at: null,
+            attempt_count: sql<number>`attempt_count + 1`,
+            fencing_token: sql<number>`fencing_token + 1`,
+            lease_owner: owner,
+            lease_expires_at: leaseExpiresAt,
+            version: sql<number>`version + 1`,
+            updated_at: now,
+          })
+          .where('id', 'in', due.orderBy('c.due_at').orderBy('c.id').limit(limit))
+          .returningAll()
+          .execute();
+        if (rows.length === 0) return [];
+        rows.sort((a, b) => (a.claimed_due_at ?? 0) - (b.claimed_due_at ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+        const attempts: Insertable<AttemptsTable>[] = rows.map((row) => ({
+          call_id: row.id,
+          number: int(row.attempt_count),
+          status: 'dispatching',
+          provider_call_id: null,
+          provider_status: null,
+          started_at: now,
+          ended_at: null,
+          duration_seconds: null,
+          error_code: null,
+          error_message: null,
+        }));
+        for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await trx.insertInto('attempts').values(chunk).execute();
+        const events = await insertEvents(
+          trx,
+          rows.map((row) =>
+            toNewEventRow(row.id, { type: 'dispatching', at: now, attempt: int(row.attempt_count), status: 'dispatching', providerStatus: null, data: null }),
+          ),
+        );
+        return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
+      });
+    });
+  }
+
+  /**
+   * Atomically takes over up to `limit` calls whose lease expired, earliest expiry first; see {@link CallStore.claimExpiredLeases}.
+   *
+   * One `UPDATE ... WHERE id IN (SELECT id ... WHERE lease_expires_at <= ? ORDER BY
+   * lease_expires_at, id LIMIT n) RETURNING *` on the partial index `calls_lease_idx`, and the
+   * `recovered` events, in one immediate transaction. Results are in id order.
+   */
+  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
+    const { now, limit, owner, leaseExpiresAt } = options;
+    return this.#use('claimExpiredLeases', async (db) => {
+      if (limit <= 0) return [];
+      const anyExpired = await db
+        .selectFrom('calls')
+        .select('id')
+        .where('lease_expires_at', 'is not', null)
+        .where('lease_expires_at', '<=', now)
+        .limit(1)
+        .executeTakeFirst();
+      if (anyExpired === undefined) return [];
+
+      return db.transaction().execute(async (trx) => {
+        const expired = trx
+          .selectFrom('calls as c')
+          .select('c.id')
+          .where('c.lease_expires_at', 'is not', null)
+          .where('c.lease_expires_at', '<=', now)
+          .orderBy('c.lease_expires_at')
+          .orderBy('c.id')
+          .limit(limit);
+        const rows = await trx
+          .updateTable('calls')
+          .set({
+            fencing_token: sql<number>`fencing_token + 1`,
+            lease_owner: owner,
+            lease_expires_at: leaseExpiresAt,
+            version: sql<number>`version + 1`,
+            updated_at: now,
+          })
+          .where('id', 'in', expired)
+          .returningAll()
+          .execute();
+        if (rows.length === 0) return [];
+        rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const events = await insertEvents(
+          trx,
+          rows.map((row) =>
+            toNewEventRow(row.id, {
+              type: 'recovered',
+              at: now,
+              attempt: int(row.attempt_count) > 0 ? int(row.attempt_count) : null,
+              status: row.status as CallRecord['status'],
+              providerStatus: null,
+              data: null,
+            }),
+          ),
+        );
+        return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
+      });
+    });
+  }
+
+  /**
+   * Applies `update` if its conditions hold; `undefined` otherwise. See {@link CallStore.updateCall}.
+   *
+   * The conditions are part of the `UPDATE`'s `WHERE` (`fencing_token = ? AND lease_expires_at IS
+   * NOT NULL`, `status IN (...)`, `version = ?`); the attempt and the events are written only when
+   * it changed the row, all in one immediate transaction.
+   * @throws CallSchedulerError `STORE_ERROR` when `update.attempt` names an attempt that does not exist (nothing is written).
+   */
+  updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
+    return this.#use('updateCall', async (db) => {
+      const { expect } = update;
+      if (expect.statuses !== undefined && expect.statuses.length === 0) return undefined;
+      return db.transaction().execute(async (trx) => {
+        let statement = trx
+          .updateTable('calls')
+          .set({ ...toCallPatchRow(update.set), version: sql<number>`version + 1`, updated_at: update.now })
+          .where('id', '=', update.id);
+        if (expect.token !== undefined) {
+          statement = statement.where('fencing_token', '=', expect.token).where('lease_expires_at', 'is not', null);
+        }
+        if (expect.statuses !== undefined) statement = statement.where('status', 'in', [...expect.statuses]);
+        if (expect.version !== undefined) statement = statement.where('version', '=', expect.version);
+        const row = await statement.returningAll().executeTakeFirst();
+        if (row === undefined) return undefined;
+
+        if (update.attempt !== undefined) {
+          const changes = toAttemptPatchRow(update.attempt.set);
+          if (Object.keys(changes).length > 0) {
+            const result = await trx
+              .updateTable('attempts')
+              .set(changes)
+              .where('call_id', '=', update.id)
+              .where('number', '=', update.attempt.number)
+              .executeTakeFirst();
+            if (result.numUpdatedRows === 0n) {
+              throw new Error(`attempt ${update.attempt.number} of call ${update.id} does not exist`);
+            }
+          }
+        }
+        const events = await insertEvents(
+          trx,
+          (update.events ?? []).map((event: NewCallEvent) => toNewEventRow(update.id, event)),
+        );
+        return { call: toCallRecord(row), events };
+      });
+    });
+  }
+
+  /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`. */
+  nextWakeUpAt(): Promise<number | null> {
+    return this.#use('nextWakeUpAt', async (db) => {
+      // Two index lookups: the first entry of calls_due_idx and of calls_lease_idx.
+      const row = await db
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom('calls')
+            .select((inner) => inner.fn.min<number | null>('due_at').as('m'))
+            .where(sql<boolean>`status = 'scheduled'`)
+            .as('due'),
+          eb
+            .selectFrom('calls')
+            .select((inner) => inner.fn.min<number | null>('lease_expires_at').as('m'))
+            .where('lease_expires_at', 'is not', null)
+            .as('lease'),
+        ])
+        .executeTakeFirstOrThrow();
+      const times = [row.due, row.lease].filter((t): t is number => t !== null).map(int);
+      return times.length === 0 ? null : Math.min(...times);
+    });
+  }
+
+  /** How many attempts to `to` started at or after `since`. */
+  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
+    return this.#use('countAttempts', async (db) => {
+      const row = await db
+        .selectFrom('calls as c')
+        .innerJoin('attempts as a', 'a.call_id', 'c.id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('c.to_number', '=', query.to)
+        .where('a.started_at', '>=', query.since)
+        .executeTakeFirstOrThrow();
+      return int(row.n);
+    });
+  }
+}
