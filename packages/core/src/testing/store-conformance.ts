@@ -1365,7 +1365,9 @@ export function testCallStore(
         const input = newCall({ metadata: { nested: { value: 1 } }, window: { mon: [{ start: '09:00', end: '17:00' }] } });
         const [inserted] = await store.insertCalls([item(input)]);
         const [claimed] = await claim();
-        const snapshot = await store.getCallDetails(input.id);
+        // A deep copy, in case the store hands out its own objects.
+        const snapshot = structuredClone(await store.getCallDetails(input.id));
+        expect(snapshot).toBeDefined();
 
         const vandalize = (call: CallRecord): void => {
           const m = call as Mutable<CallRecord>;
@@ -1402,7 +1404,7 @@ export function testCallStore(
         const input = newCall({ metadata, window });
         const events = [scheduledEvent(input)];
         await store.insertCalls([{ call: input, events }]);
-        const before = await store.getCallDetails(input.id);
+        const before = structuredClone(await store.getCallDetails(input.id));
         metadata.nested.value = 2;
         window.mon.push({ start: '18:00', end: '19:00' });
         (events[0] as Mutable<NewCallEvent>).type = 'failed';
