@@ -1461,10 +1461,11 @@ export function testCallStore(
       });
     });
 
-    const unknownSkips = Object.keys(skip).filter((name) => !registered.has(name));
-    if (unknownSkips.length > 0) {
+    if (Object.keys(skip).length > 0) {
+      // Checked when it runs: nested describe blocks register their tests after this line.
       it('skip option names only existing tests', () => {
-        throw new Error(`testCallStore: options.skip names no test: ${unknownSkips.map((n) => JSON.stringify(n)).join(', ')}`);
+        const unknown = Object.keys(skip).filter((name) => !registered.has(name));
+        expect(unknown, 'options.skip names tests that do not exist').toEqual([]);
       });
     }
   });
