@@ -18,9 +18,10 @@ import type {
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { checkEventsQuery, checkListQuery } from './query-checks.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
-import type { AttemptsTable, EventsTable, StoreTables } from './database/tables.js';
+import type { AttemptsTable, CallsTable, EventsTable, StoreTables } from './database/tables.js';
 import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
 import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
 import { int } from './rows/columns.js';
@@ -64,6 +65,46 @@ async function insertEvents(
     });
   }
   return out;
+}
+
+/** `INVALID_INPUT` naming `items.<i>.call.id` when two calls of a batch have the same id. */
+function checkBatchIds(items: readonly CallInsert[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.call.id)) {
+      throw invalidInput([{ path: `items.${i}.call.id`, message: `the batch has call ${item.call.id} twice`, rule: 'custom' }], 'calls');
+    }
+    seen.add(item.call.id);
+  });
+}
+
+/**
+ * The error for a failed insert of `chunk`: `INVALID_INPUT` naming `items.<i>.call.id` when a call
+ * with that id is already stored (the primary key refused it), otherwise the original error.
+ */
+async function explainInsertFailure(
+  trx: Transaction<StoreTables>,
+  items: readonly CallInsert[],
+  chunk: readonly CallInsert[],
+  error: unknown,
+): Promise<unknown> {
+  if (!(error instanceof Error) || !/constraint/i.test(error.message)) return error;
+  const stored = await trx
+    .selectFrom('calls')
+    .select('id')
+    .where('id', 'in', chunk.map((item) => item.call.id))
+    .limit(1)
+    .executeTakeFirst();
+  if (stored === undefined) return error;
+  const index = items.findIndex((item) => item.call.id === stored.id);
+  return invalidInput([{ path: `items.${index}.call.id`, message: `a call with id ${stored.id} is already stored`, rule: 'custom' }], 'calls');
+}
+
+/** The order a claim's `RETURNING` rows had in its subquery: `claimed_due_at`, then id. */
+function byClaimOrder(a: CallsTable, b: CallsTable): number {
+  const byDue = (a.claimed_due_at ?? 0) - (b.claimed_due_at ?? 0);
+  if (byDue !== 0) return byDue;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 function checkOptions(options: SqliteStoreOptions): void {
@@ -235,8 +276,13 @@ export class SqliteStore implements CallStore, AsyncDisposable {
           return item;
         });
 
+        checkBatchIds(items);
         for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
-          await trx.insertInto('calls').values(chunk.map((item) => toNewCallRow(item.call))).execute();
+          try {
+            await trx.insertInto('calls').values(chunk.map((item) => toNewCallRow(item.call))).execute();
+          } catch (error) {
+            throw await explainInsertFailure(trx, items, chunk, error);
+          }
         }
         const eventRows = fresh.flatMap((item) => item.events.map((event) => toNewEventRow(item.call.id, event)));
         const events = await insertEvents(trx, eventRows);
@@ -302,6 +348,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    */
   listCalls(query: CallListQuery): Promise<CallPage> {
     return this.#use('listCalls', async (db) => {
+      checkListQuery(query);
       const after = query.cursor === null ? null : decodeCursor(query.cursor);
       const desc = query.order === 'desc';
       let select = db.selectFrom('calls').selectAll();
@@ -330,6 +377,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   /** Events with `id > afterId` in id order, at most `limit`; optionally of one call. */
   listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
     return this.#use('listEvents', async (db) => {
+      checkEventsQuery(query);
       let select = db.selectFrom('events').selectAll().where('id', '>', query.afterId);
       if (query.callId !== undefined) select = select.where('call_id', '=', query.callId);
       const rows = await select.orderBy('id').limit(query.limit).execute();
@@ -400,7 +448,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
           .returningAll()
           .execute();
         if (rows.length === 0) return [];
-        rows.sort((a, b) => (a.claimed_due_at ?? 0) - (b.claimed_due_at ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        rows.sort(byClaimOrder);
 
         const attempts: Insertable<AttemptsTable>[] = rows.map((row) => ({
           call_id: row.id,
@@ -431,7 +479,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    *
    * One `UPDATE ... WHERE id IN (SELECT id ... WHERE lease_expires_at <= ? ORDER BY
    * lease_expires_at, id LIMIT n) RETURNING *` on the partial index `calls_lease_idx`, and the
-   * `recovered` events, in one immediate transaction. Results are in id order.
+   * `recovered` events, in one immediate transaction.
    */
   claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
     const { now, limit, owner, leaseExpiresAt } = options;
@@ -458,6 +506,8 @@ export class SqliteStore implements CallStore, AsyncDisposable {
         const rows = await trx
           .updateTable('calls')
           .set({
+            // The expiry this recovery was due at, to order the result (SET reads the old row).
+            claimed_due_at: sql<number>`lease_expires_at`,
             fencing_token: sql<number>`fencing_token + 1`,
             lease_owner: owner,
             lease_expires_at: leaseExpiresAt,
@@ -468,7 +518,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
           .returningAll()
           .execute();
         if (rows.length === 0) return [];
-        rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        rows.sort(byClaimOrder);
         const events = await insertEvents(
           trx,
           rows.map((row) =>
@@ -493,7 +543,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    * The conditions are part of the `UPDATE`'s `WHERE` (`fencing_token = ? AND lease_expires_at IS
    * NOT NULL`, `status IN (...)`, `version = ?`); the attempt and the events are written only when
    * it changed the row, all in one immediate transaction.
-   * @throws CallSchedulerError `STORE_ERROR` when `update.attempt` names an attempt that does not exist (nothing is written).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `attempt.number` when `update.attempt` names an attempt that does not exist (nothing is written).
    */
   updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
     return this.#use('updateCall', async (db) => {
@@ -522,7 +572,8 @@ export class SqliteStore implements CallStore, AsyncDisposable {
               .where('number', '=', update.attempt.number)
               .executeTakeFirst();
             if (result.numUpdatedRows === 0n) {
-              throw new Error(`attempt ${update.attempt.number} of call ${update.id} does not exist`);
+              const message = `call ${update.id} has no attempt ${update.attempt.number}`;
+              throw invalidInput([{ path: 'attempt.number', message, rule: 'custom' }], 'update');
             }
           }
         }

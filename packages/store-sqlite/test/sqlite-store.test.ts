@@ -201,9 +201,26 @@ describe('SqliteStore', () => {
         now: 2_000,
       })
       .catch((e: unknown) => e);
-    expect(isCallSchedulerError(error) && error.code).toBe('STORE_ERROR');
+    expect(isCallSchedulerError(error) && error.code).toBe('INVALID_INPUT');
+    expect(isCallSchedulerError(error) && error.issues.map((i) => i.path)).toEqual(['attempt.number']);
     expect((await store.getCall(item.call.id))?.status).toBe('scheduled');
     expect((await store.getCallDetails(item.call.id))?.events).toHaveLength(1);
+  });
+
+  it('names the call id that is already stored or repeated in a batch, and stores nothing of it', async () => {
+    const stored = scheduledCall(1_000);
+    await store.insertCalls([stored]);
+    const fresh = scheduledCall(2_000);
+    for (const batch of [
+      [fresh, { ...stored, call: { ...stored.call, to: '+19999999999' } }],
+      [fresh, scheduledCall(3_000), fresh],
+    ]) {
+      const error: unknown = await store.insertCalls(batch).catch((e: unknown) => e);
+      expect(isCallSchedulerError(error) && error.code).toBe('INVALID_INPUT');
+      expect(isCallSchedulerError(error) && error.issues.map((i) => i.path)).toEqual([`items.${batch.length - 1}.call.id`]);
+      expect(await store.getCall(fresh.call.id)).toBeUndefined();
+    }
+    expect((await store.getCall(stored.call.id))?.to).toBe(stored.call.to);
   });
 
   it('takes over expired leases only, with a new token and a recovered event', async () => {

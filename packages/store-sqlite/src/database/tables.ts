@@ -24,8 +24,9 @@ export interface CallsTable {
   lease_expires_at: number | null;
   fencing_token: number;
   /**
-   * The `due_at` the latest claim took the call at (the claim sets `due_at` to null). Orders the
-   * result of a claim, whose `RETURNING` rows come in no defined order.
+   * The instant the latest claim of the call was due at: its `due_at` for a dispatch claim (which
+   * sets `due_at` to null), the expired `lease_expires_at` for a recovery (which replaces it).
+   * Orders the result of a claim, whose `RETURNING` rows come in no defined order.
    */
   claimed_due_at: number | null;
   version: number;
