@@ -473,6 +473,25 @@ describe('robustness', () => {
     await expect(scheduler.schedule({ to: NUMBER })).rejects.toMatchObject({ code: ErrorCode.SCHEDULER_STOPPED });
   });
 
+  it('stop() during a back-off puts a call that was surely not placed back in the queue', async () => {
+    const first = setup({ transientRetry: { initialDelayMs: 60_000, jitter: 0 } });
+    first.provider.script(NUMBER, { placeErrors: [ProviderError.unavailable('503', { httpStatus: 503 })] });
+    await first.scheduler.start();
+    const call = await first.scheduler.schedule({ to: NUMBER });
+    await first.clock.advance(0);
+    await first.scheduler.stop({ timeoutMs: 5000 }); // returns at once: nothing is in flight
+    const record = await first.store.getCall(call.id);
+    expect(record?.status).toBe('scheduled');
+    expect(record?.lease).toBeNull();
+    const second = setup({ store: first.store, id: 'scheduler-b' });
+    second.provider.script(NUMBER, {});
+    await second.scheduler.start();
+    await second.clock.advance(70_000);
+    const done = await second.scheduler.get(call.id);
+    expect(done?.status).toBe('completed');
+    expect(second.provider.dials(NUMBER)).toBe(1);
+  });
+
   it('stop() aborts a dial that outlasts its timeout; the outcome is then unknown to the next scheduler', async () => {
     const first = setup({ providerOptions: { defaultBehavior: { hang: true, createWhenHanging: true } }, leaseMs: 10_000 });
     await first.scheduler.start();

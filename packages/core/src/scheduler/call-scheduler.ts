@@ -137,7 +137,9 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   #inFlight = 0;
   readonly #requestWaiters: (() => void)[] = [];
   readonly #pending = new Set<Promise<unknown>>();
-  #stopController = new AbortController();
+  readonly #stopController = new AbortController();
+  /** Aborted when stopping begins: back-off waits end at once (in-flight requests get `timeoutMs`). */
+  readonly #waitController = new AbortController();
   #timer: { readonly handle: TimerHandle } | null = null;
   #timerAt = Number.POSITIVE_INFINITY;
   /** The store's next wake-up as last read (plus local inserts); `null` for nothing stored. */
@@ -205,6 +207,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#state = 'stopping';
     this.#disarm();
     for (const task of this.#drainTasks()) task.canceled = true;
+    this.#waitController.abort();
     const waited = timeoutMs > 0 && (await this.#waitPending(timeoutMs));
     if (!waited) this.#stopController.abort(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
     await this.#waitPending(Math.max(1000, timeoutMs));
@@ -591,7 +594,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   /** A promise that resolves at `at` (on the one timer), or rejects when the scheduler stops. */
   #waitUntil(at: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const signal = this.#stopController.signal;
+      const signal = this.#waitController.signal;
       if (signal.aborted || this.#state !== 'running') {
         reject(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
         return;
@@ -750,6 +753,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
         try {
           await this.#waitUntil(wakeAt);
         } catch {
+          // Stopping during the back-off. A dial known not to have happened goes back to the queue
+          // at once; a possibly-placed one (idempotent provider) is left to lease recovery, which
+          // re-sends it with the same key.
+          if (!error.ambiguous) await this.#requeueUnplaced(tracked, wakeAt, error);
           return;
         }
         continue;
@@ -1128,6 +1135,21 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     }
     tracked.ended = true;
     this.#emit('call:expired', { call: toCall(result.call), event: toEvent(result.events[0]!) });
+  }
+
+  /** Puts a claimed call whose dial surely did not happen back to `scheduled` (on shutdown). */
+  async #requeueUnplaced(tracked: TrackedCall, dueAt: number, cause: ProviderError): Promise<void> {
+    const now = this.clock.now();
+    const error: CallError = { code: cause.code, message: `Not placed (${cause.message}); requeued because the scheduler stopped` };
+    const result = await this.store.updateCall({
+      id: tracked.id,
+      expect: { token: tracked.token },
+      set: { status: 'scheduled', dueAt, leaseExpiresAt: null, error },
+      attempt: { number: tracked.attempt, set: { status: 'failed', endedAt: now, error } },
+      events: [{ type: 'retrying', at: now, attempt: tracked.attempt, status: 'scheduled', providerStatus: null, data: { nextAttemptAt: dueAt, code: error.code, message: error.message } }],
+      now,
+    });
+    if (result === undefined) this.#leaseLost(tracked, 'requeue');
   }
 
   /** Extends the lease so that it outlasts `until` (plus a margin) when it would not. */
