@@ -256,7 +256,7 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
     const retryAfter =
       faults.retryAfterFormat === 'seconds'
         ? String(Math.max(1, Math.ceil(waitMs / 1_000)))
-        : new Date(now + Math.max(1_000, Math.ceil(waitMs / 1_000) * 1_000)).toUTCString();
+        : new Date(Math.ceil((now + waitMs) / 1_000) * 1_000).toUTCString(); // whole seconds, never early
     return json(429, { error: 'Too Many Requests' }, { headers: { 'retry-after': retryAfter } });
   };
 
