@@ -1,1 +1,35 @@
-export {};
+export { createCallRouter } from './create-call-router.js';
+export type { CallRouter, NextFunction } from './create-call-router.js';
+export type { AuthorizeContext, CallRouterAuthorizer, CallRouterOptions } from './call-router-options.js';
+export { CALL_ROUTER_EVENT_NAMES } from './call-router-scheduler.js';
+export type { CallRouterEventName, CallRouterEventQuery, CallRouterScheduler } from './call-router-scheduler.js';
+export type { CallRouteInfo, CallRouteMethod } from './routes/call-route.js';
+export type { WebhookParser } from './routes/route-context.js';
+export { defaultWebhookParser } from './routes/service-handlers.js';
+export { apiKeyAuthorizer } from './auth/api-key-authorizer.js';
+export type { ApiKeyAuthorizerOptions } from './auth/api-key-authorizer.js';
+export type { CorsOptions } from './http/cors.js';
+export { HttpProblem, HttpErrorCode, problemType } from './http/problem.js';
+export type { FieldProblem, HttpProblemOptions, ProblemDetails } from './http/problem.js';
+export { MAX_JSON_DEPTH } from './http/read-json-body.js';
+export { SSE_MAX_BUFFERED_BYTES } from './http/sse-stream.js';
+export { buildOpenApiDocument } from './openapi/openapi-document.js';
+export type { OpenApiDocument, OpenApiInfo } from './openapi/openapi-document.js';
+export {
+  createCallBodySchema,
+  rescheduleBodySchema,
+  listCallsQuerySchema,
+  eventsQuerySchema,
+  providerStatusBodySchema,
+} from './schemas/request-schemas.js';
+export {
+  callSchema,
+  callAttemptSchema,
+  callEventSchema,
+  callWithHistorySchema,
+  callPageSchema,
+  callEventMessageSchema,
+  healthSchema,
+  problemSchema,
+} from './schemas/response-schemas.js';
+export type { CallJson, CallWithHistoryJson, CallEventJson, HealthJson } from './schemas/response-schemas.js';

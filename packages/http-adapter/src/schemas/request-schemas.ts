@@ -1,0 +1,109 @@
+import {
+  CALL_STATUSES,
+  callingWindowSchema,
+  idempotencyKeySchema,
+  jsonTimeSchema,
+  metadataSchema,
+  phoneNumberSchema,
+  retryPolicySchema,
+  timeZoneSchema,
+} from '@call-scheduler/core';
+import { z } from 'zod';
+
+/**
+ * The body of `POST /calls`, built from core's own field schemas so that the HTTP API validates
+ * and documents exactly what `CallScheduler.schedule` accepts. Times are ISO 8601 strings with `Z`
+ * or an offset, or epoch milliseconds.
+ */
+export const createCallBodySchema = z
+  .strictObject({
+    to: phoneNumberSchema.describe('The number to dial, international format (normalized to E.164).'),
+    at: jsonTimeSchema.optional().describe('When to dial; omitted means now.'),
+    timeZone: timeZoneSchema.optional().describe("The recipient's IANA time zone; required with `window`."),
+    window: callingWindowSchema.optional().describe('Allowed local calling hours in `timeZone`.'),
+    expiresAt: jsonTimeSchema.optional().describe('No dial after this time: the call ends `expired` instead.'),
+    retry: retryPolicySchema.optional().describe('Retries by outcome.'),
+    idempotencyKey: idempotencyKeySchema
+      .optional()
+      .describe('Scheduling twice with the same key returns the first call (same as the `Idempotency-Key` header).'),
+    metadata: metadataSchema.optional().describe('Your data, returned with the call (a JSON object, at most 16 KiB).'),
+  })
+  .superRefine((input, ctx) => {
+    if (input.window !== undefined && input.timeZone === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when a window is given' });
+    }
+  });
+
+/** The body of `PATCH /calls/{id}`: the fields to change; at least one. */
+export const rescheduleBodySchema = z
+  .strictObject({
+    at: jsonTimeSchema.optional().describe('New time.'),
+    timeZone: timeZoneSchema.nullable().optional().describe('New recipient time zone; `null` clears it.'),
+    window: callingWindowSchema.nullable().optional().describe('New calling window; `null` clears it.'),
+    expiresAt: jsonTimeSchema.nullable().optional().describe('New expiry; `null` clears it.'),
+    retry: retryPolicySchema.nullable().optional().describe("New retry policy; `null` for the scheduler's default."),
+    metadata: metadataSchema.nullable().optional().describe('New metadata (replaces the old); `null` clears it.'),
+  })
+  .refine((change) => Object.values(change).some((value) => value !== undefined), {
+    message: 'must change at least one of at, timeZone, window, expiresAt, retry, metadata',
+  });
+
+/** A time in a query string: ISO 8601 with `Z` or an offset, or epoch milliseconds as digits. */
+export const queryTimeSchema = z.union([
+  jsonTimeSchema,
+  z
+    .string()
+    .regex(/^\d{1,16}$/, { message: 'must be an ISO 8601 date-time with Z or an offset, or epoch milliseconds' })
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(8.64e15, { message: 'is past the largest date-time' })),
+]);
+
+const statusListSchema = z
+  .string()
+  .describe(`Comma-separated statuses: ${CALL_STATUSES.join(', ')}.`)
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
+  .pipe(z.array(z.enum(CALL_STATUSES, { message: `must be a list of: ${CALL_STATUSES.join(', ')}` })).min(1, { message: 'must name at least one status' }));
+
+/** The query of `GET /calls`. Unknown parameters are refused. */
+export const listCallsQuerySchema = z.strictObject({
+  status: statusListSchema.optional(),
+  to: phoneNumberSchema.optional().describe('Only calls to this number (a `+` may be sent unencoded).'),
+  from: queryTimeSchema.optional().describe('Only calls whose `at` is at or after this time.'),
+  until: queryTimeSchema.optional().describe('Only calls whose `at` is before this time.'),
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, { message: 'must be a whole number from 1 to 1000' })
+    .transform(Number)
+    .pipe(z.number().int().min(1, { message: 'must be at least 1' }).max(1000, { message: 'must be at most 1000' }))
+    .optional()
+    .describe('Page size, 1 to 1000 (default 50).'),
+  cursor: z.string().min(1).max(512).optional().describe('The `nextCursor` of the previous page.'),
+  order: z.enum(['asc', 'desc']).optional().describe('By creation: `desc` (newest first, the default) or `asc`.'),
+});
+
+/** An SSE event id: a non-negative whole number. */
+export const eventIdSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, { message: 'must be a non-negative whole number (an event id)' })
+  .transform(Number);
+
+/** The query of `GET /events`. Unknown parameters are refused. */
+export const eventsQuerySchema = z.strictObject({
+  lastEventId: eventIdSchema.optional().describe('Resume after this event id (the `Last-Event-ID` header wins when both are given).'),
+  callId: z.string().min(1).max(128).optional().describe('Only the events of this call.'),
+});
+
+/** The JSON body of `POST /webhooks/call-status` with the default parser. */
+export const providerStatusBodySchema = z.object({
+  providerCallId: z.string().min(1).max(256).describe("The provider's id of the call."),
+  status: z.string().min(1).max(64).describe("The provider's status word (`ringing`, `in-progress`, `completed`, ...)."),
+  durationSeconds: z.number().min(0).max(1e9).nullable().optional().describe('Talk time in seconds.'),
+});
+
+/** The schema of a call id in a path. */
+export const callIdParamSchema = z.string().min(1).max(128).describe('The call id.');

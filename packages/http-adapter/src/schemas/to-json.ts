@@ -1,0 +1,77 @@
+import type { Call, CallAttempt, CallEvent, CallWithHistory, SchedulerHealth } from '@call-scheduler/core';
+import type { CallEventJson, CallJson, CallWithHistoryJson, HealthJson } from './response-schemas.js';
+
+const iso = (date: Date): string => date.toISOString();
+const isoOrNull = (date: Date | null | undefined): string | null => (date instanceof Date ? date.toISOString() : null);
+
+/** A {@link Call} as JSON: the library's field names, times as ISO 8601 UTC strings. */
+export function callToJson(call: Call): CallJson {
+  return {
+    id: call.id,
+    to: call.to,
+    status: call.status,
+    at: iso(call.at),
+    nextAttemptAt: isoOrNull(call.nextAttemptAt),
+    timeZone: call.timeZone,
+    window: call.window,
+    expiresAt: isoOrNull(call.expiresAt),
+    retry: call.retry,
+    idempotencyKey: call.idempotencyKey,
+    metadata: call.metadata,
+    attemptCount: call.attemptCount,
+    providerCallId: call.providerCallId,
+    error: call.error === null ? null : { code: call.error.code, message: call.error.message },
+    createdAt: iso(call.createdAt),
+    updatedAt: iso(call.updatedAt),
+    endedAt: isoOrNull(call.endedAt),
+  };
+}
+
+function attemptToJson(attempt: CallAttempt): CallWithHistoryJson['attempts'][number] {
+  return {
+    number: attempt.number,
+    status: attempt.status,
+    providerCallId: attempt.providerCallId,
+    providerStatus: attempt.providerStatus,
+    startedAt: iso(attempt.startedAt),
+    endedAt: isoOrNull(attempt.endedAt),
+    durationSeconds: attempt.durationSeconds,
+    error: attempt.error === null ? null : { code: attempt.error.code, message: attempt.error.message },
+  };
+}
+
+/** A {@link CallEvent} as JSON. */
+export function eventToJson(event: CallEvent): CallEventJson {
+  return {
+    id: event.id,
+    callId: event.callId,
+    type: event.type,
+    at: iso(event.at),
+    attempt: event.attempt,
+    status: event.status,
+    providerStatus: event.providerStatus,
+    data: event.data,
+  };
+}
+
+/** A {@link CallWithHistory} as JSON. */
+export function callWithHistoryToJson(call: CallWithHistory): CallWithHistoryJson {
+  return { ...callToJson(call), attempts: call.attempts.map(attemptToJson), events: call.events.map(eventToJson) };
+}
+
+/** A health answer as JSON. */
+export function healthToJson(health: SchedulerHealth): HealthJson {
+  return {
+    state: health.state,
+    store: health.store,
+    liveCalls: health.liveCalls,
+    inFlightRequests: health.inFlightRequests,
+    nextWakeUpAt: isoOrNull(health.nextWakeUpAt),
+    ...(health.error === undefined ? {} : { error: health.error }),
+  };
+}
+
+/** JSON-ready copy of a value: `Date`s become ISO strings (for the extras of an event payload). */
+export function toJsonValue(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+}
