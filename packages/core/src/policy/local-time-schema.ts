@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timeZoneSchema } from '../schema/policy-schemas.js';
+import { timeInputSchema } from '../schema/time.js';
 import { DISAMBIGUATIONS, localMsToUtc, parseLocalDateTime, type Disambiguation } from './zoned-time.js';
 
 /**
@@ -22,7 +23,7 @@ export interface LocalTimeInput {
   /** The IANA time zone whose clocks `local` is read on. */
   readonly timeZone: string;
   /** How a time in a DST gap or overlap is resolved. @default 'compatible' */
-  readonly disambiguation?: Disambiguation;
+  readonly disambiguation?: Disambiguation | undefined;
 }
 
 /**
@@ -30,7 +31,7 @@ export interface LocalTimeInput {
  * the field (`local`, `timeZone`, `disambiguation`); with `disambiguation: 'reject'` a time in a
  * gap or an overlap is an issue on `local`.
  */
-export const localTimeInputSchema = z
+export const localTimeInputSchema: z.ZodType<number, LocalTimeInput> = z
   .object({
     local: z.string({ message: 'must be a local date-time text YYYY-MM-DDTHH:MM' }).max(32),
     timeZone: timeZoneSchema,
@@ -60,3 +61,30 @@ export const localTimeInputSchema = z
       return z.NEVER;
     }
   });
+
+/** Leaf messages of a zod union's branch issues, nested unions flattened, type mismatches skipped. */
+function leafMessages(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'invalid_union') return issue.errors.flatMap((branch) => leafMessages(branch));
+    if (issue.code === 'invalid_type') return [];
+    return [issue.path.length === 0 ? issue.message : `${issue.path.join('.')} ${issue.message}`];
+  });
+}
+
+const AT_HELP = 'must be an ISO 8601 date-time with Z or an offset, epoch ms, a Date, or { local, timeZone }';
+
+/**
+ * The `at` of a call: a time as {@link timeInputSchema} accepts it, or a {@link LocalTimeInput}
+ * (`{ local: '2026-11-01T09:00', timeZone: 'America/Chicago' }`); both become epoch ms. Its one
+ * issue names what is wrong inside, e.g. `local day must be a whole number from 1 to 28`.
+ */
+export const scheduleAtSchema: z.ZodType<number, Date | number | string | LocalTimeInput> = z.union([timeInputSchema, localTimeInputSchema], {
+  error: (issue) => {
+    if (issue.code !== 'invalid_union') return undefined;
+    const input: unknown = issue.input;
+    const isLocal = typeof input === 'object' && input !== null && !(input instanceof Date);
+    const branch = (isLocal ? issue.errors[1] : issue.errors[0]) ?? [];
+    const messages = leafMessages(branch);
+    return messages.length > 0 ? messages.join('; ') : AT_HELP;
+  },
+});

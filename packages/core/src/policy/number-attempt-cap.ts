@@ -38,6 +38,7 @@ export class NumberAttemptCap {
   /** The period, in ms. */
   readonly periodMs: number;
 
+  /** Throws a `RangeError` naming a bad option. */
   constructor(options: NumberAttemptCapOptions) {
     const { maxAttempts, periodMs = 86_400_000 } = options;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new RangeError(`maxAttempts must be a whole number of at least 1, got ${maxAttempts}`);

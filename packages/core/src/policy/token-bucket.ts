@@ -47,6 +47,7 @@ export class TokenBucket {
   /** No token is added or taken before this time (see {@link TokenBucket.pauseUntil}). */
   #pausedUntil = Number.NEGATIVE_INFINITY;
 
+  /** A full bucket; throws a `RangeError` naming a bad option. */
   constructor(options: TokenBucketOptions) {
     const { ratePerSecond, burst = 1, clock } = options;
     if (typeof ratePerSecond !== 'number' || !Number.isFinite(ratePerSecond) || ratePerSecond < 0.001) {
@@ -99,14 +100,17 @@ export class TokenBucket {
   }
 
   /**
-   * Empties the bucket and adds nothing before `untilMs`: for a provider that answered 429 with a
-   * `Retry-After`. A pause never shortens an earlier, longer one.
+   * Pauses for a provider that answered 429 with a `Retry-After`: no token is taken before
+   * `untilMs`; then exactly one is available (so one dial may go right at the end of the pause,
+   * unless the rate would have made it wait longer anyway), and the bucket refills from there.
+   * Tokens saved up before the pause are dropped. A pause never shortens an earlier, longer one.
    */
   pauseUntil(untilMs: number, now: number = this.#clock.now()): void {
     if (!Number.isFinite(untilMs)) throw new RangeError(`untilMs must be a finite epoch ms, got ${untilMs}`);
-    this.#refill(now);
-    this.#units = 0;
-    this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
+    const nextTokenAt = now + this.msUntilAvailable(now);
+    // One token, usable from the end of the pause, which is never before it would have been due.
+    this.#units = UNITS_PER_TOKEN;
+    this.#pausedUntil = Math.max(this.#pausedUntil, untilMs, nextTokenAt);
   }
 
   /** The end of the current pause (epoch ms), or `null` when dialing is not paused at `now`. */

@@ -219,11 +219,26 @@ export interface LocalDateTimeIssue {
   readonly message: string;
 }
 
+/** What {@link parseLocalDateTime} returns. */
+export type LocalDateTimeParseResult =
+  | {
+      /** The input is a real local date-time. */
+      readonly ok: true;
+      /** Its fields read as UTC ("local ms", see {@link utcToLocalMs}). */
+      readonly localMs: number;
+    }
+  | {
+      /** The input is not valid. */
+      readonly ok: false;
+      /** What is wrong, per field. */
+      readonly issues: LocalDateTimeIssue[];
+    };
+
 /**
  * Checks a local date-time (fields or `YYYY-MM-DDTHH:MM[:SS]` text) and returns its "local ms"
  * (the fields read as UTC), or the problems found.
  */
-export function parseLocalDateTime(input: LocalDateTimeInput): { ok: true; localMs: number } | { ok: false; issues: LocalDateTimeIssue[] } {
+export function parseLocalDateTime(input: LocalDateTimeInput): LocalDateTimeParseResult {
   let fields: LocalDateTime;
   if (typeof input === 'string') {
     const match = LOCAL_TEXT.exec(input);
