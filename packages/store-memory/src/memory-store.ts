@@ -355,6 +355,9 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     this.#assertOpen();
     const { now, limit, owner, leaseExpiresAt } = options;
     const results: UpdateResult[] = [];
+    // New leases enter the heap after the loop, so that a lease handed out already expired
+    // (leaseExpiresAt <= now) is not taken over again by this same claim.
+    const renewed: TimeHeapEntry[] = [];
     while (results.length < limit) {
       const top = this.#leases.peek();
       if (top === undefined) break;
@@ -375,7 +378,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
         version: record.version + 1,
         updatedAt: now,
       };
-      this.#replaceRecord(stored, next);
+      this.#replaceRecord(stored, next, renewed);
       const event = this.#appendEvent(stored, {
         type: 'recovered',
         at: now,
@@ -386,6 +389,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       });
       results.push({ call: copyCall(next), events: [copyEvent(event)] });
     }
+    for (const entry of renewed) this.#leases.push(entry);
     return results;
   }
 
@@ -467,8 +471,11 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     if (this.#closed) throw new CallSchedulerError(ErrorCode.STORE_CLOSED, 'The MemoryStore is closed');
   }
 
-  /** Installs `next` as the call's record and keeps every index in step with it. */
-  #replaceRecord(stored: StoredCall, next: Mutable<CallRecord>): void {
+  /**
+   * Installs `next` as the call's record and keeps every index in step with it. A new lease entry
+   * goes to `deferLeases` instead of the heap when given.
+   */
+  #replaceRecord(stored: StoredCall, next: Mutable<CallRecord>, deferLeases?: TimeHeapEntry[]): void {
     const previous = stored.record;
     stored.record = next;
     if (previous.status !== next.status) {
@@ -476,7 +483,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       this.#countActive(next.to, next.status, +1);
     }
     if (previous.status !== next.status || previous.dueAt !== next.dueAt) this.#syncDueEntry(stored);
-    if (previous.lease !== next.lease) this.#syncLeaseEntry(stored);
+    if (previous.lease !== next.lease) this.#syncLeaseEntry(stored, deferLeases);
     if (next.providerCallId !== null && next.providerCallId !== previous.providerCallId) {
       this.#byProviderCallId.set(next.providerCallId, next.id);
     }
@@ -498,8 +505,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     }
   }
 
-  /** Points the call's lease entry at its current lease, pushing a new entry if needed. */
-  #syncLeaseEntry(stored: StoredCall): void {
+  /** Points the call's lease entry at its current lease, pushing a new entry (or deferring it). */
+  #syncLeaseEntry(stored: StoredCall, defer?: TimeHeapEntry[]): void {
     const { lease } = stored.record;
     if (lease === null) {
       stored.leaseEntry = null;
@@ -507,6 +514,10 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     }
     const entry = { at: lease.expiresAt, id: stored.record.id };
     stored.leaseEntry = entry;
+    if (defer !== undefined) {
+      defer.push(entry);
+      return;
+    }
     this.#leases.push(entry);
     if (this.#leases.size > 2 * this.#calls.size + HEAP_SLACK) {
       this.#leases.retain((e) => this.#calls.get(e.id)?.leaseEntry === e);

@@ -958,6 +958,15 @@ export function testCallStore(
         expect(ids((await recover({ now: T0 + 60_000 })).map((r) => r.call))).toEqual([late!.call.id]);
       });
 
+      test('claimExpiredLeases never takes over one call twice in one claim', async () => {
+        await leased();
+        // A new lease that is already expired must not make the same claim take the call again.
+        const results = await recover({ now: T0 + 10_000, leaseExpiresAt: T0 + 10_000, limit: 10 });
+        expect(results).toHaveLength(3);
+        expect(new Set(ids(results.map((r) => r.call))).size).toBe(3);
+        expect(results.every((r) => r.call.fencingToken === 2)).toBe(true);
+      });
+
       test('concurrent claimExpiredLeases never hand one call to two recoverers', async () => {
         const calls = Array.from({ length: 100 }, (_, i) => newCall({ to: `+1415555${String(2000 + i)}` }));
         await store.insertCalls(calls.map(item));
