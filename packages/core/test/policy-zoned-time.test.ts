@@ -78,9 +78,9 @@ describe('zonedTimeToUtc', () => {
     expect(() => zonedTimeToUtc(local, zone, 'reject')).toThrow(/exists twice/);
   });
 
-  it('round-trips every 45 minutes of 2026 in several zones', () => {
+  it('round-trips every 105 minutes of 2026 (every quarter hour of the day over a week) in several zones', () => {
     for (const zone of ['America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham']) {
-      for (let ms = Z('2026-01-01T00:00:00Z'); ms < Z('2027-01-01T00:00:00Z'); ms += 45 * 60_000) {
+      for (let ms = Z('2026-01-01T00:00:00Z'); ms < Z('2027-01-01T00:00:00Z'); ms += 105 * 60_000) {
         const p = utcToZonedParts(ms, zone);
         const local = { year: p.year, month: p.month, day: p.day, hour: p.hour, minute: p.minute, second: p.second };
         const offset = timeZoneOffsetMs(ms, zone);
