@@ -152,6 +152,14 @@ export interface CallUpdate {
   readonly attempt?: { readonly number: number; readonly set: AttemptPatch };
   /** Events to append. */
   readonly events?: readonly NewCallEvent[];
+  /**
+   * Undoes the claim that created the current attempt, for a claimed call that will not be dialed
+   * now (outside its calling window, its number over a cap): deletes attempt number
+   * `attemptCount` and decrements `attemptCount`, so the attempt is not counted. Combine with
+   * `set: { status: 'scheduled', dueAt, leaseExpiresAt: null }` and `expect.token`; `attempt`
+   * must not be given with it. @default false
+   */
+  readonly unclaim?: boolean;
   /** The write's time: becomes `updatedAt`. */
   readonly now: number;
 }
