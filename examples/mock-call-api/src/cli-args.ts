@@ -100,7 +100,10 @@ export function parseMockCliArgs(argv: readonly string[], env: Readonly<Record<s
       help: { type: 'boolean' },
     },
   });
-  const pick = (name: string, variable: string): string | undefined => (values[name as keyof typeof values] as string | undefined) ?? env[variable];
+  const pick = (name: string, variable: string): string | undefined => {
+    const value = (values[name as keyof typeof values] as string | undefined) ?? env[variable];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
   const share = (name: string, variable: string): number | undefined =>
     number(`--${name}`, pick(name, variable), (n) => n >= 0 && n <= 1, 'must be a number from 0 to 1');
 

@@ -67,6 +67,11 @@ export interface MockCallApi extends AsyncDisposable {
   forgetAll(): void;
   /** Forgets calls and recorded requests and restores the faults and seed given at creation. */
   reset(): void;
+  /**
+   * Calls `listener` each time the mock has decided a request's fate (answered, hung or lost),
+   * with its record. Returns a function that removes the listener. For tests that wait on the mock.
+   */
+  onAnswer(listener: (request: RecordedRequest) => void): () => void;
   /** The dials (`POST /api/call`) received for `phoneNumber`, answered or not. */
   dialsTo(phoneNumber: string): RecordedRequest[];
   /** Stops listening and destroys every connection (hanging requests included). */
@@ -153,7 +158,17 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
   const byIdempotencyKey = new Map<string, string>();
   let dialTimes: number[] = [];
   const timers = new Set<unknown>();
+  const listeners = new Set<(request: RecordedRequest) => void>();
   let closed = false;
+  const decided = (record: RecordedRequest): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(record);
+      } catch {
+        // a throwing test listener must not break the mock
+      }
+    }
+  };
 
   const callJson = (call: StoredCall): MockCallJson => {
     const { step, sinceMs } = stepAt(call.outcome, clock.now() - call.createdAt, timeFactor);
@@ -304,6 +319,7 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
       record.answer = answer.status;
       if (answer.callId !== undefined) record.callId = answer.callId;
       send(res, answer);
+      decided(record);
     };
 
     if (url.pathname === '/health') {
@@ -329,6 +345,7 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
     if (faulty && (faults.hang || (faults.hangRate > 0 && random() < faults.hangRate))) {
       record.answer = 'hang';
       record.fault = 'hang';
+      decided(record);
       return; // never answered; the socket is destroyed by the client or by close()
     }
     if (isCreate) {
@@ -355,6 +372,7 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
       record.fault = 'lose-answer';
       record.callId = answer.callId;
       req.socket.destroy();
+      decided(record);
       return;
     }
     reply(answer);
@@ -404,6 +422,10 @@ export async function createMockCallApi(options: MockCallApiOptions = {}): Promi
       dialTimes = [];
       faults = initialFaults;
       random = createPrng(seed);
+    },
+    onAnswer(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     dialsTo(phoneNumber) {
       return requests.filter(
