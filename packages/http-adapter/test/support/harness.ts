@@ -39,8 +39,8 @@ export interface HarnessOptions {
   readonly expressJson?: boolean;
   /** Start the scheduler (it then dials due calls when the clock advances). @default true */
   readonly start?: boolean;
-  /** Use this scheduler instead of a real one. */
-  readonly scheduler?: CallRouterScheduler;
+  /** Serve a wrapper of the real scheduler instead of the scheduler itself. */
+  readonly wrapScheduler?: (scheduler: CallScheduler) => CallRouterScheduler;
 }
 
 /** Answers a test route outside the router, to show fall-through to `next()`. */
@@ -58,7 +58,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (options.start !== false) await scheduler.start();
   const reported: unknown[] = [];
   const routerOptions: CallRouterOptions = {
-    scheduler: options.scheduler ?? scheduler,
+    scheduler: options.wrapScheduler?.(scheduler) ?? scheduler,
     onError: (error) => reported.push(error),
     ...options.router,
   };
@@ -112,6 +112,24 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
     },
+  };
+}
+
+/** A {@link CallRouterScheduler} that forwards to `scheduler`, with some members replaced. */
+export function forwardingScheduler(scheduler: CallScheduler, overrides: Partial<CallRouterScheduler> = {}): CallRouterScheduler {
+  return {
+    clock: scheduler.clock,
+    schedule: (input) => scheduler.schedule(input),
+    get: (id) => scheduler.get(id),
+    list: (query) => scheduler.list(query),
+    cancel: (id) => scheduler.cancel(id),
+    reschedule: (id, change) => scheduler.reschedule(id, change),
+    listEvents: (query) => scheduler.listEvents(query),
+    handleProviderStatus: (update) => scheduler.handleProviderStatus(update),
+    health: () => scheduler.health(),
+    on: (event, listener) => scheduler.on(event, listener),
+    off: (event, listener) => scheduler.off(event, listener),
+    ...overrides,
   };
 }
 
