@@ -397,7 +397,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * Applies a conditional write; see {@link CallStore.updateCall}.
    *
    * An `attempt` patch for an attempt that does not exist is a caller's mistake: it rejects with
-   * `INVALID_INPUT` (naming `attempt.number`) and writes nothing.
+   * `INVALID_INPUT` (naming `attempt.number`) and writes nothing. So does `unclaim` on a call with
+   * no attempt, or together with an `attempt` patch (naming `unclaim`).
    */
   async updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
     this.#assertOpen();
@@ -425,7 +426,16 @@ export class MemoryStore implements CallStore, AsyncDisposable {
         if (value !== undefined) (attemptNext as Record<string, unknown>)[field] = cloneJson(value);
       }
     }
+    let unclaimed: AttemptRecord | undefined;
+    if (update.unclaim === true) {
+      if (update.attempt !== undefined) throw invalidInput('unclaim', 'unclaim cannot be combined with an attempt patch');
+      unclaimed = stored.attempts[stored.attempts.length - 1];
+      if (record.attemptCount < 1 || unclaimed === undefined || unclaimed.number !== record.attemptCount) {
+        throw invalidInput('unclaim', `call ${record.id} has no attempt to unclaim`);
+      }
+    }
     const next: Mutable<CallRecord> = { ...record, version: record.version + 1, updatedAt: update.now };
+    if (unclaimed !== undefined) next.attemptCount = record.attemptCount - 1;
     const set = update.set as Partial<Record<(typeof PATCH_FIELDS)[number], unknown>>;
     for (const field of PATCH_FIELDS) {
       const value = set[field];
@@ -440,6 +450,10 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     if (attempt !== undefined && attemptNext !== undefined) {
       stored.attempts[attempt.number - 1] = attemptNext;
       if (attemptNext.providerCallId !== null) this.#byProviderCallId.set(attemptNext.providerCallId, record.id);
+    }
+    if (unclaimed !== undefined) {
+      stored.attempts.pop();
+      this.#forgetAttemptStart(record.to, unclaimed.startedAt);
     }
     const appended = events.map((event) => this.#appendEvent(stored, event));
     return { call: copyCall(next), events: appended.map(copyEvent) };
@@ -546,6 +560,15 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     const starts = this.#attemptStartsByNumber.get(to);
     if (starts === undefined) this.#attemptStartsByNumber.set(to, [startedAt]);
     else starts.push(startedAt);
+  }
+
+  /** Removes one recorded start at `startedAt` (an attempt undone by `unclaim`). */
+  #forgetAttemptStart(to: string, startedAt: number): void {
+    const starts = this.#attemptStartsByNumber.get(to);
+    if (starts === undefined) return;
+    const index = starts.lastIndexOf(startedAt);
+    if (index >= 0) starts.splice(index, 1);
+    if (starts.length === 0) this.#attemptStartsByNumber.delete(to);
   }
 
   #appendEvent(stored: StoredCall, event: NewCallEvent): CallEventRecord {
