@@ -542,17 +542,28 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    *
    * The conditions are part of the `UPDATE`'s `WHERE` (`fencing_token = ? AND lease_expires_at IS
    * NOT NULL`, `status IN (...)`, `version = ?`); the attempt and the events are written only when
-   * it changed the row, all in one immediate transaction.
+   * it changed the row, all in one immediate transaction. `unclaim` decrements `attempt_count` in
+   * the same `UPDATE` and deletes that attempt's row.
    * @throws CallSchedulerError `INVALID_INPUT` naming `attempt.number` when `update.attempt` names an attempt that does not exist (nothing is written).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `unclaim` when the call has no attempt to undo, or `attempt` is given too (nothing is written).
    */
   updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
     return this.#use('updateCall', async (db) => {
       const { expect } = update;
       if (expect.statuses !== undefined && expect.statuses.length === 0) return undefined;
       return db.transaction().execute(async (trx) => {
+        const unclaim = update.unclaim === true;
+        if (unclaim && update.attempt !== undefined) {
+          throw invalidInput([{ path: 'unclaim', message: 'unclaim cannot be combined with an attempt patch', rule: 'custom' }], 'update');
+        }
         let statement = trx
           .updateTable('calls')
-          .set({ ...toCallPatchRow(update.set), version: sql<number>`version + 1`, updated_at: update.now })
+          .set({
+            ...toCallPatchRow(update.set),
+            ...(unclaim ? { attempt_count: sql<number>`attempt_count - 1` } : {}),
+            version: sql<number>`version + 1`,
+            updated_at: update.now,
+          })
           .where('id', '=', update.id);
         if (expect.token !== undefined) {
           statement = statement.where('fencing_token', '=', expect.token).where('lease_expires_at', 'is not', null);
@@ -562,6 +573,17 @@ export class SqliteStore implements CallStore, AsyncDisposable {
         const row = await statement.returningAll().executeTakeFirst();
         if (row === undefined) return undefined;
 
+        if (unclaim) {
+          // Undo the claim's attempt: the one numbered by the count before the decrement.
+          const removed = await trx
+            .deleteFrom('attempts')
+            .where('call_id', '=', update.id)
+            .where('number', '=', int(row.attempt_count) + 1)
+            .executeTakeFirst();
+          if (int(row.attempt_count) < 0 || removed.numDeletedRows === 0n) {
+            throw invalidInput([{ path: 'unclaim', message: `call ${update.id} has no attempt to unclaim`, rule: 'custom' }], 'update');
+          }
+        }
         if (update.attempt !== undefined) {
           const changes = toAttemptPatchRow(update.attempt.set);
           if (Object.keys(changes).length > 0) {
