@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: '@call-scheduler/core',
     include: ['test/**/*.test.ts'],
-    passWithNoTests: false,
   },
 });

@@ -6,6 +6,5 @@ export default defineProject({
   test: {
     name: '@call-scheduler/store-memory',
     include: ['test/**/*.test.ts'],
-    passWithNoTests: false,
   },
 });
