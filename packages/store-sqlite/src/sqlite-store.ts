@@ -18,6 +18,7 @@ import type {
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { anyDueCall, anyExpiredLease, dueCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
 import { checkEventsQuery, checkListQuery } from './query-checks.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
@@ -35,12 +36,6 @@ const ROWS_PER_INSERT = 500;
 const VALUES_PER_IN = 500;
 
 const SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ['NORMAL', 'FULL'];
-
-/**
- * The statuses in which a call still occupies its number. Spelled exactly as in the partial index
- * `calls_open_to_idx`, so that SQLite can use it.
- */
-const OPEN_STATUSES_SQL = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
 
 type Db = Kysely<StoreTables>;
 
@@ -389,7 +384,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    * Atomically claims up to `limit` due calls, earliest `dueAt` first (then id); see {@link CallStore.claimDueCalls}.
    *
    * One `UPDATE calls ... WHERE id IN (SELECT id ... ORDER BY due_at, id LIMIT n) RETURNING *`
-   * (served by the partial index `calls_due_idx`), then the attempts and events of the claimed
+   * (a walk of the partial index `calls_due_idx`, see `hot-queries.ts`), then the attempts and events of the claimed
    * calls, in the same immediate transaction. When nothing is due, a read answers without taking
    * the write lock.
    */
@@ -397,39 +392,9 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     const { now, limit, owner, leaseExpiresAt } = options;
     return this.#use('claimDueCalls', async (db) => {
       if (limit <= 0) return [];
-      const anyDue = await db
-        .selectFrom('calls')
-        .select('id')
-        .where(sql<boolean>`status = 'scheduled'`)
-        .where('due_at', '<=', now)
-        .limit(1)
-        .executeTakeFirst();
-      if (anyDue === undefined) return [];
+      if ((await anyDueCall(now).execute(db)).rows.length === 0) return [];
 
       return db.transaction().execute(async (trx) => {
-        let due = trx
-          .selectFrom('calls as c')
-          .select('c.id')
-          .where(sql<boolean>`c.status = 'scheduled'`)
-          .where('c.due_at', '<=', now);
-        if (options.onePerNumber === true) {
-          // Skip a call when another call to its number is open and either not scheduled (being
-          // dialed or live) or due before it (so one claim takes at most one call per number).
-          due = due.where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('calls as o')
-                  .select(sql.lit(1).as('one'))
-                  .whereRef('o.to_number', '=', 'c.to_number')
-                  .where(sql<boolean>`o.status in ${OPEN_STATUSES_SQL}`)
-                  .whereRef('o.id', '<>', 'c.id')
-                  .where(
-                    sql<boolean>`(o.status <> 'scheduled' or (o.due_at <= ${now} and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id))))`,
-                  ),
-              ),
-            ),
-          );
-        }
         const rows = await trx
           .updateTable('calls')
           .set({
@@ -444,7 +409,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
             version: sql<number>`version + 1`,
             updated_at: now,
           })
-          .where('id', 'in', due.orderBy('c.due_at').orderBy('c.id').limit(limit))
+          .where('id', 'in', dueCallIds(now, limit, options.onePerNumber === true))
           .returningAll()
           .execute();
         if (rows.length === 0) return [];
@@ -485,24 +450,9 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     const { now, limit, owner, leaseExpiresAt } = options;
     return this.#use('claimExpiredLeases', async (db) => {
       if (limit <= 0) return [];
-      const anyExpired = await db
-        .selectFrom('calls')
-        .select('id')
-        .where('lease_expires_at', 'is not', null)
-        .where('lease_expires_at', '<=', now)
-        .limit(1)
-        .executeTakeFirst();
-      if (anyExpired === undefined) return [];
+      if ((await anyExpiredLease(now).execute(db)).rows.length === 0) return [];
 
       return db.transaction().execute(async (trx) => {
-        const expired = trx
-          .selectFrom('calls as c')
-          .select('c.id')
-          .where('c.lease_expires_at', 'is not', null)
-          .where('c.lease_expires_at', '<=', now)
-          .orderBy('c.lease_expires_at')
-          .orderBy('c.id')
-          .limit(limit);
         const rows = await trx
           .updateTable('calls')
           .set({
@@ -514,7 +464,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
             version: sql<number>`version + 1`,
             updated_at: now,
           })
-          .where('id', 'in', expired)
+          .where('id', 'in', expiredLeaseIds(now, limit))
           .returningAll()
           .execute();
         if (rows.length === 0) return [];
@@ -612,20 +562,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   nextWakeUpAt(): Promise<number | null> {
     return this.#use('nextWakeUpAt', async (db) => {
       // Two index lookups: the first entry of calls_due_idx and of calls_lease_idx.
-      const row = await db
-        .selectNoFrom((eb) => [
-          eb
-            .selectFrom('calls')
-            .select((inner) => inner.fn.min<number | null>('due_at').as('m'))
-            .where(sql<boolean>`status = 'scheduled'`)
-            .as('due'),
-          eb
-            .selectFrom('calls')
-            .select((inner) => inner.fn.min<number | null>('lease_expires_at').as('m'))
-            .where('lease_expires_at', 'is not', null)
-            .as('lease'),
-        ])
-        .executeTakeFirstOrThrow();
+      const row = (await nextWakeUpTimes().execute(db)).rows[0] ?? { due: null, lease: null };
       const times = [row.due, row.lease].filter((t): t is number => t !== null).map(int);
       return times.length === 0 ? null : Math.min(...times);
     });

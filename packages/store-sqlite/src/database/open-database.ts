@@ -4,6 +4,7 @@ import { Kysely, sql } from 'kysely';
 import { runMigrations } from '../migrations/run-migrations.js';
 import type { SqliteStoreDatabase, SqliteSynchronous } from '../sqlite-store-options.js';
 import { describeCause } from '../store-errors.js';
+import { claimFile } from './open-files.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
 import { StoreDialect } from './store-dialect.js';
 import type { StoreTables } from './tables.js';
@@ -61,9 +62,28 @@ function versionAtLeast(version: string, min: readonly number[]): boolean {
 export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<StoreTables>> {
   const { source, where } = config;
   const owned = 'filename' in source;
-  const raw = owned ? await openFile(source.filename, where, config.busyTimeoutMs) : source.database;
+  let release: () => void = () => undefined;
+  if (owned) {
+    const claimed = claimFile(source.filename);
+    if (claimed === undefined) {
+      throw initFailed(
+        `Cannot open the SQLite database ${where}: another SqliteStore of this process has it open. ` +
+          'Share that one store between the schedulers and servers of this process (two connections of one process would block each other).',
+      );
+    }
+    release = claimed;
+  }
+  let raw: SqliteStoreDatabase;
+  try {
+    raw = owned ? await openFile(source.filename, where, config.busyTimeoutMs) : source.database;
+  } catch (error) {
+    release();
+    throw error;
+  }
   const db = new Kysely<StoreTables>({
-    dialect: new StoreDialect({ database: new CachingSqliteDatabase(raw, { owned, size: config.statementCacheSize }) }),
+    dialect: new StoreDialect({
+      database: new CachingSqliteDatabase(raw, { owned, size: config.statementCacheSize, onClose: release }),
+    }),
   });
   try {
     // Pragmas take no bound parameters; every value here is a checked number or a fixed word.

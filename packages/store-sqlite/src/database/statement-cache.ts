@@ -7,18 +7,20 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * driver runs one query at a time on its single connection and never keeps a statement busy
  * between queries (this store does not stream).
  *
- * `close()` closes the underlying database only when `owned` is true.
+ * `close()` closes the underlying database only when `owned` is true, then calls `onClose`.
  */
 export class CachingSqliteDatabase implements SqliteDatabase {
   readonly #db: SqliteDatabase;
   readonly #owned: boolean;
   readonly #size: number;
+  readonly #onClose: (() => void) | undefined;
   readonly #statements = new Map<string, SqliteStatement>();
 
-  constructor(db: SqliteDatabase, options: { readonly owned: boolean; readonly size: number }) {
+  constructor(db: SqliteDatabase, options: { readonly owned: boolean; readonly size: number; readonly onClose?: () => void }) {
     this.#db = db;
     this.#owned = options.owned;
     this.#size = options.size;
+    this.#onClose = options.onClose;
   }
 
   prepare(sql: string): SqliteStatement {
@@ -42,6 +44,10 @@ export class CachingSqliteDatabase implements SqliteDatabase {
 
   close(): void {
     this.#statements.clear();
-    if (this.#owned) this.#db.close();
+    try {
+      if (this.#owned) this.#db.close();
+    } finally {
+      this.#onClose?.();
+    }
   }
 }

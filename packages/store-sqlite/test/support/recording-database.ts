@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import type { SqliteStatement } from 'kysely';
+import type { SqliteStoreDatabase } from '../../src/index.js';
+
+/** One statement run through a {@link recordingDatabase}. */
+export interface RecordedQuery {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+/**
+ * A better-sqlite3 database for `new SqliteStore({ database })` that records every statement the
+ * store runs with its parameters, so that a test can `EXPLAIN QUERY PLAN` exactly those.
+ */
+export function recordingDatabase(filename: string): {
+  readonly database: SqliteStoreDatabase;
+  readonly raw: Database.Database;
+  readonly queries: RecordedQuery[];
+} {
+  const raw = new Database(filename);
+  const queries: RecordedQuery[] = [];
+  const database: SqliteStoreDatabase = {
+    memory: raw.memory,
+    name: raw.name,
+    close: () => raw.close(),
+    prepare(sql: string): SqliteStatement {
+      const statement = raw.prepare(sql);
+      const record = (parameters: readonly unknown[]): void => {
+        queries.push({ sql, parameters: [...parameters] });
+      };
+      return {
+        reader: statement.reader,
+        all: (parameters) => (record(parameters), statement.all(parameters)),
+        run: (parameters) => (record(parameters), statement.run(parameters)),
+        iterate: (parameters) => (record(parameters), statement.iterate(parameters)),
+      };
+    },
+  };
+  return { database, raw, queries };
+}
+
+/** The `EXPLAIN QUERY PLAN` lines of `query` on `raw`. */
+export function queryPlan(raw: Database.Database, query: RecordedQuery): string[] {
+  const rows = raw.prepare(`explain query plan ${query.sql}`).all(...query.parameters) as { detail: string }[];
+  return rows.map((row) => row.detail);
+}
+
+/**
+ * Plan lines that read a whole table: `SCAN <table>` without an index (`SCAN <table> USING INDEX`
+ * walks an index in order and stops at the LIMIT; a VALUES clause or a constant row is no table).
+ */
+export function fullScans(plan: readonly string[]): string[] {
+  return plan
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('SCAN ') && !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|VALUES CLAUSE|CONSTANT ROW/.test(line));
+}
