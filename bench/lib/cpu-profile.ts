@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+}
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Time in one area or function, in ms of the profile. */
+export interface ProfileEntry {
+  readonly name: string;
+  readonly ms: number;
+  readonly share: number;
+}
+
+/** Where the time of a `.cpuprofile` went. */
+export interface ProfileSummary {
+  readonly totalMs: number;
+  /** Self time by area (our packages, kysely, native SQLite, GC, idle...). */
+  readonly areas: readonly ProfileEntry[];
+  /** Functions with the most self time. */
+  readonly topSelf: readonly ProfileEntry[];
+  /** Functions of our packages and kysely with the most inclusive time (callees included). */
+  readonly topInclusive: readonly ProfileEntry[];
+}
+
+const ROOT = process.cwd();
+
+function shortUrl(url: string): string {
+  let u = url.startsWith('file://') ? decodeURIComponent(url.slice('file://'.length)) : url;
+  if (u.startsWith(ROOT)) u = u.slice(ROOT.length + 1);
+  return u;
+}
+
+function areaOf(frame: CallFrame, parentArea: string | undefined): string {
+  const { url, functionName } = frame;
+  if (url === '') {
+    if (functionName === '(garbage collector)') return 'GC';
+    if (functionName === '(idle)') return 'idle (waiting)';
+    if (functionName === '(program)' || functionName === '(root)') return 'V8/native (unattributed)';
+    if (parentArea !== undefined && /kysely|better-sqlite3|store-sqlite|raw loop/.test(parentArea)) return 'SQLite (native, in better-sqlite3)';
+    return 'native builtins';
+  }
+  if (url.includes('/packages/core/src/scheduler/')) return 'core: scheduler';
+  if (url.includes('/packages/core/src/')) return 'core: other (schemas, ids, policies)';
+  if (url.includes('/packages/store-sqlite/src/')) return 'store-sqlite (JS)';
+  if (url.includes('/packages/store-memory/src/')) return 'store-memory';
+  if (url.includes('/node_modules/kysely/')) return 'kysely (build, compile, driver)';
+  if (url.includes('/node_modules/better-sqlite3/')) return 'better-sqlite3 (JS)';
+  if (url.includes('/node_modules/eventemitter3/')) return 'eventemitter3';
+  if (url.includes('/node_modules/zod/')) return 'zod';
+  if (url.includes('/node_modules/libphonenumber-js/')) return 'libphonenumber-js';
+  if (url.includes('/bench/lib/raw-loop')) return 'raw loop';
+  if (url.includes('/bench/')) return 'bench harness';
+  if (url.startsWith('node:')) return 'node internals (timers, promises...)';
+  return 'other JS';
+}
+
+function entries(map: ReadonlyMap<string, number>, totalUs: number, limit: number): ProfileEntry[] {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, share: Math.round((us / totalUs) * 1000) / 10 }));
+}
+
+/** Self time by area and function, and inclusive time of our functions, from a V8 `.cpuprofile`. */
+export function summarizeCpuProfile(file: string, limit = 15): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const areaCache = new Map<number, string>();
+  const area = (id: number): string => {
+    const cached = areaCache.get(id);
+    if (cached !== undefined) return cached;
+    const node = byId.get(id);
+    if (node === undefined) return 'unknown';
+    const p = parent.get(id);
+    const a = areaOf(node.callFrame, p === undefined ? undefined : area(p));
+    areaCache.set(id, a);
+    return a;
+  };
+  const label = (node: ProfileNode): string =>
+    `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url === '' ? '' : `${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`}`.trim();
+
+  const areas = new Map<string, number>();
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    total += delta;
+    const node = byId.get(id);
+    if (node === undefined) return;
+    const a = area(id);
+    areas.set(a, (areas.get(a) ?? 0) + delta);
+    const key = a.startsWith('SQLite') ? `${node.callFrame.functionName} (SQLite, native)` : label(node);
+    self.set(key, (self.get(key) ?? 0) + delta);
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur);
+      if (n === undefined) break;
+      if (!/packages\/|kysely|bench\/lib/.test(n.callFrame.url)) continue;
+      const k = label(n);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + delta);
+    }
+  });
+  return {
+    totalMs: Math.round(total / 1000),
+    areas: entries(areas, total, 30),
+    topSelf: entries(self, total, limit),
+    topInclusive: entries(inclusive, total, limit),
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=on-time,burst]`: runs every scenario's cases, each in a
+ * fresh child process with its own temp directory, prints a table and writes
+ * `bench/results/latest.json`. Exits 1 when a case crashed or timed out (timings are never
+ * asserted).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from './lib/cli.js';
+import { summarizeCpuProfile } from './lib/cpu-profile.js';
+import { machineInfo } from './lib/machine.js';
+import { markdownTable, textTable } from './lib/table.js';
+import type { CaseResult, CaseSpec, Figure, ScenarioDef } from './lib/types.js';
+import { scenarios } from './scenarios/index.js';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+interface ScenarioReport {
+  readonly name: string;
+  readonly title: string;
+  readonly seconds: number;
+  readonly crashed: string | null;
+  readonly figures: readonly Figure[];
+  readonly cases: Readonly<Record<string, CaseResult>>;
+}
+
+/** Runs one case in a fresh process (its own process group, killed whole on timeout). */
+function runChild(
+  scenario: string,
+  name: string,
+  spec: { readonly nodeArgs?: readonly string[]; readonly params?: Readonly<Record<string, string | number>>; readonly timeoutMs: number },
+  tmp: string,
+  quick: boolean,
+): Promise<CaseResult> {
+  const out = join(tmp, `${name}.result.json`);
+  const args = [
+    ...(spec.nodeArgs ?? []),
+    '--conditions=source',
+    '--import',
+    'tsx',
+    join(BENCH_DIR, 'case.ts'),
+    `--scenario=${scenario}`,
+    `--case=${name}`,
+    `--tmp=${tmp}`,
+    `--out=${out}`,
+    ...(quick ? ['--quick'] : []),
+    ...Object.entries(spec.params ?? {}).map(([k, v]) => `--param.${k}=${v}`),
+  ];
+  return new Promise<CaseResult>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: join(BENCH_DIR, '..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-6000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, spec.timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Whatever the case left behind in its group (a server it forgot) goes too.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone: nothing left behind.
+      }
+      if (timedOut) {
+        reject(new Error(`${scenario}/${name} timed out after ${spec.timeoutMs} ms\n${output}`));
+      } else if (code !== 0) {
+        reject(new Error(`${scenario}/${name} exited with ${code ?? signal}\n${output}`));
+      } else {
+        try {
+          resolve(JSON.parse(readFileSync(out, 'utf8')) as CaseResult);
+        } catch (error) {
+          reject(new Error(`${scenario}/${name} wrote no result (${String(error)})\n${output}`));
+        }
+      }
+    });
+  });
+}
+
+async function runCase(scenario: ScenarioDef, spec: CaseSpec, quick: boolean): Promise<CaseResult> {
+  const tmp = mkdtempSync(join(tmpdir(), `bench-${scenario.name}-`));
+  try {
+    if (spec.prep !== undefined) {
+      await runChild(scenario.name, spec.prep.name, { params: spec.prep.params ?? {}, timeoutMs: spec.timeoutMs }, tmp, quick);
+    }
+    const profileDir = join(tmp, 'profile');
+    const nodeArgs = spec.profile === true ? [...(spec.nodeArgs ?? []), `--cpu-prof-dir=${profileDir}`] : spec.nodeArgs;
+    const result = await runChild(scenario.name, spec.name, { ...spec, ...(nodeArgs === undefined ? {} : { nodeArgs }) }, tmp, quick);
+    if (spec.profile === true) {
+      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file === undefined) throw new Error(`${scenario.name}/${spec.name} wrote no .cpuprofile`);
+      const kept = join(RESULTS_DIR, `${scenario.name}-${spec.id ?? spec.name}.cpuprofile`);
+      copyFileSync(join(profileDir, file), kept);
+      return { ...result, profile: { file: kept.slice(join(BENCH_DIR, '..').length + 1), ...summarizeCpuProfile(kept) } };
+    }
+    return result;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const quick = args.get('quick') === 'true';
+  const only = args.get('only')?.split(',').filter((s) => s !== '');
+  const unknown = only?.filter((name) => !scenarios.some((s) => s.name === name)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`);
+    return 2;
+  }
+  const selected = scenarios.filter((s) => only === undefined || only.includes(s.name));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const machine = machineInfo();
+  const started = performance.now();
+  process.stdout.write(
+    `Benchmarks${quick ? ' (quick: small sizes, timings not meaningful)' : ''} on Node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(' ')}\n\n`,
+  );
+
+  const reports: ScenarioReport[] = [];
+  for (const scenario of selected) {
+    const t0 = performance.now();
+    const cases: Record<string, CaseResult> = {};
+    let crashed: string | null = null;
+    for (const spec of scenario.cases(quick)) {
+      const c0 = performance.now();
+      const id = spec.id ?? spec.name;
+      process.stdout.write(`  ${scenario.name}/${id} ... `);
+      try {
+        cases[id] = await runCase(scenario, spec, quick);
+        process.stdout.write(`${((performance.now() - c0) / 1000).toFixed(1)} s\n`);
+      } catch (error) {
+        crashed = error instanceof Error ? error.message : String(error);
+        process.stdout.write(`FAILED\n${crashed}\n`);
+        break;
+      }
+    }
+    let figures: Figure[] = [];
+    if (crashed === null) {
+      try {
+        figures = scenario.summarize(cases, quick);
+      } catch (error) {
+        crashed = `summary failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+        process.stdout.write(`  ${scenario.name}: ${crashed}\n`);
+      }
+    }
+    reports.push({ name: scenario.name, title: scenario.title, seconds: Math.round((performance.now() - t0) / 100) / 10, crashed, figures, cases });
+  }
+
+  const header = ['scenario', 'figure', 'measured', 'baseline (same run)', 'target', 'met'];
+  const rows: string[][] = [];
+  for (const report of reports) {
+    if (report.crashed !== null) rows.push([report.name, 'CRASHED', '—', '—', '—', '✗']);
+    for (const f of report.figures) rows.push([report.name, f.figure, f.value, f.baseline, f.target, f.met === null ? '' : f.met ? 'yes' : 'NO']);
+  }
+  const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+  process.stdout.write(`\n${textTable(header, rows)}\n\nTotal ${totalSeconds} s.\n`);
+  const json = {
+    machine,
+    quick,
+    totalSeconds,
+    scenarios: reports,
+    markdown: markdownTable(header, rows),
+  };
+  const file = join(RESULTS_DIR, quick ? 'latest-quick.json' : 'latest.json');
+  writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+  process.stdout.write(`Wrote ${file.slice(join(BENCH_DIR, '..').length + 1)}\n`);
+  return reports.some((r) => r.crashed !== null) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

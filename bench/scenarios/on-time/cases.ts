@@ -1,0 +1,143 @@
+import { join } from 'node:path';
+import { CallScheduler } from '@call-scheduler/core';
+import { SqliteStore } from '@call-scheduler/store-sqlite';
+import { InstantProvider } from '../../lib/instant-provider.js';
+import { prng } from '../../lib/prng.js';
+import { createStoreSchema, insertScheduledCalls, openRaw } from '../../lib/sqlite-fixture.js';
+import { distribution } from '../../lib/stats.js';
+import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
+import { calibrateWallClock } from '../../lib/wall-clock.js';
+
+/** Sizes: 10,000 calls over 10 s (quick: 1,000 over 2 s), first due `LEAD_MS` after the setup. */
+function sizes(context: CaseContext): { count: number; spreadMs: number } {
+  return context.quick ? { count: 1_000, spreadMs: 2_000 } : { count: 10_000, spreadMs: 10_000 };
+}
+const LEAD_MS = 1_000;
+const SEED = 20_251_121;
+
+/** Due offsets (ms after the start) from a fixed seed: the same in both processes. */
+function offsets(count: number, spreadMs: number): number[] {
+  const random = prng(SEED);
+  return Array.from({ length: count }, () => Math.floor(random() * spreadMs));
+}
+
+interface Fired {
+  readonly lateness: number[];
+  early: number;
+}
+
+function report(fired: Fired, count: number, cpu: NodeJS.CpuUsage, wallMs: number, extra: CaseResult = {}): CaseResult {
+  return {
+    count,
+    fired: fired.lateness.length,
+    early: fired.early,
+    latenessMs: distribution(fired.lateness),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    wallMs,
+    ...extra,
+  };
+}
+
+/** Baseline: one `setTimeout` re-armed to the next due time, firing what satisfies `due <= Date.now()`. */
+const timer: CaseFn = async (context) => {
+  const { count, spreadMs } = sizes(context);
+  const wallNow = calibrateWallClock();
+  const start = Date.now() + LEAD_MS;
+  const due = offsets(count, spreadMs)
+    .map((o) => start + o)
+    .sort((a, b) => a - b);
+  const fired: Fired = { lateness: [], early: 0 };
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    let next = 0;
+    const arm = (): void => {
+      const at = due[next];
+      if (at === undefined) {
+        resolve();
+        return;
+      }
+      setTimeout(fire, Math.max(0, at - Date.now()));
+    };
+    const fire = (): void => {
+      const now = Date.now();
+      for (let at = due[next]; at !== undefined && at <= now; at = due[next]) {
+        const late = wallNow() - at;
+        if (Date.now() < at) fired.early += 1;
+        fired.lateness.push(late);
+        next += 1;
+      }
+      arm();
+    };
+    arm();
+  });
+  return report(fired, count, process.cpuUsage(cpu0), performance.now() - t0);
+};
+
+/**
+ * The scheduler on a SQLite file, with an in-process provider whose dial answers `completed` at
+ * once (each call: claim, dial, two fenced writes). Lateness is taken when `placeCall` runs.
+ */
+const schedulerSqlite: CaseFn = async (context) => {
+  const { count, spreadMs } = sizes(context);
+  const filename = join(context.tmpDir, 'on-time.db');
+  await createStoreSchema(filename);
+  const wallNow = calibrateWallClock();
+  const start = Date.now() + LEAD_MS + 1_000;
+  const offs = offsets(count, spreadMs);
+  const db = openRaw(filename);
+  const ids = insertScheduledCalls(db, { count, dueAt: (i) => start + (offs[i] ?? 0), createdAt: Date.now() });
+  db.close();
+  const dueById = new Map<string, number>();
+  ids.forEach((id, i) => dueById.set(id, start + (offs[i] ?? 0)));
+
+  const fired: Fired = { lateness: [], early: 0 };
+  const provider = new InstantProvider({
+    answer: 'completed',
+    onPlace: (request) => {
+      const late = wallNow();
+      const at = dueById.get(request.callId);
+      if (at === undefined) throw new Error(`unknown call ${request.callId}`);
+      if (Date.now() < at) fired.early += 1;
+      fired.lateness.push(late - at);
+    },
+  });
+  const store = new SqliteStore({ filename });
+  const scheduler = new CallScheduler({ store, provider });
+  let completed = 0;
+  let failed = 0;
+  const errors: string[] = [];
+  scheduler.on('scheduler:error', ({ error }) => errors.push(String(error)));
+  scheduler.on('call:failed', () => (failed += 1));
+  const done = new Promise<void>((resolve) => {
+    scheduler.on('call:completed', () => {
+      completed += 1;
+      if (completed + failed === count) resolve();
+    });
+  });
+  await scheduler.start();
+  if (Date.now() >= start) throw new Error('the setup took longer than the lead time; raise LEAD_MS');
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const limit = spreadMs + 60_000;
+  let timedOut = false;
+  let limitTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    done,
+    new Promise<void>((resolve) => {
+      limitTimer = setTimeout(() => {
+        timedOut = true;
+        resolve();
+      }, limit);
+    }),
+  ]);
+  clearTimeout(limitTimer);
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - t0;
+  await scheduler.stop();
+  await store.close();
+  if (errors.length > 0) context.log(`scheduler errors: ${errors.slice(0, 3).join(' | ')}`);
+  return report(fired, count, cpu, wallMs, { completed, failed, timedOut, schedulerErrors: errors.length, options: { store: 'SqliteStore', ...scheduler.options } });
+};
+
+export const cases: Record<string, CaseFn> = { timer, 'scheduler-sqlite': schedulerSqlite };
