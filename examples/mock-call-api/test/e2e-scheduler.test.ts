@@ -152,3 +152,22 @@ describe('end to end over real HTTP (time factor 0.1)', () => {
     expect(done.attemptCount).toBe(1);
   });
 });
+
+// The reference timing (a 10 s call) with the scheduler's default polling: ~11 s of real time,
+// so it runs only when asked: MEASURE_REAL_TIME=1 npx vitest run --project @call-scheduler/mock-call-api e2e
+describe.runIf(process.env.MEASURE_REAL_TIME === '1')('at the reference time scale (time factor 1, default polling)', () => {
+  it('reports how late each status is seen and how many GETs a call costs', async () => {
+    // POLL_MAX_MS=1000 caps the polling gap, to compare with the default.
+    const maxIntervalMs = Number(process.env.POLL_MAX_MS ?? '') || undefined;
+    const r = await rig({ mock: { timeFactor: 1 }, defaults: true, ...(maxIntervalMs === undefined ? {} : { scheduler: { polling: { maxIntervalMs } } }) });
+    const log = statusLog(r);
+    const call = await r.scheduler.schedule({ to: NUMBER, at: Date.now() + 1_000 });
+    const done = await ended(r.scheduler, call.id, 30_000);
+    expect(done.status).toBe('completed');
+    const providerCallId = done.providerCallId ?? '';
+    const gets = getsFor(r.mock, providerCallId);
+    const late = lateness(r.mock, providerCallId, log.map((p) => ({ status: p.status, at: p.event.at })), 1);
+    console.log(`[e2e tf=1, polling max ${maxIntervalMs ?? 'default'} ms] GETs for a 10 s call: ${gets} (a fixed 100 ms poll: ~100); status seen late by (ms): ${JSON.stringify(late)}`);
+    expect(gets).toBeLessThan(100);
+  }, 40_000);
+});

@@ -42,7 +42,11 @@ describe('nothing is left open', () => {
       const now = handles();
       return Object.fromEntries(Object.entries(now).filter(([name, count]) => count > (before[name] ?? 0)));
     };
-    for (let i = 0; i < 50 && Object.keys(extra()).length > 0; i++) await turns(10);
+    // Closed sockets leave the list a few event-loop turns later; allow up to 3 s on a busy machine.
+    const deadline = performance.now() + 3_000;
+    while (Object.keys(extra()).length > 0 && performance.now() < deadline) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 10));
+    }
     expect(extra()).toEqual({});
   });
 
