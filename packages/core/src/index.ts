@@ -19,6 +19,42 @@ export { WEEKDAYS } from './policy/calling-window.js';
 export type { CallingWindow, TimeRange, Weekday } from './policy/calling-window.js';
 export { nextRetryAt } from './policy/retry-policy.js';
 export type { OutcomeRetry, RetryOutcome, RetryPolicy } from './policy/retry-policy.js';
+export {
+  zonedTimeToUtc,
+  utcToZonedParts,
+  possibleInstants,
+  localMsToUtc,
+  timeZoneOffsetMs,
+  utcToLocalMs,
+  parseLocalDateTime,
+  weekdayOfLocalMs,
+  DISAMBIGUATIONS,
+} from './policy/zoned-time.js';
+export type {
+  Disambiguation,
+  LocalDateTime,
+  LocalDateTimeInput,
+  LocalDateTimeIssue,
+  LocalDateTimeParseResult,
+  ZonedParts,
+} from './policy/zoned-time.js';
+export { nextWindowOpening, isInsideWindow, windowCloseAfter } from './policy/window-search.js';
+export { tcpa, dailyWindow } from './policy/calling-window-presets.js';
+export {
+  localTimeInputSchema,
+  scheduleAtSchema,
+  localTimeZoneOf,
+  withTimeZoneFromLocalAt,
+} from './policy/local-time-schema.js';
+export type { LocalTimeInput, CallTimeInput } from './policy/local-time-schema.js';
+export { planDialTime, effectiveWindowPolicy } from './policy/dial-timing.js';
+export type { CallWindowPolicy, DialPlan, DialPlanInput, ExpireReason, WindowDefaults } from './policy/dial-timing.js';
+export { decideRetry, effectiveRetryPolicy, terminalStatusOf } from './policy/retry-decision.js';
+export type { RetryDecision, RetryDecisionInput, RetryEndReason } from './policy/retry-decision.js';
+export { TokenBucket } from './policy/token-bucket.js';
+export type { TokenBucketOptions } from './policy/token-bucket.js';
+export { NumberAttemptCap } from './policy/number-attempt-cap.js';
+export type { NumberAttemptCapDecision, NumberAttemptCapOptions } from './policy/number-attempt-cap.js';
 export type {
   AttemptRecord,
   CallEventRecord,
@@ -101,6 +137,7 @@ export type {
   CallSchedulerOptions,
   PollingOptions,
   TransientRetryOptions,
+  PerNumberCapOptions,
   ResolvedSchedulerOptions,
 } from './scheduler/scheduler-options.js';
 export { listCallsQuerySchema, rescheduleInputSchema, callStatusSchema } from './schema/query-schemas.js';

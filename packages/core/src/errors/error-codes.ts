@@ -5,7 +5,9 @@
  * - Lifecycle: `SCHEDULER_STOPPED`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`.
  * - Outcomes recorded on a failed call: `DISPATCH_OUTCOME_UNKNOWN`, `PROVIDER_CALL_LOST`,
  *   `PROVIDER_REJECTED`, `PROVIDER_UNAVAILABLE`, `MAX_RING_TIME_EXCEEDED`, `MAX_DURATION_EXCEEDED`,
- *   `CALL_FAILED`.
+ *   `CALL_FAILED`, `CALL_EXPIRED`.
+ * - Reasons a claimed call was put back without dialing (in the `rescheduled` event's `data.code`):
+ *   `OUTSIDE_CALLING_WINDOW`, `NUMBER_ATTEMPT_CAP`.
  * - Provider errors ({@link ProviderError}): `PROVIDER_REJECTED`, `PROVIDER_UNAVAILABLE`,
  *   `PROVIDER_RATE_LIMITED`, `PROVIDER_TIMEOUT`, `PROVIDER_CALL_NOT_FOUND`, `PROVIDER_BAD_RESPONSE`.
  */
@@ -30,6 +32,12 @@ export const ErrorCode = {
   MAX_RING_TIME_EXCEEDED: 'MAX_RING_TIME_EXCEEDED',
   MAX_DURATION_EXCEEDED: 'MAX_DURATION_EXCEEDED',
   CALL_FAILED: 'CALL_FAILED',
+  /** The call could not be dialed before its `expiresAt` (its window did not open in time): it ended `expired`, never dialed late. */
+  CALL_EXPIRED: 'CALL_EXPIRED',
+  /** A claimed call was outside its calling window (e.g. after the scheduler was down) and went back to wait for the next opening. */
+  OUTSIDE_CALLING_WINDOW: 'OUTSIDE_CALLING_WINDOW',
+  /** A claimed call's number had had `perNumberCap.maxAttempts` attempts in the period; the call went back to wait. */
+  NUMBER_ATTEMPT_CAP: 'NUMBER_ATTEMPT_CAP',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

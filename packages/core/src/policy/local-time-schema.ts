@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { timeZoneSchema } from '../schema/policy-schemas.js';
-import { timeInputSchema } from '../schema/time.js';
+import { isValidTimeZone, timeZoneSchema } from '../schema/policy-schemas.js';
+import { timeInputSchema, type TimeInput } from '../schema/time.js';
 import { DISAMBIGUATIONS, localMsToUtc, parseLocalDateTime, type Disambiguation } from './zoned-time.js';
 
 /**
@@ -88,3 +88,30 @@ export const scheduleAtSchema: z.ZodType<number, Date | number | string | LocalT
     return messages.length > 0 ? messages.join('; ') : AT_HELP;
   },
 });
+
+/** A time as `at` accepts it: an instant ({@link TimeInput}) or a local wall-clock time ({@link LocalTimeInput}). */
+export type CallTimeInput = TimeInput | LocalTimeInput;
+
+/**
+ * The `timeZone` of `at` when it is a {@link LocalTimeInput} with a zone the platform knows;
+ * otherwise `undefined`. A call scheduled with a local `at` and no `timeZone` of its own takes
+ * this zone (so that its calling window is read in the same place as its time).
+ */
+export function localTimeZoneOf(at: unknown): string | undefined {
+  if (typeof at !== 'object' || at === null || at instanceof Date || Array.isArray(at)) return undefined;
+  const zone = (at as { readonly timeZone?: unknown }).timeZone;
+  return typeof zone === 'string' && isValidTimeZone(zone) ? zone : undefined;
+}
+
+/**
+ * For a call's input object (`schedule`'s input, an HTTP body): when it has no `timeZone` and its
+ * `at` is a local time, a copy with `timeZone` set to `at.timeZone`; otherwise `value` itself.
+ * Meant as a zod `preprocess` step.
+ */
+export function withTimeZoneFromLocalAt(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const input = value as { readonly timeZone?: unknown; readonly at?: unknown };
+  if (input.timeZone !== undefined) return value;
+  const zone = localTimeZoneOf(input.at);
+  return zone === undefined ? value : { ...input, timeZone: zone };
+}

@@ -6,17 +6,22 @@ import { MAX_TIMER_DELAY_MS, systemClock, timeoutSignal, type Clock, type TimerH
 import { CallSchedulerError, isCallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ProviderError, isProviderError } from '../errors/provider-error.js';
-import { nextRetryAt, type RetryOutcome } from '../policy/retry-policy.js';
+import { effectiveWindowPolicy, planDialTime, type CallWindowPolicy, type ExpireReason } from '../policy/dial-timing.js';
+import { localTimeZoneOf, type CallTimeInput, type LocalTimeInput } from '../policy/local-time-schema.js';
+import { NumberAttemptCap } from '../policy/number-attempt-cap.js';
+import type { CallingWindow } from '../policy/calling-window.js';
+import { decideRetry, type RetryEndReason } from '../policy/retry-decision.js';
+import type { RetryOutcome } from '../policy/retry-policy.js';
 import type { CallProvider, ProviderCallInfo } from '../provider/call-provider.js';
 import { callStatusOf, callStatusRank, normalizeProviderStatus } from '../provider/provider-status.js';
 import { parseInput, parseScheduleCallInput, type ScheduleCallInput } from '../schema/schedule-input.js';
 import { rescheduleInputSchema, listCallsQuerySchema, type ListCallsQuery, type RescheduleInput } from '../schema/query-schemas.js';
-import type { TimeInput } from '../schema/time.js';
 import type { CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
 import type { CallPatch, CallStore, CallUpdate, UpdateResult } from '../store/call-store.js';
 import { createIdGenerator } from '../util/ids.js';
 import { MinHeap } from '../util/min-heap.js';
 import { toCall, toCallWithHistory, toEvent } from './call-mapping.js';
+import { DialPacer } from './dial-pacer.js';
 import type { CallSchedulerEvents, SchedulerErrorPayload } from './scheduler-events.js';
 import { resolveOptions, type CallSchedulerOptions, type ResolvedSchedulerOptions } from './scheduler-options.js';
 
@@ -84,6 +89,8 @@ interface TrackedCall {
   notFoundSince: number | null;
   transientErrors: number;
   ended: boolean;
+  /** Claimed for a dial that has not yet taken its token from the dial pacer. */
+  awaitingToken: boolean;
   /** Serializes work on this call (poll, webhook, end). */
   queue: Promise<void>;
   record: CallRecord;
@@ -98,6 +105,21 @@ interface LocalTask {
 const STORE_ERROR_BACKOFF_MS = 1000;
 /** How soon to look again for due calls that a claim had to skip (one live call per number). */
 const BLOCKED_RECHECK_MS = 1000;
+/** Resolution of the per-number cap's search for the earliest allowed time (never early). */
+const NUMBER_CAP_RESOLUTION_MS = 1000;
+
+/** The `error` of a call that ends `expired`. */
+function expiredError(reason: ExpireReason | 'expires-at-passed' | 'number-cap', policy: CallWindowPolicy): CallError {
+  const message =
+    reason === 'window-never-opens'
+      ? 'The calling window never opens'
+      : reason === 'number-cap'
+        ? 'The per-number attempt cap allows no attempt before expiresAt'
+        : policy.window !== null
+          ? 'The call cannot be dialed inside its calling window before expiresAt'
+          : 'The call could not be placed before expiresAt';
+  return { code: ErrorCode.CALL_EXPIRED, message };
+}
 
 /**
  * Schedules outbound calls and sees each one through: it stores the call, wakes at the right
@@ -148,6 +170,12 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   #storeBackoffUntil = Number.NEGATIVE_INFINITY;
   #ticking = false;
   #tickAgain = false;
+  /** Calls per second and 429 pauses. */
+  readonly #pacer: DialPacer;
+  /** `perNumberCap`, or `null`. */
+  readonly #numberCap: NumberAttemptCap | null;
+  /** Claimed calls that have not yet taken their dial token (they hold back further claims). */
+  #awaitingToken = 0;
 
   constructor(options: CallSchedulerOptions) {
     super();
@@ -160,6 +188,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.options = resolveOptions(options);
     this.#newId = createIdGenerator(this.clock);
+    this.#pacer = new DialPacer(this.options.callsPerSecond, this.options.burst, this.clock);
+    this.#numberCap = this.options.perNumberCap === null ? null : new NumberAttemptCap(this.options.perNumberCap);
   }
 
   /** The lifecycle state. */
@@ -267,6 +297,11 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * Validates and stores a call. Without `at` it is due now. Throws a {@link CallSchedulerError}
    * with code `INVALID_INPUT` naming each bad field, and then stores nothing.
    *
+   * A call with a calling window (its own, or the scheduler's `window` for a call with a zone) is
+   * due at the first allowed minute at or after `at` (`nextAttemptAt`). A call that cannot be
+   * dialed before its `expiresAt` is stored `expired` at once (code `CALL_EXPIRED`, a
+   * `call:expired` event) and never dialed.
+   *
    * With an `idempotencyKey` that was used before, the earlier call is returned and nothing new is stored.
    */
   async schedule(input: ScheduleCallInput): Promise<Call> {
@@ -295,24 +330,36 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
           issues: [{ path: parsed.length > 1 ? `${index}.expiresAt` : 'expiresAt', message: 'must be after at', rule: 'custom' }],
         });
       }
+      const timeZone = input.timeZone ?? null;
+      const window = input.window ?? null;
+      const expiresAt = input.expiresAt ?? null;
+      const policy = this.#windowPolicy({ timeZone, window });
+      // A past `at` is wanted now: the window (and expiry) are judged at the time it can happen.
+      const plan = planDialTime({ wantedAt: Math.max(at, now), ...policy, expiresAt });
+      const expired = plan.action === 'expire' ? expiredError(plan.reason, policy) : null;
+      const dueAt = plan.action === 'expire' ? null : plan.snapped ? plan.dueAt : at;
       const call: NewCallRecord = {
         id: this.#newId(),
         to: input.to,
-        status: 'scheduled',
+        status: expired === null ? 'scheduled' : 'expired',
         at,
-        dueAt: at,
-        timeZone: input.timeZone ?? null,
-        window: input.window ?? null,
-        expiresAt: input.expiresAt ?? null,
+        dueAt,
+        timeZone,
+        window,
+        expiresAt,
         retry: input.retry ?? null,
         idempotencyKey: input.idempotencyKey ?? null,
         metadata: input.metadata ?? null,
-        error: null,
+        error: expired,
         createdAt: now,
-        endedAt: null,
+        endedAt: expired === null ? null : now,
       };
-      const event: NewCallEvent = { type: 'scheduled', at: now, attempt: null, status: 'scheduled', providerStatus: null, data: { at } };
-      return { call, events: [event] };
+      const data = dueAt !== null && dueAt !== at ? { at, nextAttemptAt: dueAt } : { at };
+      const events: NewCallEvent[] = [{ type: 'scheduled', at: now, attempt: null, status: 'scheduled', providerStatus: null, data }];
+      if (expired !== null && plan.action === 'expire') {
+        events.push({ type: 'expired', at: now, attempt: null, status: 'expired', providerStatus: null, data: { code: expired.code, message: expired.message, reason: plan.reason } });
+      }
+      return { call, events };
     });
     const results = await this.store.insertCalls(items);
     let earliest = Number.POSITIVE_INFINITY;
@@ -320,8 +367,9 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       const call = toCall(result.call);
       if (result.created) {
         if (result.call.dueAt !== null) earliest = Math.min(earliest, result.call.dueAt);
-        const event = result.events[0];
-        if (event !== undefined) this.#emit('call:scheduled', { call, event: toEvent(event) });
+        const [scheduled, expired] = result.events;
+        if (scheduled !== undefined) this.#emit('call:scheduled', { call, event: toEvent(scheduled) });
+        if (expired !== undefined && result.call.status === 'expired') this.#emit('call:expired', { call, event: toEvent(expired) });
       }
       return call;
     });
@@ -391,15 +439,19 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   }
 
   /**
-   * Changes a call that is still `scheduled`: its time (pass a time directly), or any of `at`,
-   * `timeZone`, `window`, `expiresAt`, `retry`, `metadata`. Throws `CALL_NOT_FOUND`,
-   * `INVALID_STATE` or `INVALID_INPUT`.
+   * Changes a call that is still `scheduled`: its time (pass a time directly, an instant or a local
+   * `{ local, timeZone }`), or any of `at`, `timeZone`, `window`, `expiresAt`, `retry`, `metadata`.
+   * A change of time, zone, window or expiry snaps the call into its window again; if it can then
+   * no longer be dialed before `expiresAt`, it ends `expired` (code `CALL_EXPIRED`, a
+   * `call:expired` event) and is returned so. Throws `CALL_NOT_FOUND`, `INVALID_STATE` or
+   * `INVALID_INPUT`.
    */
-  async reschedule(id: string, change: TimeInput | RescheduleInput): Promise<Call> {
+  async reschedule(id: string, change: CallTimeInput | RescheduleInput): Promise<Call> {
     this.#assertUsable();
     const input: unknown =
-      change instanceof Date || typeof change === 'number' || typeof change === 'string' ? { at: change } : change;
+      change instanceof Date || typeof change === 'number' || typeof change === 'string' || isLocalTimeInput(change) ? { at: change } : change;
     const parsed = parseInput(rescheduleInputSchema, input, 'reschedule');
+    const zoneOfAt = localTimeZoneOf((input as { readonly at?: unknown } | null)?.at);
     await this.#init();
     for (let tries = 0; tries < 5; tries++) {
       const current = await this.store.getCall(id);
@@ -407,7 +459,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       if (current.status !== 'scheduled') throw this.#invalidState(id, current.status, 'rescheduled');
       const now = this.clock.now();
       const at = parsed.at ?? current.at;
-      const timeZone = parsed.timeZone === undefined ? current.timeZone : parsed.timeZone;
+      const timeZone = parsed.timeZone === undefined ? (current.timeZone ?? zoneOfAt ?? null) : parsed.timeZone;
       const window = parsed.window === undefined ? current.window : parsed.window;
       const expiresAt = parsed.expiresAt === undefined ? current.expiresAt : parsed.expiresAt;
       if (window !== null && timeZone === null) {
@@ -420,25 +472,41 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
           issues: [{ path: 'expiresAt', message: 'must be after at', rule: 'custom' }],
         });
       }
+      const timing = parsed.at !== undefined || timeZone !== current.timeZone || parsed.window !== undefined || expiresAt !== current.expiresAt;
+      let dueAt = current.dueAt ?? at;
+      let expired: { error: CallError; reason: ExpireReason } | null = null;
+      if (timing) {
+        // The time the call is wanted: the new `at`; else its `at` before any attempt, or the
+        // time of the retry it waits for.
+        const wanted = parsed.at !== undefined || current.attemptCount === 0 ? at : dueAt;
+        const policy = this.#windowPolicy({ timeZone, window });
+        const plan = planDialTime({ wantedAt: Math.max(wanted, now), ...policy, expiresAt });
+        if (plan.action === 'expire') expired = { error: expiredError(plan.reason, policy), reason: plan.reason };
+        else dueAt = plan.snapped ? plan.dueAt : wanted;
+      }
       const set: CallPatch = {
         at,
-        dueAt: parsed.at === undefined ? (current.dueAt ?? at) : at,
         timeZone,
         window,
         expiresAt,
+        ...(expired === null ? { dueAt } : { status: 'expired' as const, dueAt: null, endedAt: now, error: expired.error }),
         ...(parsed.retry === undefined ? {} : { retry: parsed.retry }),
         ...(parsed.metadata === undefined ? {} : { metadata: parsed.metadata }),
       };
+      const event: NewCallEvent =
+        expired === null
+          ? { type: 'rescheduled', at: now, attempt: null, status: 'scheduled', providerStatus: null, data: dueAt === at ? { at } : { at, nextAttemptAt: dueAt } }
+          : { type: 'expired', at: now, attempt: null, status: 'expired', providerStatus: null, data: { at, code: expired.error.code, message: expired.error.message, reason: expired.reason } };
       const result = await this.store.updateCall({
         id,
         expect: { statuses: ['scheduled'], version: current.version },
         set,
-        events: [{ type: 'rescheduled', at: now, attempt: null, status: 'scheduled', providerStatus: null, data: { at: set.dueAt ?? at } }],
+        events: [event],
         now,
       });
       if (result === undefined) continue;
       const call = toCall(result.call);
-      this.#emit('call:rescheduled', { call, event: toEvent(result.events[0]!) });
+      this.#emit(expired === null ? 'call:rescheduled' : 'call:expired', { call, event: toEvent(result.events[0]!) });
       if (result.call.dueAt !== null) this.#poke(result.call.dueAt);
       return call;
     }
@@ -510,6 +578,11 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     });
   }
 
+  /** The zone and window that govern a call: its own, else the scheduler's `defaultTimeZone` and `window`. */
+  #windowPolicy(call: { readonly timeZone: string | null; readonly window: CallingWindow | null }): CallWindowPolicy {
+    return effectiveWindowPolicy(call, { defaultWindow: this.options.window, defaultTimeZone: this.options.defaultTimeZone });
+  }
+
   // ---------------------------------------------------------------- timing
 
   /** Something is due at `at` in the store (a local insert or reschedule). */
@@ -522,7 +595,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#arm();
   }
 
-  #capacity(): number {
+  /** How many calls a claim may take now, before dial pacing. */
+  #baseCapacity(): number {
     const o = this.options;
     return Math.min(
       o.claimBatchSize,
@@ -531,9 +605,22 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     );
   }
 
+  /** How many calls a claim may take at `now`: also no more than the dial tokens not yet spoken for. */
+  #capacity(now: number = this.clock.now()): number {
+    return Math.min(this.#baseCapacity(), this.#pacer.available(now) - this.#awaitingToken);
+  }
+
   #storeWorkAt(): number {
     let at = Number.POSITIVE_INFINITY;
-    if (this.#storeNextAt !== null && this.#capacity() > 0) at = this.#storeNextAt;
+    if (this.#storeNextAt !== null) {
+      const now = this.clock.now();
+      if (this.#capacity(now) > 0) at = this.#storeNextAt;
+      else if (this.#awaitingToken === 0 && this.#baseCapacity() > 0) {
+        // Only dial pacing (the rate, or a 429 pause) holds claims back: look again when the next
+        // token is due. (While a claimed call still waits for its token, it re-arms when it takes it.)
+        at = Math.max(this.#storeNextAt, now + Math.max(1, this.#pacer.msUntilAvailable(now)));
+      }
+    }
     const reread = this.options.storeRereadIntervalMs;
     if (reread !== null) at = Math.min(at, this.#lastStoreReadAt + reread);
     return Math.max(at, this.#storeBackoffUntil);
@@ -644,7 +731,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   }
 
   async #storeWork(now: number): Promise<void> {
-    let capacity = this.#capacity();
+    let capacity = this.#capacity(now);
     const leaseExpiresAt = now + this.options.leaseMs;
     if (capacity > 0) {
       const recovered = await this.store.claimExpiredLeases({ now, limit: capacity, owner: this.id, leaseExpiresAt });
@@ -663,7 +750,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       if (claimed.length === capacity) this.#tickAgain = true;
     }
     let next = await this.store.nextWakeUpAt();
-    if (next !== null && next <= now && !this.#tickAgain && this.#capacity() > 0) {
+    if (next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0) {
       // Due calls remain that the claim skipped (another call to the same number is live): look
       // again when one of ours ends (see #endAttempt) or after the re-read interval, not in a loop.
       next = now + (this.options.storeRereadIntervalMs ?? BLOCKED_RECHECK_MS);
@@ -685,30 +772,64 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (dispatchEvent !== undefined) {
       this.#emit('call:dispatching', { call: toCall(record), event: toEvent(dispatchEvent), attempt: record.attemptCount });
     }
+    this.#runDispatch(tracked, true);
+  }
+
+  /** Dials `tracked` in the background; it holds back claims until it has taken its dial token. */
+  #runDispatch(tracked: TrackedCall, fresh: boolean): void {
     this.#dispatching += 1;
+    tracked.awaitingToken = true;
+    this.#awaitingToken += 1;
     this.#track(
-      this.#dispatch(tracked).finally(() => {
+      this.#dispatch(tracked, fresh).finally(() => {
         this.#dispatching -= 1;
+        this.#tokenTaken(tracked);
         this.#arm();
       }),
     );
   }
 
-  async #dispatch(tracked: TrackedCall): Promise<void> {
-    const now = this.clock.now();
+  #tokenTaken(tracked: TrackedCall): void {
+    if (!tracked.awaitingToken) return;
+    tracked.awaitingToken = false;
+    this.#awaitingToken -= 1;
+  }
+
+  /**
+   * Dials a claimed call. `fresh` is false for a dial re-sent after lease recovery (the provider
+   * de-duplicates), which may already have happened: such a dial is never put back or held back.
+   */
+  async #dispatch(tracked: TrackedCall, fresh: boolean): Promise<void> {
     const record = tracked.record;
-    if (record.expiresAt !== null && record.expiresAt <= now) {
-      await this.#finish(tracked, 'expired', {
-        error: { code: 'EXPIRED', message: 'The call could not be placed before expiresAt' },
-        eventType: 'expired',
-      });
-      return;
+    if (!fresh) {
+      const now = this.clock.now();
+      if (record.expiresAt !== null && record.expiresAt <= now) {
+        await this.#finish(tracked, { error: expiredError('expires-at-passed', this.#windowPolicy(record)), unclaim: false });
+        return;
+      }
     }
     const idempotent = this.provider.capabilities?.idempotentPlaceCall === true;
-    for (let failures = 0; ; ) {
+    // True once a request of this attempt may have started a call: from then on only the same
+    // dial is re-sent (same idempotency key), never put back, held back or expired.
+    let mayHavePlaced = !fresh;
+    let lastError: ProviderError | null = null;
+    for (let failures = 0, rateLimited = 0; ; ) {
+      if (!mayHavePlaced && !(await this.#mayDialNow(tracked, failures === 0 && rateLimited === 0))) return;
+      try {
+        await this.#acquireDialSlot(tracked);
+      } catch {
+        // Stopping while waiting for a dial token: nothing of this try was sent.
+        if (mayHavePlaced) return; // the lease decides
+        if (lastError === null) {
+          await this.#putBack(tracked, this.clock.now(), { code: ErrorCode.SCHEDULER_STOPPED, message: 'Not dialed: the scheduler stopped while waiting for a dial token' });
+        } else {
+          await this.#requeueUnplaced(tracked, this.clock.now(), lastError);
+        }
+        return;
+      }
       let info: ProviderCallInfo;
       try {
-        info = await this.#request(
+        info = await this.#run(
           (signal) =>
             this.provider.placeCall(
               {
@@ -725,6 +846,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       } catch (caught) {
         if (this.#stopController.signal.aborted) return; // stopping: the lease decides
         const error = toProviderError(caught);
+        lastError = error;
         if (!error.retryable) {
           await this.#endAttempt(tracked, 'failed', {
             code: ErrorCode.PROVIDER_REJECTED,
@@ -739,16 +861,27 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
           }, null, { outcome: 'unknown' });
           return;
         }
-        failures += 1;
-        if (failures > this.options.transientRetry.maxRetries) {
-          await this.#endAttempt(tracked, 'failed', {
-            code: error.ambiguous ? ErrorCode.DISPATCH_OUTCOME_UNKNOWN : ErrorCode.PROVIDER_UNAVAILABLE,
-            message: `The provider kept failing: ${error.message}`,
-          }, null, { outcome: error.ambiguous ? 'unknown' : 'failed' });
-          return;
+        if (error.ambiguous) mayHavePlaced = true;
+        const now = this.clock.now();
+        let delay: number;
+        if (error.code === ErrorCode.PROVIDER_RATE_LIMITED) {
+          // The provider asked every dial to wait: pause them all; this is not the call's fault,
+          // so it spends no attempt and does not count toward transientRetry.maxRetries.
+          rateLimited += 1;
+          delay = error.retryAfterMs ?? this.#backoff(rateLimited);
+          this.#pacer.pauseUntil(now + delay, now);
+        } else {
+          failures += 1;
+          if (failures > this.options.transientRetry.maxRetries) {
+            await this.#endAttempt(tracked, 'failed', {
+              code: error.ambiguous ? ErrorCode.DISPATCH_OUTCOME_UNKNOWN : ErrorCode.PROVIDER_UNAVAILABLE,
+              message: `The provider kept failing: ${error.message}`,
+            }, null, { outcome: error.ambiguous ? 'unknown' : 'failed' });
+            return;
+          }
+          delay = Math.max(this.#backoff(failures), error.retryAfterMs ?? 0);
         }
-        const delay = Math.max(this.#backoff(failures), error.retryAfterMs ?? 0);
-        const wakeAt = this.clock.now() + delay;
+        const wakeAt = now + delay;
         if (!(await this.#renewLease(tracked, wakeAt + this.options.leaseMs))) return;
         try {
           await this.#waitUntil(wakeAt);
@@ -756,13 +889,77 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
           // Stopping during the back-off. A dial known not to have happened goes back to the queue
           // at once; a possibly-placed one (idempotent provider) is left to lease recovery, which
           // re-sends it with the same key.
-          if (!error.ambiguous) await this.#requeueUnplaced(tracked, wakeAt, error);
+          if (!mayHavePlaced) await this.#requeueUnplaced(tracked, wakeAt, error);
           return;
         }
         continue;
       }
       await this.#accepted(tracked, info);
       return;
+    }
+  }
+
+  /**
+   * Whether a claimed call that has surely not been dialed yet may be dialed now. If not, it is
+   * put back to `scheduled` (outside its window, or its number over `perNumberCap`, checked when
+   * `checkCap`), or ended `expired`; either way without a trace of an attempt.
+   */
+  async #mayDialNow(tracked: TrackedCall, checkCap: boolean): Promise<boolean> {
+    const record = tracked.record;
+    const policy = this.#windowPolicy(record);
+    const now = this.clock.now();
+    const plan = planDialTime({ wantedAt: now, ...policy, expiresAt: record.expiresAt });
+    if (plan.action === 'expire') {
+      await this.#finish(tracked, { error: expiredError(plan.reason, policy), unclaim: true });
+      return false;
+    }
+    if (plan.dueAt > now) {
+      await this.#putBack(tracked, plan.dueAt, {
+        code: ErrorCode.OUTSIDE_CALLING_WINDOW,
+        message: `Outside its calling window; the window opens at ${new Date(plan.dueAt).toISOString()}`,
+      });
+      return false;
+    }
+    const cap = this.#numberCap;
+    if (!checkCap || cap === null) return true;
+    // The claim's own attempt (started at the claim, `updatedAt`) is counted by the store: leave it out.
+    const startedAt = record.updatedAt;
+    const decision = await cap.check(
+      now,
+      async (since) => (await this.store.countAttempts({ to: tracked.to, since })) - (since <= startedAt ? 1 : 0),
+      NUMBER_CAP_RESOLUTION_MS,
+    );
+    if (decision.allowed) return true;
+    const later = planDialTime({ wantedAt: decision.retryAt, ...policy, expiresAt: record.expiresAt });
+    if (later.action === 'expire') {
+      await this.#finish(tracked, { error: expiredError('number-cap', policy), unclaim: true });
+      return false;
+    }
+    await this.#putBack(tracked, later.dueAt, {
+      code: ErrorCode.NUMBER_ATTEMPT_CAP,
+      message: `${tracked.to} had ${cap.maxAttempts} attempts within ${cap.periodMs} ms; next allowed at ${new Date(later.dueAt).toISOString()}`,
+    });
+    return false;
+  }
+
+  /**
+   * Waits until dial pacing allows a dial (outside the request bound, so that a pause holds no
+   * request slot), then takes a request slot and the dial token together. Rejects when stopping.
+   */
+  async #acquireDialSlot(tracked: TrackedCall): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const wait = this.#pacer.msUntilAvailable(now);
+      if (wait > 0) await this.#waitUntil(now + wait);
+      await this.#acquire();
+      if (this.#pacer.tryTake(this.clock.now())) {
+        if (tracked.awaitingToken) {
+          this.#tokenTaken(tracked);
+          this.#arm();
+        }
+        return;
+      }
+      this.#release();
     }
   }
 
@@ -815,13 +1012,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (record.status === 'dispatching') {
       if (this.provider.capabilities?.idempotentPlaceCall === true) {
         // The provider de-duplicates by key: re-send the same attempt with the same key.
-        this.#dispatching += 1;
-        this.#track(
-          this.#dispatch(tracked).finally(() => {
-            this.#dispatching -= 1;
-            this.#arm();
-          }),
-        );
+        this.#runDispatch(tracked, false);
       } else {
         this.#track(
           this.#endAttempt(tracked, 'failed', {
@@ -861,6 +1052,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       notFoundSince: null,
       transientErrors: 0,
       ended: false,
+      awaitingToken: false,
       queue: Promise.resolve(),
       record,
     };
@@ -1045,13 +1237,24 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
         ? []
         : [{ type: 'status', at: now, attempt: tracked.attempt, status, providerStatus: info.rawStatus, data: info.durationSeconds == null ? null : { durationSeconds: info.durationSeconds } }];
     let retryAt: number | null = null;
+    let retryPlan: { plannedAt: number; delayMs: number } | null = null;
+    let ending: RetryEndReason | null = null;
     if (status !== 'completed' && status !== 'canceled' && how.permanent !== true && how.outcome !== undefined) {
-      const outcome = how.outcome;
-      const allowed = outcome !== 'unknown' || this.provider.capabilities?.idempotentPlaceCall === true;
-      if (allowed) {
-        retryAt = nextRetryAt(tracked.record.retry ?? this.options.retry, outcome, tracked.attempt, now);
-        const expiresAt = tracked.record.expiresAt;
-        if (retryAt !== null && expiresAt !== null && retryAt >= expiresAt) retryAt = null;
+      const decision = decideRetry({
+        policy: tracked.record.retry,
+        defaultPolicy: this.options.retry,
+        outcome: how.outcome,
+        attemptNumber: tracked.attempt,
+        endedAt: now,
+        ...this.#windowPolicy(tracked.record),
+        expiresAt: tracked.record.expiresAt,
+        providerDeduplicates: this.provider.capabilities?.idempotentPlaceCall === true,
+      });
+      if (decision.action === 'retry') {
+        retryAt = decision.retryAt;
+        retryPlan = { plannedAt: decision.plannedAt, delayMs: decision.delayMs };
+      } else {
+        ending = decision.end;
       }
     }
     const expect = how.version === undefined ? { token: tracked.token } : { token: tracked.token, version: how.version };
@@ -1060,11 +1263,23 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       update = {
         id: tracked.id,
         expect,
-        set: { status: 'scheduled', dueAt: retryAt, leaseExpiresAt: null, error: error ?? { code: status, message: `Attempt ${tracked.attempt} ended ${status}` } },
+        set: { status: 'scheduled', dueAt: retryAt, leaseExpiresAt: null, error: error ?? { code: ErrorCode.CALL_FAILED, message: `Attempt ${tracked.attempt} ended ${status}` } },
         attempt: { number: tracked.attempt, set: attemptSet },
         events: [
           ...statusEvent,
-          { type: 'retrying', at: now, attempt: tracked.attempt, status: 'scheduled', providerStatus: null, data: { outcome: how.outcome ?? status, nextAttemptAt: retryAt, ...(error === null ? {} : { code: error.code, message: error.message }) } },
+          {
+            type: 'retrying',
+            at: now,
+            attempt: tracked.attempt,
+            status: 'scheduled',
+            providerStatus: null,
+            data: {
+              outcome: how.outcome ?? status,
+              nextAttemptAt: retryAt,
+              ...(retryPlan === null ? {} : { plannedAt: retryPlan.plannedAt, delayMs: retryPlan.delayMs }),
+              ...(error === null ? {} : { code: error.code, message: error.message }),
+            },
+          },
         ],
         now,
       };
@@ -1082,7 +1297,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
             attempt: tracked.attempt,
             status,
             providerStatus: null,
-            data: error === null ? null : { code: error.code, message: error.message },
+            data: error === null && ending === null ? null : { ...(error === null ? {} : { code: error.code, message: error.message }), ...(ending === null ? {} : { retry: ending }) },
           },
         ],
         now,
@@ -1113,20 +1328,24 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     } else if (status === 'canceled') {
       this.#emit('call:canceled', { call, event: last });
     } else {
-      this.#emit('call:failed', { call, event: last, error: error ?? { code: status, message: `The call ended ${status}` } });
+      this.#emit('call:failed', { call, event: last, error: error ?? { code: ErrorCode.CALL_FAILED, message: `The call ended ${status}` } });
     }
     this.#arm();
   }
 
-  /** Ends a claimed call without dialing (e.g. expired). */
-  async #finish(tracked: TrackedCall, status: CallStatus, how: { error: CallError; eventType: 'expired' }): Promise<void> {
+  /**
+   * Ends a claimed call `expired` without dialing. With `unclaim` (the dial surely did not happen)
+   * the claim's attempt is removed, so the call shows no attempt that never dialed.
+   */
+  async #finish(tracked: TrackedCall, how: { error: CallError; unclaim: boolean }): Promise<void> {
     const now = this.clock.now();
+    const { error } = how;
     const result = await this.store.updateCall({
       id: tracked.id,
       expect: { token: tracked.token },
-      set: { status, dueAt: null, leaseExpiresAt: null, endedAt: now, error: how.error },
-      attempt: { number: tracked.attempt, set: { status, endedAt: now, error: how.error } },
-      events: [{ type: how.eventType, at: now, attempt: tracked.attempt, status, providerStatus: null, data: { code: how.error.code, message: how.error.message } }],
+      set: { status: 'expired', dueAt: null, leaseExpiresAt: null, endedAt: now, error },
+      ...(how.unclaim ? { unclaim: true } : { attempt: { number: tracked.attempt, set: { status: 'expired' as const, endedAt: now, error } } }),
+      events: [{ type: 'expired', at: now, attempt: how.unclaim ? null : tracked.attempt, status: 'expired', providerStatus: null, data: { code: error.code, message: error.message } }],
       now,
     });
     if (result === undefined) {
@@ -1135,6 +1354,31 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     }
     tracked.ended = true;
     this.#emit('call:expired', { call: toCall(result.call), event: toEvent(result.events[0]!) });
+    // Another call to the same number may have been waiting for this one.
+    this.#poke(now);
+  }
+
+  /**
+   * Puts a claimed call that will not be dialed now back to `scheduled` at `dueAt`, undoing the
+   * claim's attempt (`unclaim`), with a `rescheduled` event that says why.
+   */
+  async #putBack(tracked: TrackedCall, dueAt: number, reason: CallError): Promise<void> {
+    const now = this.clock.now();
+    const result = await this.store.updateCall({
+      id: tracked.id,
+      expect: { token: tracked.token },
+      set: { status: 'scheduled', dueAt, leaseExpiresAt: null },
+      unclaim: true,
+      events: [{ type: 'rescheduled', at: now, attempt: null, status: 'scheduled', providerStatus: null, data: { nextAttemptAt: dueAt, code: reason.code, message: reason.message } }],
+      now,
+    });
+    if (result === undefined) {
+      this.#leaseLost(tracked, 'putBack');
+      return;
+    }
+    tracked.ended = true;
+    this.#emit('call:rescheduled', { call: toCall(result.call), event: toEvent(result.events[0]!) });
+    this.#poke(Math.min(now, dueAt));
   }
 
   /** Puts a claimed call whose dial surely did not happen back to `scheduled` (on shutdown). */
@@ -1198,6 +1442,11 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   /** Runs one provider request within the concurrency bound and with a timeout on the clock. */
   async #request<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
     await this.#acquire();
+    return this.#run(fn, timeoutMs);
+  }
+
+  /** Runs one provider request in a request slot already acquired (released when it ends). */
+  async #run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
     const { signal, dispose } = timeoutSignal(this.clock, timeoutMs, this.#stopController.signal);
     try {
       return await fn(signal);
@@ -1282,6 +1531,11 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     for (const fn of set) super.off(name as keyof CallSchedulerEvents, fn as never);
     set.clear();
   }
+}
+
+/** True for an object that looks like a {@link LocalTimeInput} (has `local`), not a {@link RescheduleInput}. */
+function isLocalTimeInput(value: unknown): value is LocalTimeInput {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && 'local' in value;
 }
 
 /** Any error from a provider, as a {@link ProviderError} (unknown errors count as ambiguous and transient). */

@@ -1,6 +1,9 @@
+import type { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { CallProvider } from '../provider/call-provider.js';
+import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
+import { callingWindowSchema, isValidTimeZone, retryPolicySchema } from '../schema/policy-schemas.js';
 import type { CallStore } from '../store/call-store.js';
 
 /** How live calls are polled. */
@@ -65,10 +68,68 @@ export interface CallSchedulerOptions {
   readonly maxDurationMs?: number;
   /** Back-off for transient provider errors. */
   readonly transientRetry?: TransientRetryOptions;
-  /** Retry policy for calls that do not carry their own. @default no retries */
+  /**
+   * Retry policy for calls that do not carry their own. A call's own `retry` replaces it as a
+   * whole. Each retry is snapped into the call's window and never lands at or after its
+   * `expiresAt`; an `unknown` outcome (`DISPATCH_OUTCOME_UNKNOWN`) is retried only when the
+   * provider declares `capabilities.idempotentPlaceCall`.
+   * @default no retries
+   *
+   * @example
+   * ```ts
+   * retry: { busy: { delaysMs: [120_000, 600_000], maxAttempts: 3 }, 'no-answer': { delaysMs: [3_600_000], maxAttempts: 2 } }
+   * ```
+   */
   readonly retry?: RetryPolicy;
   /** Never dial two calls to the same number at once (across every scheduler on the store). @default true */
   readonly onePerNumber?: boolean;
+  /**
+   * The calling window of a call that has a time zone (its own or {@link CallSchedulerOptions.defaultTimeZone})
+   * but no `window` of its own, e.g. `tcpa()`. A call is dialed only inside its window: one due
+   * outside it waits for the next opening.
+   * @default none: calls without their own window are dialed at any hour
+   */
+  readonly window?: CallingWindow;
+  /**
+   * The IANA time zone of a call that has none of its own, so that {@link CallSchedulerOptions.window}
+   * applies to it too. A call with no zone at all is never windowed.
+   * @default none
+   */
+  readonly defaultTimeZone?: string;
+  /**
+   * Most new dials (`placeCall` requests, re-sends after a transient error included) per second,
+   * as a token bucket on the scheduler's clock: claims stop while no token is free and the
+   * scheduler wakes when the next one is due. `undefined` for no limit.
+   * @default no limit
+   */
+  readonly callsPerSecond?: number;
+  /**
+   * With {@link CallSchedulerOptions.callsPerSecond}: how many dials may start at once after a
+   * quiet spell (the bucket's size). With 1, dials are evenly spaced `1000 / callsPerSecond` ms apart.
+   * @default 1
+   */
+  readonly burst?: number;
+  /**
+   * At most `maxAttempts` attempts to one number in any `periodMs` (counted from the store's
+   * attempts, so across schedulers and restarts). A claimed call over the cap goes back to
+   * `scheduled` at the earliest allowed time (snapped into its window) without spending an
+   * attempt; if that is at or after its `expiresAt`, it ends `expired`.
+   * @default no cap
+   *
+   * @example
+   * ```ts
+   * perNumberCap: { maxAttempts: 3, periodMs: 24 * 3600_000 } // at most 3 attempts per number a day
+   * ```
+   */
+  readonly perNumberCap?: PerNumberCapOptions;
+}
+
+/** Options of {@link CallSchedulerOptions.perNumberCap}. */
+export interface PerNumberCapOptions {
+  /** The most attempts to one number within `periodMs`. */
+  readonly maxAttempts: number;
+  /** The sliding period, in ms. @default 86400000 (24 h) */
+  readonly periodMs?: number;
 }
 
 /** The options with every default filled in. */
@@ -86,6 +147,16 @@ export interface ResolvedSchedulerOptions {
   readonly transientRetry: Required<TransientRetryOptions>;
   readonly retry: RetryPolicy | null;
   readonly onePerNumber: boolean;
+  /** See {@link CallSchedulerOptions.window}; `null` for none. */
+  readonly window: CallingWindow | null;
+  /** See {@link CallSchedulerOptions.defaultTimeZone}; `null` for none. */
+  readonly defaultTimeZone: string | null;
+  /** See {@link CallSchedulerOptions.callsPerSecond}; `null` for no limit. */
+  readonly callsPerSecond: number | null;
+  /** See {@link CallSchedulerOptions.burst}. */
+  readonly burst: number;
+  /** See {@link CallSchedulerOptions.perNumberCap}; `null` for no cap. */
+  readonly perNumberCap: Required<PerNumberCapOptions> | null;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -129,7 +200,58 @@ export function resolveOptions(options: CallSchedulerOptions): ResolvedScheduler
       maxRetries: Math.floor(positive('transientRetry.maxRetries', transient.maxRetries, 8)),
       jitter,
     }),
-    retry: options.retry ?? null,
+    retry: options.retry === undefined ? null : checked('retry', retryPolicySchema, options.retry),
     onePerNumber: options.onePerNumber ?? true,
+    window: options.window === undefined ? null : Object.freeze(checked('window', callingWindowSchema, options.window)),
+    defaultTimeZone: resolveTimeZone(options.defaultTimeZone),
+    callsPerSecond: resolveRate(options.callsPerSecond),
+    burst: resolveBurst(options.burst),
+    perNumberCap: resolvePerNumberCap(options.perNumberCap),
   });
+}
+
+/** `value` parsed by `schema`, or a `RangeError` naming the option and the first problem. */
+function checked<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue === undefined || issue.path.length === 0 ? name : `${name}.${issue.path.map(String).join('.')}`;
+  throw new RangeError(`CallScheduler option ${path} ${issue?.message ?? 'is invalid'}`);
+}
+
+function resolveTimeZone(zone: string | undefined): string | null {
+  if (zone === undefined) return null;
+  if (typeof zone !== 'string' || !isValidTimeZone(zone)) {
+    throw new RangeError(`CallScheduler option defaultTimeZone must be an IANA time zone name such as America/Chicago, got ${String(zone)}`);
+  }
+  return zone;
+}
+
+function resolveRate(rate: number | undefined): number | null {
+  if (rate === undefined) return null;
+  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0.001) {
+    throw new RangeError(`CallScheduler option callsPerSecond must be a number of at least 0.001, got ${String(rate)}`);
+  }
+  return rate;
+}
+
+function resolveBurst(burst: number | undefined): number {
+  if (burst === undefined) return 1;
+  if (!Number.isInteger(burst) || burst < 1 || burst > 1_000_000) {
+    throw new RangeError(`CallScheduler option burst must be a whole number from 1 to 1000000, got ${String(burst)}`);
+  }
+  return burst;
+}
+
+function resolvePerNumberCap(cap: PerNumberCapOptions | undefined): Required<PerNumberCapOptions> | null {
+  if (cap === undefined) return null;
+  if (cap === null || typeof cap !== 'object') throw new RangeError('CallScheduler option perNumberCap must be an object { maxAttempts, periodMs? }');
+  const { maxAttempts, periodMs = 86_400_000 } = cap;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+    throw new RangeError(`CallScheduler option perNumberCap.maxAttempts must be a whole number of at least 1, got ${String(maxAttempts)}`);
+  }
+  if (!Number.isInteger(periodMs) || periodMs < 1) {
+    throw new RangeError(`CallScheduler option perNumberCap.periodMs must be a whole number of ms of at least 1, got ${String(periodMs)}`);
+  }
+  return Object.freeze({ maxAttempts, periodMs });
 }

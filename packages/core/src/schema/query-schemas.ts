@@ -3,6 +3,7 @@ import { CALL_STATUSES, type CallStatus } from '../call/call-status.js';
 import type { JsonObject } from '../call/json.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
+import { scheduleAtSchema, type CallTimeInput } from '../policy/local-time-schema.js';
 import { phoneNumberSchema } from './phone-number.js';
 import { callingWindowSchema, retryPolicySchema, timeZoneSchema } from './policy-schemas.js';
 import { metadataSchema } from './schedule-input.js';
@@ -50,8 +51,12 @@ export const listCallsQuerySchema = z
 
 /** What `CallScheduler.reschedule` accepts besides a bare time. `null` clears a field. */
 export interface RescheduleInput {
-  /** New time of the call. */
-  at?: TimeInput;
+  /**
+   * New time of the call: an instant or a local time `{ local, timeZone }` (see
+   * `ScheduleCallInput.at`). The call's dial time is snapped into its window again. A local `at`
+   * gives a call that has no zone (and gets none in this change) the zone of `at`.
+   */
+  at?: CallTimeInput;
   /** New time zone, or `null` to clear it. */
   timeZone?: string | null;
   /** New window, or `null` to clear it. */
@@ -67,7 +72,7 @@ export interface RescheduleInput {
 /** The zod schema of {@link RescheduleInput}; at least one field is required. */
 export const rescheduleInputSchema = z
   .object({
-    at: timeInputSchema.optional(),
+    at: scheduleAtSchema.optional(),
     timeZone: timeZoneSchema.nullable().optional(),
     window: callingWindowSchema.nullable().optional(),
     expiresAt: timeInputSchema.nullable().optional(),

@@ -3,6 +3,7 @@ import type { JsonObject } from '../call/json.js';
 import { CallSchedulerError, type InputIssue } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { CallingWindow } from '../policy/calling-window.js';
+import { scheduleAtSchema, withTimeZoneFromLocalAt, type CallTimeInput } from '../policy/local-time-schema.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import { phoneNumberSchema } from './phone-number.js';
 import { callingWindowSchema, retryPolicySchema, timeZoneSchema } from './policy-schemas.js';
@@ -29,13 +30,24 @@ export const idempotencyKeySchema = z
 export interface ScheduleCallInput {
   /** The number to dial, international format; normalized to E.164. */
   to: string;
-  /** When to dial; omitted means now. */
-  at?: TimeInput;
-  /** The recipient's IANA time zone (for {@link ScheduleCallInput.window}). */
+  /**
+   * When to dial; omitted means now. An instant (`Date`, epoch ms, ISO 8601 with `Z` or an offset)
+   * or a local wall-clock time `{ local: '2026-11-01T09:00', timeZone: 'America/Chicago' }`; a
+   * local time that falls in a DST gap or overlap is resolved by its `disambiguation` (see
+   * `LocalTimeInput`). A local `at` gives a call without `timeZone` its zone.
+   */
+  at?: CallTimeInput;
+  /** The recipient's IANA time zone (for {@link ScheduleCallInput.window}). @default `at.timeZone` for a local `at`, else the scheduler's `defaultTimeZone` */
   timeZone?: string;
-  /** Allowed local calling hours in `timeZone`; needs `timeZone`. */
+  /**
+   * Allowed local calling hours in `timeZone`; needs a zone. The call is dialed at the first
+   * allowed minute at or after `at`. @default the scheduler's `window`
+   */
   window?: CallingWindow;
-  /** No dial after this instant: the call ends `expired` instead. */
+  /**
+   * No dial at or after this instant. A call whose window does not open before it is stored
+   * `expired` at once (code `CALL_EXPIRED`) and never dialed.
+   */
   expiresAt?: TimeInput;
   /** Retries by outcome; omitted means the scheduler's default. */
   retry?: RetryPolicy;
@@ -67,25 +79,29 @@ export interface ParsedScheduleCallInput {
 
 /**
  * The zod schema of {@link ScheduleCallInput}. Unknown fields are refused, so that a typo such as
- * `tz` is reported instead of ignored.
+ * `tz` is reported instead of ignored. A local `at` gives a zone-less call its `timeZone`
+ * ({@link withTimeZoneFromLocalAt}).
  */
-export const scheduleCallInputSchema = z
-  .object({
-    to: phoneNumberSchema,
-    at: timeInputSchema.optional(),
-    timeZone: timeZoneSchema.optional(),
-    window: callingWindowSchema.optional(),
-    expiresAt: timeInputSchema.optional(),
-    retry: retryPolicySchema.optional(),
-    idempotencyKey: idempotencyKeySchema.optional(),
-    metadata: metadataSchema.optional(),
-  })
-  .strict()
-  .superRefine((input, ctx) => {
-    if (input.window !== undefined && input.timeZone === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when a window is given' });
-    }
-  });
+export const scheduleCallInputSchema = z.preprocess(
+  withTimeZoneFromLocalAt,
+  z
+    .object({
+      to: phoneNumberSchema,
+      at: scheduleAtSchema.optional(),
+      timeZone: timeZoneSchema.optional(),
+      window: callingWindowSchema.optional(),
+      expiresAt: timeInputSchema.optional(),
+      retry: retryPolicySchema.optional(),
+      idempotencyKey: idempotencyKeySchema.optional(),
+      metadata: metadataSchema.optional(),
+    })
+    .strict()
+    .superRefine((input, ctx) => {
+      if (input.window !== undefined && input.timeZone === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is required when a window is given' });
+      }
+    }),
+);
 
 /** Converts zod issues to {@link InputIssue}s with dotted paths. */
 export function toInputIssues(error: z.ZodError, prefix: readonly (string | number)[] = []): InputIssue[] {
