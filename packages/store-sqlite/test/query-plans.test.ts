@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
 import { fullScans, queryPlan, recordingDatabase } from './support/recording-database.js';
 import type { RecordedQuery } from './support/recording-database.js';
@@ -12,7 +12,9 @@ describe('query plans of the hot queries', () => {
   let recorder: ReturnType<typeof recordingDatabase>;
   let store: SqliteStore;
 
-  beforeEach(async () => {
+  // One store for every plan check (filling it is the slow part); the checks only read plans, and
+  // the claims they run take a few of its many due calls.
+  beforeAll(async () => {
     dir = tempDir();
     recorder = recordingDatabase(dir.file('plans.db'));
     store = new SqliteStore({ database: recorder.database });
@@ -34,7 +36,7 @@ describe('query plans of the hot queries', () => {
     }
   });
 
-  afterEach(async () => {
+  afterAll(async () => {
     await store.close();
     recorder.raw.close();
     dir.remove();
@@ -70,9 +72,9 @@ describe('query plans of the hot queries', () => {
 
   for (const statistics of ['without statistics', 'after ANALYZE'] as const) {
     describe(statistics, () => {
+      if (statistics === 'after ANALYZE') beforeAll(() => void recorder.raw.exec('analyze'));
       for (const [name, { run, indexes }] of Object.entries(hotQueries)) {
         it(`${name}: no full table scan${indexes.length > 0 ? `, uses ${indexes.join(' and ')}` : ''}`, async () => {
-          if (statistics === 'after ANALYZE') recorder.raw.exec('analyze');
           const plans = await plansOf(() => run(store));
           for (const { sql, plan } of plans) {
             expect(fullScans(plan), `${sql}\n${plan.join('\n')}`).toEqual([]);

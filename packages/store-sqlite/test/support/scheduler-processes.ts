@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const SCRIPT = fileURLToPath(new URL('../fixtures/scheduler-process.ts', import.meta.url));
+
+/** Options passed to `fixtures/scheduler-process.ts`. */
+export interface SchedulerProcessOptions {
+  readonly storeFile: string;
+  readonly providerFile: string;
+  readonly id: string;
+  readonly idempotent: boolean;
+  readonly leaseMs: number;
+}
+
+/** A running `fixtures/scheduler-process.ts`. */
+export interface SchedulerProcess {
+  readonly child: ChildProcess;
+  readonly id: string;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) every scheduler process still running; for `afterEach`. */
+export async function killAll(): Promise<void> {
+  const waits = [...running].map(
+    (child) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  );
+  await Promise.all(waits);
+  running.clear();
+}
+
+/** Starts a scheduler process and waits (at most `timeoutMs`) until it prints `ready`. */
+export async function startSchedulerProcess(options: SchedulerProcessOptions, timeoutMs = 20_000): Promise<SchedulerProcess> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+  });
+  running.add(child);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`scheduler process ${options.id} was not ready after ${timeoutMs} ms; stderr:\n${stderr}`));
+    }, timeoutMs);
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('ready\n')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`scheduler process ${options.id} exited (code ${code}, signal ${signal}) before it was ready; stderr:\n${stderr}`));
+    });
+  });
+  return { child, id: options.id, exited, stderr: () => stderr };
+}
+
+/** Sends SIGTERM and waits for a clean exit (SIGKILL after `timeoutMs`). */
+export async function stopSchedulerProcess(processHandle: SchedulerProcess, timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  processHandle.child.kill('SIGTERM');
+  const timer = setTimeout(() => processHandle.child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await processHandle.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const OPEN = `('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`;
+
+/**
+ * Waits until no call in `storeFile` is open (every call terminal), checking every 100 ms for at
+ * most `timeoutMs`; returns how many are still open at the end (0 on success).
+ */
+export async function waitUntilAllEnded(storeFile: string, timeoutMs: number): Promise<number> {
+  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
+  try {
+    const count = db.prepare(`select count(*) as n from calls where status in ${OPEN}`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { n } = count.get() as { n: number };
+      if (n === 0 || Date.now() >= deadline) return n;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** A small seeded random generator (mulberry32), so that a failing run can be repeated. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
