@@ -1,7 +1,11 @@
 import type { ScenarioDef } from '../lib/types.js';
 import { burst } from './burst/index.js';
+import { http } from './http/index.js';
+import { memory } from './memory/index.js';
 import { onTime } from './on-time/index.js';
+import { polling } from './polling/index.js';
+import { schedule } from './schedule/index.js';
 import { throughput } from './throughput/index.js';
 
 /** Every scenario, in the order they run. */
-export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput];
+export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput, schedule, memory, polling, http];
