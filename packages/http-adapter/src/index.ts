@@ -16,6 +16,8 @@ export { SSE_MAX_BUFFERED_BYTES } from './http/sse-stream.js';
 export { buildOpenApiDocument } from './openapi/openapi-document.js';
 export type { OpenApiDocument, OpenApiInfo } from './openapi/openapi-document.js';
 export {
+  MAX_HTTP_TIME_MS,
+  httpTimeSchema,
   createCallBodySchema,
   rescheduleBodySchema,
   listCallsQuerySchema,

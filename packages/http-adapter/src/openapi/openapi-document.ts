@@ -1,6 +1,5 @@
 import {
   callingWindowSchema,
-  jsonTimeSchema,
   outcomeRetrySchema,
   retryPolicySchema,
   timeRangeSchema,
@@ -9,6 +8,8 @@ import { z } from 'zod';
 import type { CallRoute } from '../routes/call-route.js';
 import {
   createCallBodySchema,
+  httpTimeSchema,
+  MAX_HTTP_TIME_MS,
   providerStatusBodySchema,
   rescheduleBodySchema,
 } from '../schemas/request-schemas.js';
@@ -39,32 +40,41 @@ export interface OpenApiInfo {
 }
 
 type Json = Record<string, unknown>;
-type Registry = z.core.$ZodRegistry<{ id: string }>;
+type Registry = z.core.$ZodRegistry<{ id: string; description?: string }>;
 
 const COMPONENT_PREFIX = '#/components/schemas/';
 
 /** Shared building blocks, named in both the request and the response components. */
 function addBuildingBlocks(registry: Registry): Registry {
-  registry.add(callingWindowSchema, { id: 'CallingWindow' });
-  registry.add(timeRangeSchema, { id: 'TimeRange' });
-  registry.add(retryPolicySchema, { id: 'RetryPolicy' });
-  registry.add(outcomeRetrySchema, { id: 'OutcomeRetry' });
+  registry.add(callingWindowSchema, {
+    id: 'CallingWindow',
+    description: 'Allowed local calling hours per weekday (`mon` ... `sun`) in the call time zone; a missing day allows no calls.',
+  });
+  registry.add(timeRangeSchema, { id: 'TimeRange', description: 'Local time `HH:MM` to `HH:MM` (end excluded, `24:00` allowed), not crossing midnight.' });
+  registry.add(retryPolicySchema, { id: 'RetryPolicy', description: 'Retries by outcome; a missing outcome is not retried.' });
+  registry.add(outcomeRetrySchema, {
+    id: 'OutcomeRetry',
+    description: 'Delays before each retry (the last one repeats) and the most attempts in all.',
+  });
   return registry;
 }
 
 /** The request schemas (documented as zod's input: what a client may send). */
 function requestRegistry(): Registry {
-  const registry = addBuildingBlocks(z.registry<{ id: string }>());
+  const registry = addBuildingBlocks(z.registry<{ id: string; description?: string }>());
   registry.add(createCallBodySchema, { id: 'ScheduleCallRequest' });
   registry.add(rescheduleBodySchema, { id: 'RescheduleCallRequest' });
   registry.add(providerStatusBodySchema, { id: 'ProviderStatusReport' });
-  registry.add(jsonTimeSchema, { id: 'Time' });
+  registry.add(httpTimeSchema, {
+    id: 'Time',
+    description: 'An ISO 8601 date-time with `Z` or an offset (`2026-11-21T10:00:00Z`), or epoch milliseconds (up to the end of the year 9999).',
+  });
   return registry;
 }
 
 /** The response schemas (documented as zod's output: what the server sends). */
 function responseRegistry(): Registry {
-  const registry = addBuildingBlocks(z.registry<{ id: string }>());
+  const registry = addBuildingBlocks(z.registry<{ id: string; description?: string }>());
   registry.add(callSchema, { id: 'Call' });
   registry.add(callAttemptSchema, { id: 'CallAttempt' });
   registry.add(callEventSchema, { id: 'CallEvent' });
@@ -126,6 +136,21 @@ function componentsOf(registry: Registry, io: 'input' | 'output', sharedPrefix: 
   }
   for (const [name, schema] of Object.entries(shared)) out[renames.get(name) ?? name] = mapDeep(schema, fix) as Json;
   return out;
+}
+
+/**
+ * A refinement does not show in JSON Schema: write the `Time` limit that {@link httpTimeSchema}
+ * adds to core's schema into its numeric branch.
+ */
+function withTimeLimit(components: Record<string, Json>): Record<string, Json> {
+  const time = components['Time'];
+  const anyOf = time?.['anyOf'];
+  if (!Array.isArray(anyOf)) throw new Error('OpenAPI: the Time component is not a union of a string and a number');
+  components['Time'] = {
+    ...time,
+    anyOf: anyOf.map((branch: Json) => (branch['type'] === 'integer' ? { ...branch, maximum: MAX_HTTP_TIME_MS } : branch)),
+  };
+  return components;
 }
 
 function mergeComponents(...sets: Record<string, Json>[]): Record<string, Json> {
@@ -205,7 +230,8 @@ function operationOf(route: CallRoute, requests: Registry, responses: Registry):
       content: { [contentType]: body },
     };
   }
-  for (const status of [...route.problems, 401, 403, 500]) {
+  for (const status of [...route.problems, 401, 403, 500, 503]) {
+    if (result[String(status)] !== undefined) continue; // e.g. the 503 of /health has its own body
     result[String(status)] = {
       description: STATUS_TEXT[status] ?? 'An error.',
       content: { 'application/problem+json': { schema: { $ref: `${COMPONENT_PREFIX}Problem` } } },
@@ -260,6 +286,6 @@ export function buildOpenApiDocument(routes: readonly CallRoute[], info: OpenApi
       ...(routes.some((r) => r.tags.includes('webhooks')) ? [{ name: 'webhooks', description: 'Status reports pushed by a call provider.' }] : []),
     ],
     paths,
-    components: { schemas: mergeComponents(componentsOf(requests, 'input', 'Request'), componentsOf(responses, 'output', 'Response')) },
+    components: { schemas: mergeComponents(withTimeLimit(componentsOf(requests, 'input', 'Request')), componentsOf(responses, 'output', 'Response')) },
   };
 }

@@ -11,6 +11,17 @@ import {
 import { z } from 'zod';
 
 /**
+ * The last instant JSON can carry as an RFC 3339 date-time (`9999-12-31T23:59:59.999Z`): a later
+ * one would be written with a six-digit year that clients do not parse.
+ */
+export const MAX_HTTP_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Core's `jsonTimeSchema`, limited to {@link MAX_HTTP_TIME_MS} (epoch ms beyond it are refused). */
+export const httpTimeSchema = jsonTimeSchema.refine((ms) => ms <= MAX_HTTP_TIME_MS, {
+  message: 'must be before the year 10000',
+});
+
+/**
  * The body of `POST /calls`, built from core's own field schemas so that the HTTP API validates
  * and documents exactly what `CallScheduler.schedule` accepts. Times are ISO 8601 strings with `Z`
  * or an offset, or epoch milliseconds.
@@ -18,10 +29,10 @@ import { z } from 'zod';
 export const createCallBodySchema = z
   .strictObject({
     to: phoneNumberSchema.describe('The number to dial, international format (normalized to E.164).'),
-    at: jsonTimeSchema.optional().describe('When to dial; omitted means now.'),
+    at: httpTimeSchema.optional().describe('When to dial; omitted means now.'),
     timeZone: timeZoneSchema.optional().describe("The recipient's IANA time zone; required with `window`."),
     window: callingWindowSchema.optional().describe('Allowed local calling hours in `timeZone`.'),
-    expiresAt: jsonTimeSchema.optional().describe('No dial after this time: the call ends `expired` instead.'),
+    expiresAt: httpTimeSchema.optional().describe('No dial after this time: the call ends `expired` instead.'),
     retry: retryPolicySchema.optional().describe('Retries by outcome.'),
     idempotencyKey: idempotencyKeySchema
       .optional()
@@ -37,10 +48,10 @@ export const createCallBodySchema = z
 /** The body of `PATCH /calls/{id}`: the fields to change; at least one. */
 export const rescheduleBodySchema = z
   .strictObject({
-    at: jsonTimeSchema.optional().describe('New time.'),
+    at: httpTimeSchema.optional().describe('New time.'),
     timeZone: timeZoneSchema.nullable().optional().describe('New recipient time zone; `null` clears it.'),
     window: callingWindowSchema.nullable().optional().describe('New calling window; `null` clears it.'),
-    expiresAt: jsonTimeSchema.nullable().optional().describe('New expiry; `null` clears it.'),
+    expiresAt: httpTimeSchema.nullable().optional().describe('New expiry; `null` clears it.'),
     retry: retryPolicySchema.nullable().optional().describe("New retry policy; `null` for the scheduler's default."),
     metadata: metadataSchema.nullable().optional().describe('New metadata (replaces the old); `null` clears it.'),
   })
