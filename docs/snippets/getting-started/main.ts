@@ -1,0 +1,18 @@
+import { createCalls } from './calls.js';
+import { scheduleReminder } from './reminders.js';
+
+const calls = createCalls({ dataFile: process.env.CALLS_DB ?? 'calls.db' });
+await calls.start(); // opens and migrates the file, picks up what an earlier run left in flight
+
+// Wherever your service books an appointment:
+const reminder = await scheduleReminder(calls, {
+  id: 'apt-1001',
+  phone: '+1 (415) 555-0123',
+  startsAt: new Date(Date.now() + 3 * 24 * 60 * 60_000),
+});
+console.log(`reminder ${reminder.id} due at ${reminder.nextAttemptAt?.toISOString()}`);
+
+// On shutdown: let dials in flight finish (up to 10 s), then release the rest to the next start.
+process.once('SIGTERM', () => {
+  void calls.stop({ timeoutMs: 10_000 }).then(() => process.exit(0));
+});
