@@ -40,7 +40,7 @@ export interface CallRetryingPayload extends CallEventPayload {
   readonly attempt: number;
   /** How it ended. */
   readonly outcome: RetryOutcome;
-  /** When the next attempt is due. */
+  /** When the next attempt is due: the policy's delay after the attempt ended, snapped into the call's window. */
   readonly nextAttemptAt: Date;
 }
 
@@ -61,7 +61,11 @@ export interface SchedulerErrorPayload {
 export interface CallSchedulerEvents {
   /** A call was stored. */
   'call:scheduled': (payload: CallEventPayload) => void;
-  /** A scheduled call's time, window, expiry or metadata changed. */
+  /**
+   * A scheduled call's time, window, expiry or metadata changed; or a claimed call was put back to
+   * wait without dialing (outside its calling window, its number over `perNumberCap`): then
+   * `event.data` has `nextAttemptAt` and a `code` (`OUTSIDE_CALLING_WINDOW`, `NUMBER_ATTEMPT_CAP`).
+   */
   'call:rescheduled': (payload: CallEventPayload) => void;
   /** A call was claimed and is being dialed. */
   'call:dispatching': (payload: CallDispatchingPayload) => void;
@@ -75,7 +79,10 @@ export interface CallSchedulerEvents {
   'call:retrying': (payload: CallRetryingPayload) => void;
   /** The call was canceled. */
   'call:canceled': (payload: CallEventPayload) => void;
-  /** The call could not be placed before `expiresAt`. */
+  /**
+   * The call could not be placed before `expiresAt` (code `CALL_EXPIRED`): at scheduling or
+   * rescheduling (its window does not open in time), or when claimed late. It was never dialed.
+   */
   'call:expired': (payload: CallEventPayload) => void;
   /** A scheduler took over a call whose lease had expired. */
   'call:recovered': (payload: CallEventPayload) => void;

@@ -1555,6 +1555,25 @@ export function testCallStore(
         expect(ids((await claim({ now: T0 + 10, onePerNumber: true })).map((r) => r.call))).toEqual([b.id]);
       });
 
+      test('unclaim can also end a claimed call that was never dialed (expired), leaving no attempt', async () => {
+        const input = newCall({ to: NUMBER_A });
+        await insert(input);
+        const { call } = await claimOne(input.id);
+        const error = { code: 'CALL_EXPIRED', message: 'too late' };
+        const result = await store.updateCall({
+          id: call.id,
+          expect: { token: call.fencingToken },
+          set: { status: 'expired', dueAt: null, leaseExpiresAt: null, endedAt: T0 + 5, error },
+          events: [{ type: 'expired', at: T0 + 5, attempt: null, status: 'expired', providerStatus: null, data: { code: 'CALL_EXPIRED' } }],
+          unclaim: true,
+          now: T0 + 5,
+        });
+        expect(result!.call).toMatchObject({ status: 'expired', attemptCount: 0, lease: null, dueAt: null, endedAt: T0 + 5, error });
+        expect((await store.getCallDetails(call.id))!.attempts).toEqual([]);
+        expect(await store.countAttempts({ to: NUMBER_A, since: 0 })).toBe(0);
+        expect(await store.nextWakeUpAt()).toBeNull();
+      });
+
       test('unclaim with a stale token changes nothing', async () => {
         const input = newCall();
         await insert(input);
