@@ -3,7 +3,7 @@ export type { HttpCallProviderOptions } from './http-call-provider.js';
 export { parseCallApiWebhook, callApiWebhookSchema } from './call-api-webhook.js';
 export type { CallApiStatusUpdate } from './call-api-webhook.js';
 export { callApiCallSchema, callApiCallResponseSchema } from './call-api-schemas.js';
-export type { CallApiCall } from './call-api-schemas.js';
+export type { CallApiCall, CallApiCallResponse } from './call-api-schemas.js';
 export { classifyHttpFailure, classifyNetworkError } from './classify-http-error.js';
 export type { CallApiRequestKind, HttpFailureAnswer } from './classify-http-error.js';
 export { parseRetryAfter } from './retry-after.js';

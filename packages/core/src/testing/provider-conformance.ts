@@ -37,15 +37,25 @@ export interface CallProviderConformanceOptions {
 
 /** The titles of the tests {@link testCallProvider} registers, for `options.skip`. */
 export const CALL_PROVIDER_TESTS = Object.freeze({
+  /** `name`, the methods and `capabilities` have the right shape. */
   shape: 'has a name and well-formed capabilities',
+  /** A dial answers with an id and a known, non-final initial status. */
   place: 'placeCall returns a provider call id and a known initial status',
+  /** Two dials give two ids. */
   distinct: 'placeCall gives each dial its own provider call id',
+  /** A status read right after the dial: same id, status of equal or higher rank. */
   get: 'getCall reports the call with a status of equal or higher rank',
+  /** With `advance`: statuses never move backwards and the call ends. */
   progress: 'statuses only move forward and the call reaches an end',
+  /** An unknown id is `PROVIDER_CALL_NOT_FOUND`. */
   unknown: 'getCall of an unknown id throws PROVIDER_CALL_NOT_FOUND',
+  /** An invalid number is `PROVIDER_REJECTED`, not retryable, with a message. */
   invalid: 'placeCall rejects an invalid number permanently, with a message',
+  /** A dial with an aborted signal rejects promptly with a `ProviderError`. */
   abortPlace: 'placeCall with an aborted signal rejects promptly with a ProviderError',
+  /** A status read with an aborted signal rejects promptly with a `ProviderError`. */
   abortGet: 'getCall with an aborted signal rejects promptly with a ProviderError',
+  /** With `idempotentPlaceCall`: the same key gives the same call. */
   idempotent: 'a repeated idempotency key gives the same call when idempotentPlaceCall is declared',
 } as const);
 
