@@ -83,7 +83,12 @@ export class SseStream {
   #write(text: string): boolean {
     if (this.#closed || this.#res.writableEnded || this.#res.destroyed) return false;
     if (this.#res.writableLength > SSE_MAX_BUFFERED_BYTES) {
-      // Too slow: drop it rather than buffer without bound. It resumes with Last-Event-ID.
+      // Too slow: drop it (and what waits for it) rather than buffer without bound. A client
+      // that is still alive reconnects with Last-Event-ID and misses nothing.
+      // A reset discards what the kernel still holds for it, too.
+      const socket = this.#res.socket;
+      if (socket !== null && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+      else this.#res.destroy();
       this.close();
       return false;
     }
