@@ -43,6 +43,7 @@ export { tcpa, dailyWindow } from './policy/calling-window-presets.js';
 export {
   localTimeInputSchema,
   scheduleAtSchema,
+  jsonScheduleAtSchema,
   localTimeZoneOf,
   withTimeZoneFromLocalAt,
 } from './policy/local-time-schema.js';

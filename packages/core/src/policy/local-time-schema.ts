@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone, timeZoneSchema } from '../schema/policy-schemas.js';
-import { timeInputSchema, type TimeInput } from '../schema/time.js';
+import { jsonTimeSchema, timeInputSchema, type TimeInput } from '../schema/time.js';
 import { DISAMBIGUATIONS, localMsToUtc, parseLocalDateTime, type Disambiguation } from './zoned-time.js';
 
 /**
@@ -73,21 +73,32 @@ function leafMessages(issues: readonly z.core.$ZodIssue[]): string[] {
 
 const AT_HELP = 'must be an ISO 8601 date-time with Z or an offset, epoch ms, a Date, or { local, timeZone }';
 
+/** A union of an instant schema and {@link localTimeInputSchema} whose one issue names what is wrong inside. */
+function withLocalTime<I>(instant: z.ZodType<number, I>): z.ZodType<number, I | LocalTimeInput> {
+  return z.union([instant, localTimeInputSchema], {
+    error: (issue) => {
+      if (issue.code !== 'invalid_union') return undefined;
+      const input: unknown = issue.input;
+      const isLocal = typeof input === 'object' && input !== null && !(input instanceof Date);
+      const branch = (isLocal ? issue.errors[1] : issue.errors[0]) ?? [];
+      const messages = leafMessages(branch);
+      return messages.length > 0 ? messages.join('; ') : AT_HELP;
+    },
+  });
+}
+
 /**
  * The `at` of a call: a time as {@link timeInputSchema} accepts it, or a {@link LocalTimeInput}
  * (`{ local: '2026-11-01T09:00', timeZone: 'America/Chicago' }`); both become epoch ms. Its one
  * issue names what is wrong inside, e.g. `local day must be a whole number from 1 to 28`.
  */
-export const scheduleAtSchema: z.ZodType<number, Date | number | string | LocalTimeInput> = z.union([timeInputSchema, localTimeInputSchema], {
-  error: (issue) => {
-    if (issue.code !== 'invalid_union') return undefined;
-    const input: unknown = issue.input;
-    const isLocal = typeof input === 'object' && input !== null && !(input instanceof Date);
-    const branch = (isLocal ? issue.errors[1] : issue.errors[0]) ?? [];
-    const messages = leafMessages(branch);
-    return messages.length > 0 ? messages.join('; ') : AT_HELP;
-  },
-});
+export const scheduleAtSchema: z.ZodType<number, Date | number | string | LocalTimeInput> = withLocalTime(timeInputSchema);
+
+/**
+ * {@link scheduleAtSchema} for JSON (HTTP bodies): an ISO 8601 string with `Z` or an offset,
+ * epoch ms, or a {@link LocalTimeInput}; no `Date`. Representable in OpenAPI.
+ */
+export const jsonScheduleAtSchema: z.ZodType<number, number | string | LocalTimeInput> = withLocalTime(jsonTimeSchema);
 
 /** A time as `at` accepts it: an instant ({@link TimeInput}) or a local wall-clock time ({@link LocalTimeInput}). */
 export type CallTimeInput = TimeInput | LocalTimeInput;
