@@ -47,7 +47,7 @@ describe('the life of a call on a fake clock', () => {
     expect(done?.endedAt?.getTime()).toBeGreaterThanOrEqual(at + 10 * SECOND);
     expect(done?.metadata).toEqual({ customer: 42 });
     expect(done?.attempts).toHaveLength(1);
-    expect(done?.attempts[0]).toMatchObject({ number: 1, status: 'completed', providerStatus: 'completed', durationSeconds: 5 });
+    expect(done?.attempts[0]).toMatchObject({ number: 1, status: 'completed', providerStatus: 'completed', durationSeconds: 10 });
     expect(done?.events.map((e) => e.type)).toEqual(['scheduled', 'dispatching', 'status', 'status', 'status', 'status', 'completed']);
     expect(done?.events.map((e) => e.status)).toEqual(['scheduled', 'dispatching', 'initiated', 'ringing', 'connected', 'completed', 'completed']);
     const ids = done!.events.map((e) => e.id);

@@ -43,7 +43,9 @@ const ALIASES: Readonly<Record<string, ProviderCallStatus>> = {
  */
 export function normalizeProviderStatus(raw: unknown): ProviderCallStatus {
   if (typeof raw !== 'string') return 'unknown';
-  return ALIASES[raw.trim().toLowerCase()] ?? 'unknown';
+  const word = raw.trim().toLowerCase();
+  // Own properties only: words such as `constructor` or `__proto__` must not reach Object.prototype.
+  return Object.hasOwn(ALIASES, word) ? ALIASES[word]! : 'unknown';
 }
 
 const RANK: Readonly<Record<ProviderCallStatus, number>> = {

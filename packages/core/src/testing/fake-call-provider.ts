@@ -99,7 +99,7 @@ export class FakeCallProvider implements CallProvider {
     { afterMs: 0, status: 'initiated' },
     { afterMs: 2000, status: 'ringing' },
     { afterMs: 5000, status: 'connected' },
-    { afterMs: 10_000, status: 'completed', durationSeconds: 5 },
+    { afterMs: 10_000, status: 'completed', durationSeconds: 10 },
   ]);
 
   /** Name for logs. */
