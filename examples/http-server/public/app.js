@@ -86,7 +86,7 @@ function el(tag, attributes = {}, ...children) {
     else if (name === 'dataset') Object.assign(node.dataset, value);
     else node.setAttribute(name, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof window.Node ? child : String(child));
   }
@@ -674,9 +674,12 @@ function describeEvent(event) {
   const label = EVENT_LABELS[event.type] ?? event.type;
   if (event.type === 'status') {
     const word = event.providerStatus ?? event.status;
-    return word === event.status ? `${capitalize(word)}` : `Provider said “${word}” (now ${STATUS_LABELS[event.status] ?? event.status})`;
+    const talk = typeof event.data?.durationSeconds === 'number' ? `, talk time ${event.data.durationSeconds} s` : '';
+    if (STATUS_RANK[event.status] === 5) return `Provider reported “${word}”${talk}`;
+    return word === event.status ? (STATUS_LABELS[word] ?? capitalize(word)) : `Provider said “${word}” (still ${(STATUS_LABELS[event.status] ?? event.status).toLowerCase()})`;
   }
-  if (event.type === 'failed') return `${STATUS_LABELS[event.status] ?? event.status}${event.data?.message ? `: ${event.data.message}` : ''}`;
+  if (event.type === 'completed') return 'Call completed';
+  if (event.type === 'failed') return `Call ended ${(STATUS_LABELS[event.status] ?? event.status).toLowerCase()}${event.data?.message ? `: ${event.data.message}` : ''}`;
   if (event.type === 'retrying' && event.data?.nextAttemptAt) return `${label} at ${formatMoment(event.data.nextAttemptAt)}`;
   if (event.type === 'scheduled' || event.type === 'rescheduled') {
     const at = event.data?.at ?? event.data?.nextAttemptAt;

@@ -82,6 +82,15 @@ describe('configuration from environment variables', () => {
   });
 });
 
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 describe('src/main.ts as a process', () => {
   const children: { kill: () => void }[] = [];
   const dirs: { remove: () => void }[] = [];
@@ -134,5 +143,40 @@ describe('src/main.ts as a process', () => {
     expect(proc.out()).toContain('SIGTERM: shutting down');
     expect(proc.out()).toContain('Stopped.');
     expect(proc.err()).toBe('');
+  });
+
+  it('shuts down when the npm process that started it is killed (npm does not pass SIGTERM on)', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    // What `npm start` does: a shell runs the server as its child; killing the shell orphans the server.
+    const command = `"${process.execPath}" --conditions=source --import tsx src/main.ts`;
+    const shell = spawn('/bin/sh', ['-c', command], {
+      cwd: PACKAGE_DIR,
+      env: { PATH: process.env.PATH ?? '', PORT: '0', DATABASE_FILE: join(dir.path, 'calls.sqlite'), npm_lifecycle_event: 'start' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    shell.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const url = await within(
+      30_000,
+      'the URL to be printed',
+      new Promise<string>((resolve) => {
+        shell.stdout.on('data', () => {
+          const match = /running at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (match?.[1] !== undefined) resolve(match[1]);
+        });
+      }),
+    );
+    // The shell leads its own process group, so that cleanup can reach the server too.
+    children.push({ kill: () => killGroup(shell.pid) });
+    expect((await fetch(`${url}api/health`)).status).toBe(200);
+    const closed = new Promise<void>((resolve) => shell.stdout.on('close', () => resolve()));
+    shell.kill('SIGKILL'); // the shell goes; the server is now an orphan
+    // The server's stdout is the same pipe: it closes when the server has exited.
+    await within(15_000, 'the orphaned server to shut down', closed);
+    expect(out).toContain('The npm process that started the server is gone: shutting down');
+    expect(out).toContain('Stopped.');
+    await expect(fetch(`${url}api/health`)).rejects.toThrow();
   });
 });
