@@ -1,0 +1,83 @@
+/**
+ * Learns how long a provider's calls stay in each live status (how long `initiated` lasts before
+ * `ringing`, and so on) from the transitions the scheduler observes, so that polling can sleep
+ * through the quiet part of a status and poll densely only around the expected change.
+ *
+ * Estimates are an exponentially weighted moving average of observed dwell times. Only samples
+ * whose timing is known to within `maxUncertaintyMs` are used.
+ */
+export class DwellEstimator {
+  readonly #alpha: number;
+  readonly #maxUncertaintyMs: number;
+  readonly #minSamples: number;
+  readonly #estimates = new Map<string, { mean: number; samples: number }>();
+
+  /**
+   * @param options.alpha weight of a new sample. @default 0.25
+   * @param options.maxUncertaintyMs samples less precise than this are ignored. @default 1000
+   * @param options.minSamples samples needed before {@link DwellEstimator.expected} answers. @default 2
+   */
+  constructor(options: { alpha?: number; maxUncertaintyMs?: number; minSamples?: number } = {}) {
+    this.#alpha = options.alpha ?? 0.25;
+    this.#maxUncertaintyMs = options.maxUncertaintyMs ?? 1000;
+    this.#minSamples = options.minSamples ?? 2;
+  }
+
+  /** Records that a call stayed `dwellMs` in `status`, known to within ± `uncertaintyMs`. */
+  observe(status: string, dwellMs: number, uncertaintyMs: number): void {
+    if (!Number.isFinite(dwellMs) || dwellMs < 0 || uncertaintyMs > this.#maxUncertaintyMs) return;
+    const current = this.#estimates.get(status);
+    if (current === undefined) {
+      this.#estimates.set(status, { mean: dwellMs, samples: 1 });
+      return;
+    }
+    current.mean += this.#alpha * (dwellMs - current.mean);
+    current.samples += 1;
+  }
+
+  /** The expected dwell in `status`, or `null` while there are too few samples. */
+  expected(status: string): number | null {
+    const e = this.#estimates.get(status);
+    return e === undefined || e.samples < this.#minSamples ? null : e.mean;
+  }
+}
+
+/** What {@link nextPollAt} needs to know about one followed call. */
+export interface PollState {
+  /** The call's current status. */
+  readonly status: string;
+  /** Best estimate of when the call entered `status` (epoch ms). */
+  readonly enteredAt: number;
+  /** The gap before the previous poll (grows while nothing changes). */
+  readonly intervalMs: number;
+}
+
+/** Polling parameters (all ms). */
+export interface PollTuning {
+  /** Shortest gap between two polls. */
+  readonly minIntervalMs: number;
+  /** Longest gap between two polls. */
+  readonly maxIntervalMs: number;
+  /** Gap growth while nothing changes and no estimate helps. */
+  readonly backoffFactor: number;
+  /** How late a status change may be seen, at most, when its timing is predictable. */
+  readonly targetLagMs: number;
+}
+
+/**
+ * When to poll next and with what interval. With an expected dwell for the status, sleep until
+ * just before the expected change, then poll every `0.8 × targetLagMs` until it is seen (falling
+ * back to growing gaps once the status has lasted three times longer than expected). Without one,
+ * gaps grow from `minIntervalMs` by `backoffFactor` up to `maxIntervalMs`.
+ */
+export function nextPollAt(now: number, state: PollState, expectedDwellMs: number | null, tuning: PollTuning): { at: number; intervalMs: number } {
+  const dense = Math.max(tuning.minIntervalMs, Math.min(tuning.maxIntervalMs, 0.8 * tuning.targetLagMs));
+  if (expectedDwellMs !== null) {
+    const change = state.enteredAt + expectedDwellMs;
+    const firstLook = change - dense / 2;
+    if (firstLook - now > dense) return { at: Math.min(firstLook, now + tuning.maxIntervalMs), intervalMs: dense };
+    if (now - state.enteredAt <= 3 * expectedDwellMs + tuning.targetLagMs) return { at: now + dense, intervalMs: dense };
+  }
+  const intervalMs = Math.min(tuning.maxIntervalMs, Math.max(tuning.minIntervalMs, state.intervalMs * tuning.backoffFactor));
+  return { at: now + intervalMs, intervalMs };
+}
