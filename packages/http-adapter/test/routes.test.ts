@@ -324,7 +324,7 @@ describe.each(FLAVORS)('routes through %s', (flavor) => {
   });
 });
 
-describe('known core bug', () => {
+describe('provider status words', () => {
   // normalizeProviderStatus once read `ALIASES[word]` from a plain object, so `constructor` came
   // back as an Object.prototype member and the call was stored without a valid status.
   it('a provider status word such as "constructor" does not corrupt the call', async () => {

@@ -1,5 +1,7 @@
 import {
   callingWindowSchema,
+  jsonTimeSchema,
+  localTimeInputSchema,
   outcomeRetrySchema,
   retryPolicySchema,
   timeRangeSchema,
@@ -8,7 +10,6 @@ import { z } from 'zod';
 import type { CallRoute } from '../routes/call-route.js';
 import {
   createCallBodySchema,
-  httpTimeSchema,
   MAX_HTTP_TIME_MS,
   providerStatusBodySchema,
   rescheduleBodySchema,
@@ -65,9 +66,14 @@ function requestRegistry(): Registry {
   registry.add(createCallBodySchema, { id: 'ScheduleCallRequest' });
   registry.add(rescheduleBodySchema, { id: 'RescheduleCallRequest' });
   registry.add(providerStatusBodySchema, { id: 'ProviderStatusReport' });
-  registry.add(httpTimeSchema, {
-    id: 'Time',
+  registry.add(jsonTimeSchema, {
+    id: 'Instant',
     description: 'An ISO 8601 date-time with `Z` or an offset (`2026-11-21T10:00:00Z`), or epoch milliseconds (up to the end of the year 9999).',
+  });
+  registry.add(localTimeInputSchema, {
+    id: 'LocalTime',
+    description:
+      'A wall-clock time `YYYY-MM-DDTHH:MM[:SS]` read in `timeZone`; `disambiguation` resolves DST gaps and overlaps (default `compatible`).',
   });
   return registry;
 }
@@ -138,19 +144,17 @@ function componentsOf(registry: Registry, io: 'input' | 'output', sharedPrefix: 
   return out;
 }
 
+/** The largest epoch ms core's `jsonTimeSchema` accepts, as its JSON Schema says. */
+const CORE_MAX_EPOCH_MS = 8.64e15;
+
 /**
- * A refinement does not show in JSON Schema: write the `Time` limit that {@link httpTimeSchema}
- * adds to core's schema into its numeric branch.
+ * The HTTP schemas refine core's times to {@link MAX_HTTP_TIME_MS}; a refinement does not show in
+ * JSON Schema, so the limit is written into every epoch-ms branch here (tested).
  */
-function withTimeLimit(components: Record<string, Json>): Record<string, Json> {
-  const time = components['Time'];
-  const anyOf = time?.['anyOf'];
-  if (!Array.isArray(anyOf)) throw new Error('OpenAPI: the Time component is not a union of a string and a number');
-  components['Time'] = {
-    ...time,
-    anyOf: anyOf.map((branch: Json) => (branch['type'] === 'integer' ? { ...branch, maximum: MAX_HTTP_TIME_MS } : branch)),
-  };
-  return components;
+function withHttpTimeLimit(value: unknown): unknown {
+  return mapDeep(value, (node) =>
+    node['type'] === 'integer' && node['maximum'] === CORE_MAX_EPOCH_MS ? { ...node, maximum: MAX_HTTP_TIME_MS } : node,
+  );
 }
 
 function mergeComponents(...sets: Record<string, Json>[]): Record<string, Json> {
@@ -269,7 +273,7 @@ export function buildOpenApiDocument(routes: readonly CallRoute[], info: OpenApi
     const item = (paths[route.path] ??= {});
     item[route.method.toLowerCase()] = operationOf(route, requests, responses);
   }
-  return {
+  return withHttpTimeLimit({
     openapi: '3.1.0',
     info: {
       title: info.title ?? 'Call Scheduler API',
@@ -286,6 +290,6 @@ export function buildOpenApiDocument(routes: readonly CallRoute[], info: OpenApi
       ...(routes.some((r) => r.tags.includes('webhooks')) ? [{ name: 'webhooks', description: 'Status reports pushed by a call provider.' }] : []),
     ],
     paths,
-    components: { schemas: mergeComponents(withTimeLimit(componentsOf(requests, 'input', 'Request')), componentsOf(responses, 'output', 'Response')) },
-  };
+    components: { schemas: mergeComponents(componentsOf(requests, 'input', 'Request'), componentsOf(responses, 'output', 'Response')) },
+  }) as OpenApiDocument;
 }

@@ -1,5 +1,5 @@
-import type { Call, CallEventPayload, ListCallsQuery, ScheduleCallInput } from '@call-scheduler/core';
-import { ErrorCode, idempotencyKeySchema } from '@call-scheduler/core';
+import type { Call, CallEventPayload, ListCallsQuery, RescheduleInput, ScheduleCallInput } from '@call-scheduler/core';
+import { ErrorCode, idempotencyKeySchema, withTimeZoneFromLocalAt } from '@call-scheduler/core';
 import { HttpProblem, invalidInputProblem, type FieldProblem } from '../http/problem.js';
 import { missingBodyProblem, readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send.js';
@@ -65,7 +65,9 @@ export async function createCall(ctx: RouteContext): Promise<void> {
   const headerKeyRaw = singleHeader(ctx, 'idempotency-key');
   const body = await readJsonBody(ctx.req, { limit: bodyLimit });
   if (!body.present) throw missingBodyProblem();
-  const input = parseOrProblem(createCallBodySchema, body.value, 'call');
+  // A local `at` gives a call without `timeZone` its zone, as in `CallScheduler.schedule`.
+  const prepared = withTimeZoneFromLocalAt(body.value) as Record<string, unknown>;
+  const input = parseOrProblem(createCallBodySchema, prepared, 'call');
   let idempotencyKey = input.idempotencyKey;
   if (headerKeyRaw !== undefined) {
     const headerKey = parseOrProblem(idempotencyKeySchema, headerKeyRaw, 'Idempotency-Key header', 'headers.idempotency-key');
@@ -74,7 +76,9 @@ export async function createCall(ctx: RouteContext): Promise<void> {
     }
     idempotencyKey = headerKey;
   }
-  const scheduleInput = withoutUndefined({ ...input, idempotencyKey }) as ScheduleCallInput;
+  // The scheduler gets the body as sent (validated above): it parses it again, so that local
+  // times keep their meaning.
+  const scheduleInput = withoutUndefined({ ...prepared, idempotencyKey }) as unknown as ScheduleCallInput;
 
   // The scheduler returns the earlier call for a used key without saying so: a call is new when
   // its `call:scheduled` event was emitted during this request (or, failing that, when it was
@@ -128,8 +132,9 @@ export async function rescheduleCall(ctx: RouteContext): Promise<void> {
   const id = callId(ctx);
   const body = await readJsonBody(ctx.req, { limit: ctx.settings.bodyLimit });
   if (!body.present) throw missingBodyProblem();
-  const change = parseOrProblem(rescheduleBodySchema, body.value, 'change');
-  const call = await ctx.settings.scheduler.reschedule(id, withoutUndefined(change));
+  parseOrProblem(rescheduleBodySchema, body.value, 'change');
+  // As sent (validated above), so that a local `at` keeps its meaning for the scheduler.
+  const call = await ctx.settings.scheduler.reschedule(id, body.value as RescheduleInput);
   sendJson(ctx.res, 200, callToJson(call));
 }
 

@@ -2,6 +2,7 @@ import {
   CALL_STATUSES,
   callingWindowSchema,
   idempotencyKeySchema,
+  jsonScheduleAtSchema,
   jsonTimeSchema,
   metadataSchema,
   phoneNumberSchema,
@@ -16,10 +17,17 @@ import { z } from 'zod';
  */
 export const MAX_HTTP_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+const beforeYear10000 = { message: 'must be before the year 10000' };
+const isRfc3339Time = (ms: number): boolean => ms <= MAX_HTTP_TIME_MS;
+
 /** Core's `jsonTimeSchema`, limited to {@link MAX_HTTP_TIME_MS} (epoch ms beyond it are refused). */
-export const httpTimeSchema = jsonTimeSchema.refine((ms) => ms <= MAX_HTTP_TIME_MS, {
-  message: 'must be before the year 10000',
-});
+export const httpTimeSchema = jsonTimeSchema.refine(isRfc3339Time, beforeYear10000);
+
+/**
+ * Core's `jsonScheduleAtSchema` (an instant, or a local wall-clock time
+ * `{ local, timeZone, disambiguation? }`), limited to {@link MAX_HTTP_TIME_MS}.
+ */
+export const httpScheduleAtSchema = jsonScheduleAtSchema.refine(isRfc3339Time, beforeYear10000);
 
 /**
  * The body of `POST /calls`, built from core's own field schemas so that the HTTP API validates
@@ -29,7 +37,9 @@ export const httpTimeSchema = jsonTimeSchema.refine((ms) => ms <= MAX_HTTP_TIME_
 export const createCallBodySchema = z
   .strictObject({
     to: phoneNumberSchema.describe('The number to dial, international format (normalized to E.164).'),
-    at: httpTimeSchema.optional().describe('When to dial; omitted means now.'),
+    at: httpScheduleAtSchema
+      .optional()
+      .describe('When to dial: an instant, or a local time `{ local, timeZone }` (which also gives a call without `timeZone` its zone); omitted means now.'),
     timeZone: timeZoneSchema.optional().describe("The recipient's IANA time zone; required with `window`."),
     window: callingWindowSchema.optional().describe('Allowed local calling hours in `timeZone`.'),
     expiresAt: httpTimeSchema.optional().describe('No dial after this time: the call ends `expired` instead.'),
@@ -48,7 +58,7 @@ export const createCallBodySchema = z
 /** The body of `PATCH /calls/{id}`: the fields to change; at least one. */
 export const rescheduleBodySchema = z
   .strictObject({
-    at: httpTimeSchema.optional().describe('New time.'),
+    at: httpScheduleAtSchema.optional().describe('New time: an instant or a local time `{ local, timeZone }`.'),
     timeZone: timeZoneSchema.nullable().optional().describe('New recipient time zone; `null` clears it.'),
     window: callingWindowSchema.nullable().optional().describe('New calling window; `null` clears it.'),
     expiresAt: httpTimeSchema.nullable().optional().describe('New expiry; `null` clears it.'),
@@ -61,12 +71,12 @@ export const rescheduleBodySchema = z
 
 /** A time in a query string: ISO 8601 with `Z` or an offset, or epoch milliseconds as digits. */
 export const queryTimeSchema = z.union([
-  jsonTimeSchema,
+  httpTimeSchema,
   z
     .string()
     .regex(/^\d{1,16}$/, { message: 'must be an ISO 8601 date-time with Z or an offset, or epoch milliseconds' })
     .transform(Number)
-    .pipe(z.number().int().min(0).max(8.64e15, { message: 'is past the largest date-time' })),
+    .pipe(z.number().int().min(0).max(MAX_HTTP_TIME_MS, beforeYear10000)),
 ]);
 
 const statusListSchema = z
