@@ -5,7 +5,7 @@
  * asserted).
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,25 @@ interface ScenarioReport {
   readonly crashed: string | null;
   readonly figures: readonly Figure[];
   readonly cases: Readonly<Record<string, CaseResult>>;
+}
+
+/** Process groups of the cases running now, killed if the orchestrator is interrupted. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const pid of running) killGroup(pid);
+    process.stderr.write(`\nInterrupted (${signal}); stopped the running case.\n`);
+    process.exit(130);
+  });
 }
 
 /** Runs one case in a fresh process (its own process group, killed whole on timeout). */
@@ -52,6 +71,8 @@ function runChild(
   ];
   return new Promise<CaseResult>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: join(BENCH_DIR, '..'), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     let output = '';
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString('utf8')).slice(-6000);
@@ -61,11 +82,8 @@ function runChild(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      if (pid !== undefined) killGroup(pid);
+      else child.kill('SIGKILL');
     }, spec.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -74,10 +92,9 @@ function runChild(
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       // Whatever the case left behind in its group (a server it forgot) goes too.
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is gone: nothing left behind.
+      if (pid !== undefined) {
+        killGroup(pid);
+        running.delete(pid);
       }
       if (timedOut) {
         reject(new Error(`${scenario}/${name} timed out after ${spec.timeoutMs} ms\n${output}`));
@@ -100,15 +117,15 @@ async function runCase(scenario: ScenarioDef, spec: CaseSpec, quick: boolean): P
     if (spec.prep !== undefined) {
       await runChild(scenario.name, spec.prep.name, { params: spec.prep.params ?? {}, timeoutMs: spec.timeoutMs }, tmp, quick);
     }
-    const profileDir = join(tmp, 'profile');
-    const nodeArgs = spec.profile === true ? [...(spec.nodeArgs ?? []), `--cpu-prof-dir=${profileDir}`] : spec.nodeArgs;
-    const result = await runChild(scenario.name, spec.name, { ...spec, ...(nodeArgs === undefined ? {} : { nodeArgs }) }, tmp, quick);
+    const profileFile = join(tmp, 'case.cpuprofile');
+    const params = spec.profile === true ? { ...(spec.params ?? {}), profile: profileFile } : spec.params;
+    const result = await runChild(scenario.name, spec.name, { ...spec, ...(params === undefined ? {} : { params }) }, tmp, quick);
     if (spec.profile === true) {
-      const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file === undefined) throw new Error(`${scenario.name}/${spec.name} wrote no .cpuprofile`);
+      if (!existsSync(profileFile)) throw new Error(`${scenario.name}/${spec.id ?? spec.name} wrote no .cpuprofile`);
       const kept = join(RESULTS_DIR, `${scenario.name}-${spec.id ?? spec.name}.cpuprofile`);
-      copyFileSync(join(profileDir, file), kept);
-      return { ...result, profile: { file: kept.slice(join(BENCH_DIR, '..').length + 1), ...summarizeCpuProfile(kept) } };
+      copyFileSync(profileFile, kept);
+      const count = typeof result.count === 'number' ? result.count : undefined;
+      return { ...result, profile: { file: kept.slice(join(BENCH_DIR, '..').length + 1), ...summarizeCpuProfile(kept, count) } };
     }
     return result;
   } finally {

@@ -22,12 +22,17 @@ interface CpuProfile {
 export interface ProfileEntry {
   readonly name: string;
   readonly ms: number;
+  /** Percent of the profile. */
   readonly share: number;
+  /** Microseconds per call, when the number of calls is known. */
+  readonly usPerCall?: number;
 }
 
 /** Where the time of a `.cpuprofile` went. */
 export interface ProfileSummary {
   readonly totalMs: number;
+  /** Calls the profiled run handled, when known. */
+  readonly calls?: number;
   /** Self time by area (our packages, kysely, native SQLite, GC, idle...). */
   readonly areas: readonly ProfileEntry[];
   /** Functions with the most self time. */
@@ -44,13 +49,24 @@ function shortUrl(url: string): string {
   return u;
 }
 
+/** Self time in these JavaScript functions is the native code they call (better-sqlite3's statement methods). */
+function isNativeSqliteCaller(frame: CallFrame): boolean {
+  return (
+    (frame.url.includes('/kysely/dist/esm/dialect/sqlite/sqlite-driver.js') && frame.functionName === 'executeQuery') ||
+    frame.url.includes('/bench/lib/raw-loop') ||
+    frame.url.includes('/bench/lib/sqlite-fixture')
+  );
+}
+
 function areaOf(frame: CallFrame, parentArea: string | undefined): string {
   const { url, functionName } = frame;
+  if (isNativeSqliteCaller(frame)) return 'SQLite: statement execution and commits (native)';
+  if (url.includes('/packages/store-sqlite/src/database/statement-cache')) return 'store-sqlite: statement cache (+ native prepare on a miss)';
   if (url === '') {
     if (functionName === '(garbage collector)') return 'GC';
     if (functionName === '(idle)') return 'idle (waiting)';
     if (functionName === '(program)' || functionName === '(root)') return 'V8/native (unattributed)';
-    if (parentArea !== undefined && /kysely|better-sqlite3|store-sqlite|raw loop/.test(parentArea)) return 'SQLite (native, in better-sqlite3)';
+    if (parentArea !== undefined && /kysely|better-sqlite3|store-sqlite|SQLite/.test(parentArea)) return 'SQLite: statement execution and commits (native)';
     return 'native builtins';
   }
   if (url.includes('/packages/core/src/scheduler/')) return 'core: scheduler';
@@ -62,21 +78,25 @@ function areaOf(frame: CallFrame, parentArea: string | undefined): string {
   if (url.includes('/node_modules/eventemitter3/')) return 'eventemitter3';
   if (url.includes('/node_modules/zod/')) return 'zod';
   if (url.includes('/node_modules/libphonenumber-js/')) return 'libphonenumber-js';
-  if (url.includes('/bench/lib/raw-loop')) return 'raw loop';
   if (url.includes('/bench/')) return 'bench harness';
   if (url.startsWith('node:')) return 'node internals (timers, promises...)';
   return 'other JS';
 }
 
-function entries(map: ReadonlyMap<string, number>, totalUs: number, limit: number): ProfileEntry[] {
+function entries(map: ReadonlyMap<string, number>, totalUs: number, limit: number, calls: number | undefined): ProfileEntry[] {
   return [...map.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
-    .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, share: Math.round((us / totalUs) * 1000) / 10 }));
+    .map(([name, us]) => ({
+      name,
+      ms: Math.round(us / 100) / 10,
+      share: Math.round((us / totalUs) * 1000) / 10,
+      ...(calls === undefined || calls <= 0 ? {} : { usPerCall: Math.round((us / calls) * 10) / 10 }),
+    }));
 }
 
 /** Self time by area and function, and inclusive time of our functions, from a V8 `.cpuprofile`. */
-export function summarizeCpuProfile(file: string, limit = 15): ProfileSummary {
+export function summarizeCpuProfile(file: string, calls?: number, limit = 20): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -109,7 +129,7 @@ export function summarizeCpuProfile(file: string, limit = 15): ProfileSummary {
     if (node === undefined) return;
     const a = area(id);
     areas.set(a, (areas.get(a) ?? 0) + delta);
-    const key = a.startsWith('SQLite') ? `${node.callFrame.functionName} (SQLite, native)` : label(node);
+    const key = a.startsWith('SQLite') ? `${label(node)} (native SQLite under it)` : label(node);
     self.set(key, (self.get(key) ?? 0) + delta);
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
@@ -124,8 +144,9 @@ export function summarizeCpuProfile(file: string, limit = 15): ProfileSummary {
   });
   return {
     totalMs: Math.round(total / 1000),
-    areas: entries(areas, total, 30),
-    topSelf: entries(self, total, limit),
-    topInclusive: entries(inclusive, total, limit),
+    ...(calls === undefined ? {} : { calls }),
+    areas: entries(areas, total, 30, calls),
+    topSelf: entries(self, total, limit, calls),
+    topInclusive: entries(inclusive, total, limit, calls),
   };
 }

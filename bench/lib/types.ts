@@ -22,7 +22,7 @@ export interface CaseSpec {
   readonly name: string;
   /** Key of the result (when one implementation runs with different parameters). @default name */
   readonly id?: string;
-  /** Extra Node flags (`--expose-gc`, `--cpu-prof`). */
+  /** Extra Node flags (`--expose-gc`). */
   readonly nodeArgs?: readonly string[];
   /** Parameters passed to the implementation. */
   readonly params?: Readonly<Record<string, string | number>>;
@@ -30,7 +30,10 @@ export interface CaseSpec {
   readonly prep?: { readonly name: string; readonly params?: Readonly<Record<string, string | number>> };
   /** Killed (and the scenario counted as crashed) after this long. */
   readonly timeoutMs: number;
-  /** Keep the `.cpuprofile` this case writes (needs `--cpu-prof` in `nodeArgs`) and summarize it. */
+  /**
+   * Profile the measured part (the case wraps it in `profiled()`): the `.cpuprofile` is kept in
+   * `bench/results/` and summarized into the result.
+   */
   readonly profile?: boolean;
 }
 

@@ -14,7 +14,7 @@ const RAW_BATCH = 50;
 
 /** A SQLite file with `count` calls all due at one instant, a little in the future. */
 async function prepare(context: CaseContext): Promise<{ filename: string; count: number; dueAt: number }> {
-  const count = context.quick ? 1_000 : 10_000;
+  const count = context.quick ? 500 : 10_000;
   const filename = join(context.tmpDir, 'burst.db');
   await createStoreSchema(filename);
   const db = openRaw(filename);

@@ -61,7 +61,7 @@ const sqlite: CaseFn = async (context) => {
   const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
   await scheduler.start();
   const health = await scheduler.health();
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  await new Promise((resolve) => setTimeout(resolve, context.quick ? 1_000 : 2_500));
   const memory = await settle();
   const after = await scheduler.health();
   await scheduler.stop();
@@ -77,7 +77,7 @@ const sqlite: CaseFn = async (context) => {
 
 /** Bytes per scheduled call held by `MemoryStore`: heap after scheduling N calls, minus before. */
 const memoryStore: CaseFn = async (context: CaseContext) => {
-  const count = context.quick ? 10_000 : 100_000;
+  const count = context.quick ? 5_000 : 100_000;
   const store = new MemoryStore();
   const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
   await scheduler.start();

@@ -11,9 +11,9 @@ function mem(result: CaseResult, key: string): number {
 
 const FLAT_BYTES = 20e6;
 
-/** Sizes of the SQLite cases: 0, 100,000 and 1,000,000 calls (quick: 0 and 20,000). */
+/** Sizes of the SQLite cases: 0, 100,000 and 1,000,000 calls (quick: 0 and 10,000). */
 function sizes(quick: boolean): number[] {
-  return quick ? [0, 20_000] : [0, 100_000, 1_000_000];
+  return quick ? [0, 10_000] : [0, 100_000, 1_000_000];
 }
 
 function label(count: number): string {

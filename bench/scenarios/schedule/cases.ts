@@ -1,14 +1,17 @@
 import { join } from 'node:path';
 import { CallScheduler, type ScheduleCallInput } from '@call-scheduler/core';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
+import { intParam } from '../../lib/cli.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { phoneNumber } from '../../lib/numbers.js';
+import { profiled } from '../../lib/profiler.js';
 import { createStoreSchema, insertScheduledCalls, openRaw } from '../../lib/sqlite-fixture.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 
-/** One by one: 10,000 calls (quick 1,000). In batches of 1,000: 100,000 calls (quick 5,000). */
+/** One by one: 10,000 calls (quick 500). In batches of 1,000: 100,000 calls (quick 2,000). */
 function sizes(context: CaseContext): { single: number; batched: number } {
-  return context.quick ? { single: 1_000, batched: 5_000 } : { single: 10_000, batched: 100_000 };
+  const sizes = context.quick ? { single: 500, batched: 2_000 } : { single: 10_000, batched: 100_000 };
+  return { single: intParam(context.params, 'count', sizes.single), batched: intParam(context.params, 'count', sizes.batched) };
 }
 const BATCH = 1_000;
 /** Every call is due tomorrow: nothing is dialed while scheduling. */
@@ -53,7 +56,9 @@ const scheduleOne: CaseFn = async (context) => {
   const list = inputs(0, count, Date.now() + DAY_MS);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const input of list) await s.schedule(input);
+  await profiled(context, async () => {
+    for (const input of list) await s.schedule(input);
+  });
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await s.stop();
@@ -69,7 +74,9 @@ const scheduleMany: CaseFn = async (context) => {
   const batches = Array.from({ length: Math.ceil(count / BATCH) }, (_, b) => inputs(b * BATCH, Math.min(BATCH, count - b * BATCH), at));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const batch of batches) await s.scheduleMany(batch);
+  await profiled(context, async () => {
+    for (const batch of batches) await s.scheduleMany(batch);
+  });
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await s.stop();

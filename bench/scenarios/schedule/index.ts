@@ -26,6 +26,13 @@ export const schedule: ScenarioDef = {
     { name: 'schedule-one', timeoutMs: quick ? 30_000 : 120_000 },
     { name: 'raw-batched', timeoutMs: quick ? 30_000 : 90_000 },
     { name: 'schedule-many', timeoutMs: quick ? 30_000 : 120_000 },
+    // Where the time goes, smaller, under the V8 CPU profiler.
+    ...(quick
+      ? []
+      : [
+          { name: 'schedule-one', id: 'schedule-one-profile', profile: true, params: { count: 3_000 }, timeoutMs: 90_000 },
+          { name: 'schedule-many', id: 'schedule-many-profile', profile: true, params: { count: 20_000 }, timeoutMs: 90_000 },
+        ]),
   ],
   summarize: (results) => [
     ...row('schedule() one by one', resultOf(results, 'schedule-one'), resultOf(results, 'raw-single')),

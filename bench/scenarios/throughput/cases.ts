@@ -5,14 +5,15 @@ import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { intParam } from '../../lib/cli.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { phoneNumber } from '../../lib/numbers.js';
+import { profiled } from '../../lib/profiler.js';
 import { createRawLoop } from '../../lib/raw-loop.js';
 import { runScheduler } from '../../lib/scheduler-run.js';
 import { createStoreSchema, dataDir, insertScheduledCalls, openRaw, type DataDir } from '../../lib/sqlite-fixture.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 
-/** 50,000 calls (quick: 2,000), all due when the run starts. */
+/** 50,000 calls (quick: 1,000), all due when the run starts. */
 function countOf(context: CaseContext): number {
-  return intParam(context.params, 'count', context.quick ? 2_000 : 50_000);
+  return intParam(context.params, 'count', context.quick ? 1_000 : 50_000);
 }
 /** A run stops here even if not every call has ended (the figure is then over what ended). */
 function limitMs(context: CaseContext): number {
@@ -131,7 +132,7 @@ async function throughScheduler(context: CaseContext, store: CallStore, count: n
       await scheduler.scheduleMany(Array.from({ length: Math.min(1_000, count - from) }, (_, i) => ({ to: phoneNumber(from + i), at })));
     }
   }
-  const run = await runScheduler(scheduler, count, limitMs(context));
+  const run = await profiled(context, () => runScheduler(scheduler, count, limitMs(context)));
   await store.close?.();
   if (run.errorCount > 0) context.log(`scheduler errors: ${run.errors.join(' | ')}`);
   const ended = run.completed + run.failed;
