@@ -157,6 +157,7 @@ function askForKey() {
     const dialog = $('#key-dialog');
     const input = $('#api-key');
     input.value = '';
+    $('#api-key-error').hidden = !state.apiKey; // a key was given, and refused
     const onClose = () => {
       const key = input.value.trim();
       if (key === '') {

@@ -153,12 +153,20 @@ describe('the web page in headless Chromium', () => {
     await page.locator('#timeZone').selectOption('America/Chicago');
     await page.locator('#to').fill(LATER_NUMBER);
     await page.locator('#at').fill('2030-01-15T09:30');
+    await page.locator('#more summary').click();
+    await page.locator('#tcpa').check();
+    await page.locator('#retries').selectOption('2');
+    await page.locator('#retryMinutes').fill('5');
     await page.locator('#schedule-button').click();
     const row = rowOf(LATER_NUMBER);
     await row.locator('.badge[data-status="scheduled"]').waitFor();
     const id = (await row.getAttribute('data-id'))!;
     // 09:30 in Chicago in January (UTC-6) is 15:30 UTC, converted in the browser.
-    expect(await apiCall(id)).toMatchObject({ at: '2030-01-15T15:30:00.000Z', timeZone: 'America/Chicago', status: 'scheduled' });
+    const stored = await apiCall(id);
+    expect(stored).toMatchObject({ at: '2030-01-15T15:30:00.000Z', timeZone: 'America/Chicago', status: 'scheduled' });
+    expect(stored.window?.mon).toEqual([{ start: '08:00', end: '21:00' }]);
+    expect(Object.keys(stored.window ?? {})).toHaveLength(7);
+    expect(stored.retry).toEqual({ busy: { delaysMs: [300_000], maxAttempts: 3 }, 'no-answer': { delaysMs: [300_000], maxAttempts: 3 } });
     expect(await row.locator('.when').textContent()).toContain('in America/Chicago');
     await shot('04-call-scheduled');
 
@@ -227,6 +235,33 @@ describe('the web page in headless Chromium', () => {
       await shot('08-phone', small);
     } finally {
       await phone.close();
+    }
+  });
+
+  it('asks for the API key when the server wants one, and then works', async () => {
+    const keyDir = tempDir();
+    const keyed = await startTestServer(keyDir.path, { API_KEY: 'open-sesame-1234', MOCK_TIME_FACTOR: '0.1' });
+    try {
+      const keyPage = await context!.newPage();
+      keyPage.on('pageerror', (e) => pageErrors.push(e.message));
+      await keyPage.goto(keyed.running.url, { waitUntil: 'load', timeout: WAIT_MS });
+      await keyPage.locator('#key-dialog').waitFor({ state: 'visible', timeout: WAIT_MS });
+      expect(await keyPage.locator('#api-key-error').isVisible()).toBe(false);
+      await keyPage.locator('#api-key').fill('not-the-key-9876');
+      await keyPage.locator('#key-form button[type="submit"]').click();
+      await keyPage.locator('#api-key-error').waitFor({ state: 'visible', timeout: WAIT_MS });
+      await shot('09-api-key-refused', keyPage);
+      await keyPage.locator('#api-key').fill('open-sesame-1234');
+      await keyPage.locator('#key-form button[type="submit"]').click();
+      await keyPage.locator('#connection[data-state="live"]').waitFor({ timeout: WAIT_MS });
+      await keyPage.locator('#empty').waitFor({ timeout: WAIT_MS });
+      await keyPage.locator('#to').fill(NOW_NUMBER);
+      await keyPage.locator('#schedule-button').click();
+      await keyPage.locator('li.call .badge[data-status="completed"]').waitFor({ timeout: WAIT_MS });
+      await keyPage.close();
+    } finally {
+      await keyed.running.close(2_000);
+      keyDir.remove();
     }
   });
 
