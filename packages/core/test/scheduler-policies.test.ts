@@ -528,6 +528,19 @@ describe('rate and concurrency shaping', () => {
     expect(named('call:failed')).toEqual([]);
   });
 
+  it('a 429 on a status request pauses new dials too', async () => {
+    const { clock, provider, scheduler, dials } = rig();
+    provider.script(NUMBER, { steps: [{ afterMs: 0, status: 'initiated' }, { afterMs: 3000, status: 'completed' }], getErrors: [ProviderError.rateLimited(20_000)] });
+    await scheduler.start();
+    const start = clock.now();
+    await scheduler.schedule({ to: NUMBER });
+    await scheduler.schedule({ to: '+14155550124', at: start + 5 * SECOND });
+    await clock.advance(30 * SECOND);
+    // The first poll (at 500 ms) is answered 429 with Retry-After 20 s: no dial before 20.5 s.
+    expect(provider.getRequests()[0]).toMatchObject({ at: start + 500, result: ErrorCode.PROVIDER_RATE_LIMITED });
+    expect(dials('+14155550124').map((t) => t - start)).toEqual([20_500]);
+  });
+
   it('a 429 pause holds back a rate-limited scheduler too, then one dial at a time', async () => {
     const { clock, provider, scheduler, dials } = rig({ callsPerSecond: 2 });
     provider.script(NUMBER, { ...QUICK, placeErrors: [ProviderError.rateLimited(10_000)] });

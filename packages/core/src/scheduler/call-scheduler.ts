@@ -129,6 +129,13 @@ function expiredError(reason: ExpireReason | 'expires-at-passed' | 'number-cap',
  * One timer is armed to the earliest thing the scheduler must do next (a due call, a poll, a
  * lease expiry); every wait goes through the injected {@link Clock}.
  *
+ * Policies: a call is dialed only inside its calling window (read in its `timeZone`; the
+ * scheduler's `window` and `defaultTimeZone` are the defaults) and never at or after its
+ * `expiresAt`; retries follow its `retry` policy (or the scheduler's), snapped into the window;
+ * dials are paced by `callsPerSecond` / `burst`, bounded by `maxLiveCalls`, one live call per
+ * number, and `perNumberCap`. A provider's 429 pauses every new dial for its `Retry-After`
+ * without spending an attempt. All of it lives in the store, so a restart keeps every decision.
+ *
  * @example
  * ```ts
  * const scheduler = new CallScheduler({ store: new MemoryStore(), provider });
@@ -1098,6 +1105,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       }
       tracked.transientErrors += 1;
       const delay = Math.max(this.#backoff(tracked.transientErrors), error.retryAfterMs ?? 0, tracked.pollIntervalMs);
+      // A 429 on a status request is the same account limit: new dials wait for it too.
+      if (error.code === ErrorCode.PROVIDER_RATE_LIMITED && error.retryAfterMs !== null) this.#pacer.pauseUntil(now + error.retryAfterMs, now);
       if (await this.#enforceBounds(tracked, now)) return;
       if (!(await this.#keepLease(tracked, now + delay))) return;
       this.#schedulePoll(tracked, now + delay);
