@@ -252,8 +252,8 @@ function showProblem(form, result, describeField = fieldOfPath) {
   let placed = 0;
   for (const error of errors) {
     const field = describeField(error.path);
-    // Nested fields (window.mon.0.end) keep their path, so that the message says which part.
-    const nested = String(error.path).includes('.');
+    // Nested fields of the policies (window.mon.0.end) keep their path, so that the message says which part.
+    const nested = (field === 'window' || field === 'retry') && String(error.path).includes('.');
     const message = nested ? `${error.path} ${error.message}.` : `${capitalize(String(error.message ?? 'is not valid'))}.`;
     if (field !== null && showFieldError(form, field, message)) placed++;
     else showFormError(form, error.path ? `${error.path} ${error.message}.` : `${capitalize(String(error.message))}.`);
@@ -319,7 +319,9 @@ async function submitSchedule(event) {
       showFieldError(form, 'at', `That is in the past in ${timeZone}. Choose a later time, or Now.`);
       invalid = true;
     } else {
-      body.at = new Date(instant).toISOString();
+      // The server reads the wall-clock time in the zone (and applies its rule for DST gaps and
+      // overlaps); the browser's own conversion above only catches a time in the past.
+      body.at = { local, timeZone };
     }
   }
   if ($('#tcpa').checked) body.window = TCPA_WINDOW;
@@ -607,12 +609,12 @@ async function saveReschedule(li) {
   const zone = editor.dataset.timeZone;
   const local = $('input', editor).value;
   const instant = local === '' ? null : zonedToInstant(local, zone);
-  if (instant === null) {
-    showFieldError(editor, 'at', 'Choose a date and a time.');
+  if (instant === null || instant < Date.now() - 60_000) {
+    showFieldError(editor, 'at', instant === null ? 'Choose a date and a time.' : `That is in the past in ${zone}. Choose a later time.`);
     $('input', editor).focus();
     return;
   }
-  const result = await api(`api/calls/${encodeURIComponent(li.dataset.id)}`, { method: 'PATCH', body: { at: new Date(instant).toISOString() } }).catch(
+  const result = await api(`api/calls/${encodeURIComponent(li.dataset.id)}`, { method: 'PATCH', body: { at: { local, timeZone: zone } } }).catch(
     (error) => ({ ok: false, status: 0, data: { detail: `Cannot reach the server (${error.message}).` } }),
   );
   if (!result.ok) {
