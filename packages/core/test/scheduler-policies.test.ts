@@ -444,10 +444,10 @@ async function expectNoOverlapPerNumber(scheduler: CallScheduler, calls: readonl
 }
 
 describe('rate and concurrency shaping', () => {
-  it('1,000 calls due at once with callsPerSecond 10 are dialed over 100 s, never more than 10 in any second, never two live calls to one number', async () => {
+  it.each(STORE_KINDS)('1,000 calls due at once with callsPerSecond 10 are dialed over 100 s, never more than 10 in any second, never two live calls to one number (%s store)', async (kind) => {
     const clock = new FakeClock('2026-11-21T09:00:00Z');
     const counting = new CountingClock(clock);
-    const { scheduler, provider, dials, errors } = rig({ clock, schedulerClock: counting, callsPerSecond: 10, maxLiveCalls: 1000, claimBatchSize: 100 });
+    const { scheduler, provider, dials, errors } = rig({ kind, clock, schedulerClock: counting, callsPerSecond: 10, maxLiveCalls: 1000, claimBatchSize: 100 });
     // The first 100 calls go to 10 numbers (10 calls each); the other 900 to distinct numbers.
     const inputs = Array.from({ length: 1000 }, (_, i) => ({ to: `+1415555${String(i < 100 ? 5000 + (i % 10) : 5000 + i)}`, metadata: { i } }));
     const calls = await scheduler.scheduleMany(inputs);
