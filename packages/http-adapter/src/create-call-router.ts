@@ -6,7 +6,7 @@ import { HttpErrorCode, HttpProblem, toHttpProblem } from './http/problem.js';
 import { parseQueryString } from './http/query-string.js';
 import { readRequestUrl, type RequestUrl } from './http/request-url.js';
 import { sendEmpty, sendProblem } from './http/send.js';
-import { buildOpenApiDocument, type OpenApiDocument } from './openapi/openapi-document.js';
+import { openApiDocumentOf, type OpenApiDocument } from './openapi/openapi-document.js';
 import type { CallRoute, CallRouteInfo } from './routes/call-route.js';
 import type { RouteContext, RouterSettings } from './routes/route-context.js';
 import { buildRouteTable } from './routes/route-table.js';
@@ -121,7 +121,7 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
   const compiled = routes.map(compile);
   const ownedPrefixes = new Set(compiled.map((c) => c.segments[0] ?? ''));
   let document: OpenApiDocument | undefined;
-  const openApiDocument = (): OpenApiDocument => (document ??= buildOpenApiDocument(routes, options.openapi));
+  const openApiDocument = (): OpenApiDocument => (document ??= openApiDocumentOf(routes, options.openapi));
   const reportError = (error: unknown, req: IncomingMessage): void => {
     try {
       onError(error, req);
@@ -158,13 +158,11 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
         if (params !== undefined) matches.push({ compiled: c, params });
       }
     }
-    if (matches.length === 0) {
-      if (!owned) return fallThrough(req, res, url, next);
-      throw new HttpProblem(404, HttpErrorCode.NOT_FOUND, `No route for ${path.slice(0, 200)}`);
-    }
-
+    if (matches.length === 0 && !owned) return fallThrough(req, res, url, next);
+    // CORS headers go on every answer of the router, errors included, so that a browser can read them.
     const cross = corsHeaders(req, cors);
     for (const [name, value] of Object.entries(cross)) res.setHeader(name, value);
+    if (matches.length === 0) throw new HttpProblem(404, HttpErrorCode.NOT_FOUND, `No route for ${path.slice(0, 200)}`);
     const methods = matches.map((m) => m.compiled.route.method);
     const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])];
     const method = (req.method ?? 'GET').toUpperCase();

@@ -13,7 +13,8 @@ export { HttpProblem, HttpErrorCode, problemType } from './http/problem.js';
 export type { FieldProblem, HttpProblemOptions, ProblemDetails } from './http/problem.js';
 export { MAX_JSON_DEPTH } from './http/read-json-body.js';
 export { SSE_MAX_BUFFERED_BYTES } from './http/sse-stream.js';
-export { buildOpenApiDocument } from './openapi/openapi-document.js';
+export { buildOpenApiDocument } from './openapi/build-openapi-document.js';
+export type { BuildOpenApiDocumentOptions } from './openapi/build-openapi-document.js';
 export type { OpenApiDocument, OpenApiInfo } from './openapi/openapi-document.js';
 export {
   MAX_HTTP_TIME_MS,

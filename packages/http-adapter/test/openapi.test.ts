@@ -100,6 +100,9 @@ describe('the OpenAPI document', () => {
     const router = createCallRouter({ scheduler: h.scheduler });
     expect(router.routes.map((r) => r.path)).not.toContain('/webhooks/call-status');
     expect(Object.keys(router.openApiDocument()['paths'] as object)).not.toContain('/webhooks/call-status');
-    expect(buildOpenApiDocument([], { title: 'Mine' })['info']).toMatchObject({ title: 'Mine' });
+    const standalone = buildOpenApiDocument({ info: { title: 'Mine' }, serverUrl: '/v2', webhook: true });
+    expect(standalone['info']).toMatchObject({ title: 'Mine' });
+    expect(standalone['servers']).toEqual([{ url: '/v2' }]);
+    expect(standalone['paths']).toEqual(served.paths);
   });
 });

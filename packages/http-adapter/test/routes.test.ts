@@ -393,6 +393,10 @@ describe.each(FLAVORS)('authorize, CORS and failures through %s', (flavor) => {
     expect(simple.headers.get('vary')).toMatch(/Origin/);
     const error = await call(`${h.api}/nope`, { headers: { origin: 'https://app.example' } });
     expect(error.status).toBe(404);
+    expect(error.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const unauthorized = await call(`${h.api}/calls`, { method: 'DELETE', headers: { origin: 'https://app.example' } });
+    expect(unauthorized.status).toBe(405);
+    expect(unauthorized.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });
 
   it('answers 500 without details for an internal error and reports it through onError', async () => {

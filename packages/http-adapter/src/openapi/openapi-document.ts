@@ -265,7 +265,7 @@ function operationOf(route: CallRoute, requests: Registry, responses: Registry):
  * Builds the OpenAPI 3.1 document of a route table from the same zod schemas that validate the
  * requests, so that the document and the validation cannot drift.
  */
-export function buildOpenApiDocument(routes: readonly CallRoute[], info: OpenApiInfo = {}): OpenApiDocument {
+export function openApiDocumentOf(routes: readonly CallRoute[], info: OpenApiInfo = {}): OpenApiDocument {
   const requests = requestRegistry();
   const responses = responseRegistry();
   const paths: Record<string, Json> = {};
