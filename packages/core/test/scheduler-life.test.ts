@@ -169,9 +169,9 @@ describe('the life of a call on a fake clock', () => {
 describe('input validation', () => {
   it('rejects bad input with INVALID_INPUT naming each field, and stores nothing', async () => {
     const { scheduler, store } = setup();
-    const error = await scheduler
+    const error = (await scheduler
       .schedule({ to: '555', at: 'tomorrow', metadata: 'x' } as never)
-      .catch((e: unknown) => e as CallSchedulerError);
+      .catch((e: unknown) => e)) as CallSchedulerError;
     expect(error).toBeInstanceOf(CallSchedulerError);
     expect(error.code).toBe(ErrorCode.INVALID_INPUT);
     expect(error.issues.map((i) => i.path).sort()).toEqual(['at', 'metadata', 'to']);
@@ -183,9 +183,9 @@ describe('input validation', () => {
     await expect(scheduler.schedule({ to: NUMBER, at: START, expiresAt: START - 1 })).rejects.toMatchObject({
       issues: [expect.objectContaining({ path: 'expiresAt' })],
     });
-    const batch = await scheduler
+    const batch = (await scheduler
       .scheduleMany([{ to: NUMBER }, { to: OTHER, at: new Date(Number.NaN) }])
-      .catch((e: unknown) => e as CallSchedulerError);
+      .catch((e: unknown) => e)) as CallSchedulerError;
     expect(batch.issues.map((i) => i.path)).toEqual(['1.at']);
     expect((await store.listCalls({ limit: 100, cursor: null, order: 'asc' })).items).toHaveLength(0);
   });
