@@ -20,6 +20,7 @@ import type { CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '.
 import type { CallPatch, CallStore, CallUpdate, UpdateResult } from '../store/call-store.js';
 import { createIdGenerator } from '../util/ids.js';
 import { MinHeap } from '../util/min-heap.js';
+import { DwellEstimator, nextPollAt } from '../polling/dwell-estimator.js';
 import { toCall, toCallWithHistory, toEvent } from './call-mapping.js';
 import { DialPacer } from './dial-pacer.js';
 import type { CallSchedulerEvents, SchedulerErrorPayload } from './scheduler-events.js';
@@ -86,6 +87,11 @@ interface TrackedCall {
   connectedAt: number | null;
   leaseExpiresAt: number;
   pollIntervalMs: number;
+  /** Best estimate of when the call entered its current status, and how uncertain it is (± ms). */
+  enteredAt: number;
+  enteredUncertaintyMs: number;
+  /** When the provider last answered a poll for this call (a change happened after it). */
+  lastSeenAt: number;
   notFoundSince: number | null;
   transientErrors: number;
   ended: boolean;
@@ -162,6 +168,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   readonly #newId: () => string;
   readonly #tasks = new MinHeap<LocalTask>();
   readonly #tracked = new Map<string, TrackedCall>();
+  /** How long the provider's calls stay in each live status, learned from what polling sees. */
+  readonly #dwell: DwellEstimator;
   #dispatching = 0;
   #inFlight = 0;
   readonly #requestWaiters: (() => void)[] = [];
@@ -195,6 +203,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.options = resolveOptions(options);
     this.#newId = createIdGenerator(this.clock);
+    this.#dwell = new DwellEstimator({ maxUncertaintyMs: 2 * this.options.polling.targetLagMs });
     this.#pacer = new DialPacer(this.options.callsPerSecond, this.options.burst, this.clock);
     this.#numberCap = this.options.perNumberCap === null ? null : new NumberAttemptCap(this.options.perNumberCap);
   }
@@ -543,14 +552,14 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       if (record === undefined) return undefined;
       const own = this.#tracked.get(record.id);
       if (own !== undefined && own.providerCallId === update.providerCallId) {
-        await this.#serialize(own, () => this.#applyStatus(own, info, undefined));
+        await this.#serialize(own, () => this.#applyStatus(own, info, undefined, true));
         return toCall((await this.store.getCall(record.id)) ?? record);
       }
       if (record.lease === null || !isLiveStatus(record.status) || record.providerCallId !== update.providerCallId) {
         return toCall(record); // not live any more (or an older attempt): nothing to move
       }
       const foreign = this.#trackedFromRecord(record, record.lease.token);
-      const ok = await this.#applyStatus(foreign, info, record.version);
+      const ok = await this.#applyStatus(foreign, info, record.version, true);
       if (ok) return toCall((await this.store.getCall(record.id)) ?? record);
     }
     const latest = await this.store.findCallByProviderCallId(update.providerCallId);
@@ -854,9 +863,17 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
         if (this.#stopController.signal.aborted) return; // stopping: the lease decides
         const error = toProviderError(caught);
         lastError = error;
+        if (!error.retryable && error.ambiguous) {
+          // E.g. a 2xx answer we could not read: the call may exist, and a retry would not help.
+          await this.#endAttempt(tracked, 'failed', {
+            code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN,
+            message: `The provider's answer to the dial could not be used (${error.message}); not dialing again`,
+          }, null, { permanent: true });
+          return;
+        }
         if (!error.retryable) {
           await this.#endAttempt(tracked, 'failed', {
-            code: ErrorCode.PROVIDER_REJECTED,
+            code: error.code === ErrorCode.PROVIDER_REJECTED ? ErrorCode.PROVIDER_REJECTED : error.code,
             message: error.providerMessage ?? error.message,
           }, null, { permanent: true });
           return;
@@ -995,7 +1012,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     tracked.dialedAt = now;
     tracked.leaseExpiresAt = leaseExpiresAt;
     tracked.record = result.call;
-    tracked.pollIntervalMs = this.options.polling.minIntervalMs;
+    tracked.pollIntervalMs = this.options.polling.minIntervalMs / this.options.polling.backoffFactor;
+    tracked.enteredAt = now;
+    tracked.enteredUncertaintyMs = 0;
+    tracked.lastSeenAt = now;
     if (status === 'connected') tracked.connectedAt = now;
     this.#tracked.set(tracked.id, tracked);
     this.#emitStatus(tracked, result, previous, info.rawStatus);
@@ -1004,7 +1024,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       await this.#serialize(tracked, () => this.#applyStatus(tracked, info, undefined).then(() => undefined));
       return;
     }
-    this.#schedulePoll(tracked, now + tracked.pollIntervalMs);
+    this.#schedulePoll(tracked, this.#nextPoll(tracked, now));
   }
 
   // ---------------------------------------------------------------- following live calls
@@ -1055,7 +1075,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       dialedAt: record.updatedAt,
       connectedAt: record.status === 'connected' ? record.updatedAt : null,
       leaseExpiresAt: record.lease?.expiresAt ?? 0,
-      pollIntervalMs: this.options.polling.minIntervalMs,
+      pollIntervalMs: this.options.polling.minIntervalMs / this.options.polling.backoffFactor,
+      enteredAt: record.updatedAt,
+      enteredUncertaintyMs: Number.POSITIVE_INFINITY,
+      lastSeenAt: record.updatedAt,
       notFoundSince: null,
       transientErrors: 0,
       ended: false,
@@ -1114,18 +1137,40 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     }
     tracked.transientErrors = 0;
     tracked.notFoundSince = null;
-    const changed = await this.#applyStatus(tracked, info, undefined);
+    await this.#applyStatus(tracked, info, undefined);
     if (tracked.ended) return;
     const now = this.clock.now();
+    tracked.lastSeenAt = now;
     if (await this.#enforceBounds(tracked, now)) return;
-    const polling = this.options.polling;
-    tracked.pollIntervalMs = changed
-      ? polling.minIntervalMs
-      : Math.min(polling.maxIntervalMs, tracked.pollIntervalMs * polling.backoffFactor);
-    const deadline = this.#deadline(tracked);
-    const at = Math.min(now + tracked.pollIntervalMs, deadline);
+    const at = Math.min(this.#nextPoll(tracked, now), this.#deadline(tracked));
     if (!(await this.#keepLease(tracked, at))) return;
     this.#schedulePoll(tracked, at);
+  }
+
+  /** The next poll time from the learned dwell times (see {@link nextPollAt}); updates the interval. */
+  #nextPoll(tracked: TrackedCall, now: number): number {
+    const next = nextPollAt(
+      now,
+      { status: tracked.status, enteredAt: tracked.enteredAt, intervalMs: tracked.pollIntervalMs },
+      tracked.enteredUncertaintyMs <= 2 * this.options.polling.targetLagMs ? this.#dwell.expected(tracked.status) : null,
+      this.options.polling,
+    );
+    tracked.pollIntervalMs = next.intervalMs;
+    return next.at;
+  }
+
+  /**
+   * A status change was seen at `now`: it happened after `tracked.lastSeenAt` (for a pushed report,
+   * at `now`). Learns the dwell time of the status the call leaves.
+   */
+  #statusChanged(tracked: TrackedCall, now: number, pushed: boolean): void {
+    const from = pushed ? now : Math.min(tracked.lastSeenAt, now);
+    const changeAt = (from + now) / 2;
+    const uncertainty = (now - from) / 2;
+    this.#dwell.observe(tracked.status, changeAt - tracked.enteredAt, uncertainty + tracked.enteredUncertaintyMs);
+    tracked.enteredAt = changeAt;
+    tracked.enteredUncertaintyMs = uncertainty;
+    tracked.pollIntervalMs = this.options.polling.minIntervalMs / this.options.polling.backoffFactor;
   }
 
   /** When the ring-time or duration bound of a live call runs out. */
@@ -1166,7 +1211,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * Applies a provider report. Returns true when the call's status moved. `version`, when given,
    * guards the write by version (a report for a call another scheduler follows).
    */
-  async #applyStatus(tracked: TrackedCall, info: ProviderCallInfo, version: number | undefined): Promise<boolean> {
+  async #applyStatus(tracked: TrackedCall, info: ProviderCallInfo, version: number | undefined, pushed = false): Promise<boolean> {
     const next = callStatusOf(info.status);
     const current = tracked.status;
     const forward = next !== null && callStatusRank(next) > callStatusRank(current);
@@ -1191,6 +1236,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       this.#emitStatus(tracked, result, current, info.rawStatus);
       return false;
     }
+    this.#statusChanged(tracked, this.clock.now(), pushed);
     if (callStatusRank(next) >= 3) {
       const error: CallError | null =
         next === 'completed' ? null : { code: ErrorCode.CALL_FAILED, message: `The provider reported ${info.rawStatus}` };

@@ -19,6 +19,14 @@ export interface PollingOptions {
    * ends the attempt `failed` with `PROVIDER_CALL_LOST`. @default 1000
    */
   readonly notFoundConfirmMs?: number;
+  /**
+   * How late a status change may be seen when its timing is predictable. The scheduler learns how
+   * long the provider's calls stay in each live status and, once it knows, sleeps through the
+   * quiet part of a status and polls every `0.8 × targetLagMs` around the expected change; while
+   * it does not know (or a status lasts three times longer than usual), gaps grow from
+   * `minIntervalMs` to `maxIntervalMs`. @default 1000
+   */
+  readonly targetLagMs?: number;
 }
 
 /** Back-off for transient provider errors, which do not spend an attempt. */
@@ -191,6 +199,7 @@ export function resolveOptions(options: CallSchedulerOptions): ResolvedScheduler
       maxIntervalMs: positive('polling.maxIntervalMs', polling.maxIntervalMs, 5000),
       backoffFactor: positive('polling.backoffFactor', polling.backoffFactor, 1.5),
       notFoundConfirmMs: positive('polling.notFoundConfirmMs', polling.notFoundConfirmMs, 1000),
+      targetLagMs: positive('polling.targetLagMs', polling.targetLagMs, 1000),
     }),
     maxRingMs: positive('maxRingMs', options.maxRingMs, 60_000),
     maxDurationMs: positive('maxDurationMs', options.maxDurationMs, 4 * 3600_000),

@@ -8,8 +8,8 @@ export type TimeInput = Date | number | string;
 
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
-/** Largest epoch ms a JavaScript `Date` can hold. */
-const MAX_EPOCH_MS = 8.64e15;
+/** The last millisecond of the year 9999: later instants have no RFC 3339 form (a 6-digit year). */
+const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Validates and converts an ISO 8601 string (with `Z` or offset) or epoch ms to epoch ms. */
 export const jsonTimeSchema = z
@@ -25,12 +25,19 @@ export const jsonTimeSchema = z
       ctx.addIssue({ code: 'custom', message: 'is not a real date-time' });
       return z.NEVER;
     }
+    if (ms < 0 || ms > MAX_EPOCH_MS) {
+      ctx.addIssue({ code: 'custom', message: 'must be between 1970 and the end of 9999' });
+      return z.NEVER;
+    }
     return ms;
   });
 
 /** Like {@link jsonTimeSchema}, and also accepts a valid `Date`. */
 export const timeInputSchema = z.union([
-  z.date({ message: 'must be a valid Date' }).transform((d) => d.getTime()),
+  z
+    .date({ message: 'must be a valid Date' })
+    .refine((d) => d.getTime() >= 0 && d.getTime() <= MAX_EPOCH_MS, { message: 'must be between 1970 and the end of 9999' })
+    .transform((d) => d.getTime()),
   jsonTimeSchema,
 ]);
 
