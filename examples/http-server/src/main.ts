@@ -53,12 +53,14 @@ async function main(): Promise<void> {
   printBanner(config, running);
 
   let stopping = false;
+  let watch: NodeJS.Timeout | undefined;
   const shutdown = (reason: string): void => {
     if (stopping) {
       process.stderr.write(`${reason} again: exiting without waiting\n`);
       process.exit(130);
     }
     stopping = true;
+    clearInterval(watch);
     process.stdout.write(`${reason}: shutting down (in-flight dials get up to ${config.shutdownTimeoutMs} ms)…\n`);
     const force = setTimeout(() => {
       process.stderr.write('Shutdown did not finish in time; exiting anyway\n');
@@ -79,16 +81,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
-  // Under `npm start`, a SIGTERM sent to npm stops npm and the `sh` it runs the script in, but not
-  // this process. So that the server does not linger on its port, it shuts down (gracefully) when
-  // the process that started it is gone. Ctrl+C reaches this process directly and needs none of this.
+  // Under `npm start`, a SIGTERM sent to npm ends npm and the shell it runs the script in, but
+  // not this process. So that the server does not linger on its port, it shuts down (gracefully)
+  // when the process that started it is gone. Ctrl+C reaches this process directly.
   if (process.env.npm_lifecycle_event !== undefined) {
     const parent = process.ppid;
-    const watch = setInterval(() => {
-      if (process.ppid !== parent) {
-        clearInterval(watch);
-        shutdown('The npm process that started the server is gone');
-      }
+    watch = setInterval(() => {
+      if (process.ppid !== parent && !stopping) shutdown('The npm process that started the server is gone');
     }, 1_000);
     watch.unref();
   }
