@@ -147,7 +147,7 @@ async function main(): Promise<number> {
   const machine = machineInfo();
   const started = performance.now();
   process.stdout.write(
-    `Benchmarks${quick ? ' (quick: small sizes, timings not meaningful)' : ''} on Node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(' ')}\n\n`,
+    `Benchmarks${quick ? ' (quick: small sizes, timings not meaningful)' : ''} on Node ${machine.node}, ${machine.cpuModel}, ${machine.cores} cores, SQLite ${machine.sqlite}; load average ${machine.loadAverageAtStart.join(' ')}; commit ${machine.commit}${machine.uncommittedChanges ? ' + uncommitted changes in packages/' : ''}\n\n`,
   );
 
   const reports: ScenarioReport[] = [];

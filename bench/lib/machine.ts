@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import Database from 'better-sqlite3';
 
@@ -12,6 +13,17 @@ export interface MachineInfo {
   readonly sqlite: string;
   /** 1, 5 and 15 minute load averages when the run started (the machine is shared). */
   readonly loadAverageAtStart: readonly number[];
+  /** The commit measured, and whether the working tree had uncommitted changes. */
+  readonly commit: string;
+  readonly uncommittedChanges: boolean;
+}
+
+function git(args: readonly string[]): string {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
 }
 
 /** Node version, CPU model and core count, SQLite version, and the date. */
@@ -29,5 +41,7 @@ export function machineInfo(): MachineInfo {
     totalMemoryBytes: totalmem(),
     sqlite,
     loadAverageAtStart: loadavg().map((v) => Math.round(v * 100) / 100),
+    commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
+    uncommittedChanges: git(['status', '--porcelain', '--untracked-files=no', '--', 'packages']) !== '',
   };
 }

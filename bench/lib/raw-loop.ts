@@ -26,7 +26,7 @@ export function createRawLoop(db: Database.Database, owner: string, leaseMs: num
   const claim = db.prepare<[string, number, number, number, number], ClaimedRow>(
     `update calls set status = 'dispatching', claimed_due_at = due_at, due_at = null, attempt_count = attempt_count + 1,
        fencing_token = fencing_token + 1, lease_owner = ?, lease_expires_at = ?, version = version + 1, updated_at = ?
-     where id in (select id from calls where status = 'scheduled' and due_at <= ? order by due_at, id limit ?)
+     where id in (select id from calls indexed by calls_due_idx where status = 'scheduled' and due_at <= ? order by due_at, id limit ?)
      returning *`,
   );
   const insertAttempt = db.prepare(

@@ -16,9 +16,19 @@ interface Server {
 
 /** Starts `server.ts` in its own process and waits for its port (at most 30 s). */
 function startServer(context: CaseContext, mode: 'bare' | 'router'): Promise<Server> {
+  const profile = context.params.profile;
   const child = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(ROOT, 'bench/scenarios/http/server.ts'), `--mode=${mode}`, `--db=${join(context.tmpDir, 'http.db')}`, '--max-seconds=120'],
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(ROOT, 'bench/scenarios/http/server.ts'),
+      `--mode=${mode}`,
+      `--db=${join(context.tmpDir, 'http.db')}`,
+      '--max-seconds=120',
+      ...(profile === undefined ? [] : [`--profile=${profile}`]),
+    ],
     { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   child.stderr?.on('data', (chunk: Buffer) => context.log(`server: ${chunk.toString('utf8').trim()}`));
@@ -110,11 +120,13 @@ async function measure(context: CaseContext, mode: 'bare' | 'router', method: 'G
       method === 'POST'
         ? { method, url: base, body: JSON.stringify({ to: '+14155550123', at: tomorrow() }), seconds }
         : { method, url: `${base}/${server.id}`, seconds };
-    if (!context.quick) await autocannon({ ...load, seconds: 2 });
+    // A profiled server is measured cold, so that its profile covers the measured requests only.
+    if (!context.quick && context.params.profile === undefined) await autocannon({ ...load, seconds: 2 });
     const result = summary(await autocannon(load));
     if (result.non2xx !== 0 || result.errors !== 0) throw new Error(`${mode} ${method}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
     if (result.total === 0) throw new Error(`${mode} ${method}: no request answered`);
-    return { mode, method, connections: CONNECTIONS, seconds, client: 'autocannon 9 (separate process)', ...result };
+    // `count` (the requests answered) lets a profile summary give µs per request.
+    return { mode, method, connections: CONNECTIONS, seconds, client: 'autocannon 9 (separate process)', ...result, count: result.total };
   } finally {
     await stopServer(server);
   }

@@ -6,7 +6,11 @@ import type { Figure, ScenarioDef } from '../../lib/types.js';
 export const http: ScenarioDef = {
   name: 'http',
   title: 'HTTP: requests/s for POST /calls and GET /calls/:id through Express 5 + createCallRouter (SQLite) vs a bare Express JSON route; autocannon, 64 connections, another process',
-  cases: (quick) => ['bare-post', 'router-post', 'bare-get', 'router-get'].map((name) => ({ name, timeoutMs: quick ? 60_000 : 90_000 })),
+  cases: (quick) => [
+    ...['bare-post', 'router-post', 'bare-get', 'router-get'].map((name) => ({ name, timeoutMs: quick ? 60_000 : 90_000 })),
+    // Where the server's time goes under POST load (the server process runs under the CPU profiler).
+    ...(quick ? [] : [{ name: 'router-post', id: 'router-post-profile', profile: true, timeoutMs: 90_000 }]),
+  ],
   summarize(results) {
     const rows: Figure[] = [];
     for (const [label, method] of [

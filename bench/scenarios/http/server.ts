@@ -2,7 +2,8 @@
  * The HTTP scenario's server, in its own process: `--mode=bare` (plain Express JSON routes) or
  * `--mode=router` (Express + `createCallRouter` over a scheduler on SQLite at `--db`). Listens on
  * 127.0.0.1 on a free port, prints `{"port":…,"id":…}` on stdout, and exits on SIGTERM, when its
- * parent goes away (stdin closes), or after `--max-seconds` at the latest.
+ * parent goes away (stdin closes), or after `--max-seconds` at the latest. With `--profile=<file>`
+ * it runs under the V8 CPU profiler from start to exit and writes the `.cpuprofile` there.
  */
 import express from 'express';
 import { CallScheduler } from '@call-scheduler/core';
@@ -10,6 +11,7 @@ import { createCallRouter } from '@call-scheduler/http-adapter';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { parseArgs, required } from '../../lib/cli.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
+import { startProfiler } from '../../lib/profiler.js';
 import { BARE_CALL } from './bare-call.js';
 
 async function main(): Promise<void> {
@@ -41,6 +43,8 @@ async function main(): Promise<void> {
   } else {
     throw new Error(`--mode must be bare or router, got ${mode}`);
   }
+  const profile = args.get('profile');
+  const stopProfiler = profile === undefined ? async () => undefined : await startProfiler(profile);
   const server = app.listen(0, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -52,7 +56,9 @@ async function main(): Promise<void> {
     stopping = true;
     server.closeAllConnections();
     server.close();
-    void shutdown().finally(() => process.exit(0));
+    void stopProfiler()
+      .then(shutdown)
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
   process.stdin.on('end', stop);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { CallScheduler } from '@call-scheduler/core';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
+import { intParam } from '../../lib/cli.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { prng } from '../../lib/prng.js';
 import { createStoreSchema, insertScheduledCalls, openRaw } from '../../lib/sqlite-fixture.js';
@@ -8,9 +9,13 @@ import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 
-/** Sizes: 10,000 calls over 10 s (quick: 500 over 1 s), first due `LEAD_MS` after the setup. */
+/**
+ * Sizes: 10,000 calls over 10 s (quick: 500 over 1 s), or `count` and `spreadMs` from the params;
+ * the first is due `LEAD_MS` after the setup.
+ */
 function sizes(context: CaseContext): { count: number; spreadMs: number } {
-  return context.quick ? { count: 500, spreadMs: 1_000 } : { count: 10_000, spreadMs: 10_000 };
+  const sizes = context.quick ? { count: 500, spreadMs: 1_000 } : { count: 10_000, spreadMs: 10_000 };
+  return { count: intParam(context.params, 'count', sizes.count), spreadMs: intParam(context.params, 'spreadMs', sizes.spreadMs) };
 }
 const LEAD_MS = 1_000;
 const SEED = 20_251_121;
@@ -26,9 +31,10 @@ interface Fired {
   early: number;
 }
 
-function report(fired: Fired, count: number, cpu: NodeJS.CpuUsage, wallMs: number, extra: CaseResult = {}): CaseResult {
+function report(fired: Fired, count: number, spreadMs: number, cpu: NodeJS.CpuUsage, wallMs: number, extra: CaseResult = {}): CaseResult {
   return {
     count,
+    spreadMs,
     fired: fired.lateness.length,
     early: fired.early,
     latenessMs: distribution(fired.lateness),
@@ -71,7 +77,7 @@ const timer: CaseFn = async (context) => {
     };
     arm();
   });
-  return report(fired, count, process.cpuUsage(cpu0), performance.now() - t0);
+  return report(fired, count, spreadMs, process.cpuUsage(cpu0), performance.now() - t0);
 };
 
 /**
@@ -137,7 +143,7 @@ const schedulerSqlite: CaseFn = async (context) => {
   await scheduler.stop();
   await store.close();
   if (errors.length > 0) context.log(`scheduler errors: ${errors.slice(0, 3).join(' | ')}`);
-  return report(fired, count, cpu, wallMs, { completed, failed, timedOut, schedulerErrors: errors.length, options: { store: 'SqliteStore', ...scheduler.options } });
+  return report(fired, count, spreadMs, cpu, wallMs, { completed, failed, timedOut, schedulerErrors: errors.length, options: { store: 'SqliteStore', ...scheduler.options } });
 };
 
 export const cases: Record<string, CaseFn> = { timer, 'scheduler-sqlite': schedulerSqlite };
