@@ -26,9 +26,10 @@ export interface StartServerOptions {
   /** The folder relative paths (the default database file, `public/`) are resolved against. @default {@link PACKAGE_DIR} */
   readonly packageDir?: string;
   /**
-   * How live calls are polled. The example polls briskly, since the default Call API (the mock)
-   * is local: a status change shows on the page within a second.
-   * @default { minIntervalMs: 250, maxIntervalMs: 1000 }
+   * How live calls are polled. The example polls briskly, so that a status change shows on the
+   * page within half a second: `{ minIntervalMs: 250, maxIntervalMs: 1000, targetLagMs: 500 }`,
+   * scaled down with the bundled mock's `MOCK_TIME_FACTOR` when it is below 1 (a faster mock is
+   * polled faster, so that no status is missed).
    */
   readonly polling?: PollingOptions;
   /** Other scheduler options (tests shorten `maxRingMs`, for instance). */
@@ -93,6 +94,15 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+function defaultPolling(timeFactor: number): PollingOptions {
+  const scale = Math.min(1, timeFactor);
+  return {
+    minIntervalMs: Math.max(20, Math.round(250 * scale)),
+    maxIntervalMs: Math.max(50, Math.round(1000 * scale)),
+    targetLagMs: Math.max(20, Math.round(500 * scale)),
+  };
+}
+
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
@@ -143,7 +153,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       ...options.scheduler,
       store,
       provider,
-      polling: options.polling ?? { minIntervalMs: 250, maxIntervalMs: 1000 },
+      polling: options.polling ?? defaultPolling(mock === undefined ? 1 : config.mockTimeFactor),
     });
     const detachLog = attachEventLog(scheduler, {
       write: log,

@@ -76,8 +76,9 @@ beforeAll(async () => {
   }
   mkdirSync(ARTIFACTS, { recursive: true });
   dir = tempDir();
-  // Time factor 0.1: a call rings at 0.2 s, connects at 0.5 s and completes at 1 s; polls every 40-100 ms see each step.
-  ({ running } = await startTestServer(dir.path, { MOCK_TIME_FACTOR: '0.1' }));
+  // Time factor 0.1: a call rings at 0.2 s, connects at 0.5 s and completes at 1 s. The server's
+  // own polling, scaled to the factor (25 to 100 ms), sees each step.
+  ({ running } = await startTestServer(dir.path, { MOCK_TIME_FACTOR: '0.1' }, { polling: 'server default' }));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
   context.setDefaultTimeout(WAIT_MS);

@@ -34,11 +34,14 @@ export async function eventually<T>(ms: number, what: string, check: () => Promi
   }
 }
 
-/** A test server on 127.0.0.1 with a free port, a SQLite file in `dir` and fast polling; logs are collected. */
+/**
+ * A test server on 127.0.0.1 with a free port and a SQLite file in `dir`; logs are collected.
+ * Polling is fast (`polling: 'server default'` keeps the server's own, scaled to the mock's time factor).
+ */
 export async function startTestServer(
   dir: string,
   env: Record<string, string> = {},
-  options: StartServerOptions = {},
+  { polling = { minIntervalMs: 40, maxIntervalMs: 100, targetLagMs: 50 }, ...options }: Omit<StartServerOptions, 'polling'> & { polling?: StartServerOptions['polling'] | 'server default' } = {},
 ): Promise<{ running: RunningServer; config: ServerConfig; logs: string[]; errors: string[] }> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', DATABASE_FILE: join(dir, 'calls.sqlite'), MOCK_TIME_FACTOR: '0.05', ...env });
   const logs: string[] = [];
@@ -46,7 +49,7 @@ export async function startTestServer(
   const running = await startServer(config, {
     log: (line) => logs.push(line),
     logError: (line) => errors.push(line),
-    polling: { minIntervalMs: 40, maxIntervalMs: 100 },
+    ...(polling === 'server default' ? {} : { polling }),
     ...options,
   });
   return { running, config, logs, errors };
