@@ -51,7 +51,12 @@ export interface CallRouterScheduler {
   /** One call with its attempts and events (`GET /calls/{id}`), or `undefined`. */
   get(id: string): Promise<CallWithHistory | undefined>;
   /** A page of calls (`GET /calls`). */
-  list(query?: ListCallsQuery): Promise<{ readonly items: readonly Call[]; readonly nextCursor: string | null }>;
+  list(query?: ListCallsQuery): Promise<{
+    /** The calls of this page. */
+    readonly items: readonly Call[];
+    /** The cursor of the next page, or `null` on the last one. */
+    readonly nextCursor: string | null;
+  }>;
   /** Cancels a scheduled call (`POST /calls/{id}/cancel`). */
   cancel(id: string): Promise<Call>;
   /** Changes a scheduled call (`PATCH /calls/{id}`). */

@@ -76,7 +76,12 @@ export function timeoutSignal(
   clock: Clock,
   ms: number,
   parent?: AbortSignal,
-): { signal: AbortSignal; dispose: () => void } {
+): {
+  /** Aborts after `ms`, or when `parent` aborts. */
+  signal: AbortSignal;
+  /** Clears the timer and stops listening to `parent`. */
+  dispose: () => void;
+} {
   const controller = new AbortController();
   const onParentAbort = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);

@@ -12,25 +12,45 @@
  *   `PROVIDER_RATE_LIMITED`, `PROVIDER_TIMEOUT`, `PROVIDER_CALL_NOT_FOUND`, `PROVIDER_BAD_RESPONSE`.
  */
 export const ErrorCode = {
+  /** Bad input: `issues` names each field at fault, and nothing was stored. */
   INVALID_INPUT: 'INVALID_INPUT',
+  /** No call has this id. */
   CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  /** The call is no longer in a status that allows this (e.g. `cancel` of a call being dialed); see `currentStatus`. */
   INVALID_STATE: 'INVALID_STATE',
+  /** An idempotency key was reused for a different request. */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  /** The scheduler was stopped; create a new one. */
   SCHEDULER_STOPPED: 'SCHEDULER_STOPPED',
+  /** The store was closed; every later operation fails with this code. */
   STORE_CLOSED: 'STORE_CLOSED',
+  /** The store could not be opened or migrated; the message names the cause. */
   STORE_INIT_FAILED: 'STORE_INIT_FAILED',
+  /** The database was written by a newer version of the store; downgrades are not supported. */
   STORE_SCHEMA_TOO_NEW: 'STORE_SCHEMA_TOO_NEW',
+  /** The store failed an operation. */
   STORE_ERROR: 'STORE_ERROR',
+  /** A dial may or may not have placed a call (timeout, lost answer, crash before the answer was stored); it is not dialed again. */
   DISPATCH_OUTCOME_UNKNOWN: 'DISPATCH_OUTCOME_UNKNOWN',
+  /** The provider no longer knows a call it once reported (404, confirmed once). */
   PROVIDER_CALL_LOST: 'PROVIDER_CALL_LOST',
+  /** The provider refused the request for good (e.g. an invalid number); the message is the provider's. */
   PROVIDER_REJECTED: 'PROVIDER_REJECTED',
+  /** The provider could not be reached or failed (5xx); retried with backoff, then recorded when retries run out. */
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  /** The provider asked to slow down (HTTP 429), with `retryAfterMs` when it said how long. */
   PROVIDER_RATE_LIMITED: 'PROVIDER_RATE_LIMITED',
+  /** The provider did not answer in time, or the connection broke after sending: the request may have taken effect. */
   PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
+  /** The provider does not know this call id (HTTP 404 on a status read). */
   PROVIDER_CALL_NOT_FOUND: 'PROVIDER_CALL_NOT_FOUND',
+  /** The provider answered with something that is not a valid call. */
   PROVIDER_BAD_RESPONSE: 'PROVIDER_BAD_RESPONSE',
+  /** The call was still `initiated` or `ringing` after `maxRingMs`; it ended `no-answer`. */
   MAX_RING_TIME_EXCEEDED: 'MAX_RING_TIME_EXCEEDED',
+  /** The call was `connected` for longer than `maxDurationMs`; it ended `failed` and is no longer followed. */
   MAX_DURATION_EXCEEDED: 'MAX_DURATION_EXCEEDED',
+  /** The provider reported that the call ended `failed`, `busy` or `no-answer`. */
   CALL_FAILED: 'CALL_FAILED',
   /** The call could not be dialed before its `expiresAt` (its window did not open in time): it ended `expired`, never dialed late. */
   CALL_EXPIRED: 'CALL_EXPIRED',

@@ -142,18 +142,31 @@ export interface PerNumberCapOptions {
 
 /** The options with every default filled in. */
 export interface ResolvedSchedulerOptions {
+  /** See {@link CallSchedulerOptions.leaseMs}. */
   readonly leaseMs: number;
+  /** See {@link CallSchedulerOptions.dispatchTimeoutMs}. */
   readonly dispatchTimeoutMs: number;
+  /** See {@link CallSchedulerOptions.requestTimeoutMs}. */
   readonly requestTimeoutMs: number;
+  /** See {@link CallSchedulerOptions.maxConcurrentRequests}. */
   readonly maxConcurrentRequests: number;
+  /** See {@link CallSchedulerOptions.maxLiveCalls}. */
   readonly maxLiveCalls: number;
+  /** See {@link CallSchedulerOptions.claimBatchSize}. */
   readonly claimBatchSize: number;
+  /** See {@link CallSchedulerOptions.storeRereadIntervalMs}; `null` for no re-reads. */
   readonly storeRereadIntervalMs: number | null;
+  /** See {@link CallSchedulerOptions.polling}, every default filled in. */
   readonly polling: Required<PollingOptions>;
+  /** See {@link CallSchedulerOptions.maxRingMs}. */
   readonly maxRingMs: number;
+  /** See {@link CallSchedulerOptions.maxDurationMs}. */
   readonly maxDurationMs: number;
+  /** See {@link CallSchedulerOptions.transientRetry}, every default filled in. */
   readonly transientRetry: Required<TransientRetryOptions>;
+  /** See {@link CallSchedulerOptions.retry}; `null` for no retries. */
   readonly retry: RetryPolicy | null;
+  /** See {@link CallSchedulerOptions.onePerNumber}. */
   readonly onePerNumber: boolean;
   /** See {@link CallSchedulerOptions.window}; `null` for none. */
   readonly window: CallingWindow | null;

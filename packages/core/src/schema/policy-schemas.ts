@@ -26,7 +26,9 @@ const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Numb
 /** A `{ start, end }` range of local time, `HH:MM`, start before end. */
 export const timeRangeSchema = z
   .object({
+    /** First allowed minute, `HH:MM`. */
     start: z.string().regex(HH_MM, { message: 'must be HH:MM (00:00 to 23:59)' }),
+    /** First minute no longer allowed, `HH:MM` (up to `24:00`). */
     end: z.string().regex(HH_MM, { message: 'must be HH:MM (00:01 to 24:00)' }),
   })
   .strict()
@@ -48,7 +50,9 @@ const ONE_YEAR_MS = 366 * 24 * 3600 * 1000;
 /** The retry rule for one outcome. */
 export const outcomeRetrySchema = z
   .object({
+    /** Delay before each retry, in ms; the last one repeats. */
     delaysMs: z.array(z.number().int().min(0).max(ONE_YEAR_MS)).min(1).max(100),
+    /** The most attempts in all, the first dial included. */
     maxAttempts: z.number().int().min(1).max(100),
   })
   .strict();

@@ -27,20 +27,28 @@ export interface ListCallsQuery {
   order?: 'asc' | 'desc';
 }
 
+/** One {@link CallStatus}; an unknown word is refused with the list of allowed ones. */
 const statusSchema = z.enum(CALL_STATUSES, { message: `must be one of ${CALL_STATUSES.join(', ')}` });
 
 /** The zod schema of {@link ListCallsQuery} (normalizes `status` to an array and times to epoch ms). */
 export const listCallsQuerySchema = z
   .object({
+    /** One status or several, normalized to a list. */
     status: z
       .union([statusSchema, z.array(statusSchema).min(1)])
       .transform((s): CallStatus[] => (Array.isArray(s) ? [...new Set(s)] : [s]))
       .optional(),
+    /** A number, normalized to E.164. */
     to: phoneNumberSchema.optional(),
+    /** `at` at or after this time, as epoch ms. */
     from: timeInputSchema.optional(),
+    /** `at` before this time, as epoch ms. */
     until: timeInputSchema.optional(),
+    /** Page size, 1 to 1000 (default 50). */
     limit: z.number().int().min(1).max(1000).default(50),
+    /** The `nextCursor` of the previous page. */
     cursor: z.string().max(512).nullable().optional(),
+    /** `desc` (default) or `asc`, by creation. */
     order: z.enum(['asc', 'desc']).default('desc'),
   })
   .strict()
@@ -72,11 +80,17 @@ export interface RescheduleInput {
 /** The zod schema of {@link RescheduleInput}; at least one field is required. */
 export const rescheduleInputSchema = z
   .object({
+    /** New time: an instant or a local time. */
     at: scheduleAtSchema.optional(),
+    /** New IANA time zone, or `null`. */
     timeZone: timeZoneSchema.nullable().optional(),
+    /** New calling window, or `null`. */
     window: callingWindowSchema.nullable().optional(),
+    /** New expiry, or `null`. */
     expiresAt: timeInputSchema.nullable().optional(),
+    /** New retry policy, or `null`. */
     retry: retryPolicySchema.nullable().optional(),
+    /** New metadata, or `null`. */
     metadata: (metadataSchema as z.ZodType<JsonObject>).nullable().optional(),
   })
   .strict()

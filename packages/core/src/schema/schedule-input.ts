@@ -86,13 +86,21 @@ export const scheduleCallInputSchema = z.preprocess(
   withTimeZoneFromLocalAt,
   z
     .object({
+      /** The number, normalized to E.164. */
       to: phoneNumberSchema,
+      /** When to dial: an instant or a local time. */
       at: scheduleAtSchema.optional(),
+      /** The recipient's IANA time zone. */
       timeZone: timeZoneSchema.optional(),
+      /** Allowed local calling hours. */
       window: callingWindowSchema.optional(),
+      /** No dial at or after this instant. */
       expiresAt: timeInputSchema.optional(),
+      /** Retries by outcome. */
       retry: retryPolicySchema.optional(),
+      /** De-duplicates scheduling. */
       idempotencyKey: idempotencyKeySchema.optional(),
+      /** Your JSON object, at most 16 KiB. */
       metadata: metadataSchema.optional(),
     })
     .strict()

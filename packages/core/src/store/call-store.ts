@@ -149,7 +149,12 @@ export interface CallUpdate {
   /** Changes to the call. */
   readonly set: CallPatch;
   /** Changes to one of the call's attempts (which must exist). */
-  readonly attempt?: { readonly number: number; readonly set: AttemptPatch };
+  readonly attempt?: {
+    /** The attempt's number (1 for the first dial). */
+    readonly number: number;
+    /** The changes. */
+    readonly set: AttemptPatch;
+  };
   /** Events to append. */
   readonly events?: readonly NewCallEvent[];
   /**

@@ -36,17 +36,25 @@ export const httpScheduleAtSchema = jsonScheduleAtSchema.refine(isRfc3339Time, b
  */
 export const createCallBodySchema = z
   .strictObject({
+    /** The number to dial, international format (normalized to E.164). */
     to: phoneNumberSchema.describe('The number to dial, international format (normalized to E.164).'),
+    /** When to dial: an instant, or a local time `{ local, timeZone }` (which also gives a call without `timeZone` its zone); omitted means now. */
     at: httpScheduleAtSchema
       .optional()
       .describe('When to dial: an instant, or a local time `{ local, timeZone }` (which also gives a call without `timeZone` its zone); omitted means now.'),
+    /** The recipient's IANA time zone; required with `window`. */
     timeZone: timeZoneSchema.optional().describe("The recipient's IANA time zone; required with `window`."),
+    /** Allowed local calling hours in `timeZone`. */
     window: callingWindowSchema.optional().describe('Allowed local calling hours in `timeZone`.'),
+    /** No dial after this time: the call ends `expired` instead. */
     expiresAt: httpTimeSchema.optional().describe('No dial after this time: the call ends `expired` instead.'),
+    /** Retries by outcome. */
     retry: retryPolicySchema.optional().describe('Retries by outcome.'),
+    /** Scheduling twice with the same key returns the first call (same as the `Idempotency-Key` header). */
     idempotencyKey: idempotencyKeySchema
       .optional()
       .describe('Scheduling twice with the same key returns the first call (same as the `Idempotency-Key` header).'),
+    /** Your data, returned with the call (a JSON object, at most 16 KiB). */
     metadata: metadataSchema.optional().describe('Your data, returned with the call (a JSON object, at most 16 KiB).'),
   })
   .superRefine((input, ctx) => {
@@ -58,11 +66,17 @@ export const createCallBodySchema = z
 /** The body of `PATCH /calls/{id}`: the fields to change; at least one. */
 export const rescheduleBodySchema = z
   .strictObject({
+    /** New time: an instant or a local time `{ local, timeZone }`. */
     at: httpScheduleAtSchema.optional().describe('New time: an instant or a local time `{ local, timeZone }`.'),
+    /** New recipient time zone; `null` clears it. */
     timeZone: timeZoneSchema.nullable().optional().describe('New recipient time zone; `null` clears it.'),
+    /** New calling window; `null` clears it. */
     window: callingWindowSchema.nullable().optional().describe('New calling window; `null` clears it.'),
+    /** New expiry; `null` clears it. */
     expiresAt: httpTimeSchema.nullable().optional().describe('New expiry; `null` clears it.'),
+    /** New retry policy; `null` for the scheduler's default. */
     retry: retryPolicySchema.nullable().optional().describe("New retry policy; `null` for the scheduler's default."),
+    /** New metadata (replaces the old); `null` clears it. */
     metadata: metadataSchema.nullable().optional().describe('New metadata (replaces the old); `null` clears it.'),
   })
   .refine((change) => Object.values(change).some((value) => value !== undefined), {
@@ -92,10 +106,15 @@ const statusListSchema = z
 
 /** The query of `GET /calls`. Unknown parameters are refused. */
 export const listCallsQuerySchema = z.strictObject({
+  /** Only calls in one of these statuses (a comma-separated list). */
   status: statusListSchema.optional(),
+  /** Only calls to this number (a `+` may be sent unencoded). */
   to: phoneNumberSchema.optional().describe('Only calls to this number (a `+` may be sent unencoded).'),
+  /** Only calls whose `at` is at or after this time. */
   from: queryTimeSchema.optional().describe('Only calls whose `at` is at or after this time.'),
+  /** Only calls whose `at` is before this time. */
   until: queryTimeSchema.optional().describe('Only calls whose `at` is before this time.'),
+  /** Page size, 1 to 1000 (default 50). */
   limit: z
     .string()
     .regex(/^\d{1,4}$/, { message: 'must be a whole number from 1 to 1000' })
@@ -103,7 +122,9 @@ export const listCallsQuerySchema = z.strictObject({
     .pipe(z.number().int().min(1, { message: 'must be at least 1' }).max(1000, { message: 'must be at most 1000' }))
     .optional()
     .describe('Page size, 1 to 1000 (default 50).'),
+  /** The `nextCursor` of the previous page. */
   cursor: z.string().min(1).max(512).optional().describe('The `nextCursor` of the previous page.'),
+  /** By creation: `desc` (newest first, the default) or `asc`. */
   order: z.enum(['asc', 'desc']).optional().describe('By creation: `desc` (newest first, the default) or `asc`.'),
 });
 
@@ -115,14 +136,19 @@ export const eventIdSchema = z
 
 /** The query of `GET /events`. Unknown parameters are refused. */
 export const eventsQuerySchema = z.strictObject({
+  /** Resume after this event id (the `Last-Event-ID` header wins when both are given). */
   lastEventId: eventIdSchema.optional().describe('Resume after this event id (the `Last-Event-ID` header wins when both are given).'),
+  /** Only the events of this call. */
   callId: z.string().min(1).max(128).optional().describe('Only the events of this call.'),
 });
 
 /** The JSON body of `POST /webhooks/call-status` with the default parser. */
 export const providerStatusBodySchema = z.object({
+  /** The provider's id of the call. */
   providerCallId: z.string().min(1).max(256).describe("The provider's id of the call."),
+  /** The provider's status word (`ringing`, `in-progress`, `completed`, ...). */
   status: z.string().min(1).max(64).describe("The provider's status word (`ringing`, `in-progress`, `completed`, ...)."),
+  /** Talk time in seconds. */
   durationSeconds: z.number().min(0).max(1e9).nullable().optional().describe('Talk time in seconds.'),
 });
 
