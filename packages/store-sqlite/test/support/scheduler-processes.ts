@@ -40,14 +40,25 @@ export async function killAll(): Promise<void> {
   running.clear();
 }
 
-/** Starts a scheduler process and waits (at most `timeoutMs`) until it prints `ready`. */
-export async function startSchedulerProcess(options: SchedulerProcessOptions, timeoutMs = 20_000): Promise<SchedulerProcess> {
+/** A scheduler process that has loaded its code and waits for {@link PreparedSchedulerProcess.go}. */
+export interface PreparedSchedulerProcess {
+  /** Starts the scheduler and waits (at most `timeoutMs`) until it runs. */
+  go(timeoutMs?: number): Promise<SchedulerProcess>;
+}
+
+/**
+ * Spawns a scheduler process and waits (at most `timeoutMs`) until it has loaded its code; its
+ * scheduler starts only on `go()`. Loading TypeScript takes seconds on a busy machine, so a test
+ * prepares the next process while the current one runs.
+ */
+export async function prepareSchedulerProcess(options: SchedulerProcessOptions, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
   });
   running.add(child);
   let stderr = '';
+  let stdout = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
@@ -57,25 +68,44 @@ export async function startSchedulerProcess(options: SchedulerProcessOptions, ti
       resolve({ code, signal });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`scheduler process ${options.id} was not ready after ${timeoutMs} ms; stderr:\n${stderr}`));
-    }, timeoutMs);
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.includes('ready\n')) {
+  /** Resolves when stdout has printed `line`; rejects after `ms` or when the process exits first. */
+  const waitForLine = (line: string, ms: number): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const check = (): boolean => stdout.includes(`${line}\n`);
+      if (check()) return resolve();
+      const onData = (): void => {
+        if (check()) finish(resolve);
+      };
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish(() => reject(new Error(`scheduler process ${options.id} did not print "${line}" within ${ms} ms; stderr:\n${stderr}`)));
+      }, ms);
+      const finish = (then: () => void): void => {
         clearTimeout(timer);
-        resolve();
-      }
+        child.stdout?.off('data', onData);
+        then();
+      };
+      child.stdout?.on('data', onData);
+      void exited.then(({ code, signal }) =>
+        finish(() => reject(new Error(`scheduler process ${options.id} exited (code ${code}, signal ${signal}) before "${line}"; stderr:\n${stderr}`))),
+      );
     });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`scheduler process ${options.id} exited (code ${code}, signal ${signal}) before it was ready; stderr:\n${stderr}`));
-    });
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
   });
-  return { child, id: options.id, exited, stderr: () => stderr };
+  await waitForLine('loaded', timeoutMs);
+  return {
+    async go(goTimeoutMs = 10_000) {
+      child.stdin?.write('go\n');
+      await waitForLine('ready', goTimeoutMs);
+      return { child, id: options.id, exited, stderr: () => stderr };
+    },
+  };
+}
+
+/** Starts a scheduler process and waits until it runs. */
+export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<SchedulerProcess> {
+  return (await prepareSchedulerProcess(options)).go();
 }
 
 /** Sends SIGTERM and waits for a clean exit (SIGKILL after `timeoutMs`). */
