@@ -137,6 +137,23 @@ describe('the example server, through HTTP on 127.0.0.1', () => {
     expect((await fetch(`${running.url}api/calls`, { headers: { 'x-api-key': 'correct-horse-battery' } })).status).toBe(200);
   });
 
+  it('says which port is taken, and closes what it had started', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const { running } = await startTestServer(dir.path);
+    track(running);
+    const port = new URL(running.url).port;
+    const other = tempDir();
+    cleanups.push(other.remove);
+    await expect(startTestServer(other.path, { PORT: port })).rejects.toThrow(
+      `Cannot start the server: port ${port} on 127.0.0.1 is already in use (set PORT to another port)`,
+    );
+    // The failed start cleaned up after itself: a server starts on the same file right away.
+    const again = await startTestServer(other.path);
+    track(again.running);
+    expect((await fetch(`${again.running.url}api/health`)).status).toBe(200);
+  });
+
   it('lets an in-flight dial finish on shutdown, and the next run follows the call to its end', async () => {
     const dir = tempDir();
     cleanups.push(dir.remove);
