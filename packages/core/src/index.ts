@@ -1,3 +1,9 @@
+/**
+ * `CallScheduler`; the `CallStore`, `CallProvider` and `Clock` interfaces; call statuses, calling
+ * windows and retry policies; the zod input schemas; `CallSchedulerError` and `ProviderError`.
+ *
+ * @module @call-scheduler/core
+ */
 export { systemClock, sleep, timeoutSignal, MAX_TIMER_DELAY_MS } from './clock/clock.js';
 export type { Clock, TimerHandle } from './clock/clock.js';
 export { ErrorCode } from './errors/error-codes.js';

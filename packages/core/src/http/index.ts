@@ -1,3 +1,9 @@
+/**
+ * `HttpCallProvider` for the Call API (over ky), webhook parsing, and the HTTP error classification
+ * it uses, for writing other HTTP providers.
+ *
+ * @module @call-scheduler/core/http
+ */
 export { HttpCallProvider } from './http-call-provider.js';
 export type { HttpCallProviderOptions } from './http-call-provider.js';
 export { parseCallApiWebhook, callApiWebhookSchema } from './call-api-webhook.js';

@@ -1,3 +1,9 @@
+/**
+ * For tests (vitest is its peer): `FakeClock`, `FakeCallProvider`, and the conformance suites
+ * `testCallStore()` and `testCallProvider()` that every store and provider must pass.
+ *
+ * @module @call-scheduler/core/testing
+ */
 export { FakeClock } from './fake-clock.js';
 export type { RunAllOptions } from './fake-clock.js';
 export { FakeCallProvider } from './fake-call-provider.js';
