@@ -6,5 +6,8 @@ export default defineProject({
   test: {
     name: '@call-scheduler/core',
     include: ['test/**/*.test.ts'],
+    // Generous bounds for the real-time integration tests on a loaded 2-core CI machine.
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
   },
 });

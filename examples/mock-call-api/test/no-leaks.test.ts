@@ -48,7 +48,7 @@ describe('nothing is left open', () => {
       await new Promise<void>((resolve) => setTimeout(resolve, 10));
     }
     expect(extra()).toEqual({});
-  });
+  }, 30_000); // real HTTP and real time: bounded, with room for a loaded CI machine
 
   it('a process that ran a scheduler against the mock exits by itself after stop()', async () => {
     const mock = await createMockCallApi({ timeFactor: 0.1 });

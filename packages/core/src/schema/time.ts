@@ -17,7 +17,11 @@ export const jsonTimeSchema = z
     z.string().regex(ISO_WITH_OFFSET, {
       message: 'must be an ISO 8601 date-time with Z or an offset, e.g. 2026-11-21T10:00:00Z',
     }),
-    z.number().int({ message: 'must be whole milliseconds since the epoch' }).min(0).max(MAX_EPOCH_MS),
+    z
+      .number()
+      .int({ message: 'must be whole milliseconds since the epoch' })
+      .min(0, { message: 'must not be before 1970' })
+      .max(MAX_EPOCH_MS, { message: 'must be before the year 10000' }),
   ])
   .transform((value, ctx) => {
     const ms = typeof value === 'number' ? value : Date.parse(value);
@@ -26,7 +30,7 @@ export const jsonTimeSchema = z
       return z.NEVER;
     }
     if (ms < 0 || ms > MAX_EPOCH_MS) {
-      ctx.addIssue({ code: 'custom', message: 'must be between 1970 and the end of 9999' });
+      ctx.addIssue({ code: 'custom', message: ms < 0 ? 'must not be before 1970' : 'must be before the year 10000' });
       return z.NEVER;
     }
     return ms;
@@ -36,7 +40,8 @@ export const jsonTimeSchema = z
 export const timeInputSchema = z.union([
   z
     .date({ message: 'must be a valid Date' })
-    .refine((d) => d.getTime() >= 0 && d.getTime() <= MAX_EPOCH_MS, { message: 'must be between 1970 and the end of 9999' })
+    .refine((d) => d.getTime() >= 0, { message: 'must not be before 1970' })
+    .refine((d) => d.getTime() <= MAX_EPOCH_MS, { message: 'must be before the year 10000' })
     .transform((d) => d.getTime()),
   jsonTimeSchema,
 ]);
