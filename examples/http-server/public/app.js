@@ -809,7 +809,7 @@ function setConnection(stateName, text) {
   $('#connection-text').textContent = text;
 }
 
-function onServerEvent(name, data) {
+function onServerEvent(_name, data) {
   if (!data || !data.call) return;
   const before = state.calls.get(data.call.id)?.status;
   const changed = upsert(data.call);
@@ -818,7 +818,6 @@ function onServerEvent(name, data) {
     announce(`Call to ${data.call.to}: ${(STATUS_LABELS[data.call.status] ?? data.call.status).toLowerCase()}.`);
   }
   if (state.openCallId === data.call.id) scheduleDetailsRefresh();
-  void name;
 }
 
 /** Reads one Server-Sent Events response until it ends, calling `onMessage(event, data)`. */
