@@ -2,7 +2,7 @@
 // Writes the OpenAPI 3.1 document of @call-scheduler/http-adapter's router (webhook route
 // included) to the file given as the first argument, e.g. docs/reference/openapi.json.
 // Run from the workspace, on the TypeScript sources:
-//   node --conditions=source --import tsx scripts/write-openapi.mjs docs/reference/openapi.json
+//   node --conditions=@call-scheduler/source --import tsx scripts/write-openapi.mjs docs/reference/openapi.json
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CallScheduler } from '@call-scheduler/core';

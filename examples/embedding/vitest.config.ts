@@ -1,8 +1,8 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['@call-scheduler/source'] },
+  ssr: { resolve: { conditions: ['@call-scheduler/source'] } },
   test: {
     name: '@call-scheduler/example-embedding',
     include: ['test/**/*.test.ts'],

@@ -20,7 +20,7 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).h
  */
 export function runSnippet(file: string, options: { cwd: string; env?: Record<string, string>; timeoutMs: number }): Promise<SnippetRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', tsxLoader, file], {
+    const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', tsxLoader, file], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -53,7 +53,7 @@ describe('nothing is left open', () => {
   it('a process that ran a scheduler against the mock exits by itself after stop()', async () => {
     const mock = await createMockCallApi({ timeFactor: 0.1 });
     try {
-      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'test/fixtures/scheduler-child.ts'], {
+      const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', 'test/fixtures/scheduler-child.ts'], {
         cwd: PACKAGE_DIR,
         env: { ...process.env, MOCK_URL: mock.url },
         stdio: ['ignore', 'pipe', 'pipe'],
