@@ -100,7 +100,7 @@ describe('src/main.ts as a process', () => {
   });
 
   function run(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join('src', 'main.ts')], {
+    const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', join('src', 'main.ts')], {
       cwd: PACKAGE_DIR,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,7 +149,7 @@ describe('src/main.ts as a process', () => {
     const dir = tempDir();
     dirs.push(dir);
     // What `npm start` does: a shell runs the server as its child; killing the shell orphans the server.
-    const command = `"${process.execPath}" --conditions=source --import tsx src/main.ts`;
+    const command = `"${process.execPath}" --conditions=@call-scheduler/source --import tsx src/main.ts`;
     const shell = spawn('/bin/sh', ['-c', command], {
       cwd: PACKAGE_DIR,
       env: { PATH: process.env.PATH ?? '', PORT: '0', DATABASE_FILE: join(dir.path, 'calls.sqlite'), npm_lifecycle_event: 'start' },
