@@ -8,7 +8,8 @@ import { tempDir } from './support/temp-files.js';
 const isDataQuery = (q: RecordedQuery): boolean => !/^\s*(begin|commit|rollback|pragma|savepoint|release)\b/i.test(q.sql);
 
 describe('query plans of the hot queries', () => {
-  let dir: ReturnType<typeof tempDir>;
+  // Unset when beforeAll failed early: afterAll cleans up whatever exists.
+  let dir: ReturnType<typeof tempDir> | undefined;
   let recorder: ReturnType<typeof recordingDatabase>;
   let store: SqliteStore;
 
@@ -37,9 +38,12 @@ describe('query plans of the hot queries', () => {
   });
 
   afterAll(async () => {
-    await store.close();
-    recorder.raw.close();
-    dir.remove();
+    try {
+      await (store as SqliteStore | undefined)?.close();
+      (recorder as typeof recorder | undefined)?.raw.close();
+    } finally {
+      dir?.remove();
+    }
   });
 
   /** Runs `operation` and returns the plans of the data statements it ran. */

@@ -52,7 +52,7 @@ export interface PreparedSchedulerProcess {
  * prepares the next process while the current one runs.
  */
 export async function prepareSchedulerProcess(options: SchedulerProcessOptions, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', SCRIPT, JSON.stringify(options)], {
+  const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', SCRIPT, JSON.stringify(options)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
   });
