@@ -127,7 +127,7 @@ function checkOptions(options: SqliteStoreOptions): void {
 }
 
 /**
- * A durable {@link CallStore} in one SQLite file, through kysely and better-sqlite3. Several
+ * A durable `CallStore` in one SQLite file, through kysely and better-sqlite3. Several
  * processes on one host may share the file: claims are single atomic `UPDATE ... RETURNING`
  * statements, every write of one logical step is one `BEGIN IMMEDIATE` transaction, and progress
  * writes are guarded by the lease's fencing token.
@@ -381,7 +381,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   }
 
   /**
-   * Atomically claims up to `limit` due calls, earliest `dueAt` first (then id); see {@link CallStore.claimDueCalls}.
+   * Atomically claims up to `limit` due calls, earliest `dueAt` first (then id); see `CallStore.claimDueCalls`.
    *
    * One `UPDATE calls ... WHERE id IN (SELECT id ... ORDER BY due_at, id LIMIT n) RETURNING *`
    * (a walk of the partial index `calls_due_idx`, see `hot-queries.ts`), then the attempts and events of the claimed
@@ -440,7 +440,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   }
 
   /**
-   * Atomically takes over up to `limit` calls whose lease expired, earliest expiry first; see {@link CallStore.claimExpiredLeases}.
+   * Atomically takes over up to `limit` calls whose lease expired, earliest expiry first; see `CallStore.claimExpiredLeases`.
    *
    * One `UPDATE ... WHERE id IN (SELECT id ... WHERE lease_expires_at <= ? ORDER BY
    * lease_expires_at, id LIMIT n) RETURNING *` on the partial index `calls_lease_idx`, and the
@@ -488,7 +488,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   }
 
   /**
-   * Applies `update` if its conditions hold; `undefined` otherwise. See {@link CallStore.updateCall}.
+   * Applies `update` if its conditions hold; `undefined` otherwise. See `CallStore.updateCall`.
    *
    * The conditions are part of the `UPDATE`'s `WHERE` (`fencing_token = ? AND lease_expires_at IS
    * NOT NULL`, `status IN (...)`, `version = ?`); the attempt and the events are written only when
