@@ -103,6 +103,9 @@ function byClaimOrder(a: CallsTable, b: CallsTable): number {
 }
 
 function checkOptions(options: SqliteStoreOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidInput([{ path: '', message: 'options must be an object with filename or database', rule: 'invalid_type' }], 'SqliteStore options');
+  }
   const issues: InputIssue[] = [];
   const raw = options as unknown as Record<string, unknown>;
   const hasFile = raw.filename !== undefined;

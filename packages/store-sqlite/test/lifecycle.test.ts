@@ -243,6 +243,7 @@ describe('SqliteStore life cycle', () => {
   });
 
   it.each([
+    [undefined, ''],
     [{}, 'filename'],
     [{ filename: 'a.db', database: new Database(':memory:') }, 'database'],
     [{ filename: '' }, 'filename'],
