@@ -538,18 +538,16 @@ export class SqliteStore implements CallStore, AsyncDisposable {
           }
         }
         if (update.attempt !== undefined) {
+          const { number } = update.attempt;
           const changes = toAttemptPatchRow(update.attempt.set);
-          if (Object.keys(changes).length > 0) {
-            const result = await trx
-              .updateTable('attempts')
-              .set(changes)
-              .where('call_id', '=', update.id)
-              .where('number', '=', update.attempt.number)
-              .executeTakeFirst();
-            if (result.numUpdatedRows === 0n) {
-              const message = `call ${update.id} has no attempt ${update.attempt.number}`;
-              throw invalidInput([{ path: 'attempt.number', message, rule: 'custom' }], 'update');
-            }
+          const found =
+            Object.keys(changes).length > 0
+              ? (await trx.updateTable('attempts').set(changes).where('call_id', '=', update.id).where('number', '=', number).executeTakeFirst())
+                  .numUpdatedRows > 0n
+              : (await trx.selectFrom('attempts').select('number').where('call_id', '=', update.id).where('number', '=', number).executeTakeFirst()) !==
+                undefined;
+          if (!found) {
+            throw invalidInput([{ path: 'attempt.number', message: `call ${update.id} has no attempt ${number}`, rule: 'custom' }], 'update');
           }
         }
         const events = await insertEvents(

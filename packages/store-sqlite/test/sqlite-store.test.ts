@@ -205,6 +205,12 @@ describe('SqliteStore', () => {
     expect(isCallSchedulerError(error) && error.issues.map((i) => i.path)).toEqual(['attempt.number']);
     expect((await store.getCall(item.call.id))?.status).toBe('scheduled');
     expect((await store.getCallDetails(item.call.id))?.events).toHaveLength(1);
+    // Also with an empty attempt patch.
+    const empty: unknown = await store
+      .updateCall({ id: item.call.id, expect: { statuses: ['scheduled'] }, set: { status: 'canceled' }, attempt: { number: 1, set: {} }, now: 3_000 })
+      .catch((e: unknown) => e);
+    expect(isCallSchedulerError(empty) && empty.issues.map((i) => i.path)).toEqual(['attempt.number']);
+    expect((await store.getCall(item.call.id))?.status).toBe('scheduled');
   });
 
   it('names the call id that is already stored or repeated in a batch, and stores nothing of it', async () => {
