@@ -150,7 +150,7 @@ function checkOptions(options: SqliteStoreOptions): void {
  * ```
  */
 export class SqliteStore implements CallStore, AsyncDisposable {
-  /** Durable unless in memory; always shared (other processes may write the same file). */
+  /** Durable and shared (other processes may write the same file), except in memory, where neither holds. */
   readonly features: CallStoreFeatures;
 
   readonly #config: OpenDatabaseConfig;
@@ -182,7 +182,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       statementCacheSize: options.statementCacheSize ?? 100,
       durable: !memory,
     });
-    this.features = Object.freeze({ durable: !memory, shared: true });
+    this.features = Object.freeze({ durable: !memory, shared: !memory });
   }
 
   /**

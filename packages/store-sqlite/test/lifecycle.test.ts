@@ -181,15 +181,15 @@ describe('SqliteStore life cycle', () => {
     }
   });
 
-  it('says what it is: durable and shared on a file, not durable in memory', async () => {
+  it('says what it is: durable and shared on a file, neither in memory', async () => {
     expect(new SqliteStore({ filename: dir.file('f.db') }).features).toEqual({ durable: true, shared: true });
     const memory = new SqliteStore({ filename: ':memory:' });
-    expect(memory.features).toEqual({ durable: false, shared: true });
+    expect(memory.features).toEqual({ durable: false, shared: false });
     await memory.insertCalls([scheduledCall(1)]);
     expect(await memory.nextWakeUpAt()).toBe(1);
     await memory.close();
     const raw = new Database(':memory:');
-    expect(new SqliteStore({ database: raw }).features).toEqual({ durable: false, shared: true });
+    expect(new SqliteStore({ database: raw }).features).toEqual({ durable: false, shared: false });
     raw.close();
   });
 
