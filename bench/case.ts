@@ -1,7 +1,7 @@
 /**
  * Runs one case of one scenario in this (fresh) process and writes its result as JSON:
  *
- *   node --conditions=source --import tsx bench/case.ts --scenario=on-time --case=timer \
+ *   node --conditions=@call-scheduler/source --import tsx bench/case.ts --scenario=on-time --case=timer \
  *     --tmp=/tmp/dir --out=/tmp/dir/result.json [--quick] [--param.name=value ...]
  *
  * The orchestrator (`bench/orchestrator.ts`) starts it; run it by hand to debug one case.

@@ -58,7 +58,7 @@ function runChild(
   const out = join(tmp, `${name}.result.json`);
   const args = [
     ...(spec.nodeArgs ?? []),
-    '--conditions=source',
+    '--conditions=@call-scheduler/source',
     '--import',
     'tsx',
     join(BENCH_DIR, 'case.ts'),

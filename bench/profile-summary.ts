@@ -2,7 +2,7 @@
  * Prints where the time of a `.cpuprofile` went (by area, by function's own time, and by
  * inclusive time of our packages and kysely):
  *
- *   node --import tsx bench/profile-summary.ts bench/results/throughput-scheduler-sqlite-profile.cpuprofile [calls]
+ *   node --conditions=@call-scheduler/source --import tsx bench/profile-summary.ts bench/results/throughput-scheduler-sqlite-profile.cpuprofile [calls]
  *
  * With `calls`, every line also shows microseconds per call.
  */

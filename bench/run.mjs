@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench [-- --quick] [-- --only=on-time,burst]`: starts the orchestrator (TypeScript,
-// through tsx with the workspace packages' `source` condition) and passes its exit code on.
+// through tsx with the workspace packages' `@call-scheduler/source` condition) and passes its exit code on.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const child = spawn(
   process.execPath,
-  ['--conditions=source', '--import', 'tsx', join(here, 'orchestrator.ts'), ...process.argv.slice(2)],
+  ['--conditions=@call-scheduler/source', '--import', 'tsx', join(here, 'orchestrator.ts'), ...process.argv.slice(2)],
   { stdio: 'inherit', cwd: join(here, '..') },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

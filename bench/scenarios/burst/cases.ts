@@ -21,7 +21,11 @@ async function prepare(context: CaseContext): Promise<{ filename: string; count:
   const dueAt = Date.now() + LEAD_MS;
   insertScheduledCalls(db, { count, dueAt: () => dueAt, createdAt: Date.now() });
   db.close();
-  if (Date.now() >= dueAt - 200) throw new Error('the setup took longer than the lead time');
+  if (Date.now() >= dueAt - 200) {
+    const message = `the setup ended ${Date.now() - dueAt} ms after the due time minus 200 ms; raise LEAD_MS`;
+    if (!context.quick) throw new Error(message);
+    context.log(message);
+  }
   return { filename, count, dueAt };
 }
 

@@ -20,7 +20,7 @@ function startServer(context: CaseContext, mode: 'bare' | 'router'): Promise<Ser
   const child = spawn(
     process.execPath,
     [
-      '--conditions=source',
+      '--conditions=@call-scheduler/source',
       '--import',
       'tsx',
       join(ROOT, 'bench/scenarios/http/server.ts'),

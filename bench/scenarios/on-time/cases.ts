@@ -122,7 +122,12 @@ const schedulerSqlite: CaseFn = async (context) => {
     });
   });
   await scheduler.start();
-  if (Date.now() >= start) throw new Error('the setup took longer than the lead time; raise LEAD_MS');
+  if (Date.now() >= start) {
+    // The first calls are late by the setup itself: a broken measurement (fine in a quick run, which proves only that the script works).
+    const message = `the setup ended ${Date.now() - start} ms after the first due time; raise LEAD_MS`;
+    if (!context.quick) throw new Error(message);
+    context.log(message);
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const limit = spreadMs + 60_000;
