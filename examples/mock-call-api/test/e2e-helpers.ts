@@ -22,6 +22,7 @@ export function scaledSchedulerOptions(timeFactor: number): Partial<CallSchedule
       minIntervalMs: Math.max(20, 500 * timeFactor),
       maxIntervalMs: Math.max(100, 5_000 * timeFactor),
       notFoundConfirmMs: Math.max(50, 1_000 * timeFactor),
+      targetLagMs: Math.max(50, 1_000 * timeFactor),
     },
     transientRetry: { initialDelayMs: 50, maxDelayMs: 500, maxRetries: 20, jitter: 0.2 },
     dispatchTimeoutMs: 2_000,

@@ -40,6 +40,13 @@ describe('nextPollAt', () => {
     expect(overdue.intervalMs).toBe(1200);
   });
 
+  it('polls statuses shorter than the target lag at half their expected length, so none is skipped', () => {
+    const fast = { ...tuning, minIntervalMs: 20 };
+    const next = nextPollAt(1000, { status: 'initiated', enteredAt: 1000, intervalMs: 20 }, 200, fast);
+    expect(next.intervalMs).toBe(100);
+    expect(next.at).toBe(1100);
+  });
+
   it('sees every change of a predictable call within the target lag with few requests', () => {
     // The reference progression: initiated 2 s, ringing 3 s, connected 5 s; the estimator has learned it.
     const changes = [2000, 5000, 10_000];

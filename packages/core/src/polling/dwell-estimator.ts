@@ -66,13 +66,15 @@ export interface PollTuning {
 
 /**
  * When to poll next and with what interval. With an expected dwell for the status, sleep until
- * just before the expected change, then poll every `0.8 × targetLagMs` until it is seen (falling
+ * just before the expected change, then poll every `0.8 × targetLagMs` (or half the expected
+ * dwell, when statuses are shorter than that) until it is seen (falling
  * back to growing gaps once the status has lasted three times longer than expected). Without one,
  * gaps grow from `minIntervalMs` by `backoffFactor` up to `maxIntervalMs`.
  */
 export function nextPollAt(now: number, state: PollState, expectedDwellMs: number | null, tuning: PollTuning): { at: number; intervalMs: number } {
-  const dense = Math.max(tuning.minIntervalMs, Math.min(tuning.maxIntervalMs, 0.8 * tuning.targetLagMs));
   if (expectedDwellMs !== null) {
+    // Statuses that last less than the target lag are polled faster, so that none is skipped.
+    const dense = Math.max(tuning.minIntervalMs, Math.min(tuning.maxIntervalMs, 0.8 * tuning.targetLagMs, expectedDwellMs / 2));
     const change = state.enteredAt + expectedDwellMs;
     const firstLook = change - dense / 2;
     if (firstLook - now > dense) return { at: Math.min(firstLook, now + tuning.maxIntervalMs), intervalMs: dense };
