@@ -73,6 +73,9 @@ function areaOf(frame: CallFrame, parentArea: string | undefined): string {
   if (url.includes('/packages/core/src/')) return 'core: other (schemas, ids, policies)';
   if (url.includes('/packages/store-sqlite/src/')) return 'store-sqlite (JS)';
   if (url.includes('/packages/store-memory/src/')) return 'store-memory';
+  if (url.includes('/packages/http-adapter/src/')) return 'http-adapter (router, validation, JSON)';
+  if (/\/node_modules\/(express|router|body-parser|finalhandler|send|serve-static|qs|raw-body|iconv-lite|on-finished|type-is|content-type|debug|path-to-regexp|parseurl|mime-types|accepts|negotiator|depd|http-errors|statuses|encodeurl|escape-html|etag|fresh|range-parser|vary|cookie|merge-descriptors|utils-merge|methods|setprototypeof|forwarded|proxy-addr)\//.test(url)) return 'express and its dependencies';
+  if (url.includes('/node_modules/ky/')) return 'ky';
   if (url.includes('/node_modules/kysely/')) return 'kysely (build, compile, driver)';
   if (url.includes('/node_modules/better-sqlite3/')) return 'better-sqlite3 (JS)';
   if (url.includes('/node_modules/eventemitter3/')) return 'eventemitter3';
