@@ -196,6 +196,13 @@ describe('input validation', () => {
     const b = await scheduler.schedule({ to: NUMBER, idempotencyKey: 'order-1' });
     expect(b.id).toBe(a.id);
     expect(events.filter((e) => e.name === 'call:scheduled')).toHaveLength(1);
+    // The same key for another number is a mix-up, not a retry.
+    await expect(scheduler.schedule({ to: OTHER, idempotencyKey: 'order-1' })).rejects.toMatchObject({
+      code: ErrorCode.IDEMPOTENCY_CONFLICT,
+      callId: a.id,
+      issues: [expect.objectContaining({ path: 'idempotencyKey' })],
+    });
+    expect(events.filter((e) => e.name === 'call:scheduled')).toHaveLength(1);
   });
 });
 

@@ -318,10 +318,20 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * dialed before its `expiresAt` is stored `expired` at once (code `CALL_EXPIRED`, a
    * `call:expired` event) and never dialed.
    *
-   * With an `idempotencyKey` that was used before, the earlier call is returned and nothing new is stored.
+   * With an `idempotencyKey` that was used before, the earlier call is returned and nothing new is
+   * stored; if that call is to another number, `IDEMPOTENCY_CONFLICT` is thrown instead.
    */
   async schedule(input: ScheduleCallInput): Promise<Call> {
-    const [call] = await this.#scheduleParsed([parseScheduleCallInput(input)]);
+    const parsed = parseScheduleCallInput(input);
+    const [call] = await this.#scheduleParsed([parsed]);
+    if (parsed.idempotencyKey !== undefined && call!.to !== parsed.to) {
+      // The key was used for another number: answering with that call would hide a mix-up.
+      throw new CallSchedulerError(
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        `Idempotency key "${parsed.idempotencyKey}" was already used for a call to another number (call ${call!.id})`,
+        { callId: call!.id, issues: [{ path: 'idempotencyKey', message: 'was already used for a call to another number', rule: 'idempotency_conflict' }] },
+      );
+    }
     return call!;
   }
 

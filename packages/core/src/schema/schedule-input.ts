@@ -51,7 +51,10 @@ export interface ScheduleCallInput {
   expiresAt?: TimeInput;
   /** Retries by outcome; omitted means the scheduler's default. */
   retry?: RetryPolicy;
-  /** Scheduling twice with the same key returns the first call instead of a second one. */
+  /**
+   * Scheduling twice with the same key returns the first call instead of a second one (with
+   * `schedule()`, a key reused for another number is refused with `IDEMPOTENCY_CONFLICT`).
+   */
   idempotencyKey?: string;
   /** Your data, returned with the call (a JSON object, at most 16 KiB). */
   metadata?: JsonObject;
