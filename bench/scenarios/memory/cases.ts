@@ -61,7 +61,7 @@ const sqlite: CaseFn = async (context) => {
   const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
   await scheduler.start();
   const health = await scheduler.health();
-  await new Promise((resolve) => setTimeout(resolve, context.quick ? 1_000 : 2_500));
+  await new Promise((resolve) => setTimeout(resolve, context.quick ? 300 : 2_500));
   const memory = await settle();
   const after = await scheduler.health();
   await scheduler.stop();

@@ -8,7 +8,7 @@ export const onTime: ScenarioDef = {
   title: 'On time: dispatch lateness of 10,000 calls due over 10 s (SQLite, instant provider) vs a bare re-armed setTimeout',
   cases: (quick) => {
     // The same at a tenth of the rate: timer precision apart from throughput.
-    const slow = quick ? { count: 50 } : { count: 1_000 };
+    const slow = quick ? { count: 25 } : { count: 1_000 };
     return [
       { name: 'timer', timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', timeoutMs: quick ? 40_000 : 120_000 },

@@ -99,12 +99,12 @@ async function runConfig(tmpDir: string, name: string, polling: PollingOptions, 
 
 /**
  * Every configuration at once (polling is waiting, not work: they do not disturb each other):
- * 60 calls, one every 250 ms (quick: 10 calls, one every 200 ms, on a progression 5× faster).
+ * 60 calls, one every 250 ms (quick: 6 calls, one every 100 ms, on a progression 10× faster).
  */
 const sweep: CaseFn = async (context) => {
-  const count = context.quick ? 10 : 60;
-  const gapMs = context.quick ? 200 : 250;
-  const timeFactor = context.quick ? 0.2 : 1;
+  const count = context.quick ? 6 : 60;
+  const gapMs = context.quick ? 100 : 250;
+  const timeFactor = context.quick ? 0.1 : 1;
   const entries = await Promise.all(
     Object.entries(POLLING_CONFIGS).map(async ([name, polling]) => [name, await runConfig(context.tmpDir, name, polling, count, gapMs, timeFactor)] as const),
   );
