@@ -2,6 +2,7 @@ import {
   CallSchedulerError,
   ErrorCode,
   isLiveStatus,
+  isTerminalStatus,
   type AttemptRecord,
   type CallDetailsRecord,
   type CallEventRecord,
@@ -33,6 +34,8 @@ interface StoredCall {
   dueEntry: TimeHeapEntry | null;
   /** The lease-heap entry that is current for this call, or `null` when it holds no lease. */
   leaseEntry: TimeHeapEntry | null;
+  /** The ended-heap entry that is current for this call, or `null` when it has not ended. */
+  endedEntry: TimeHeapEntry | null;
 }
 
 /** The fields of {@link CallPatch} that are copied onto the record as they are. */
@@ -91,14 +94,18 @@ export class MemoryStore implements CallStore, AsyncDisposable {
   #calls = new Map<string, StoredCall>();
   /** Every call id, sorted (ids are time-ordered, so this is creation order). */
   #order: string[] = [];
-  /** Every event; the event with id `n` is at index `n - 1`. */
+  /** Every stored event, in id order (ids of purged events leave gaps). */
   #events: CallEventRecord[] = [];
+  /** The last event id handed out: ids are never reused, not even after a purge. */
+  #lastEventId = 0;
   #byIdempotencyKey = new Map<string, string>();
   #byProviderCallId = new Map<string, string>();
   /** Scheduled calls by (dueAt, id). */
   #due = new TimeHeap();
   /** Leases by (expiresAt, id). */
   #leases = new TimeHeap();
+  /** Ended (terminal) calls by (endedAt, id), for {@link MemoryStore.purgeCalls}. */
+  #ended = new TimeHeap();
   /** Per number: how many of its calls are `dispatching` or live. */
   #activeByNumber = new Map<string, number>();
   /** Per number: the start times of every attempt to it. */
@@ -120,6 +127,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     this.#byProviderCallId = new Map();
     this.#due = new TimeHeap();
     this.#leases = new TimeHeap();
+    this.#ended = new TimeHeap();
     this.#activeByNumber = new Map();
     this.#attemptStartsByNumber = new Map();
   }
@@ -172,7 +180,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
         updatedAt: call.createdAt,
         endedAt: call.endedAt,
       };
-      const stored: StoredCall = { record, attempts: [], events: [], dueEntry: null, leaseEntry: null };
+      const stored: StoredCall = { record, attempts: [], events: [], dueEntry: null, leaseEntry: null, endedEntry: null };
       plans.push({ kind: 'new', stored, events: events.map(copyNewEvent) });
     });
 
@@ -188,6 +196,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       if (record.idempotencyKey !== null) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
       this.#countActive(record.to, record.status, +1);
       this.#syncDueEntry(stored);
+      this.#syncEndedEntry(stored);
       const appended = plan.events.map((event) => this.#appendEvent(stored, event));
       return { call: copyCall(record), created: true, events: appended.map(copyEvent) };
     });
@@ -273,17 +282,10 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     if (typeof afterId !== 'number' || Number.isNaN(afterId)) throw invalidInput('afterId', `afterId must be a number, got ${String(afterId)}`);
     if (query.callId !== undefined) {
       const events = this.#calls.get(query.callId)?.events ?? [];
-      let low = 0;
-      let high = events.length;
-      while (low < high) {
-        const mid = (low + high) >> 1;
-        if ((events[mid] as CallEventRecord).id <= afterId) low = mid + 1;
-        else high = mid;
-      }
-      return events.slice(low, low + limit).map(copyEvent);
+      const start = firstAfter(events, afterId);
+      return events.slice(start, start + limit).map(copyEvent);
     }
-    // Event ids are 1, 2, 3, ...: the event with id `n` is at index `n - 1`.
-    const start = Math.max(0, Math.floor(afterId));
+    const start = firstAfter(this.#events, afterId);
     return this.#events.slice(start, start + limit).map(copyEvent);
   }
 
@@ -479,6 +481,60 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     return count;
   }
 
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest `endedAt` first, with their attempts and events; see
+   * {@link CallStore.purgeCalls}. Idempotency keys and provider ids of the deleted calls are
+   * forgotten; event ids are never reused.
+   *
+   * Finding the calls walks a min-heap of ended calls by (endedAt, id), O(k log n) for k calls
+   * (plus the ones that a `statuses` filter skips); removing them costs one pass over the call
+   * ids and one over the events per purge, so purge in batches of hundreds or thousands.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  async purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
+    this.#assertOpen();
+    checkPurgeOptions(options);
+    const { endedBefore, limit } = options;
+    const statuses = options.statuses === undefined ? null : new Set<CallStatus>(options.statuses);
+    const victims: StoredCall[] = [];
+    const skipped: TimeHeapEntry[] = [];
+    while (victims.length < limit) {
+      const top = this.#ended.peek();
+      if (top === undefined) break;
+      const stored = this.#calls.get(top.id);
+      if (stored === undefined || stored.endedEntry !== top) {
+        this.#ended.pop(); // stale: the call was purged, or its end time changed
+        continue;
+      }
+      if (top.at >= endedBefore) break;
+      this.#ended.pop();
+      if (statuses !== null && !statuses.has(stored.record.status)) skipped.push(top);
+      else victims.push(stored);
+    }
+    for (const entry of skipped) this.#ended.push(entry);
+    if (victims.length === 0) return 0;
+
+    const gone = new Set<string>();
+    for (const stored of victims) {
+      const { record } = stored;
+      gone.add(record.id);
+      this.#calls.delete(record.id);
+      stored.endedEntry = null;
+      if (record.idempotencyKey !== null && this.#byIdempotencyKey.get(record.idempotencyKey) === record.id) {
+        this.#byIdempotencyKey.delete(record.idempotencyKey);
+      }
+      for (const providerCallId of [record.providerCallId, ...stored.attempts.map((a) => a.providerCallId)]) {
+        if (providerCallId !== null && this.#byProviderCallId.get(providerCallId) === record.id) this.#byProviderCallId.delete(providerCallId);
+      }
+      for (const attempt of stored.attempts) this.#forgetAttemptStart(record.to, attempt.startedAt);
+      // A terminal call is neither due nor counted as active; a lease it still held goes stale in its heap.
+    }
+    this.#order = this.#order.filter((id) => !gone.has(id));
+    this.#events = this.#events.filter((event) => !gone.has(event.callId));
+    return victims.length;
+  }
+
   // ------------------------------------------------------------------ internals
 
   #assertOpen(): void {
@@ -498,6 +554,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     }
     if (previous.status !== next.status || previous.dueAt !== next.dueAt) this.#syncDueEntry(stored);
     if (previous.lease !== next.lease) this.#syncLeaseEntry(stored, deferLeases);
+    if (previous.status !== next.status || previous.endedAt !== next.endedAt) this.#syncEndedEntry(stored);
     if (next.providerCallId !== null && next.providerCallId !== previous.providerCallId) {
       this.#byProviderCallId.set(next.providerCallId, next.id);
     }
@@ -538,6 +595,22 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     }
   }
 
+  /** Points the call's ended entry at its current `endedAt` when it is terminal, pushing a new entry if needed. */
+  #syncEndedEntry(stored: StoredCall): void {
+    const { record } = stored;
+    if (!isTerminalStatus(record.status) || record.endedAt === null) {
+      stored.endedEntry = null;
+      return;
+    }
+    if (stored.endedEntry !== null && stored.endedEntry.at === record.endedAt) return;
+    const entry = { at: record.endedAt, id: record.id };
+    stored.endedEntry = entry;
+    this.#ended.push(entry);
+    if (this.#ended.size > 2 * this.#calls.size + HEAP_SLACK) {
+      this.#ended.retain((e) => this.#calls.get(e.id)?.endedEntry === e);
+    }
+  }
+
   /** The earliest entry of `heap` that is still current, dropping stale ones on the way. */
   #validTop(heap: TimeHeap, current: (stored: StoredCall) => TimeHeapEntry | null): TimeHeapEntry | undefined {
     for (;;) {
@@ -572,7 +645,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
   }
 
   #appendEvent(stored: StoredCall, event: NewCallEvent): CallEventRecord {
-    const record: CallEventRecord = { ...event, id: this.#events.length + 1, callId: stored.record.id };
+    this.#lastEventId += 1;
+    const record: CallEventRecord = { ...event, id: this.#lastEventId, callId: stored.record.id };
     this.#events.push(record);
     stored.events.push(record);
     return record;
@@ -621,6 +695,37 @@ function copyNewEvent(event: NewCallEvent): NewCallEvent {
     providerStatus: event.providerStatus,
     data: cloneJson(event.data),
   };
+}
+
+/** The index of the first event with an id greater than `afterId` in `events` (in id order). */
+function firstAfter(events: readonly CallEventRecord[], afterId: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((events[mid] as CallEventRecord).id <= afterId) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Throws `INVALID_INPUT` naming the field for options {@link MemoryStore.purgeCalls} cannot answer. */
+function checkPurgeOptions(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): void {
+  if (typeof options !== 'object' || options === null) throw invalidInput('', 'purge options must be an object');
+  if (typeof options.endedBefore !== 'number' || !Number.isFinite(options.endedBefore)) {
+    throw invalidInput('endedBefore', `endedBefore must be a finite number of epoch ms, got ${String(options.endedBefore)}`);
+  }
+  if (!Number.isInteger(options.limit) || options.limit < 1) {
+    throw invalidInput('limit', `limit must be a whole number of at least 1, got ${String(options.limit)}`);
+  }
+  const { statuses } = options;
+  if (statuses === undefined) return;
+  if (!Array.isArray(statuses)) throw invalidInput('statuses', 'statuses must be an array of terminal statuses');
+  statuses.forEach((status: unknown, index) => {
+    if (typeof status !== 'string' || !isTerminalStatus(status as CallStatus)) {
+      throw invalidInput(`statuses.${index}`, `statuses.${index} must be a terminal status, got ${String(status)}`);
+    }
+  });
 }
 
 /** The first index whose id is greater than `id`. */

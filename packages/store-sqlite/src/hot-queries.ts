@@ -11,6 +11,9 @@ import type { RawBuilder } from 'kysely';
  * spells out the index's condition.
  */
 
+/** The terminal statuses, spelled exactly as in `calls_ended_idx`. */
+const TERMINAL_STATUSES = sql.raw(`('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`);
+
 /** The statuses in which a call occupies its number, spelled exactly as in `calls_open_to_idx`. */
 const OPEN_STATUSES = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
 
@@ -54,4 +57,17 @@ export function nextWakeUpTimes(): RawBuilder<{ due: number | bigint | null; lea
   return sql`select
     (select min(due_at) from calls indexed by calls_due_idx where status = 'scheduled') as due,
     (select min(lease_expires_at) from calls indexed by calls_lease_idx where lease_expires_at is not null) as lease`;
+}
+
+/**
+ * The ids of up to `limit` terminal calls that ended before `endedBefore`, oldest `ended_at` first,
+ * then id (optionally only those in `statuses`): a walk of the partial index `calls_ended_idx`
+ * that stops after `limit` rows. A call that is not terminal is not in the index, so it can never
+ * be chosen, whatever `statuses` says.
+ */
+export function endedCallIds(endedBefore: number, limit: number, statuses: readonly string[] | null): RawBuilder<string> {
+  const only = statuses === null ? sql`` : sql`and c.status in (${sql.join([...statuses])})`;
+  return sql`(select c.id from calls as c indexed by calls_ended_idx
+    where c.status in ${TERMINAL_STATUSES} and c.ended_at < ${endedBefore} ${only}
+    order by c.ended_at, c.id limit ${limit})`;
 }

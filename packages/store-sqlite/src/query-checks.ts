@@ -1,5 +1,5 @@
-import { invalidInput } from '@call-scheduler/core';
-import type { CallListQuery, InputIssue } from '@call-scheduler/core';
+import { invalidInput, isTerminalStatus } from '@call-scheduler/core';
+import type { CallListQuery, CallStatus, InputIssue } from '@call-scheduler/core';
 
 /** Throws `INVALID_INPUT` naming `limit` or `order` for a list query a store cannot answer. */
 export function checkListQuery(query: CallListQuery): void {
@@ -23,4 +23,29 @@ export function checkEventsQuery(query: { readonly afterId: number; readonly lim
     issues.push({ path: 'afterId', message: `must be a number, got ${String(query.afterId)}`, rule: 'invalid_type' });
   }
   if (issues.length > 0) throw invalidInput(issues, 'events query');
+}
+
+/** Throws `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses.<i>` for a purge a store cannot answer. */
+export function checkPurgeOptions(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): void {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidInput([{ path: '', message: 'must be an object', rule: 'invalid_type' }], 'purge options');
+  }
+  const issues: InputIssue[] = [];
+  if (typeof options.endedBefore !== 'number' || !Number.isFinite(options.endedBefore)) {
+    issues.push({ path: 'endedBefore', message: `must be a finite number of epoch ms, got ${String(options.endedBefore)}`, rule: 'invalid_type' });
+  }
+  if (!Number.isInteger(options.limit) || options.limit < 1) {
+    issues.push({ path: 'limit', message: `must be a whole number of at least 1, got ${String(options.limit)}`, rule: 'too_small' });
+  }
+  const { statuses } = options;
+  if (statuses !== undefined && !Array.isArray(statuses)) {
+    issues.push({ path: 'statuses', message: 'must be an array of terminal statuses', rule: 'invalid_type' });
+  } else if (statuses !== undefined) {
+    statuses.forEach((status: unknown, i) => {
+      if (typeof status !== 'string' || !isTerminalStatus(status as CallStatus)) {
+        issues.push({ path: `statuses.${i}`, message: `must be a terminal status, got ${String(status)}`, rule: 'invalid_value' });
+      }
+    });
+  }
+  if (issues.length > 0) throw invalidInput(issues, 'purge options');
 }

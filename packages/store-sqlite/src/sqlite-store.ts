@@ -1,6 +1,7 @@
 import { invalidInput } from '@call-scheduler/core';
 import type {
   CallDetailsRecord,
+  CallStatus,
   CallEventRecord,
   CallInsert,
   CallListQuery,
@@ -18,8 +19,8 @@ import type {
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { anyDueCall, anyExpiredLease, dueCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
-import { checkEventsQuery, checkListQuery } from './query-checks.js';
+import { anyDueCall, anyExpiredLease, dueCallIds, endedCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
+import { checkEventsQuery, checkListQuery, checkPurgeOptions } from './query-checks.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
 import type { AttemptsTable, CallsTable, EventsTable, StoreTables } from './database/tables.js';
@@ -566,6 +567,39 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       const row = (await nextWakeUpTimes().execute(db)).rows[0] ?? { due: null, lease: null };
       const times = [row.due, row.lease].filter((t): t is number => t !== null).map(int);
       return times.length === 0 ? null : Math.min(...times);
+    });
+  }
+
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest `endedAt` first (then id), with their attempts and events; see
+   * `CallStore.purgeCalls`. Returns how many calls it deleted.
+   *
+   * One `DELETE FROM calls WHERE id IN (SELECT id ... ORDER BY ended_at, id LIMIT n) RETURNING id`
+   * (a walk of the partial index `calls_ended_idx`, which holds terminal calls only, so a live
+   * call cannot be chosen), then the attempts and events of those ids, in one immediate
+   * transaction. Event ids are `AUTOINCREMENT`: the ids of deleted events are never handed out
+   * again. The file does not shrink; SQLite reuses the freed pages.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
+    return this.#use('purgeCalls', async (db) => {
+      checkPurgeOptions(options);
+      const statuses = options.statuses === undefined ? null : [...new Set(options.statuses)];
+      if (statuses !== null && statuses.length === 0) return 0;
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .deleteFrom('calls')
+          .where('id', 'in', endedCallIds(options.endedBefore, options.limit, statuses))
+          .returning('id')
+          .execute();
+        const ids = rows.map((row) => row.id);
+        for (const chunk of chunks(ids, VALUES_PER_IN)) {
+          await trx.deleteFrom('attempts').where('call_id', 'in', chunk).execute();
+          await trx.deleteFrom('events').where('call_id', 'in', chunk).execute();
+        }
+        return ids.length;
+      });
     });
   }
 

@@ -2,7 +2,8 @@
  * Every stable error code the library uses. Codes never change meaning; new ones may be added.
  *
  * - Input and state: `INVALID_INPUT`, `CALL_NOT_FOUND`, `INVALID_STATE`, `IDEMPOTENCY_CONFLICT`.
- * - Lifecycle: `SCHEDULER_STOPPED`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`.
+ * - Lifecycle: `SCHEDULER_STOPPED`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`,
+ *   `NOT_SUPPORTED`.
  * - Outcomes recorded on a failed call: `DISPATCH_OUTCOME_UNKNOWN`, `PROVIDER_CALL_LOST`,
  *   `PROVIDER_REJECTED`, `PROVIDER_UNAVAILABLE`, `MAX_RING_TIME_EXCEEDED`, `MAX_DURATION_EXCEEDED`,
  *   `CALL_FAILED`, `CALL_EXPIRED`.
@@ -30,6 +31,8 @@ export const ErrorCode = {
   STORE_SCHEMA_TOO_NEW: 'STORE_SCHEMA_TOO_NEW',
   /** The store failed an operation. */
   STORE_ERROR: 'STORE_ERROR',
+  /** The store does not implement an optional operation (e.g. `CallScheduler.purge` on a store without `purgeCalls`). */
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
   /** A dial may or may not have placed a call (timeout, lost answer, crash before the answer was stored); it is not dialed again. */
   DISPATCH_OUTCOME_UNKNOWN: 'DISPATCH_OUTCOME_UNKNOWN',
   /** The provider no longer knows a call it once reported (404, confirmed once). */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
 import type { Call, CallError, CallEvent, CallWithHistory } from '../call/call.js';
-import { isLiveStatus, type CallStatus } from '../call/call-status.js';
+import { CALL_STATUSES, isLiveStatus, isTerminalStatus, type CallStatus } from '../call/call-status.js';
 import { MAX_TIMER_DELAY_MS, systemClock, timeoutSignal, type Clock, type TimerHandle } from '../clock/clock.js';
 import { CallSchedulerError, isCallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -14,7 +15,8 @@ import { decideRetry, type RetryEndReason } from '../policy/retry-decision.js';
 import type { RetryOutcome } from '../policy/retry-policy.js';
 import type { CallProvider, ProviderCallInfo } from '../provider/call-provider.js';
 import { callStatusOf, callStatusRank, normalizeProviderStatus } from '../provider/provider-status.js';
-import { parseInput, parseScheduleCallInput, type ScheduleCallInput } from '../schema/schedule-input.js';
+import { invalidInput, parseInput, parseScheduleCallInput, type ScheduleCallInput } from '../schema/schedule-input.js';
+import { timeInputSchema, type TimeInput } from '../schema/time.js';
 import { rescheduleInputSchema, listCallsQuerySchema, type ListCallsQuery, type RescheduleInput } from '../schema/query-schemas.js';
 import type { CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
 import type { CallPatch, CallStore, CallUpdate, UpdateResult } from '../store/call-store.js';
@@ -585,6 +587,81 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       return { ...base, store: 'ok', nextWakeUpAt: next === null ? null : new Date(next) };
     } catch (error) {
       return { ...base, store: 'error', error: error instanceof Error ? error.message : String(error), nextWakeUpAt: null };
+    }
+  }
+
+  /**
+   * Retention: deletes the calls that ended before `endedBefore`, with their attempts and events,
+   * and returns how many calls were deleted. Only ended calls (`completed`, `busy`, `no-answer`,
+   * `failed`, `canceled`, `expired`) are deleted; a scheduled, dialing or live call never is.
+   * `statuses` narrows it to some of those. Nothing is deleted unless you call this: the library
+   * keeps every call until then.
+   *
+   * It deletes in batches of `batchSize` calls, oldest `endedAt` first, each batch one store
+   * transaction, until a batch comes back short; between batches it lets the event loop run, so
+   * that due calls are still dialed on time. A purged call is gone: `get()` answers `undefined`, and
+   * its idempotency key can be used again (scheduling with it creates a new call). Its attempts no
+   * longer count for `perNumberCap`, so keep `endedBefore` older than the cap's period.
+   *
+   * Throws `INVALID_INPUT` naming the field (`endedBefore` must not be after the clock's now;
+   * `statuses` must be terminal), and `NOT_SUPPORTED` when the store has no `purgeCalls`.
+   *
+   * @example
+   * ```ts
+   * // Keep 30 days of history: run it once a day.
+   * const deleted = await scheduler.purge({ endedBefore: scheduler.clock.now() - 30 * 24 * 3_600_000 });
+   * ```
+   */
+  async purge(options: {
+    /** Delete calls that ended before this instant (not after the clock's now). */
+    readonly endedBefore: TimeInput;
+    /** Only calls in these terminal statuses. @default every terminal status */
+    readonly statuses?: readonly CallStatus[];
+    /** Calls deleted per store transaction, 1 to 10,000. @default 1000 */
+    readonly batchSize?: number;
+  }): Promise<number> {
+    this.#assertUsable();
+    const terminal = CALL_STATUSES.filter(isTerminalStatus);
+    const schema = z
+      .object({
+        endedBefore: timeInputSchema,
+        statuses: z
+          .array(z.enum(terminal, { message: `must be a terminal status: one of ${terminal.join(', ')}` }))
+          .min(1, { message: 'must list at least one status' })
+          .optional(),
+        batchSize: z
+          .number({ message: 'must be a number' })
+          .int({ message: 'must be a whole number' })
+          .min(1, { message: 'must be at least 1' })
+          .max(10_000, { message: 'must be at most 10000' })
+          .optional(),
+      })
+      .strict();
+    const parsed = parseInput(schema, options, 'purge options');
+    const now = this.clock.now();
+    if (parsed.endedBefore > now) {
+      throw invalidInput(
+        [{ path: 'endedBefore', message: `must not be after now (${new Date(parsed.endedBefore).toISOString()} is after ${new Date(now).toISOString()})`, rule: 'custom' }],
+        'purge options',
+      );
+    }
+    await this.#init();
+    const store = this.store;
+    if (store.purgeCalls === undefined) {
+      throw new CallSchedulerError(ErrorCode.NOT_SUPPORTED, 'This store cannot delete calls (it has no purgeCalls); it keeps every call');
+    }
+    const limit = parsed.batchSize ?? 1000;
+    const statuses = parsed.statuses === undefined ? {} : { statuses: [...new Set(parsed.statuses)] };
+    let total = 0;
+    for (;;) {
+      const deleted = await store.purgeCalls({ endedBefore: parsed.endedBefore, limit, ...statuses });
+      if (!Number.isInteger(deleted) || deleted < 0 || deleted > limit) {
+        throw new CallSchedulerError(ErrorCode.STORE_ERROR, `The store's purgeCalls answered ${String(deleted)} for a limit of ${limit}`);
+      }
+      total += deleted;
+      if (deleted < limit) return total;
+      // A batch may have held the event loop (a synchronous driver): let timers and I/O run.
+      await new Promise<void>((resolve) => setImmediate(resolve)); // clock-ok: yields to the event loop; no time is read or waited for
     }
   }
 

@@ -254,4 +254,33 @@ export interface CallStore {
    * How many attempts to `to` started at or after `since` (for per-number caps).
    */
   countAttempts(query: { readonly to: string; readonly since: number }): Promise<number>;
+
+  /**
+   * Retention: deletes up to `limit` ended calls, together with their attempts and events, in one
+   * transaction. A call is deleted only when its status is terminal (one of
+   * `TERMINAL_CALL_STATUSES`) and its `endedAt` is set and before `endedBefore`; with `statuses`,
+   * only calls in one of those. The oldest `endedAt` go first (then id). A call that is
+   * `scheduled`, `dispatching` or live is never touched, whatever its fields say. Returns how many
+   * calls were deleted: fewer than `limit` means nothing more matches.
+   *
+   * After a purge the call is gone everywhere: `getCall` and `getCallDetails` answer `undefined`,
+   * `listCalls` and `listEvents` no longer show it or its events, its attempts no longer count in
+   * `countAttempts`, and its idempotency key is free again (scheduling with that key creates a new
+   * call). Keyset pagination stays correct (a cursor may name a deleted call), and the ids of
+   * deleted events are never handed out again.
+   *
+   * Optional: a store without it keeps everything for ever, and `CallScheduler.purge` throws a
+   * `CallSchedulerError` with code `NOT_SUPPORTED`. Like every method, it never reads the clock:
+   * the scheduler passes the bound.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses` (a
+   * status that is not terminal) for options it cannot answer; nothing is deleted.
+   */
+  purgeCalls?(options: {
+    /** Only calls with `endedAt < endedBefore` (epoch ms). */
+    readonly endedBefore: number;
+    /** At most this many calls (a whole number of at least 1). */
+    readonly limit: number;
+    /** Only calls in one of these terminal statuses. @default every terminal status */
+    readonly statuses?: readonly CallStatus[];
+  }): Promise<number>;
 }

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-initial-schema.js';
+import { endedCallsIndex } from './0002-ended-calls-index.js';
 
 /**
  * Every migration this version of the package knows, by name. Names sort in the order they run;
@@ -8,6 +9,7 @@ import { initialSchema } from './0001-initial-schema.js';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
+  '0002_ended_calls_index': endedCallsIndex,
 });
 
 /** The table where kysely's `Migrator` records the migrations it ran. */
