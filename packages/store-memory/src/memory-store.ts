@@ -92,10 +92,21 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   #closed = false;
   #calls = new Map<string, StoredCall>();
-  /** Every call id, sorted (ids are time-ordered, so this is creation order). */
+  /**
+   * Every call id, sorted (ids are time-ordered, so this is creation order). Ids of purged calls
+   * stay until {@link MemoryStore.purgeCalls} compacts the list (readers skip them).
+   */
   #order: string[] = [];
-  /** Every stored event, in id order (ids of purged events leave gaps). */
+  /** How many ids in `#order` are of purged calls. */
+  #purgedIds = 0;
+  /**
+   * Every event, in id order. Events of purged calls stay (in `#purgedEvents`, skipped by readers)
+   * until {@link MemoryStore.purgeCalls} compacts the list.
+   */
   #events: CallEventRecord[] = [];
+  /** The events in `#events` whose call was purged. */
+  #purgedEvents = new WeakSet<CallEventRecord>();
+  #purgedEventCount = 0;
   /** The last event id handed out: ids are never reused, not even after a purge. */
   #lastEventId = 0;
   #byIdempotencyKey = new Map<string, string>();
@@ -122,7 +133,10 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     this.#closed = true;
     this.#calls = new Map();
     this.#order = [];
+    this.#purgedIds = 0;
     this.#events = [];
+    this.#purgedEvents = new WeakSet();
+    this.#purgedEventCount = 0;
     this.#byIdempotencyKey = new Map();
     this.#byProviderCallId = new Map();
     this.#due = new TimeHeap();
@@ -262,8 +276,9 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     if (order === 'asc') index = after === null ? 0 : upperBound(ids, after);
     else index = (after === null ? ids.length : lowerBound(ids, after)) - 1;
     for (; index >= 0 && index < ids.length; index += step) {
-      const record = (this.#calls.get(ids[index] as string) as StoredCall).record;
-      if (!matches(record)) continue;
+      const record = this.#calls.get(ids[index] as string)?.record;
+      if (record === undefined || !matches(record)) continue; // undefined: a purged call's id
+
       if (items.length === limit) {
         more = true;
         break;
@@ -285,8 +300,13 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       const start = firstAfter(events, afterId);
       return events.slice(start, start + limit).map(copyEvent);
     }
-    const start = firstAfter(this.#events, afterId);
-    return this.#events.slice(start, start + limit).map(copyEvent);
+    const events = this.#events;
+    const out: CallEventRecord[] = [];
+    for (let i = firstAfter(events, afterId); i < events.length && out.length < limit; i++) {
+      const event = events[i] as CallEventRecord;
+      if (!this.#purgedEvents.has(event)) out.push(copyEvent(event));
+    }
+    return out;
   }
 
   /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
@@ -488,8 +508,9 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * forgotten; event ids are never reused.
    *
    * Finding the calls walks a min-heap of ended calls by (endedAt, id), O(k log n) for k calls
-   * (plus the ones that a `statuses` filter skips); removing them costs one pass over the call
-   * ids and one over the events per purge, so purge in batches of hundreds or thousands.
+   * (plus the ones that a `statuses` filter skips). Their ids and events are marked and skipped by
+   * readers, and the lists are compacted once purged entries are half of them, so a purge costs
+   * O(k log n + events of the k calls), amortized.
    * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
    */
   async purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
@@ -515,11 +536,12 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     for (const entry of skipped) this.#ended.push(entry);
     if (victims.length === 0) return 0;
 
-    const gone = new Set<string>();
     for (const stored of victims) {
       const { record } = stored;
-      gone.add(record.id);
       this.#calls.delete(record.id);
+      this.#purgedIds += 1;
+      for (const event of stored.events) this.#purgedEvents.add(event);
+      this.#purgedEventCount += stored.events.length;
       stored.endedEntry = null;
       if (record.idempotencyKey !== null && this.#byIdempotencyKey.get(record.idempotencyKey) === record.id) {
         this.#byIdempotencyKey.delete(record.idempotencyKey);
@@ -530,8 +552,15 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       for (const attempt of stored.attempts) this.#forgetAttemptStart(record.to, attempt.startedAt);
       // A terminal call is neither due nor counted as active; a lease it still held goes stale in its heap.
     }
-    this.#order = this.#order.filter((id) => !gone.has(id));
-    this.#events = this.#events.filter((event) => !gone.has(event.callId));
+    // Compact once purged entries are half of a list: one pass per as many deletions (amortized O(1)).
+    if (this.#purgedIds > HEAP_SLACK && 2 * this.#purgedIds > this.#order.length) {
+      this.#order = this.#order.filter((id) => this.#calls.has(id));
+      this.#purgedIds = 0;
+    }
+    if (this.#purgedEventCount > HEAP_SLACK && 2 * this.#purgedEventCount > this.#events.length) {
+      this.#events = this.#events.filter((event) => !this.#purgedEvents.has(event));
+      this.#purgedEventCount = 0;
+    }
     return victims.length;
   }
 
@@ -656,8 +685,13 @@ export class MemoryStore implements CallStore, AsyncDisposable {
   #insertOrdered(id: string): void {
     const ids = this.#order;
     const last = ids[ids.length - 1];
-    if (last === undefined || last < id) ids.push(id);
-    else ids.splice(upperBound(ids, id), 0, id);
+    if (last === undefined || last < id) {
+      ids.push(id);
+      return;
+    }
+    const index = lowerBound(ids, id);
+    if (ids[index] === id) this.#purgedIds -= 1; // the id of a purged call, stored again: it is live once more
+    else ids.splice(index, 0, id);
   }
 }
 

@@ -57,11 +57,11 @@ describe('MemoryStore.purgeCalls', () => {
     expect(claimed?.call.id).toBe(reopened!.call.id);
   });
 
-  it('purges 20,000 of 40,000 calls in batches and keeps the rest, their events and event order intact', async () => {
+  it('purges 30,000 of 40,000 calls in batches and keeps the rest, their events and event order intact', async () => {
     await using store = new MemoryStore();
-    // Interleaved: even ids ended long ago, odd ids ended recently or are still scheduled.
+    // Interleaved: three in four ended long ago, the others ended recently or are still scheduled.
     const items = Array.from({ length: 40_000 }, (_, i) =>
-      i % 2 === 0 ? call('completed', 10_000 + (i % 977)) : i % 4 === 1 ? call('busy', 900_000) : call('scheduled', null),
+      i % 4 !== 3 ? call('completed', 10_000 + (i % 977)) : i % 8 === 3 ? call('busy', 900_000) : call('scheduled', null),
     );
     await store.insertCalls(items);
     let total = 0;
@@ -72,16 +72,39 @@ describe('MemoryStore.purgeCalls', () => {
       batches += 1;
       if (deleted < 1_000) break;
     }
-    expect(total).toBe(20_000);
-    expect(batches).toBe(21);
+    expect(total).toBe(30_000);
+    expect(batches).toBe(31);
+    const kept = items.filter((_, i) => i % 4 === 3).map((item) => item.call.id);
     const events = await store.listEvents({ afterId: 0, limit: 100_000 });
-    expect(events).toHaveLength(20_000);
+    expect(events.map((e) => e.callId)).toEqual(kept);
     expect(events.every((e, i) => i === 0 || e.id > events[i - 1]!.id)).toBe(true);
-    const kept = new Set(items.filter((_, i) => i % 2 === 1).map((item) => item.call.id));
-    expect(events.every((e) => kept.has(e.callId))).toBe(true);
     // Paging from an event id in the middle still starts at the right place.
-    const middle = events[10_000]!;
+    const middle = events[5_000]!;
     expect((await store.listEvents({ afterId: middle.id - 1, limit: 1 }))[0]).toEqual(middle);
+    const listed: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await store.listCalls({ limit: 1_000, cursor, order: 'asc' });
+      listed.push(...page.items.map((c) => c.id));
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    expect(listed).toEqual(kept);
     expect(await store.nextWakeUpAt()).toBe(1_000);
+  });
+
+  it('a call stored again under the id of a purged call is listed once, with only its own events', async () => {
+    await using store = new MemoryStore();
+    const [before, purged, after] = await store.insertCalls([call('scheduled', null), call('completed', 1_000), call('scheduled', null)]);
+    expect(await store.purgeCalls({ endedBefore: 2_000, limit: 10 })).toBe(1);
+    const again = call('scheduled', null, { id: purged!.call.id, to: '+14155550199' });
+    const [stored] = await store.insertCalls([again]);
+    expect(stored!.created).toBe(true);
+    const ids = [before!.call.id, purged!.call.id, after!.call.id];
+    expect((await store.listCalls({ limit: 10, cursor: null, order: 'asc' })).items.map((c) => c.id)).toEqual(ids);
+    expect((await store.listCalls({ limit: 10, cursor: null, order: 'desc' })).items.map((c) => c.id)).toEqual([...ids].reverse());
+    const events = await store.listEvents({ afterId: 0, limit: 10 });
+    expect(events.map((e) => e.callId)).toEqual([before!.call.id, after!.call.id, purged!.call.id]);
+    expect(events[2]).toEqual(stored!.events[0]);
+    expect(await store.listEvents({ afterId: 0, limit: 10, callId: purged!.call.id })).toEqual(stored!.events);
   });
 });
