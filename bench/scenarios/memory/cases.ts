@@ -53,12 +53,16 @@ const prepSqlite: CaseFn = async (context) => {
 /**
  * A fresh process that opens the prepared file, starts a scheduler on it and lets it run for a
  * few store re-reads (it finds the next wake-up, tomorrow), then measures heap and RSS after GC.
+ * It also measures just before opening the file (modules loaded): the growth between the two is
+ * what the backlog can cost, without the process-to-process noise of the absolute RSS.
  */
 const sqlite: CaseFn = async (context) => {
   const count = intParam(context.params, 'count', 0);
   const filename = join(context.tmpDir, 'memory.db');
+  // Everything is loaded before the first measurement; only opening the file and running differ.
   const store = new SqliteStore({ filename });
   const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
+  const before = await settle();
   await scheduler.start();
   const health = await scheduler.health();
   await new Promise((resolve) => setTimeout(resolve, context.quick ? 300 : 2_500));
@@ -69,7 +73,10 @@ const sqlite: CaseFn = async (context) => {
   if (count > 0 && health.nextWakeUpAt === null) throw new Error('the scheduler does not see the prepared calls');
   return {
     count,
+    before: usage(before),
     memory: usage(memory),
+    rssGrowth: memory.rss - before.rss,
+    heapGrowth: memory.heapUsed - before.heapUsed,
     fileBytes: statSync(filename).size,
     nextWakeUpAt: after.nextWakeUpAt?.toISOString() ?? null,
   };
