@@ -19,11 +19,22 @@ describe('DwellEstimator', () => {
 });
 
 describe('nextPollAt', () => {
-  it('without an estimate, grows the gap geometrically up to the cap', () => {
+  it('without an estimate, keeps a young status within the target lag', () => {
+    let intervalMs = 500;
+    const gaps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const next = nextPollAt(1000, { status: 'ringing', enteredAt: 0, intervalMs }, null, tuning);
+      gaps.push(next.intervalMs);
+      intervalMs = next.intervalMs;
+    }
+    expect(gaps).toEqual([750, 800, 800, 800]);
+  });
+
+  it('without an estimate, grows the gap of an old status geometrically up to the cap', () => {
     let intervalMs = 500;
     const gaps: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const next = nextPollAt(0, { status: 'connected', enteredAt: 0, intervalMs }, null, tuning);
+      const next = nextPollAt(60_000, { status: 'connected', enteredAt: 0, intervalMs }, null, tuning);
       gaps.push(next.intervalMs);
       intervalMs = next.intervalMs;
     }
@@ -36,7 +47,7 @@ describe('nextPollAt', () => {
     const dense = nextPollAt(12_600, { status: 'ringing', enteredAt: 10_000, intervalMs: 800 }, 3000, tuning);
     expect(dense.at).toBe(13_400);
     // Long overdue (a conversation that runs long): back off instead of polling densely for ever.
-    const overdue = nextPollAt(30_000, { status: 'ringing', enteredAt: 10_000, intervalMs: 800 }, 3000, tuning);
+    const overdue = nextPollAt(50_000, { status: 'ringing', enteredAt: 10_000, intervalMs: 800 }, 3000, tuning);
     expect(overdue.intervalMs).toBe(1200);
   });
 

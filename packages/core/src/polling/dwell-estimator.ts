@@ -42,6 +42,9 @@ export class DwellEstimator {
   }
 }
 
+/** How long a status counts as young: without an estimate, it is polled within the target lag. */
+const YOUNG_STATUS_MS = 30_000;
+
 /** What {@link nextPollAt} needs to know about one followed call. */
 export interface PollState {
   /** The call's current status. */
@@ -69,7 +72,8 @@ export interface PollTuning {
  * just before the expected change, then poll every `0.8 × targetLagMs` (or half the expected
  * dwell, when statuses are shorter than that) until it is seen (falling
  * back to growing gaps once the status has lasted three times longer than expected). Without one,
- * gaps grow from `minIntervalMs` by `backoffFactor` up to `maxIntervalMs`.
+ * gaps grow from `minIntervalMs` by `backoffFactor`, up to `0.8 × targetLagMs` during a status's
+ * first 30 s and up to `maxIntervalMs` after.
  */
 export function nextPollAt(now: number, state: PollState, expectedDwellMs: number | null, tuning: PollTuning): { at: number; intervalMs: number } {
   if (expectedDwellMs !== null) {
@@ -80,6 +84,10 @@ export function nextPollAt(now: number, state: PollState, expectedDwellMs: numbe
     if (firstLook - now > dense) return { at: Math.min(firstLook, now + tuning.maxIntervalMs), intervalMs: dense };
     if (now - state.enteredAt <= 3 * expectedDwellMs + tuning.targetLagMs) return { at: now + dense, intervalMs: dense };
   }
-  const intervalMs = Math.min(tuning.maxIntervalMs, Math.max(tuning.minIntervalMs, state.intervalMs * tuning.backoffFactor));
+  // No usable estimate: while the status is young, never wait longer than the target lag allows;
+  // a status that has lasted a while (a long conversation) is polled with growing gaps.
+  const young = now - state.enteredAt < YOUNG_STATUS_MS;
+  const cap = young ? Math.max(tuning.minIntervalMs, Math.min(tuning.maxIntervalMs, 0.8 * tuning.targetLagMs)) : tuning.maxIntervalMs;
+  const intervalMs = Math.min(cap, Math.max(tuning.minIntervalMs, state.intervalMs * tuning.backoffFactor));
   return { at: now + intervalMs, intervalMs };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import { z } from 'zod';
 import type { Call, CallError, CallEvent, CallWithHistory } from '../call/call.js';
@@ -205,6 +206,9 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.options = resolveOptions(options);
     this.#newId = createIdGenerator(this.clock);
+    // Every provider request and back-off wait listens to these; their number is bounded by
+    // maxConcurrentRequests and maxLiveCalls, not by Node's default of 10 listeners.
+    setMaxListeners(0, this.#stopController.signal, this.#waitController.signal);
     this.#dwell = new DwellEstimator({ maxUncertaintyMs: 2 * this.options.polling.targetLagMs });
     this.#pacer = new DialPacer(this.options.callsPerSecond, this.options.burst, this.clock);
     this.#numberCap = this.options.perNumberCap === null ? null : new NumberAttemptCap(this.options.perNumberCap);

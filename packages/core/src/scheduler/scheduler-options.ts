@@ -23,8 +23,9 @@ export interface PollingOptions {
    * How late a status change may be seen when its timing is predictable. The scheduler learns how
    * long the provider's calls stay in each live status and, once it knows, sleeps through the
    * quiet part of a status and polls every `0.8 × targetLagMs` around the expected change; while
-   * it does not know (or a status lasts three times longer than usual), gaps grow from
-   * `minIntervalMs` to `maxIntervalMs`. @default 1000
+   * it does not know, gaps grow from `minIntervalMs` but stay within `0.8 × targetLagMs` for a
+   * status's first 30 s; a status that lasts longer (or three times longer than usual) is polled
+   * with gaps growing to `maxIntervalMs`. @default 1000
    */
   readonly targetLagMs?: number;
 }
