@@ -145,6 +145,7 @@ export function testCallProvider(
   const test = (name: string, fn: (ctx: { skip: (note?: string) => void }) => Promise<void>): void => {
     registered.add(name);
     const reason = skip[name];
+    // Switched off by the adapter, by name, with its reason in the title: reported, never silent.
     if (reason !== undefined) it.skip(`${name} [skipped: ${reason}]`, async () => {});
     else it(name, fn);
   };

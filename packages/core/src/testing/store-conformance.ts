@@ -56,6 +56,7 @@ export function testCallStore(
     registered.add(name);
     const reason = skip[name];
     if (reason !== undefined) {
+      // Switched off by the adapter, by name, with its reason in the title: reported, never silent.
       it.skip(`${name} [skipped: ${reason}]`, async () => {});
     } else {
       it(name, fn);
