@@ -508,10 +508,11 @@ describe('robustness', () => {
     await first.clock.advance(1000);
     await stopping;
     expect((await first.store.getCall(call.id))?.status).toBe('dispatching');
-    // A second scheduler on the same store recovers it once the lease runs out.
+    // A second scheduler on the same store recovers it once the lease runs out (the lease was
+    // extended to cover the dial's timeout, 15 s, when the dial was sent).
     const second = setup({ store: first.store, id: 'scheduler-b' });
     await second.scheduler.start();
-    await second.clock.advanceTo(START + 10 * SECOND);
+    await second.clock.advanceTo(START + 25 * SECOND);
     await second.clock.advance(0);
     const done = await second.scheduler.get(call.id);
     expect(done?.status).toBe('failed');

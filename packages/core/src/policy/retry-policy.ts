@@ -1,7 +1,8 @@
 /**
  * An attempt outcome that a retry policy can react to. `unknown` is an attempt whose dial may or
  * may not have happened (`DISPATCH_OUTCOME_UNKNOWN`); it is retried only when the provider
- * de-duplicates by idempotency key.
+ * de-duplicates by idempotency key, and then by re-sending the same dial with the same key within
+ * the same attempt (`maxAttempts` counts those rounds), never as a new attempt with a new key.
  */
 export type RetryOutcome = 'busy' | 'no-answer' | 'failed' | 'unknown';
 

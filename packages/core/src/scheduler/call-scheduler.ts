@@ -188,6 +188,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   #storeBackoffUntil = Number.NEGATIVE_INFINITY;
   #ticking = false;
   #tickAgain = false;
+  /** The earliest time poked since the last store read began (+∞ for none). */
+  #pokedAt = Number.POSITIVE_INFINITY;
   /** Calls per second and 429 pauses. */
   readonly #pacer: DialPacer;
   /** `perNumberCap`, or `null`. */
@@ -694,11 +696,13 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   /** Something is due at `at` in the store (a local insert or reschedule). */
   #poke(at: number): void {
+    // Kept until folded into #storeNextAt, so that a tick whose store read started before the
+    // write cannot overwrite it with an older answer.
+    this.#pokedAt = Math.min(this.#pokedAt, at);
     if (this.#ticking) {
       this.#tickAgain = true;
       return;
     }
-    this.#storeNextAt = this.#storeNextAt === null ? at : Math.min(this.#storeNextAt, at);
     this.#arm();
   }
 
@@ -736,6 +740,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   /** Arms the one timer to the earliest thing to do. */
   #arm(): void {
     if (this.#state !== 'running') return;
+    if (!this.#ticking && this.#pokedAt !== Number.POSITIVE_INFINITY) {
+      this.#storeNextAt = Math.min(this.#storeNextAt ?? Number.POSITIVE_INFINITY, this.#pokedAt);
+      this.#pokedAt = Number.POSITIVE_INFINITY;
+    }
     let at = this.#storeWorkAt();
     const task = this.#peekTask();
     if (task !== undefined) at = Math.min(at, task.at);
@@ -814,6 +822,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#ticking = true;
     try {
       do {
+        const again = this.#tickAgain;
         this.#tickAgain = false;
         const now = this.clock.now();
         for (let task = this.#peekTask(); task !== undefined && task.at <= now; task = this.#peekTask()) {
@@ -821,7 +830,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
           task.run();
         }
         if (this.#state !== 'running') break;
-        if (this.#storeWorkAt() <= now || this.#tickAgain) {
+        if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
           try {
             await this.#storeWork(now);
           } catch (error) {
@@ -838,6 +847,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   }
 
   async #storeWork(now: number): Promise<void> {
+    // What was poked so far is in the store already: the reads below see it.
+    this.#pokedAt = Number.POSITIVE_INFINITY;
     let capacity = this.#capacity(now);
     const leaseExpiresAt = now + this.options.leaseMs;
     if (capacity > 0) {
@@ -862,7 +873,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       // again when one of ours ends (see #endAttempt) or after the re-read interval, not in a loop.
       next = now + (this.options.storeRereadIntervalMs ?? BLOCKED_RECHECK_MS);
     }
-    this.#storeNextAt = next;
+    this.#storeNextAt = next === null && this.#pokedAt === Number.POSITIVE_INFINITY ? null : Math.min(next ?? Number.POSITIVE_INFINITY, this.#pokedAt);
+    this.#pokedAt = Number.POSITIVE_INFINITY;
     this.#lastStoreReadAt = now;
     this.#storeBackoffUntil = Number.NEGATIVE_INFINITY;
   }
@@ -920,7 +932,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     // dial is re-sent (same idempotency key), never put back, held back or expired.
     let mayHavePlaced = !fresh;
     let lastError: ProviderError | null = null;
-    for (let failures = 0, rateLimited = 0; ; ) {
+    for (let failures = 0, rateLimited = 0, unknownRounds = 0; ; ) {
       if (!mayHavePlaced && !(await this.#mayDialNow(tracked, failures === 0 && rateLimited === 0))) return;
       try {
         await this.#acquireDialSlot(tracked);
@@ -932,6 +944,19 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
         } else {
           await this.#requeueUnplaced(tracked, this.clock.now(), lastError);
         }
+        return;
+      }
+      // Fence the dial: the lease must still be ours (waiting for a token or a slot may have
+      // outlasted it), and must outlast the request.
+      let fenced: boolean;
+      try {
+        fenced = await this.#keepLease(tracked, this.clock.now() + this.options.dispatchTimeoutMs);
+      } catch (error) {
+        this.#release();
+        throw error;
+      }
+      if (!fenced) {
+        this.#release();
         return;
       }
       let info: ProviderCallInfo;
@@ -988,13 +1013,39 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
         } else {
           failures += 1;
           if (failures > this.options.transientRetry.maxRetries) {
-            await this.#endAttempt(tracked, 'failed', {
-              code: error.ambiguous ? ErrorCode.DISPATCH_OUTCOME_UNKNOWN : ErrorCode.PROVIDER_UNAVAILABLE,
-              message: `The provider kept failing: ${error.message}`,
-            }, null, { outcome: error.ambiguous ? 'unknown' : 'failed' });
-            return;
+            if (!error.ambiguous) {
+              await this.#endAttempt(tracked, 'failed', { code: ErrorCode.PROVIDER_UNAVAILABLE, message: `The provider kept failing: ${error.message}` }, null, {
+                outcome: 'failed',
+              });
+              return;
+            }
+            // The dial may have happened (and the provider de-duplicates): the `unknown` retry
+            // rule re-sends this same dial, with the same idempotency key, later. A new attempt
+            // would carry a new key and could ring the person twice.
+            unknownRounds += 1;
+            const decision = decideRetry({
+              policy: record.retry,
+              defaultPolicy: this.options.retry,
+              outcome: 'unknown',
+              attemptNumber: unknownRounds,
+              endedAt: now,
+              timeZone: null,
+              window: null,
+              expiresAt: null,
+              providerDeduplicates: true,
+            });
+            if (decision.action !== 'retry') {
+              await this.#endAttempt(tracked, 'failed', {
+                code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN,
+                message: `The provider kept failing and may or may not have placed the call: ${error.message}`,
+              }, null, { permanent: true });
+              return;
+            }
+            failures = 0;
+            delay = decision.retryAt - now;
+          } else {
+            delay = Math.max(this.#backoff(failures), error.retryAfterMs ?? 0);
           }
-          delay = Math.max(this.#backoff(failures), error.retryAfterMs ?? 0);
         }
         const wakeAt = now + delay;
         if (!(await this.#renewLease(tracked, wakeAt + this.options.leaseMs))) return;
@@ -1302,7 +1353,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * Applies a provider report. Returns true when the call's status moved. `version`, when given,
    * guards the write by version (a report for a call another scheduler follows).
    */
-  async #applyStatus(tracked: TrackedCall, info: ProviderCallInfo, version: number | undefined, pushed = false): Promise<boolean> {
+  async #applyStatus(tracked: TrackedCall, info: ProviderCallInfo, version: number | undefined, pushed = false, resynced = false): Promise<boolean> {
     const next = callStatusOf(info.status);
     const current = tracked.status;
     const forward = next !== null && callStatusRank(next) > callStatusRank(current);
@@ -1312,13 +1363,14 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       const now = this.clock.now();
       const result = await this.store.updateCall({
         id: tracked.id,
-        expect: version === undefined ? { token: tracked.token } : { token: tracked.token, version },
+        expect: version === undefined ? { token: tracked.token, statuses: [current] } : { token: tracked.token, version },
         set: { providerStatus: info.rawStatus },
         attempt: { number: tracked.attempt, set: { providerStatus: info.rawStatus } },
         events: [{ type: 'status', at: now, attempt: tracked.attempt, status: current, providerStatus: info.rawStatus, data: { moved: false, normalized: info.status } }],
         now,
       });
       if (result === undefined) {
+        if (version === undefined && !resynced && (await this.#resync(tracked))) return this.#applyStatus(tracked, info, version, pushed, true);
         if (version === undefined) this.#leaseLost(tracked, 'status');
         return false;
       }
@@ -1341,13 +1393,14 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     const leaseExpiresAt = Math.max(tracked.leaseExpiresAt, now + this.options.leaseMs);
     const result = await this.store.updateCall({
       id: tracked.id,
-      expect: version === undefined ? { token: tracked.token } : { token: tracked.token, version },
+      expect: version === undefined ? { token: tracked.token, statuses: [current] } : { token: tracked.token, version },
       set: { status: next, providerStatus: info.rawStatus, ...(version === undefined ? { leaseExpiresAt } : {}) },
       attempt: { number: tracked.attempt, set: { status: next, providerStatus: info.rawStatus } },
       events: [{ type: 'status', at: now, attempt: tracked.attempt, status: next, providerStatus: info.rawStatus, data: null }],
       now,
     });
     if (result === undefined) {
+      if (version === undefined && !resynced && (await this.#resync(tracked))) return this.#applyStatus(tracked, info, version, pushed, true);
       if (version === undefined) this.#leaseLost(tracked, 'status');
       return false;
     }
@@ -1385,7 +1438,9 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     let retryAt: number | null = null;
     let retryPlan: { plannedAt: number; delayMs: number } | null = null;
     let ending: RetryEndReason | null = null;
-    if (status !== 'completed' && status !== 'canceled' && how.permanent !== true && how.outcome !== undefined) {
+    // An `unknown` outcome is never retried as a new attempt (a new key could ring twice); with a
+    // de-duplicating provider #dispatch re-sends the same dial instead.
+    if (status !== 'completed' && status !== 'canceled' && how.permanent !== true && how.outcome !== undefined && how.outcome !== 'unknown') {
       const decision = decideRetry({
         policy: tracked.record.retry,
         defaultPolicy: this.options.retry,
@@ -1451,7 +1506,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     }
     const result = await this.store.updateCall(update);
     if (result === undefined) {
-      if (how.version === undefined) this.#leaseLost(tracked, 'end');
+      if (how.version === undefined) {
+        await this.#resync(tracked); // quiet when a webhook handled elsewhere ended the call
+        this.#leaseLost(tracked, 'end');
+      }
       return;
     }
     const previous = tracked.status;
@@ -1560,9 +1618,34 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     return true;
   }
 
+  /**
+   * After a guarded write of a followed call failed: re-reads it. When the lease is still ours (a
+   * webhook handled elsewhere moved the status), catches up and returns true. When the call ended
+   * meanwhile (e.g. by such a webhook), stops following it quietly and returns false.
+   */
+  async #resync(tracked: TrackedCall): Promise<boolean> {
+    const record = await this.store.getCall(tracked.id);
+    if (record === undefined) return false;
+    if (record.lease?.token === tracked.token && !isTerminalStatus(record.status)) {
+      tracked.status = record.status;
+      tracked.providerStatus = record.providerStatus;
+      tracked.record = record;
+      if (record.status === 'connected') tracked.connectedAt ??= record.updatedAt;
+      return true;
+    }
+    if (isTerminalStatus(record.status) || record.status === 'scheduled') {
+      tracked.ended = true;
+      if (this.#tracked.get(tracked.id) === tracked) this.#tracked.delete(tracked.id);
+      this.#arm();
+    }
+    return false;
+  }
+
   #leaseLost(tracked: TrackedCall, operation: string): void {
+    if (tracked.ended) return;
     tracked.ended = true;
-    this.#tracked.delete(tracked.id);
+    if (this.#tracked.get(tracked.id) === tracked) this.#tracked.delete(tracked.id);
+    this.#arm();
     this.#reportError(
       new CallSchedulerError(ErrorCode.INVALID_STATE, `Lost the lease on call ${tracked.id} (another scheduler took it over); stopped following it`, { callId: tracked.id }),
       operation,
@@ -1645,7 +1728,13 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     const listeners = this.listeners(name) as ((p: typeof payload) => void)[];
     for (const listener of listeners) {
       try {
-        listener.call(this, payload);
+        const result: unknown = listener.call(this, payload);
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+          // An async listener: its rejection is reported like a throw, never left unhandled.
+          (result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+            if (name !== 'scheduler:error') this.#reportError(error, `listener:${name}`, 'call' in payload ? (payload as { call: Call }).call.id : undefined);
+          });
+        }
       } catch (error) {
         if (name !== 'scheduler:error') this.#reportError(error, `listener:${name}`, 'call' in payload ? (payload as { call: Call }).call.id : undefined);
       }
