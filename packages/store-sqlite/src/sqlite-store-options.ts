@@ -42,6 +42,15 @@ export interface SqliteStoreCommonOptions {
    * @default 100
    */
   readonly statementCacheSize?: number;
+  /**
+   * Group commit: the `insertCalls` and `updateCall` writes that arrive in the same turn of the
+   * event loop are committed together in one `BEGIN IMMEDIATE ... COMMIT` (flushed by
+   * `setImmediate`), each in its own `SAVEPOINT`, so that one failing or unmatched write does not
+   * affect the others and each caller gets the result it would have got alone. A caller's promise
+   * settles only after the commit. `false` gives every write its own transaction.
+   * @default true
+   */
+  readonly groupCommit?: boolean;
 }
 
 /** Open (and own) the database file `filename`. */

@@ -21,6 +21,8 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { anyDueCall, anyExpiredLease, dueCallIds, endedCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
 import { checkEventsQuery, checkListQuery, checkPurgeOptions } from './query-checks.js';
+import { GroupCommit } from './database/group-commit.js';
+import type { WriteJob } from './database/group-commit.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
 import type { AttemptsTable, CallsTable, EventsTable, StoreTables } from './database/tables.js';
@@ -118,6 +120,9 @@ function checkOptions(options: SqliteStoreOptions): void {
   } else if (hasDatabase && typeof (raw.database as { prepare?: unknown } | null)?.prepare !== 'function') {
     issues.push({ path: 'database', message: 'must be a better-sqlite3 Database (an object with prepare and close)', rule: 'invalid_type' });
   }
+  if (raw.groupCommit !== undefined && typeof raw.groupCommit !== 'boolean') {
+    issues.push({ path: 'groupCommit', message: 'must be a boolean', rule: 'invalid_type' });
+  }
   if (raw.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(raw.synchronous as SqliteSynchronous)) {
     issues.push({ path: 'synchronous', message: `must be one of ${SYNCHRONOUS_MODES.join(', ')}`, rule: 'invalid_value' });
   }
@@ -133,8 +138,10 @@ function checkOptions(options: SqliteStoreOptions): void {
 /**
  * A durable `CallStore` in one SQLite file, through kysely and better-sqlite3. Several
  * processes on one host may share the file: claims are single atomic `UPDATE ... RETURNING`
- * statements, every write of one logical step is one `BEGIN IMMEDIATE` transaction, and progress
- * writes are guarded by the lease's fencing token.
+ * statements, every write of one logical step is one `BEGIN IMMEDIATE` transaction (with
+ * `groupCommit`, the `insertCalls` and `updateCall` writes of one event-loop turn share one, each in
+ * its own savepoint when one of them fails), and progress writes are guarded by the lease's fencing
+ * token.
  *
  * The schema is created and migrated by {@link SqliteStore.init} (built-in, versioned
  * migrations); a database written by a newer version of this package is refused with
@@ -155,7 +162,9 @@ export class SqliteStore implements CallStore, AsyncDisposable {
   readonly features: CallStoreFeatures;
 
   readonly #config: OpenDatabaseConfig;
+  readonly #groupCommit: boolean;
   #db: Db | undefined;
+  #group: GroupCommit | undefined;
   #initPromise: Promise<void> | undefined;
   #closePromise: Promise<void> | undefined;
   #closed = false;
@@ -183,6 +192,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       statementCacheSize: options.statementCacheSize ?? 100,
       durable: !memory,
     });
+    this.#groupCommit = options.groupCommit ?? true;
     this.features = Object.freeze({ durable: !memory, shared: !memory });
   }
 
@@ -197,6 +207,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     this.#initPromise ??= openDatabase(this.#config).then(
       (db) => {
         this.#db = db;
+        this.#group = this.#groupCommit ? new GroupCommit(db) : undefined;
       },
       (error: unknown) => {
         this.#initPromise = undefined;
@@ -226,6 +237,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     await Promise.allSettled([...this.#inFlight]);
     const db = this.#db;
     this.#db = undefined;
+    this.#group = undefined;
     if (db === undefined) return;
     // Lets SQLite refresh the statistics its planner uses, as its documentation advises on close.
     await sql`pragma optimize`.execute(db).catch(() => undefined);
@@ -249,11 +261,19 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     }
   }
 
+  /**
+   * Runs `job` in a write transaction of its own, or, with `groupCommit`, in the next group
+   * commit (its own savepoint in a transaction shared with the writes of the same turn).
+   */
+  #write<T>(db: Db, job: WriteJob<T>): Promise<T> {
+    return this.#group !== undefined ? this.#group.run(job) : db.transaction().execute(job);
+  }
+
   /** Inserts calls and their events in one transaction (multi-row inserts); an idempotency key already stored, or seen earlier in the batch, returns that call with `created: false`. */
   insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
     return this.#use('insertCalls', async (db) => {
       if (items.length === 0) return [];
-      return db.transaction().execute(async (trx) => {
+      return this.#write(db, async (trx) => {
         const keys = [...new Set(items.map((item) => item.call.idempotencyKey).filter((key): key is string => key !== null))];
         const stored = new Map<string, CallRecord>();
         for (const chunk of chunks(keys, VALUES_PER_IN)) {
@@ -505,7 +525,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     return this.#use('updateCall', async (db) => {
       const { expect } = update;
       if (expect.statuses !== undefined && expect.statuses.length === 0) return undefined;
-      return db.transaction().execute(async (trx) => {
+      return this.#write(db, async (trx) => {
         const unclaim = update.unclaim === true;
         if (unclaim && update.attempt !== undefined) {
           throw invalidInput([{ path: 'unclaim', message: 'unclaim cannot be combined with an attempt patch', rule: 'custom' }], 'update');
