@@ -124,6 +124,7 @@ export type { ScheduleCallInput, ParsedScheduleCallInput } from './schema/schedu
 export type {
   CallSchedulerEvents,
   CallSchedulerEventName,
+  CallEventName,
   CallEventPayload,
   CallDispatchingPayload,
   CallStatusPayload,
@@ -131,6 +132,7 @@ export type {
   CallRetryingPayload,
   SchedulerErrorPayload,
 } from './scheduler/scheduler-events.js';
+export { CALL_EVENT_NAMES } from './scheduler/scheduler-events.js';
 export { createIdGenerator } from './util/ids.js';
 export { CallScheduler } from './scheduler/call-scheduler.js';
 export type {

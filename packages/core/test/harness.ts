@@ -1,5 +1,5 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { CallScheduler, type CallSchedulerOptions, type CallStore } from '../src/index.js';
+import { CALL_EVENT_NAMES, CallScheduler, type CallSchedulerOptions, type CallStore } from '../src/index.js';
 import { FakeCallProvider, FakeClock, type FakeCallProviderOptions } from '../src/testing/index.js';
 
 export const START = Date.parse('2026-11-21T09:00:00Z');
@@ -28,19 +28,7 @@ export function harness(
   const { providerOptions: _p, store: _s, ...rest } = options;
   const scheduler = new CallScheduler({ store, provider, clock, ...rest, id: rest.id ?? 'scheduler-a' });
   const events: RecordedEvent[] = [];
-  const names = [
-    'call:scheduled',
-    'call:rescheduled',
-    'call:dispatching',
-    'call:status',
-    'call:completed',
-    'call:failed',
-    'call:retrying',
-    'call:canceled',
-    'call:expired',
-    'call:recovered',
-    'scheduler:error',
-  ] as const;
+  const names = [...CALL_EVENT_NAMES, 'scheduler:error'] as const;
   for (const name of names) {
     scheduler.on(name, (payload: unknown) => {
       const p = payload as { call?: { id: string; status: string } };

@@ -1,8 +1,9 @@
+import { CALL_EVENT_NAMES } from '@call-scheduler/core';
 import type {
   Call,
   CallEvent,
+  CallEventName,
   CallEventPayload,
-  CallSchedulerEventName,
   CallWithHistory,
   Clock,
   ListCallsQuery,
@@ -23,21 +24,10 @@ export interface CallRouterEventQuery {
 }
 
 /** The scheduler events the router streams over Server-Sent Events (every `call:*` event). */
-export type CallRouterEventName = Exclude<CallSchedulerEventName, 'scheduler:error'>;
+export type CallRouterEventName = CallEventName;
 
-/** Every {@link CallRouterEventName}. */
-export const CALL_ROUTER_EVENT_NAMES: readonly CallRouterEventName[] = Object.freeze([
-  'call:scheduled',
-  'call:rescheduled',
-  'call:dispatching',
-  'call:status',
-  'call:completed',
-  'call:failed',
-  'call:retrying',
-  'call:canceled',
-  'call:expired',
-  'call:recovered',
-] as const);
+/** Every {@link CallRouterEventName} (core's {@link CALL_EVENT_NAMES}). */
+export const CALL_ROUTER_EVENT_NAMES: readonly CallRouterEventName[] = CALL_EVENT_NAMES;
 
 /**
  * Exactly the part of `CallScheduler` that the router uses. A `CallScheduler` is one; so is

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
-import { fullScans, queryPlan, recordingDatabase } from './support/recording-database.js';
+import { fullScans, plansOf, queryPlan, recordingDatabase } from './support/recording-database.js';
 import type { RecordedQuery } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
 import { tempDir } from './support/temp-files.js';
 
-const isDataQuery = (q: RecordedQuery): boolean => !/^\s*(begin|commit|rollback|pragma|savepoint|release)\b/i.test(q.sql);
 
 describe('query plans of the hot queries', () => {
   // Unset when beforeAll failed early: afterAll cleans up whatever exists.
@@ -46,14 +45,6 @@ describe('query plans of the hot queries', () => {
     }
   });
 
-  /** Runs `operation` and returns the plans of the data statements it ran. */
-  const plansOf = async (operation: () => Promise<unknown>): Promise<{ sql: string; plan: string[] }[]> => {
-    recorder.queries.length = 0;
-    await operation();
-    const queries = recorder.queries.filter(isDataQuery);
-    expect(queries.length).toBeGreaterThan(0);
-    return queries.map((q) => ({ sql: q.sql, plan: queryPlan(recorder.raw, q) }));
-  };
 
   const hotQueries: Record<string, { run: (s: SqliteStore) => Promise<unknown>; indexes: string[] }> = {
     claim: { run: (s) => s.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }), indexes: ['calls_due_idx'] },
@@ -79,7 +70,7 @@ describe('query plans of the hot queries', () => {
       if (statistics === 'after ANALYZE') beforeAll(() => void recorder.raw.exec('analyze'));
       for (const [name, { run, indexes }] of Object.entries(hotQueries)) {
         it(`${name}: no full table scan${indexes.length > 0 ? `, uses ${indexes.join(' and ')}` : ''}`, async () => {
-          const plans = await plansOf(() => run(store));
+          const plans = await plansOf(recorder, () => run(store));
           for (const { sql, plan } of plans) {
             expect(fullScans(plan), `${sql}\n${plan.join('\n')}`).toEqual([]);
           }
@@ -96,7 +87,7 @@ describe('query plans of the hot queries', () => {
   });
 
   it('the claim walks its index in order and stops at the limit (no sort of all due calls)', async () => {
-    const plans = await plansOf(() => store.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }));
+    const plans = await plansOf(recorder, () => store.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }));
     const update = plans.find((p) => /^update/i.test(p.sql.trim()));
     expect(update?.plan.join('\n')).toMatch(/SEARCH \w+ USING COVERING INDEX calls_due_idx \(due_at<\?\)/);
     expect(update?.plan.join('\n')).not.toMatch(/TEMP B-TREE/);

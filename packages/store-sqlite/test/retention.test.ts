@@ -3,8 +3,7 @@ import { isCallSchedulerError } from '@call-scheduler/core';
 import type { CallInsert, CallStatus } from '@call-scheduler/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
-import { fullScans, queryPlan, recordingDatabase } from './support/recording-database.js';
-import type { RecordedQuery } from './support/recording-database.js';
+import { fullScans, plansOf, queryPlan, recordingDatabase } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
 import { tempDir } from './support/temp-files.js';
 
@@ -24,7 +23,6 @@ function addAttempts(raw: Database.Database): void {
   raw.exec(`update calls set attempt_count = 1 where attempt_count = 0`);
 }
 
-const isDataQuery = (q: RecordedQuery): boolean => !/^\s*(begin|commit|rollback|pragma|savepoint|release)\b/i.test(q.sql);
 
 const count = (raw: Database.Database, sql: string, ...params: unknown[]): number => (raw.prepare(sql).get(...params) as { n: number }).n;
 
@@ -55,14 +53,6 @@ describe('SqliteStore.purgeCalls: query plans', () => {
     }
   });
 
-  /** Runs `operation` and returns the plans of the data statements it ran. */
-  const plansOf = async (operation: () => Promise<unknown>): Promise<{ sql: string; plan: string[] }[]> => {
-    recorder.queries.length = 0;
-    await operation();
-    const queries = recorder.queries.filter(isDataQuery);
-    expect(queries.length).toBeGreaterThan(0);
-    return queries.map((q) => ({ sql: q.sql, plan: queryPlan(recorder.raw, q) }));
-  };
 
   for (const statistics of ['without statistics', 'after ANALYZE'] as const) {
     describe(statistics, () => {
@@ -75,7 +65,7 @@ describe('SqliteStore.purgeCalls: query plans', () => {
         it(`a purge (${name}) walks calls_ended_idx in order, stops at its limit, and scans no table`, async () => {
           const before = count(recorder.raw, 'select count(*) as n from calls');
           let deleted = 0;
-          const plans = await plansOf(async () => {
+          const plans = await plansOf(recorder, async () => {
             deleted = await store.purgeCalls({ endedBefore: 2_000_000, limit: 100, ...(statuses === undefined ? {} : { statuses }) });
           });
           expect(deleted).toBe(100);

@@ -92,3 +92,28 @@ export interface CallSchedulerEvents {
 
 /** The names of {@link CallSchedulerEvents}. */
 export type CallSchedulerEventName = keyof CallSchedulerEvents;
+
+/** The names of the `call:*` events: everything about a call, without `scheduler:error`. */
+export type CallEventName = Exclude<CallSchedulerEventName, 'scheduler:error'>;
+
+/**
+ * Every {@link CallEventName}, in the order of a call's life (for subscribing to all of them, e.g.
+ * to stream them). A compile-time check keeps it complete.
+ */
+export const CALL_EVENT_NAMES = Object.freeze([
+  'call:scheduled',
+  'call:rescheduled',
+  'call:dispatching',
+  'call:status',
+  'call:completed',
+  'call:failed',
+  'call:retrying',
+  'call:canceled',
+  'call:expired',
+  'call:recovered',
+] as const satisfies readonly CallEventName[]);
+
+// Fails to compile when an event is added to CallSchedulerEvents but not to CALL_EVENT_NAMES.
+type MissingCallEventNames = Exclude<CallEventName, (typeof CALL_EVENT_NAMES)[number]>;
+const everyCallEventNamed: [MissingCallEventNames] extends [never] ? true : MissingCallEventNames = true;
+void everyCallEventNamed;

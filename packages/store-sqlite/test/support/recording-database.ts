@@ -54,3 +54,20 @@ export function fullScans(plan: readonly string[]): string[] {
     .map((line) => line.trim())
     .filter((line) => line.startsWith('SCAN ') && !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|VALUES CLAUSE|CONSTANT ROW/.test(line));
 }
+
+/** True for a statement that reads or writes data (not transaction control or a pragma). */
+export function isDataQuery(query: RecordedQuery): boolean {
+  return !/^\s*(begin|commit|rollback|pragma|savepoint|release)\b/i.test(query.sql);
+}
+
+/** Runs `operation` and returns the plans of the data statements it ran through `recorder`. */
+export async function plansOf(
+  recorder: ReturnType<typeof recordingDatabase>,
+  operation: () => Promise<unknown>,
+): Promise<{ sql: string; plan: string[] }[]> {
+  recorder.queries.length = 0;
+  await operation();
+  const queries = recorder.queries.filter(isDataQuery);
+  if (queries.length === 0) throw new Error('the operation ran no data statement');
+  return queries.map((q) => ({ sql: q.sql, plan: queryPlan(recorder.raw, q) }));
+}
