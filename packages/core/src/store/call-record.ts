@@ -117,12 +117,34 @@ export interface AttemptRecord {
   readonly durationSeconds: number | null;
   /** Why the attempt failed, or `null`. */
   readonly error: CallError | null;
+  /**
+   * The id of the scheduler that claimed this attempt and so dialed it (the claim's `owner`); kept
+   * after the call ends, so the history says which host dialed. `null` for attempts written before
+   * stores recorded it.
+   */
+  readonly schedulerId: string | null;
 }
+
+/**
+ * A position in a store's event log, opaque to everyone but the store that made it: pass it back
+ * as {@link EventListQuery.after} to read the events committed after it. Cursors of one store
+ * compare only through that store; never parse or order them yourself.
+ */
+export type EventCursor = string;
 
 /** A history event as a store keeps it. */
 export interface CallEventRecord {
-  /** Assigned by the store on insert: strictly increasing across the whole store. */
+  /**
+   * Assigned by the store on insert: unique across the whole store and increasing in insert order,
+   * but not necessarily in commit order (on PostgreSQL a smaller id may commit later). Resume a
+   * reader with {@link CallEventRecord.cursor}, never with the id.
+   */
   readonly id: number;
+  /**
+   * The log position just after this event: `listEvents({ after: cursor })` returns exactly the
+   * events committed after it, none skipped and none repeated.
+   */
+  readonly cursor: EventCursor;
   /** The call. */
   readonly callId: string;
   /** What happened. */
@@ -139,5 +161,8 @@ export interface CallEventRecord {
   readonly data: JsonObject | null;
 }
 
-/** An event to append; the store assigns `id` and takes `callId` from the write it belongs to. */
-export type NewCallEvent = Omit<CallEventRecord, 'id' | 'callId'>;
+/**
+ * An event to append; the store assigns `id` and `cursor` and takes `callId` from the write it
+ * belongs to.
+ */
+export type NewCallEvent = Omit<CallEventRecord, 'id' | 'callId' | 'cursor'>;

@@ -7,6 +7,7 @@ import type {
   AttemptRecord,
   CallEventRecord,
   CallRecord,
+  EventCursor,
   NewCallEvent,
   NewCallRecord,
 } from './call-record.js';
@@ -74,6 +75,62 @@ export interface CallDetailsRecord {
   readonly attempts: readonly AttemptRecord[];
   /** Events by id. */
   readonly events: readonly CallEventRecord[];
+}
+
+/** Arguments of {@link CallStore.listEvents}. */
+export interface EventListQuery {
+  /**
+   * Read the events committed after this position: an event's {@link CallEventRecord.cursor}, a
+   * page's {@link EventPage.nextCursor}, or {@link CallStore.eventLogHead}'s answer. `null` reads
+   * from the beginning of the log.
+   */
+  readonly after: EventCursor | null;
+  /** At most this many events, 1 to 1000. */
+  readonly limit: number;
+  /** Only the events of this call. */
+  readonly callId?: string;
+}
+
+/** A page of the event log. */
+export interface EventPage {
+  /** Events in log (commit) order. */
+  readonly items: readonly CallEventRecord[];
+  /**
+   * Where to continue: the last item's cursor, or the query's `after` when no event followed it
+   * (`null` only when the log was read from the beginning and is empty).
+   */
+  readonly nextCursor: EventCursor | null;
+}
+
+/** What {@link CallStore.watch} reports. Both fields are hints; a listener re-reads the store. */
+export interface CallStoreChange {
+  /**
+   * Set when some handle of the store (another process or host included) made a call due earlier
+   * than anything announced before: the instant it is due. A scheduler re-arms its timer to it.
+   */
+  readonly dueAt?: number;
+  /** Set when some handle committed events: followers of the event log read after their cursor. */
+  readonly events?: boolean;
+}
+
+/** A running {@link CallStore.watch}. */
+export interface CallStoreWatch {
+  /** Stops watching; once it resolves, the listener is not called again. Runs once. */
+  close(): Promise<void>;
+}
+
+/** What a store says of itself in a health check (see {@link CallStore.health}). */
+export interface CallStoreHealth {
+  /** The store answered. */
+  readonly ok: boolean;
+  /**
+   * For a store that can {@link CallStore.watch}: `true` while change notifications arrive,
+   * `false` while the store has degraded to the scheduler's slow re-read (a lost listener that is
+   * reconnecting). Absent for stores without `watch`.
+   */
+  readonly watching?: boolean;
+  /** Store-specific facts (schema version, pool size, file size...), JSON-serialisable. */
+  readonly details?: JsonObject;
 }
 
 /** Arguments of the two claim operations. */
@@ -219,8 +276,18 @@ export interface CallStore {
    */
   listCalls(query: CallListQuery): Promise<CallPage>;
 
-  /** Events with `id > afterId` in id order, at most `limit`; optionally of one call. */
-  listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]>;
+  /**
+   * The events committed after `query.after`, in log order, at most `limit`; optionally of one
+   * call. A reader that resumes from the returned cursors sees every event exactly once, also when
+   * writers on other connections commit out of id order.
+   */
+  listEvents(query: EventListQuery): Promise<EventPage>;
+
+  /**
+   * The cursor of the log's current end: `listEvents({ after: head })` returns only events
+   * committed after this call. `null` when the log is empty.
+   */
+  eventLogHead(): Promise<EventCursor | null>;
 
   /**
    * Atomically claims up to `limit` calls that are `scheduled` with `dueAt <= now`, earliest
@@ -254,6 +321,18 @@ export interface CallStore {
    * How many attempts to `to` started at or after `since` (for per-number caps).
    */
   countAttempts(query: { readonly to: string; readonly since: number }): Promise<number>;
+
+  /**
+   * Optional: calls `onChange` when any handle of the store (other processes and hosts included)
+   * makes a call due earlier or commits events, so schedulers wake at once instead of at their next
+   * slow re-read, and event followers read at once. A store without it is only re-read on the
+   * scheduler's interval. Notifications are hints and may be coalesced or lost while reconnecting:
+   * a watcher always re-reads the store, and the slow re-read stays as the safety net.
+   */
+  watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
+
+  /** Optional: the store's own health facts for `CallScheduler.health()`. @default `{ ok: true }` when absent */
+  health?(): Promise<CallStoreHealth>;
 
   /**
    * Retention: deletes up to `limit` ended calls, together with their attempts and events, in one
