@@ -1,0 +1,259 @@
+/**
+ * Owns the scheduler's metrics and traces: every OpenTelemetry instrument the library records,
+ * created once per scheduler from `@opentelemetry/api`. Without an SDK registered by the
+ * application the API hands out no-op instruments, so each record below costs a method call on an
+ * empty object. The rest of the scheduler calls the named methods here and never sees the API.
+ *
+ * Names follow OpenTelemetry's semantic-convention style: a `call_scheduler.` namespace, dotted
+ * segments, durations in seconds, counts with a `{unit}` annotation. `docs/observability.md` lists
+ * every instrument with its unit and attributes.
+ */
+import {
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type ObservableResult,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+  type UpDownCounter,
+} from '@opentelemetry/api';
+
+/** The instrumentation scope's name: what a metrics or trace backend shows as the library. */
+export const TELEMETRY_SCOPE = '@call-scheduler/core';
+
+/** Which providers the scheduler records to. Both default to the global ones of `@opentelemetry/api`. */
+export interface TelemetryOptions {
+  /** Where metrics go. @default `metrics.getMeterProvider()` (a no-op until an SDK registers one) */
+  readonly meterProvider?: MeterProvider;
+  /** Where spans go. @default `trace.getTracerProvider()` (a no-op until an SDK registers one) */
+  readonly tracerProvider?: TracerProvider;
+}
+
+/** How an attempt ended, as the `call_scheduler.outcome` attribute of `call_scheduler.dials`. */
+export type DialOutcome = 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'unknown';
+
+/** The kind of a provider error, as the `error.type` attribute. */
+export type ProviderErrorKind = 'retryable' | 'ambiguous' | 'rejected' | 'lost';
+
+/** Why a dial's outcome is unknown. */
+export type UnknownOutcomeReason = 'answer-lost' | 'dialer-died' | 'timeout';
+
+/** A provider operation, as the `call_scheduler.provider.operation` attribute. */
+export type ProviderOperation = 'place_call' | 'get_call' | 'cancel_call';
+
+/** The attribute keys the library uses, in one place. */
+export const TelemetryAttribute = {
+  OUTCOME: 'call_scheduler.outcome',
+  CALL_ID: 'call_scheduler.call.id',
+  ATTEMPT: 'call_scheduler.attempt',
+  SCHEDULER_ID: 'call_scheduler.scheduler.id',
+  STATUS: 'call_scheduler.call.status',
+  PROVIDER: 'call_scheduler.provider.name',
+  PROVIDER_OPERATION: 'call_scheduler.provider.operation',
+  STORE_OPERATION: 'call_scheduler.store.operation',
+  REASON: 'call_scheduler.reason',
+  ERROR_TYPE: 'error.type',
+} as const;
+
+/**
+ * The counts behind the `call_scheduler.calls` gauge, read when a metrics reader collects: the
+ * number of calls per status. Return `undefined` when it cannot be answered now.
+ */
+export type CallCountsReader = () => Promise<Readonly<Record<string, number>> | undefined>;
+
+/**
+ * Every instrument of one scheduler. Create one per scheduler with {@link SchedulerTelemetry.create};
+ * {@link SchedulerTelemetry.close} removes the gauges' callbacks.
+ */
+export class SchedulerTelemetry {
+  readonly #dials: Counter;
+  readonly #lateness: Histogram;
+  readonly #liveCalls: UpDownCounter;
+  readonly #providerDuration: Histogram;
+  readonly #providerErrors: Counter;
+  readonly #storeDuration: Histogram;
+  readonly #recoveries: Counter;
+  readonly #unknownOutcomes: Counter;
+  readonly #rateLimitPauses: Counter;
+  readonly #tracer: Tracer;
+  readonly #meter: Meter;
+  readonly #base: Attributes;
+  /** Attribute sets by key, built once: recording allocates nothing on the hot path. */
+  readonly #attributeSets = new Map<string, Attributes>();
+  readonly #callsGauge;
+  #countCalls: CallCountsReader | undefined;
+  readonly #observeCalls = async (result: ObservableResult): Promise<void> => {
+    const counts = await this.#countCalls?.().catch(() => undefined);
+    if (counts === undefined) return;
+    for (const [status, count] of Object.entries(counts)) {
+      result.observe(count, this.#attributes(`calls:${status}`, () => ({ [TelemetryAttribute.STATUS]: status })));
+    }
+  };
+
+  private constructor(options: TelemetryOptions, schedulerId: string, providerName: string) {
+    const meterProvider = options.meterProvider ?? metrics.getMeterProvider();
+    const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+    this.#meter = meterProvider.getMeter(TELEMETRY_SCOPE);
+    this.#tracer = tracerProvider.getTracer(TELEMETRY_SCOPE);
+    this.#base = { [TelemetryAttribute.SCHEDULER_ID]: schedulerId, [TelemetryAttribute.PROVIDER]: providerName };
+    const m = this.#meter;
+    this.#dials = m.createCounter('call_scheduler.dials', {
+      unit: '{dial}',
+      description: 'Dials (attempts) that ended, by outcome.',
+    });
+    this.#lateness = m.createHistogram('call_scheduler.dial.lateness', {
+      unit: 's',
+      description: 'Time from a call being due to its placeCall request being sent.',
+      advice: { explicitBucketBoundaries: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60] },
+    });
+    this.#liveCalls = m.createUpDownCounter('call_scheduler.live_calls', {
+      unit: '{call}',
+      description: 'Calls this scheduler is dialing or following now.',
+    });
+    this.#providerDuration = m.createHistogram('call_scheduler.provider.request.duration', {
+      unit: 's',
+      description: 'Duration of requests to the call provider, by operation and outcome.',
+      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15] },
+    });
+    this.#providerErrors = m.createCounter('call_scheduler.provider.errors', {
+      unit: '{error}',
+      description: 'Provider request errors, by kind (retryable, ambiguous, rejected, lost).',
+    });
+    this.#storeDuration = m.createHistogram('call_scheduler.store.operation.duration', {
+      unit: 's',
+      description: 'Duration of store operations, by operation.',
+      advice: { explicitBucketBoundaries: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] },
+    });
+    this.#recoveries = m.createCounter('call_scheduler.lease.recoveries', {
+      unit: '{call}',
+      description: 'Calls taken over after their lease expired (their scheduler died or stalled).',
+    });
+    this.#unknownOutcomes = m.createCounter('call_scheduler.dial.unknown_outcomes', {
+      unit: '{dial}',
+      description: 'Dials whose outcome is unknown (DISPATCH_OUTCOME_UNKNOWN), by reason.',
+    });
+    this.#rateLimitPauses = m.createCounter('call_scheduler.provider.rate_limit_pauses', {
+      unit: '{pause}',
+      description: 'Pauses of all dialing after the provider answered 429.',
+    });
+    this.#callsGauge = m.createObservableGauge('call_scheduler.calls', {
+      unit: '{call}',
+      description: 'Calls in the store, by status, read when metrics are collected.',
+    });
+  }
+
+  /** The instruments of one scheduler, recording to `options`' providers (the global ones by default). */
+  static create(options: TelemetryOptions, schedulerId: string, providerName: string): SchedulerTelemetry {
+    return new SchedulerTelemetry(options, schedulerId, providerName);
+  }
+
+  /** The base attributes plus `extra`, built once per `key`. */
+  #attributes(key: string, extra: () => Attributes): Attributes {
+    let set = this.#attributeSets.get(key);
+    if (set === undefined) {
+      set = { ...this.#base, ...extra() };
+      this.#attributeSets.set(key, set);
+    }
+    return set;
+  }
+
+  /** Starts answering the `call_scheduler.calls` gauge with `read`. */
+  observeCallCounts(read: CallCountsReader): void {
+    if (this.#countCalls === undefined) this.#callsGauge.addCallback(this.#observeCalls);
+    this.#countCalls = read;
+  }
+
+  /** Stops answering the gauge; the other instruments simply stop being recorded. */
+  close(): void {
+    if (this.#countCalls !== undefined) this.#callsGauge.removeCallback(this.#observeCalls);
+    this.#countCalls = undefined;
+  }
+
+  /** An attempt ended with `outcome`. */
+  dialEnded(outcome: DialOutcome): void {
+    this.#dials.add(1, this.#attributes(`dial:${outcome}`, () => ({ [TelemetryAttribute.OUTCOME]: outcome })));
+  }
+
+  /** A dial is sent `latenessMs` after its due time (never negative). */
+  dialLateness(latenessMs: number): void {
+    this.#lateness.record(Math.max(0, latenessMs) / 1000, this.#base);
+  }
+
+  /** This scheduler took (`+1`) or let go of (`-1`) a live call. */
+  liveCalls(delta: number): void {
+    this.#liveCalls.add(delta, this.#base);
+  }
+
+  /** A provider request took `ms` and ended `ok` or with an error of `errorKind`. */
+  providerRequest(operation: ProviderOperation, ms: number, errorKind?: ProviderErrorKind): void {
+    const outcome = errorKind === undefined ? 'ok' : 'error';
+    this.#providerDuration.record(
+      ms / 1000,
+      this.#attributes(`provider:${operation}:${outcome}`, () => ({
+        [TelemetryAttribute.PROVIDER_OPERATION]: operation,
+        [TelemetryAttribute.OUTCOME]: outcome,
+      })),
+    );
+    if (errorKind !== undefined) {
+      this.#providerErrors.add(
+        1,
+        this.#attributes(`provider-error:${operation}:${errorKind}`, () => ({
+          [TelemetryAttribute.PROVIDER_OPERATION]: operation,
+          [TelemetryAttribute.ERROR_TYPE]: errorKind,
+        })),
+      );
+    }
+  }
+
+  /** A store operation took `ms`. */
+  storeOperation(operation: string, ms: number): void {
+    this.#storeDuration.record(
+      ms / 1000,
+      this.#attributes(`store:${operation}`, () => ({ [TelemetryAttribute.STORE_OPERATION]: operation })),
+    );
+  }
+
+  /** `count` calls were taken over after their lease expired. */
+  leaseRecoveries(count: number): void {
+    if (count > 0) this.#recoveries.add(count, this.#base);
+  }
+
+  /** A dial's outcome is unknown, for `reason`. */
+  unknownOutcome(reason: UnknownOutcomeReason): void {
+    this.#unknownOutcomes.add(1, this.#attributes(`unknown:${reason}`, () => ({ [TelemetryAttribute.REASON]: reason })));
+  }
+
+  /** Dialing paused after a 429. */
+  rateLimitPause(): void {
+    this.#rateLimitPauses.add(1, this.#base);
+  }
+
+  /**
+   * Starts the span of one dial (`call_scheduler.dial`, kind CLIENT) or one status read
+   * (`call_scheduler.status_read`), linked to the call by its id and attempt. End it with
+   * {@link SchedulerTelemetry.endSpan}.
+   */
+  startSpan(name: 'call_scheduler.dial' | 'call_scheduler.status_read', callId: string, attempt: number, startTime: number): Span {
+    return this.#tracer.startSpan(name, {
+      kind: SpanKind.CLIENT,
+      startTime,
+      attributes: { ...this.#base, [TelemetryAttribute.CALL_ID]: callId, [TelemetryAttribute.ATTEMPT]: attempt },
+    });
+  }
+
+  /** Ends `span` at `endTime`, as an error when `error` is given. */
+  endSpan(span: Span, endTime: number, error?: { readonly kind: ProviderErrorKind; readonly message: string }): void {
+    if (error !== undefined) {
+      span.setAttribute(TelemetryAttribute.ERROR_TYPE, error.kind);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    span.end(endTime);
+  }
+}
