@@ -17,21 +17,28 @@ export interface CorsOptions {
   readonly maxAge?: number;
 }
 
-/** The CORS headers to add to an answer for `req`, or `{}` when the origin is not allowed. */
+/**
+ * The CORS headers to add to an answer for `req`. Unless every origin gets the same answer
+ * (`origin: '*'` without credentials), every answer carries `Vary: Origin`, also for a refused
+ * origin or a request without one: otherwise a shared cache could serve the answer that lacks
+ * `Access-Control-Allow-Origin` to an allowed origin (or the reverse).
+ */
 export function corsHeaders(req: IncomingMessage, cors: CorsOptions | undefined): Record<string, string> {
+  if (cors === undefined) return {};
+  const wildcard = cors.origin === '*' && cors.credentials !== true;
+  const vary: Record<string, string> = wildcard ? {} : { Vary: 'Origin' };
   const origin = req.headers.origin;
-  if (cors === undefined || typeof origin !== 'string' || origin === '') return {};
+  if (typeof origin !== 'string' || origin === '') return vary;
   const allowed =
     typeof cors.origin === 'function'
       ? safeCall(cors.origin, origin)
       : typeof cors.origin === 'string'
         ? cors.origin === '*' || cors.origin === origin
         : cors.origin.includes(origin);
-  if (!allowed) return {};
-  const wildcard = cors.origin === '*' && cors.credentials !== true;
+  if (!allowed) return vary;
   return {
     'Access-Control-Allow-Origin': wildcard ? '*' : origin,
-    ...(wildcard ? {} : { Vary: 'Origin' }),
+    ...vary,
     ...(cors.credentials === true ? { 'Access-Control-Allow-Credentials': 'true' } : {}),
     'Access-Control-Expose-Headers': (cors.exposedHeaders ?? ['Location']).join(', '),
   };
