@@ -386,6 +386,43 @@ describe('HttpCallProvider: status-read retries', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('draws the jitter of GET retry waits from the injected random source', async () => {
+    for (const [draw, waitMs] of [
+      [0, 50],
+      [0.999, 100],
+    ] as const) {
+      const clock = new FakeClock();
+      const server = await serve((_req, res, _body, i) =>
+        i === 0 ? sendText(res, 502, 'bad gateway', 'text/plain') : sendJson(res, 200, { success: true, call: callJson('ringing') }),
+      );
+      let draws = 0;
+      let drawn!: () => void;
+      const wasDrawn = new Promise<void>((resolve) => (drawn = resolve));
+      const provider = new HttpCallProvider({
+        baseUrl: server.url,
+        getRetries: 1,
+        clock,
+        random: () => {
+          draws++;
+          drawn();
+          return draw;
+        },
+      });
+      const pending = provider.getCall('x', live());
+      await wasDrawn;
+      await clock.flush();
+      // The first retry waits between 50 and 100 ms: exactly where the drawn number puts it.
+      expect(clock.nextTimerAt()).toBe(clock.now() + waitMs);
+      await clock.advance(waitMs - 1);
+      expect(server.requests).toHaveLength(1);
+      await clock.advance(1);
+      expect((await pending).status).toBe('ringing');
+      expect(server.requests).toHaveLength(2);
+      expect(draws).toBe(1);
+    }
+    expect(() => new HttpCallProvider({ baseUrl: 'http://x', random: 0.5 as never })).toThrow(/random/);
+  });
+
   it('never retries a 404 or a 4xx', async () => {
     const server = await serve((_req, res) => sendJson(res, 404, { error: 'Call not found' }));
     await failure(new HttpCallProvider({ baseUrl: server.url, getRetries: 3 }).getCall('x', live()));

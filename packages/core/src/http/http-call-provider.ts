@@ -54,6 +54,12 @@ export interface HttpCallProviderOptions {
   readonly fetch?: (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
   /** The clock for timeouts, retry waits and `Retry-After` dates. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * The source of the jitter of status-read retry waits: a function returning a number in
+   * `[0, 1)`. Pass a seeded one beside a `FakeClock` for runs that repeat exactly.
+   * @default Math.random
+   */
+  readonly random?: () => number;
   /** The provider's name in logs. @default 'call-api' */
   readonly name?: string;
 }
@@ -94,6 +100,7 @@ const optionsSchema = z.object({
       { message: 'must be a Clock (now, setTimeout, clearTimeout)' },
     )
     .optional(),
+  random: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning a number in [0, 1)' }).optional(),
   name: z.string().min(1).optional(),
 });
 
@@ -137,6 +144,7 @@ export class HttpCallProvider implements CallProvider {
   readonly getRetries: number;
   readonly #maxGetRetryDelayMs: number;
   readonly #clock: Clock;
+  readonly #random: () => number;
   readonly #http: KyInstance;
 
   /** @throws CallSchedulerError `INVALID_INPUT` naming the option at fault. */
@@ -148,6 +156,7 @@ export class HttpCallProvider implements CallProvider {
     this.getRetries = parsed.getRetries ?? 0;
     this.#maxGetRetryDelayMs = parsed.maxGetRetryDelayMs ?? 2_000;
     this.#clock = parsed.clock ?? systemClock;
+    this.#random = parsed.random ?? Math.random;
     this.capabilities = Object.freeze({ idempotentPlaceCall: parsed.idempotentPlaceCall ?? false });
     this.#http = ky.create({
       // Timeouts and retries are done here, on the injected clock; ky's own use real timers.
@@ -198,7 +207,10 @@ export class HttpCallProvider implements CallProvider {
     if (retry >= this.getRetries || signal.aborted || !isProviderError(error) || !error.retryable) return null;
     if (error.retryAfterMs !== null) return error.retryAfterMs <= this.#maxGetRetryDelayMs ? error.retryAfterMs : null;
     const backoff = GET_RETRY_BASE_MS * 2 ** retry;
-    return Math.min(this.#maxGetRetryDelayMs, Math.round(backoff / 2 + Math.random() * (backoff / 2)));
+    const draw = this.#random();
+    // A broken source (NaN, out of range) must not stretch or skip the wait: clamp it to [0, 1].
+    const jitter = Number.isFinite(draw) ? Math.min(1, Math.max(0, draw)) : 0.5;
+    return Math.min(this.#maxGetRetryDelayMs, Math.round(backoff / 2 + jitter * (backoff / 2)));
   }
 
   async #request(
