@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=on-time,burst]`: runs every scenario's cases, each in a
+ * `npm run bench [-- --quick [--peers]] [-- --only=on-time,burst]`: runs every scenario's cases, each in a
  * fresh child process with its own temp directory, prints a table and writes
  * `bench/results/latest.json`. Exits 1 when a case crashed or timed out (timings are never
  * asserted).
@@ -25,6 +25,8 @@ interface ScenarioReport {
   readonly seconds: number;
   readonly crashed: string | null;
   readonly figures: readonly Figure[];
+  /** The scenario's extra tables (Markdown), if it has any. */
+  readonly tables: string | null;
   readonly cases: Readonly<Record<string, CaseResult>>;
 }
 
@@ -142,7 +144,8 @@ async function main(): Promise<number> {
     process.stderr.write(`Unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}\n`);
     return 2;
   }
-  const selected = scenarios.filter((s) => only === undefined || only.includes(s.name));
+  // A scenario marked quickOnRequest runs in a quick run only when named (`--peers`, `--only=peers`).
+  const selected = scenarios.filter((s) => (only === undefined ? !quick || s.quickOnRequest !== true || args.get(s.name) === 'true' : only.includes(s.name)));
   mkdirSync(RESULTS_DIR, { recursive: true });
   const machine = machineInfo();
   const started = performance.now();
@@ -169,15 +172,17 @@ async function main(): Promise<number> {
       }
     }
     let figures: Figure[] = [];
+    let tables: string | null = null;
     if (crashed === null) {
       try {
         figures = scenario.summarize(cases, quick);
+        tables = scenario.tables?.(cases, quick) ?? null;
       } catch (error) {
         crashed = `summary failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
         process.stdout.write(`  ${scenario.name}: ${crashed}\n`);
       }
     }
-    reports.push({ name: scenario.name, title: scenario.title, seconds: Math.round((performance.now() - t0) / 100) / 10, crashed, figures, cases });
+    reports.push({ name: scenario.name, title: scenario.title, seconds: Math.round((performance.now() - t0) / 100) / 10, crashed, figures, tables, cases });
   }
 
   const header = ['scenario', 'figure', 'measured', 'baseline (same run)', 'target', 'met'];
@@ -187,7 +192,9 @@ async function main(): Promise<number> {
     for (const f of report.figures) rows.push([report.name, f.figure, f.value, f.baseline, f.target, f.met === null ? '' : f.met ? 'yes' : 'NO']);
   }
   const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
-  process.stdout.write(`\n${textTable(header, rows)}\n\nTotal ${totalSeconds} s.\n`);
+  process.stdout.write(`\n${textTable(header, rows)}\n`);
+  for (const report of reports) if (report.tables !== null) process.stdout.write(`\n${report.title}\n\n${report.tables}\n`);
+  process.stdout.write(`\nTotal ${totalSeconds} s.\n`);
   const json = {
     machine,
     quick,

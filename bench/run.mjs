@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only=on-time,burst]`: starts the orchestrator (TypeScript,
+// `npm run bench [-- --quick [--peers]] [-- --only=on-time,burst]`: starts the orchestrator (TypeScript,
 // through tsx with the workspace packages' `@call-scheduler/source` condition) and passes its exit code on.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';

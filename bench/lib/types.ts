@@ -57,8 +57,15 @@ export interface ScenarioDef {
   readonly name: string;
   /** One line for people. */
   readonly title: string;
+  /**
+   * Left out of `--quick` runs unless asked for by `--<name>` or `--only=<name>` (for example
+   * because it needs a server that CI does not start, or would take CI's quick run past a minute).
+   */
+  readonly quickOnRequest?: boolean;
   /** The processes to run, in order. */
   cases(quick: boolean): CaseSpec[];
   /** Turns the results (by case name) into table rows. Throws if a result is unusable. */
   summarize(results: Readonly<Record<string, CaseResult>>, quick: boolean): Figure[];
+  /** More for people, in Markdown (a comparison table): printed after the main table and kept in the JSON. */
+  tables?(results: Readonly<Record<string, CaseResult>>, quick: boolean): string;
 }
