@@ -1,6 +1,5 @@
 import type {
   CallDetailsRecord,
-  CallEventRecord,
   CallInsert,
   CallListQuery,
   CallPage,
@@ -9,6 +8,9 @@ import type {
   CallStoreFeatures,
   CallUpdate,
   ClaimOptions,
+  EventCursor,
+  EventListQuery,
+  EventPage,
   InsertResult,
   UpdateResult,
 } from '@call-scheduler/core';
@@ -72,8 +74,12 @@ export class CountingStore implements CallStore {
     return this.#inner.listCalls(query);
   }
 
-  listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
+  listEvents(query: EventListQuery): Promise<EventPage> {
     return this.#inner.listEvents(query);
+  }
+
+  eventLogHead(): Promise<EventCursor | null> {
+    return this.#inner.eventLogHead();
   }
 
   async claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {

@@ -90,6 +90,7 @@ export type {
   InsertResult,
   UpdateResult,
 } from './store/call-store.js';
+export { encodeSequenceCursor, decodeSequenceCursor } from './store/sequence-cursor.js';
 export type {
   CallProvider,
   CallProviderCapabilities,

@@ -21,14 +21,14 @@ function listenerTotal(h: Harness): number {
   return h.scheduler.eventNames().reduce((sum, name) => sum + h.scheduler.listenerCount(name), 0);
 }
 
-async function allStoredEventIds(h: Harness, afterId = 0): Promise<number[]> {
+async function allStoredEventIds(h: Harness, after: string | null = null): Promise<number[]> {
   const out: number[] = [];
-  let cursor = afterId;
+  let cursor = after;
   for (;;) {
-    const page = await h.scheduler.listEvents({ afterId: cursor, limit: 1000 });
+    const page = await h.scheduler.listEvents({ after: cursor, limit: 1000 });
     out.push(...page.map((e) => e.id));
     if (page.length < 1000) return out;
-    cursor = page[page.length - 1]?.id ?? cursor;
+    cursor = page[page.length - 1]?.cursor ?? cursor;
   }
 }
 
@@ -88,7 +88,7 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     await call(`${h.api}/calls`, { method: 'POST', json: { to: '+442079460000', at: '2026-03-09T10:00:00Z' } });
     const lastId = seen.at(-1)?.id ?? '';
     const second = await connect(`${h.api}/events`, { 'Last-Event-ID': lastId });
-    const missed = await allStoredEventIds(h, Number(lastId));
+    const missed = await allStoredEventIds(h, lastId);
     await second.waitForCount(missed.length);
     expect(ids(second.messages)).toEqual(missed);
     expect(second.messages.every((m) => JSON.parse(m.data).replayed === true)).toBe(true);

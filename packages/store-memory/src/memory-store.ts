@@ -1,6 +1,8 @@
 import {
   CallSchedulerError,
   ErrorCode,
+  decodeSequenceCursor,
+  encodeSequenceCursor,
   isLiveStatus,
   isTerminalStatus,
   type AttemptRecord,
@@ -16,6 +18,9 @@ import {
   type CallStoreFeatures,
   type CallUpdate,
   type ClaimOptions,
+  type EventCursor,
+  type EventListQuery,
+  type EventPage,
   type InsertResult,
   type NewCallEvent,
   type UpdateResult,
@@ -289,24 +294,36 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     return { items, nextCursor: more && last !== undefined ? encodeCursor(last.id) : null };
   }
 
-  /** Events after `afterId` in id order, optionally of one call; see {@link CallStore.listEvents}. */
-  async listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
+  /**
+   * Events committed after the cursor, in log order, optionally of one call; see
+   * {@link CallStore.listEvents}. The cursor is the decimal event id: writes are serialized, so
+   * id order is commit order.
+   */
+  async listEvents(query: EventListQuery): Promise<EventPage> {
     this.#assertOpen();
-    const { afterId, limit } = query;
+    const { limit } = query;
     if (!Number.isInteger(limit) || limit < 1) throw invalidInput('limit', `limit must be a whole number of at least 1, got ${String(limit)}`);
-    if (typeof afterId !== 'number' || Number.isNaN(afterId)) throw invalidInput('afterId', `afterId must be a number, got ${String(afterId)}`);
+    const afterId = decodeSequenceCursor(query.after) ?? 0;
+    let items: CallEventRecord[];
     if (query.callId !== undefined) {
       const events = this.#calls.get(query.callId)?.events ?? [];
       const start = firstAfter(events, afterId);
-      return events.slice(start, start + limit).map(copyEvent);
+      items = events.slice(start, start + limit).map(copyEvent);
+    } else {
+      const events = this.#events;
+      items = [];
+      for (let i = firstAfter(events, afterId); i < events.length && items.length < limit; i++) {
+        const event = events[i] as CallEventRecord;
+        if (!this.#purgedEvents.has(event)) items.push(copyEvent(event));
+      }
     }
-    const events = this.#events;
-    const out: CallEventRecord[] = [];
-    for (let i = firstAfter(events, afterId); i < events.length && out.length < limit; i++) {
-      const event = events[i] as CallEventRecord;
-      if (!this.#purgedEvents.has(event)) out.push(copyEvent(event));
-    }
-    return out;
+    return { items, nextCursor: items[items.length - 1]?.cursor ?? query.after };
+  }
+
+  /** The cursor of the last event ever appended, or `null`; see {@link CallStore.eventLogHead}. */
+  async eventLogHead(): Promise<EventCursor | null> {
+    this.#assertOpen();
+    return this.#lastEventId === 0 ? null : encodeSequenceCursor(this.#lastEventId);
   }
 
   /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
@@ -356,6 +373,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
         endedAt: null,
         durationSeconds: null,
         error: null,
+        schedulerId: owner,
       });
       this.#recordAttemptStart(record.to, now);
       const event = this.#appendEvent(stored, {
@@ -675,7 +693,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   #appendEvent(stored: StoredCall, event: NewCallEvent): CallEventRecord {
     this.#lastEventId += 1;
-    const record: CallEventRecord = { ...event, id: this.#lastEventId, callId: stored.record.id };
+    const id = this.#lastEventId;
+    const record: CallEventRecord = { ...event, id, cursor: encodeSequenceCursor(id), callId: stored.record.id };
     this.#events.push(record);
     stored.events.push(record);
     return record;

@@ -128,7 +128,7 @@ describe('MemoryStore', () => {
     const next = random(3);
     const items = Array.from({ length: 100_000 }, () => make({ dueAt: T0 + Math.floor(next() * 86_400_000) }));
     await store.insertCalls(items);
-    const [lastEvent] = await store.listEvents({ afterId: 99_999, limit: 10 });
+    const [lastEvent] = (await store.listEvents({ after: '99999', limit: 10 })).items;
     expect(lastEvent?.id).toBe(100_000);
 
     const results = await store.claimDueCalls({ ...claimOptions, now: T0 + 86_400_000, limit: 10 });
@@ -140,7 +140,7 @@ describe('MemoryStore', () => {
       .map((call) => call.id);
     expect(results.map((r) => r.call.id)).toEqual(expected);
     // Exactly ten new events, and exactly ten calls left `scheduled`.
-    const newEvents = await store.listEvents({ afterId: 100_000, limit: 1_000 });
+    const newEvents = (await store.listEvents({ after: '100000', limit: 1_000 })).items;
     expect(newEvents.map((e) => e.callId).sort()).toEqual([...expected].sort());
     const dispatching = await store.listCalls({ statuses: ['dispatching'], limit: 1_000, cursor: null, order: 'asc' });
     expect(dispatching.items.map((c) => c.id).sort()).toEqual([...expected].sort());

@@ -1,4 +1,4 @@
-import type { CallInsert, CallStatus, NewCallRecord } from '@call-scheduler/core';
+import type { CallEventRecord, CallInsert, CallStatus, NewCallRecord } from '@call-scheduler/core';
 import { testCallStore } from '@call-scheduler/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/index.js';
@@ -75,12 +75,18 @@ describe('MemoryStore.purgeCalls', () => {
     expect(total).toBe(30_000);
     expect(batches).toBe(31);
     const kept = items.filter((_, i) => i % 4 === 3).map((item) => item.call.id);
-    const events = await store.listEvents({ afterId: 0, limit: 100_000 });
+    const events: CallEventRecord[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await store.listEvents({ after, limit: 1_000 });
+      events.push(...page.items);
+      if (page.items.length < 1_000) break;
+      after = page.nextCursor;
+    }
     expect(events.map((e) => e.callId)).toEqual(kept);
     expect(events.every((e, i) => i === 0 || e.id > events[i - 1]!.id)).toBe(true);
     // Paging from an event id in the middle still starts at the right place.
     const middle = events[5_000]!;
-    expect((await store.listEvents({ afterId: middle.id - 1, limit: 1 }))[0]).toEqual(middle);
+    expect((await store.listEvents({ after: String(middle.id - 1), limit: 1 })).items[0]).toEqual(middle);
     const listed: string[] = [];
     let cursor: string | null = null;
     do {
@@ -102,9 +108,9 @@ describe('MemoryStore.purgeCalls', () => {
     const ids = [before!.call.id, purged!.call.id, after!.call.id];
     expect((await store.listCalls({ limit: 10, cursor: null, order: 'asc' })).items.map((c) => c.id)).toEqual(ids);
     expect((await store.listCalls({ limit: 10, cursor: null, order: 'desc' })).items.map((c) => c.id)).toEqual([...ids].reverse());
-    const events = await store.listEvents({ afterId: 0, limit: 10 });
+    const events = (await store.listEvents({ after: null, limit: 10 })).items;
     expect(events.map((e) => e.callId)).toEqual([before!.call.id, after!.call.id, purged!.call.id]);
     expect(events[2]).toEqual(stored!.events[0]);
-    expect(await store.listEvents({ afterId: 0, limit: 10, callId: purged!.call.id })).toEqual(stored!.events);
+    expect((await store.listEvents({ after: null, limit: 10, callId: purged!.call.id })).items).toEqual(stored!.events);
   });
 });

@@ -13,16 +13,12 @@ export function checkListQuery(query: CallListQuery): void {
   if (issues.length > 0) throw invalidInput(issues, 'list query');
 }
 
-/** Throws `INVALID_INPUT` naming `limit` or `afterId` for an events query a store cannot answer. */
-export function checkEventsQuery(query: { readonly afterId: number; readonly limit: number }): void {
-  const issues: InputIssue[] = [];
+/** Throws `INVALID_INPUT` naming `limit` for an events query a store cannot answer (the cursor is checked when decoded). */
+export function checkEventsQuery(query: { readonly limit: number }): void {
   if (!Number.isInteger(query.limit) || query.limit < 1) {
-    issues.push({ path: 'limit', message: `must be a whole number of at least 1, got ${String(query.limit)}`, rule: 'too_small' });
+    const issue: InputIssue = { path: 'limit', message: `must be a whole number of at least 1, got ${String(query.limit)}`, rule: 'too_small' };
+    throw invalidInput([issue], 'events query');
   }
-  if (typeof query.afterId !== 'number' || Number.isNaN(query.afterId)) {
-    issues.push({ path: 'afterId', message: `must be a number, got ${String(query.afterId)}`, rule: 'invalid_type' });
-  }
-  if (issues.length > 0) throw invalidInput(issues, 'events query');
 }
 
 /** Throws `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses.<i>` for a purge a store cannot answer. */

@@ -1,4 +1,4 @@
-import { invalidInput } from '@call-scheduler/core';
+import { decodeSequenceCursor, encodeSequenceCursor, invalidInput } from '@call-scheduler/core';
 import type {
   CallDetailsRecord,
   CallStatus,
@@ -11,6 +11,9 @@ import type {
   CallStoreFeatures,
   CallUpdate,
   ClaimOptions,
+  EventCursor,
+  EventListQuery,
+  EventPage,
   InputIssue,
   InsertResult,
   NewCallEvent,
@@ -393,14 +396,30 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     });
   }
 
-  /** Events with `id > afterId` in id order, at most `limit`; optionally of one call. */
-  listEvents(query: { readonly afterId: number; readonly limit: number; readonly callId?: string }): Promise<CallEventRecord[]> {
+  /**
+   * Events committed after the cursor, in id order, at most `limit`; optionally of one call. The
+   * cursor is the decimal event id: writers take turns (`BEGIN IMMEDIATE`), so id order is commit
+   * order and "after id N" never skips an event.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `after` for a cursor this store did not make, or `limit`.
+   */
+  listEvents(query: EventListQuery): Promise<EventPage> {
     return this.#use('listEvents', async (db) => {
       checkEventsQuery(query);
-      let select = db.selectFrom('events').selectAll().where('id', '>', query.afterId);
+      const afterId = decodeSequenceCursor(query.after) ?? 0;
+      let select = db.selectFrom('events').selectAll().where('id', '>', afterId);
       if (query.callId !== undefined) select = select.where('call_id', '=', query.callId);
       const rows = await select.orderBy('id').limit(query.limit).execute();
-      return rows.map(toEventRecord);
+      const items = rows.map(toEventRecord);
+      return { items, nextCursor: items[items.length - 1]?.cursor ?? query.after };
+    });
+  }
+
+  /** The cursor of the newest stored event (the largest id), or `null` when there is none. */
+  eventLogHead(): Promise<EventCursor | null> {
+    return this.#use('eventLogHead', async (db) => {
+      const row = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const id = row?.id ?? null;
+      return id === null ? null : encodeSequenceCursor(int(id));
     });
   }
 
@@ -450,6 +469,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
           duration_seconds: null,
           error_code: null,
           error_message: null,
+          scheduler_id: owner,
         }));
         for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await trx.insertInto('attempts').values(chunk).execute();
         const events = await insertEvents(

@@ -59,8 +59,8 @@ describe('query plans of the hot queries', () => {
     'list by several statuses': { run: (s) => s.listCalls({ statuses: ['completed', 'failed'], limit: 50, cursor: null, order: 'asc' }), indexes: [] },
     'list by number': { run: (s) => s.listCalls({ to: '+14155551001', limit: 50, cursor: null, order: 'desc' }), indexes: ['calls_to_id_idx'] },
     'webhook lookup': { run: (s) => s.findCallByProviderCallId('p-3'), indexes: ['calls_provider_call_id_idx'] },
-    'events of a call': { run: (s) => s.listEvents({ afterId: 0, limit: 100, callId: 'x' }), indexes: ['events_call_id_idx'] },
-    'events after an id': { run: (s) => s.listEvents({ afterId: 10, limit: 100 }), indexes: [] },
+    'events of a call': { run: (s) => s.listEvents({ after: null, limit: 100, callId: 'x' }), indexes: ['events_call_id_idx'] },
+    'events after an id': { run: (s) => s.listEvents({ after: '10', limit: 100 }), indexes: [] },
     'per-number attempts': { run: (s) => s.countAttempts({ to: '+14155551001', since: 0 }), indexes: ['calls_to_id_idx'] },
     'call details': { run: async (s) => s.getCallDetails((await s.listCalls({ limit: 1, cursor: null, order: 'asc' })).items[0]?.id ?? ''), indexes: [] },
   };

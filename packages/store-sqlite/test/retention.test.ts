@@ -174,12 +174,12 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
     {
       await using store = new SqliteStore({ filename });
       await store.insertCalls([first, newest]);
-      const events = await store.listEvents({ afterId: 0, limit: 100 });
+      const events = (await store.listEvents({ after: null, limit: 100 })).items;
       lastId = events[events.length - 1]!.id;
       expect(events[events.length - 1]!.callId).toBe(newest.call.id);
       // Purge everything, so that max(id) of the table would start again from 0.
       expect(await store.purgeCalls({ endedBefore: 10_000, limit: 10 })).toBe(2);
-      expect(await store.listEvents({ afterId: 0, limit: 100 })).toEqual([]);
+      expect((await store.listEvents({ after: null, limit: 100 })).items).toEqual([]);
     }
     await using store = new SqliteStore({ filename });
     const [result] = await store.insertCalls([scheduledCall(5_000)]);
@@ -197,6 +197,9 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
     const raw = new Database(filename);
     raw.exec('drop index calls_ended_idx');
     raw.prepare('delete from call_scheduler_migration where name = ?').run('0002_ended_calls_index');
+    // ...and without the later migrations either.
+    raw.exec('alter table attempts drop column scheduler_id');
+    raw.prepare('delete from call_scheduler_migration where name = ?').run('0003_attempt_scheduler_id');
     expect(raw.prepare("select name from sqlite_master where name = 'calls_ended_idx'").all()).toEqual([]);
     raw.close();
 
@@ -212,6 +215,7 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
       expect((after.prepare('select name from call_scheduler_migration order by name').all() as { name: string }[]).map((r) => r.name)).toEqual([
         '0001_initial_schema',
         '0002_ended_calls_index',
+        '0003_attempt_scheduler_id',
       ]);
     } finally {
       after.close();

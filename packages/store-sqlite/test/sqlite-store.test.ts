@@ -111,6 +111,7 @@ describe('SqliteStore', () => {
         endedAt: null,
         durationSeconds: null,
         error: null,
+        schedulerId: LEASE.owner,
       },
     ]);
     const rest = await store.claimDueCalls({ now: 10_000, limit: 10, ...LEASE });
@@ -295,12 +296,12 @@ describe('SqliteStore', () => {
   it('lists events after an id, optionally of one call', async () => {
     const [a, b] = await store.insertCalls([scheduledCall(1_000), scheduledCall(2_000)]);
     await store.claimDueCalls({ now: 5_000, limit: 10, owner: 'x', leaseExpiresAt: 9_000 });
-    const all = await store.listEvents({ afterId: 0, limit: 100 });
+    const all = (await store.listEvents({ after: null, limit: 100 })).items;
     expect(all.map((e) => e.type)).toEqual(['scheduled', 'scheduled', 'dispatching', 'dispatching']);
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
-    const afterFirst = await store.listEvents({ afterId: all[0]?.id ?? 0, limit: 2 });
+    const afterFirst = (await store.listEvents({ after: all[0]?.cursor ?? null, limit: 2 })).items;
     expect(afterFirst.map((e) => e.id)).toEqual([all[1]?.id, all[2]?.id]);
-    const ofB = await store.listEvents({ afterId: 0, limit: 100, callId: b?.call.id ?? '' });
+    const ofB = (await store.listEvents({ after: null, limit: 100, callId: b?.call.id ?? '' })).items;
     expect(ofB.map((e) => [e.callId, e.type])).toEqual([
       [b?.call.id, 'scheduled'],
       [b?.call.id, 'dispatching'],

@@ -89,8 +89,17 @@ export type CallEventType =
 
 /** One entry of a call's history. Events are never deleted while the call exists. */
 export interface CallEvent {
-  /** Store-assigned, strictly increasing across all calls (usable as an SSE event id). */
+  /**
+   * Store-assigned, unique across all calls. Increasing in insert order, but not necessarily in
+   * commit order (on PostgreSQL a smaller id may commit later): resume a reader with
+   * {@link CallEvent.cursor}, never with the id.
+   */
   readonly id: number;
+  /**
+   * The event log's position just after this event (opaque; the SSE event id): pass it as
+   * `after` to `CallScheduler.listEvents` to read the events committed after it.
+   */
+  readonly cursor: string;
   /** The call this event belongs to. */
   readonly callId: string;
   /** What happened. */

@@ -46,6 +46,7 @@ export function toAttempt(record: AttemptRecord): CallAttempt {
 export function toEvent(record: CallEventRecord): CallEvent {
   return {
     id: record.id,
+    cursor: record.cursor,
     callId: record.callId,
     type: record.type,
     at: date(record.at),

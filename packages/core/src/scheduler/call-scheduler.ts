@@ -439,16 +439,20 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     return { items: page.items.map(toCall), nextCursor: page.nextCursor };
   }
 
-  /** Stored history events with `id > afterId`, oldest first (e.g. to resume a live feed). */
-  async listEvents(query: { readonly afterId?: number; readonly limit?: number; readonly callId?: string } = {}): Promise<CallEvent[]> {
+  /**
+   * Stored history events committed after the cursor `after` (an event's `cursor`; absent or
+   * `null`: from the start), in log order (e.g. to resume a live feed). Continue from the last
+   * event's `cursor`; an empty answer means nothing followed yet.
+   */
+  async listEvents(query: { readonly after?: string | null; readonly limit?: number; readonly callId?: string } = {}): Promise<CallEvent[]> {
     await this.#init();
     const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
-    const records = await this.store.listEvents({
-      afterId: Math.max(0, Math.floor(query.afterId ?? 0)),
+    const page = await this.store.listEvents({
+      after: query.after ?? null,
       limit,
       ...(query.callId === undefined ? {} : { callId: query.callId }),
     });
-    return records.map(toEvent);
+    return page.items.map(toEvent);
   }
 
   /**

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallStatus } from '../call/call-status.js';
 import { isCallSchedulerError } from '../errors/call-scheduler-error.js';
-import type { AttemptRecord, CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
-import type { CallInsert, CallStore, ClaimOptions, UpdateResult } from '../store/call-store.js';
+import type { AttemptRecord, CallEventRecord, CallRecord, EventCursor, NewCallEvent, NewCallRecord } from '../store/call-record.js';
+import type { CallInsert, CallStore, ClaimOptions, EventPage, UpdateResult } from '../store/call-store.js';
 import { createIdGenerator } from '../util/ids.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -129,7 +129,7 @@ export function testCallStore(
     const recover = (overrides: Partial<ClaimOptions> = {}): Promise<UpdateResult[]> =>
       store.claimExpiredLeases(claimOptions({ owner: 'scheduler-2', ...overrides }));
 
-    const allEvents = (): Promise<CallEventRecord[]> => store.listEvents({ afterId: 0, limit: 1000 });
+    const allEvents = async (): Promise<CallEventRecord[]> => [...(await store.listEvents({ after: null, limit: 1000 })).items];
 
     const mustGet = async (id: string): Promise<CallRecord> => {
       const call = await store.getCall(id);
@@ -211,7 +211,7 @@ export function testCallStore(
         });
         expect(Number.isInteger(call.version)).toBe(true);
         expect(events).toHaveLength(1);
-        expect(events[0]).toEqual({ ...scheduledEvent(input), id: events[0]!.id, callId: input.id });
+        expect(events[0]).toEqual({ ...scheduledEvent(input), id: events[0]!.id, cursor: events[0]!.cursor, callId: input.id });
         expect(Number.isInteger(events[0]!.id)).toBe(true);
         expect(await store.getCall(input.id)).toEqual(call);
         expect(await allEvents()).toEqual(events);
@@ -615,37 +615,85 @@ export function testCallStore(
         expect(events[7]!.providerStatus).toBe('ringing');
       });
 
-      test('listEvents honours afterId and limit', async () => {
+      test('listEvents honours after and limit', async () => {
         await history();
         const all = await allEvents();
         const paged: CallEventRecord[] = [];
-        let afterId = 0;
+        let after: EventCursor | null = null;
         for (let i = 0; i < 20; i++) {
-          const page = await store.listEvents({ afterId, limit: 3 });
-          expect(page.length).toBeLessThanOrEqual(3);
-          if (page.length === 0) break;
-          paged.push(...page);
-          afterId = page[page.length - 1]!.id;
+          const page: EventPage = await store.listEvents({ after, limit: 3 });
+          expect(page.items.length).toBeLessThanOrEqual(3);
+          if (page.items.length === 0) {
+            expect(page.nextCursor).toBe(after);
+            break;
+          }
+          paged.push(...page.items);
+          expect(page.nextCursor).toBe(page.items[page.items.length - 1]!.cursor);
+          after = page.nextCursor;
         }
         expect(paged).toEqual(all);
-        expect(await store.listEvents({ afterId: all[4]!.id, limit: 1000 })).toEqual(all.slice(5));
-        expect(await store.listEvents({ afterId: all[all.length - 1]!.id, limit: 10 })).toEqual([]);
+        expect((await store.listEvents({ after: all[4]!.cursor, limit: 1000 })).items).toEqual(all.slice(5));
+        expect((await store.listEvents({ after: all[all.length - 1]!.cursor, limit: 10 })).items).toEqual([]);
       });
 
       test('listEvents filters by callId', async () => {
         const { a, b } = await history();
         const all = await allEvents();
-        const ofB = await store.listEvents({ afterId: 0, limit: 1000, callId: b });
+        const ofB = (await store.listEvents({ after: null, limit: 1000, callId: b })).items;
         expect(ofB).toEqual(all.filter((e) => e.callId === b));
         expect(ofB).toHaveLength(4);
-        const ofBAfter = await store.listEvents({ afterId: ofB[1]!.id, limit: 1, callId: b });
+        const ofBAfter = (await store.listEvents({ after: ofB[1]!.cursor, limit: 1, callId: b })).items;
         expect(ofBAfter).toEqual([ofB[2]]);
-        expect((await store.listEvents({ afterId: 0, limit: 1000, callId: a })).map((e) => e.type)).toEqual([
+        expect((await store.listEvents({ after: null, limit: 1000, callId: a })).items.map((e) => e.type)).toEqual([
           'scheduled',
           'dispatching',
           'status',
         ]);
-        expect(await store.listEvents({ afterId: 0, limit: 10, callId: nextId() })).toEqual([]);
+        expect(await store.listEvents({ after: null, limit: 10, callId: nextId() })).toEqual({ items: [], nextCursor: null });
+      });
+
+      test('every event carries a cursor, the same in every answer that returns it', async () => {
+        const [inserted] = await store.insertCalls([item(newCall({ dueAt: T0 }))]);
+        const [claimed] = await claim();
+        const all = await allEvents();
+        expect(all).toHaveLength(2);
+        for (const event of all) {
+          expect(typeof event.cursor).toBe('string');
+          expect(event.cursor.length).toBeGreaterThan(0);
+        }
+        expect(new Set(all.map((e) => e.cursor)).size).toBe(all.length);
+        expect(inserted!.events[0]!.cursor).toBe(all[0]!.cursor);
+        expect(claimed!.events[0]!.cursor).toBe(all[1]!.cursor);
+        expect((await store.getCallDetails(inserted!.call.id))!.events).toEqual(all);
+      });
+
+      test('eventLogHead is null on an empty log; listEvents after it returns exactly the events written since', async () => {
+        expect(await store.eventLogHead()).toBeNull();
+        expect(await store.listEvents({ after: null, limit: 10 })).toEqual({ items: [], nextCursor: null });
+        await history();
+        const before = await allEvents();
+        const head = await store.eventLogHead();
+        expect(head).not.toBeNull();
+        expect(await store.listEvents({ after: head, limit: 10 })).toEqual({ items: [], nextCursor: head });
+        const [later] = await store.insertCalls([item(newCall({ to: NUMBER_C, dueAt: T0 + 5 }))]);
+        const since = await store.listEvents({ after: head, limit: 10 });
+        expect(since.items).toEqual(later!.events);
+        expect(since.nextCursor).toBe(later!.events[0]!.cursor);
+        // The head moved past the new event; reading from the start still returns everything.
+        const newHead = await store.eventLogHead();
+        expect((await store.listEvents({ after: newHead, limit: 10 })).items).toEqual([]);
+        expect(await allEvents()).toEqual([...before, ...later!.events]);
+      });
+
+      test('listEvents rejects a cursor the store did not make with INVALID_INPUT naming after', async () => {
+        await history();
+        await expectError(() => store.listEvents({ after: '!!not a cursor!!', limit: 10 }), 'INVALID_INPUT', 'after');
+        await expectError(() => store.listEvents({ after: '', limit: 10 }), 'INVALID_INPUT', 'after');
+      });
+
+      test('listEvents rejects a limit below 1 or not whole with INVALID_INPUT naming limit', async () => {
+        await expectError(() => store.listEvents({ after: null, limit: 0 }), 'INVALID_INPUT', 'limit');
+        await expectError(() => store.listEvents({ after: null, limit: 2.5 }), 'INVALID_INPUT', 'limit');
       });
     });
 
@@ -719,6 +767,7 @@ export function testCallStore(
             endedAt: null,
             durationSeconds: null,
             error: null,
+            schedulerId: 'worker-a',
           },
         ]);
         expect(details!.events[details!.events.length - 1]).toEqual(events[0]);
@@ -1052,6 +1101,7 @@ export function testCallStore(
             endedAt: T0 + 90_000,
             durationSeconds: 42,
             error: { code: 'PROVIDER_REJECTED', message: 'Invalid number' },
+            schedulerId: 'scheduler-1',
           },
         ]);
       });
@@ -1454,7 +1504,8 @@ export function testCallStore(
           getCallDetails: () => store.getCallDetails(id),
           findCallByProviderCallId: () => store.findCallByProviderCallId('pc'),
           listCalls: () => store.listCalls({ limit: 10, cursor: null, order: 'asc' }),
-          listEvents: () => store.listEvents({ afterId: 0, limit: 10 }),
+          listEvents: () => store.listEvents({ after: null, limit: 10 }),
+          eventLogHead: () => store.eventLogHead(),
           claimDueCalls: () => claim(),
           claimExpiredLeases: () => recover({ now: T0 + 10 * LEASE_MS }),
           updateCall: () => store.updateCall({ id, expect: { statuses: ['scheduled'] }, set: { status: 'canceled' }, now: T0 }),
@@ -1685,7 +1736,7 @@ export function testCallStore(
         for (const id of gone) {
           expect(await store.getCall(id)).toBeUndefined();
           expect(await store.getCallDetails(id)).toBeUndefined();
-          expect(await store.listEvents({ afterId: 0, limit: 100, callId: id })).toEqual([]);
+          expect((await store.listEvents({ after: null, limit: 100, callId: id })).items).toEqual([]);
         }
         // Every other call's history is exactly as it was; the purged events are gone.
         expect(await allEvents()).toEqual(eventsBefore.filter((e) => !gone.has(e.callId)));
@@ -1834,7 +1885,7 @@ export function testCallStore(
         const after = await allEvents();
         for (let i = 1; i < after.length; i++) expect(after[i]!.id).toBeGreaterThan(after[i - 1]!.id);
         expect(after.map((e) => e.callId)).toEqual([calls[0]!.id, calls[2]!.id, calls[4]!.id, next!.call.id]);
-        expect(await store.listEvents({ afterId: events[1]!.id, limit: 10 })).toEqual(after.slice(1));
+        expect((await store.listEvents({ after: events[1]!.cursor, limit: 10 })).items).toEqual(after.slice(1));
       });
 
       test('purgeCalls depends only on endedBefore, never on the system clock', async (ctx) => {

@@ -49,6 +49,8 @@ export interface AttemptsTable {
   duration_seconds: number | null;
   error_code: string | null;
   error_message: string | null;
+  /** The claim's owner: the scheduler that dialed this attempt (`NULL` for attempts older than migration 0003). */
+  scheduler_id: string | null;
 }
 
 /** A row of `events`; `id` is an `AUTOINCREMENT` key, so ids are never reused. `data` is JSON text. */

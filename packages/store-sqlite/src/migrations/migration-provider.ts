@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-initial-schema.js';
 import { endedCallsIndex } from './0002-ended-calls-index.js';
+import { attemptSchedulerId } from './0003-attempt-scheduler-id.js';
 
 /**
  * Every migration this version of the package knows, by name. Names sort in the order they run;
@@ -10,6 +11,7 @@ import { endedCallsIndex } from './0002-ended-calls-index.js';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
   '0002_ended_calls_index': endedCallsIndex,
+  '0003_attempt_scheduler_id': attemptSchedulerId,
 });
 
 /** The table where kysely's `Migrator` records the migrations it ran. */

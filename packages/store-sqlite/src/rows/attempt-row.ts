@@ -16,6 +16,7 @@ export function toAttemptRecord(row: AttemptsTable): AttemptRecord {
     endedAt: intOrNull(row.ended_at),
     durationSeconds: row.duration_seconds,
     error: fromErrorColumns(row.error_code, row.error_message),
+    schedulerId: row.scheduler_id ?? null,
   };
 }
 

@@ -1,12 +1,18 @@
+import { encodeSequenceCursor } from '@call-scheduler/core';
 import type { CallEventRecord, CallEventType, CallStatus, JsonObject, NewCallEvent } from '@call-scheduler/core';
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable } from '../database/tables.js';
 import { fromJsonColumn, int, intOrNull, toJsonColumn } from './columns.js';
 
-/** An `events` row as a {@link CallEventRecord}. */
+/**
+ * An `events` row as a {@link CallEventRecord}. The cursor is the decimal id: writers take turns
+ * (`BEGIN IMMEDIATE`), so id order is commit order.
+ */
 export function toEventRecord(row: Selectable<EventsTable>): CallEventRecord {
+  const id = int(row.id);
   return {
-    id: int(row.id),
+    id,
+    cursor: encodeSequenceCursor(id),
     callId: row.call_id,
     type: row.type as CallEventType,
     at: int(row.at),
