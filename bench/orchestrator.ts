@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/cli.js';
@@ -194,11 +194,14 @@ async function main(): Promise<number> {
   const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   process.stdout.write(`\n${textTable(header, rows)}\n`);
   for (const report of reports) if (report.tables !== null) process.stdout.write(`\n${report.title}\n\n${report.tables}\n`);
-  process.stdout.write(`\nTotal ${totalSeconds} s.\n`);
+  // The machine is shared: the load at the end says whether the run was disturbed on the way.
+  const loadAverageAtEnd = loadavg().map((v) => Math.round(v * 100) / 100);
+  process.stdout.write(`\nTotal ${totalSeconds} s; load average at the end ${loadAverageAtEnd.join(' ')}.\n`);
   const json = {
     machine,
     quick,
     totalSeconds,
+    loadAverageAtEnd,
     scenarios: reports,
     markdown: markdownTable(header, rows),
   };
