@@ -93,6 +93,10 @@ export function isLocalDate(text: string): boolean {
  */
 export function compileCron(cron: string): Cron {
   if (typeof cron !== 'string' || cron.trim() === '') throw new RangeError('cron must be a five-field cron pattern such as "0 9 * * MON-FRI"');
+  const fields = cron.trim().split(/\s+/);
+  if (!cron.trim().startsWith('@') && fields.length !== 5) {
+    throw new RangeError(`cron must have 5 fields (minute hour day-of-month month day-of-week), got ${fields.length} in ${JSON.stringify(cron.trim())}`);
+  }
   try {
     // No callback: croner only computes, it never starts a timer.
     return new Cron(cron.trim(), { timezone: 'Etc/UTC', mode: '5-part', domAndDow: false });
