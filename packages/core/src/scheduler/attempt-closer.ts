@@ -1,0 +1,137 @@
+// Owns: the writes that end the scheduler's work on a claimed call: end the attempt (completed,
+// or an outcome the retry policy may turn into a new attempt), expire the call, put it back to
+// `scheduled` without spending an attempt, or requeue it on shutdown. Each builds its write with
+// call-transitions, sends it under the claim's token, emits the events and pokes the claim loop
+// (another call to the same number may have waited for this one).
+import type { CallError } from '../call/call.js';
+import type { CallStatus } from '../call/call-status.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { decideRetry } from '../policy/retry-decision.js';
+import type { ProviderCallInfo } from '../provider/call-provider.js';
+import { toCall, toEvent } from './call-mapping.js';
+import {
+  endAttemptUpdate,
+  expireUpdate,
+  isRetryCandidate,
+  putBackUpdate,
+  requeueUnplacedUpdate,
+  type AttemptEnding,
+  type AttemptFollowUp,
+} from './call-transitions.js';
+import type { LeaseKeeper } from './lease-keeper.js';
+import type { SchedulerContext } from './scheduler-context.js';
+import { markEnded, type TrackedCall } from './tracked-call.js';
+
+/** Ends, expires, puts back or requeues claimed calls. */
+export class AttemptCloser {
+  readonly #ctx: SchedulerContext;
+  readonly #leases: LeaseKeeper;
+
+  /** A closer for the scheduler's claimed calls. */
+  constructor(ctx: SchedulerContext, leases: LeaseKeeper) {
+    this.#ctx = ctx;
+    this.#leases = leases;
+  }
+
+  /** What follows an attempt that ended `status` now: a retry by policy, or the end. */
+  #followUp(tracked: TrackedCall, status: CallStatus, how: AttemptEnding, now: number): AttemptFollowUp {
+    if (!isRetryCandidate(status, how)) return { action: 'end', reason: null };
+    const ctx = this.#ctx;
+    const decision = decideRetry({
+      policy: tracked.record.retry,
+      defaultPolicy: ctx.options.retry,
+      outcome: how.outcome,
+      attemptNumber: tracked.attempt,
+      endedAt: now,
+      ...ctx.windowPolicy(tracked.record),
+      expiresAt: tracked.record.expiresAt,
+      providerDeduplicates: ctx.provider.capabilities?.idempotentPlaceCall === true,
+    });
+    return decision.action === 'retry'
+      ? { action: 'retry', retryAt: decision.retryAt, plannedAt: decision.plannedAt, delayMs: decision.delayMs }
+      : { action: 'end', reason: decision.end };
+  }
+
+  /**
+   * Ends the current attempt with `status`: `completed`, or an outcome that the retry policy may
+   * turn into a new attempt. `info` is the provider's final report, when there is one.
+   */
+  async endAttempt(tracked: TrackedCall, status: CallStatus, error: CallError | null, info: ProviderCallInfo | null, how: AttemptEnding): Promise<void> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const next = this.#followUp(tracked, status, how, now);
+    const result = await ctx.store.updateCall(endAttemptUpdate(tracked, status, error, info, how, next, now));
+    if (result === undefined) {
+      if (how.version === undefined) {
+        await this.#leases.resync(tracked); // quiet when a webhook handled elsewhere ended the call
+        this.#leases.lost(tracked, 'end');
+      }
+      return;
+    }
+    const previous = tracked.status;
+    markEnded(tracked, result.call.status);
+    ctx.tracked.delete(tracked.id);
+    const call = toCall(result.call);
+    const events = result.events.map(toEvent);
+    const statusEv = info === null ? undefined : events[0];
+    const last = events[events.length - 1]!;
+    if (statusEv !== undefined && info !== null) {
+      ctx.emit('call:status', { call, event: statusEv, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });
+    }
+    const retryAt = next.action === 'retry' ? next.retryAt : null;
+    // A call to the same number may have been waiting for this one to end.
+    ctx.loop.poke(retryAt === null ? now : Math.min(now, retryAt));
+    if (retryAt !== null) {
+      ctx.emit('call:retrying', { call, event: last, attempt: tracked.attempt, outcome: how.outcome ?? 'failed', nextAttemptAt: new Date(retryAt) });
+    } else if (status === 'completed') {
+      ctx.emit('call:completed', { call, event: last });
+    } else if (status === 'canceled') {
+      ctx.emit('call:canceled', { call, event: last });
+    } else {
+      ctx.emit('call:failed', { call, event: last, error: error ?? { code: ErrorCode.CALL_FAILED, message: `The call ended ${status}` } });
+    }
+    ctx.loop.arm();
+  }
+
+  /**
+   * Ends a claimed call `expired` without dialing. With `unclaim` (the dial surely did not happen)
+   * the claim's attempt is removed, so the call shows no attempt that never dialed.
+   */
+  async expire(tracked: TrackedCall, error: CallError, unclaim: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const result = await ctx.store.updateCall(expireUpdate(tracked, error, unclaim, now));
+    if (result === undefined) {
+      this.#leases.lost(tracked, 'expire');
+      return;
+    }
+    markEnded(tracked);
+    ctx.emit('call:expired', { call: toCall(result.call), event: toEvent(result.events[0]!) });
+    // Another call to the same number may have been waiting for this one.
+    ctx.loop.poke(now);
+  }
+
+  /**
+   * Puts a claimed call that will not be dialed now back to `scheduled` at `dueAt`, undoing the
+   * claim's attempt, with a `rescheduled` event that says why.
+   */
+  async putBack(tracked: TrackedCall, dueAt: number, reason: CallError): Promise<void> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const result = await ctx.store.updateCall(putBackUpdate(tracked, dueAt, reason, now));
+    if (result === undefined) {
+      this.#leases.lost(tracked, 'putBack');
+      return;
+    }
+    markEnded(tracked);
+    ctx.emit('call:rescheduled', { call: toCall(result.call), event: toEvent(result.events[0]!) });
+    ctx.loop.poke(Math.min(now, dueAt));
+  }
+
+  /** Puts a claimed call whose dial surely did not happen back to `scheduled` (on shutdown). */
+  async requeueUnplaced(tracked: TrackedCall, dueAt: number, cause: { readonly code: string; readonly message: string }): Promise<void> {
+    const now = this.#ctx.clock.now();
+    const result = await this.#ctx.store.updateCall(requeueUnplacedUpdate(tracked, dueAt, cause, now));
+    if (result === undefined) this.#leases.lost(tracked, 'requeue');
+  }
+}

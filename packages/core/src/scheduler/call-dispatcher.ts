@@ -1,0 +1,303 @@
+// Owns: dialing claimed calls. For each claimed (or recovered, still `dispatching`) call it checks
+// that the call may be dialed now (window, expiry, per-number cap; else puts it back or expires
+// it), waits for a dial token and a request slot, fences the dial with the lease, places the
+// call, records the provider's answer and hands the live call to the follower. After a failed
+// dial it carries out decideAfterDialError(). It counts the dials in progress for the claim loop.
+import { planDialTime } from '../policy/dial-timing.js';
+import { NumberAttemptCap } from '../policy/number-attempt-cap.js';
+import { callStatusRank } from '../provider/provider-status.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ProviderError } from '../errors/provider-error.js';
+import { isLiveStatus } from '../call/call-status.js';
+import type { ProviderCallInfo } from '../provider/call-provider.js';
+import { callStatusOf } from '../provider/provider-status.js';
+import type { UpdateResult } from '../store/call-store.js';
+import type { AttemptCloser } from './attempt-closer.js';
+import { toCall, toEvent } from './call-mapping.js';
+import { acceptUpdate, expiredError, leaseUpdate } from './call-transitions.js';
+import { decideAfterDialError, firstDialTries, type DialTries } from './dial-error-decision.js';
+import type { LeaseKeeper } from './lease-keeper.js';
+import type { LiveCallFollower } from './live-call-follower.js';
+import { toProviderError } from './provider-gate.js';
+import type { SchedulerContext } from './scheduler-context.js';
+import { markAccepted, trackCall, type TrackedCall } from './tracked-call.js';
+
+/** Resolution of the per-number cap's search for the earliest allowed time (never early). */
+const NUMBER_CAP_RESOLUTION_MS = 1000;
+
+/** Dials claimed calls and takes over recovered ones. */
+export class CallDispatcher {
+  readonly #ctx: SchedulerContext;
+  readonly #leases: LeaseKeeper;
+  readonly #closer: AttemptCloser;
+  readonly #follower: LiveCallFollower;
+  /** `perNumberCap`, or `null`. */
+  readonly #numberCap: NumberAttemptCap | null;
+  #dispatching = 0;
+  /** Claimed calls that have not yet taken their dial token (they hold back further claims). */
+  #awaitingToken = 0;
+
+  /** A dispatcher for the scheduler's claims. */
+  constructor(ctx: SchedulerContext, leases: LeaseKeeper, closer: AttemptCloser, follower: LiveCallFollower) {
+    this.#ctx = ctx;
+    this.#leases = leases;
+    this.#closer = closer;
+    this.#follower = follower;
+    this.#numberCap = ctx.options.perNumberCap === null ? null : new NumberAttemptCap(ctx.options.perNumberCap);
+  }
+
+  /** Dials in progress (claimed, not yet answered). */
+  get dispatching(): number {
+    return this.#dispatching;
+  }
+
+  /** Claimed calls still waiting for a dial token. */
+  get awaitingToken(): number {
+    return this.#awaitingToken;
+  }
+
+  /** A due call was claimed: dial it. */
+  onClaimed(result: UpdateResult): void {
+    const record = result.call;
+    const lease = record.lease;
+    if (lease === null) return;
+    const tracked = trackCall(record, lease.token, this.#follower.initialPollIntervalMs);
+    tracked.status = 'dispatching';
+    const dispatchEvent = result.events.find((e) => e.type === 'dispatching');
+    if (dispatchEvent !== undefined) {
+      this.#ctx.emit('call:dispatching', { call: toCall(record), event: toEvent(dispatchEvent), attempt: record.attemptCount });
+    }
+    this.#runDispatch(tracked, true);
+  }
+
+  /** Takes over a call whose lease expired (another scheduler died, or this one restarted). */
+  onRecovered(result: UpdateResult): void {
+    const ctx = this.#ctx;
+    const record = result.call;
+    if (record.lease === null) return;
+    const tracked = trackCall(record, record.lease.token, this.#follower.initialPollIntervalMs);
+    const event = result.events[0];
+    if (event !== undefined) ctx.emit('call:recovered', { call: toCall(record), event: toEvent(event) });
+    if (record.status === 'dispatching') {
+      if (ctx.provider.capabilities?.idempotentPlaceCall === true) {
+        // The provider de-duplicates by key: re-send the same attempt with the same key.
+        this.#runDispatch(tracked, false);
+      } else {
+        ctx.track(
+          this.#closer.endAttempt(tracked, 'failed', {
+            code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN,
+            message: 'The scheduler that was dialing this call stopped before recording the answer; not dialing again',
+          }, null, { outcome: 'unknown' }),
+        );
+      }
+      return;
+    }
+    if (isLiveStatus(record.status) && record.providerCallId !== null) {
+      this.#follower.follow(tracked, ctx.clock.now());
+      return;
+    }
+    // Nothing to follow (should not happen): hand the lease back.
+    ctx.track(
+      ctx.store.updateCall(leaseUpdate(tracked, null, ctx.clock.now())).catch((error: unknown) => ctx.reportError(error, 'recover', record.id)),
+    );
+  }
+
+  /** Dials `tracked` in the background; it holds back claims until it has taken its dial token. */
+  #runDispatch(tracked: TrackedCall, fresh: boolean): void {
+    this.#dispatching += 1;
+    tracked.awaitingToken = true;
+    this.#awaitingToken += 1;
+    this.#ctx.track(
+      this.#dispatch(tracked, fresh).finally(() => {
+        this.#dispatching -= 1;
+        this.#tokenTaken(tracked);
+        this.#ctx.loop.arm();
+      }),
+    );
+  }
+
+  #tokenTaken(tracked: TrackedCall): void {
+    if (!tracked.awaitingToken) return;
+    tracked.awaitingToken = false;
+    this.#awaitingToken -= 1;
+  }
+
+  /**
+   * Dials a claimed call. `fresh` is false for a dial re-sent after lease recovery (the provider
+   * de-duplicates), which may already have happened: such a dial is never put back or held back.
+   */
+  async #dispatch(tracked: TrackedCall, fresh: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const { options, gate, provider, clock } = ctx;
+    const record = tracked.record;
+    if (!fresh && record.expiresAt !== null && record.expiresAt <= clock.now()) {
+      await this.#closer.expire(tracked, expiredError('expires-at-passed', ctx.windowPolicy(record)), false);
+      return;
+    }
+    const idempotent = provider.capabilities?.idempotentPlaceCall === true;
+    let tries: DialTries = firstDialTries(!fresh);
+    let lastError: ProviderError | null = null;
+    for (;;) {
+      if (!tries.mayHavePlaced && !(await this.#mayDialNow(tracked, tries.failures === 0 && tries.rateLimited === 0))) return;
+      try {
+        await this.#acquireDialSlot(tracked);
+      } catch {
+        // Stopping while waiting for a dial token: nothing of this try was sent.
+        if (tries.mayHavePlaced) return; // the lease decides
+        if (lastError === null) {
+          await this.#closer.putBack(tracked, clock.now(), { code: ErrorCode.SCHEDULER_STOPPED, message: 'Not dialed: the scheduler stopped while waiting for a dial token' });
+        } else {
+          await this.#closer.requeueUnplaced(tracked, clock.now(), lastError);
+        }
+        return;
+      }
+      // Fence the dial: the lease must still be ours (waiting for a token or a slot may have
+      // outlasted it), and must outlast the request.
+      let fenced: boolean;
+      try {
+        fenced = await this.#leases.keep(tracked, clock.now() + options.dispatchTimeoutMs);
+      } catch (error) {
+        gate.release();
+        throw error;
+      }
+      if (!fenced) {
+        gate.release();
+        return;
+      }
+      let info: ProviderCallInfo;
+      try {
+        info = await gate.run(
+          (signal) =>
+            provider.placeCall(
+              { to: tracked.to, callId: tracked.id, attempt: tracked.attempt, idempotencyKey: `${tracked.id}:${tracked.attempt}`, metadata: record.metadata },
+              { signal },
+            ),
+          options.dispatchTimeoutMs,
+        );
+      } catch (caught) {
+        if (gate.stopped) return; // stopping: the lease decides
+        const error = toProviderError(caught);
+        lastError = error;
+        const now = clock.now();
+        const decision = decideAfterDialError({
+          error,
+          tries,
+          idempotent,
+          maxRetries: options.transientRetry.maxRetries,
+          retryPolicy: record.retry,
+          defaultRetryPolicy: options.retry,
+          now,
+          backoffMs: (n) => gate.backoff(n),
+        });
+        if (decision.action === 'fail') {
+          await this.#closer.endAttempt(tracked, 'failed', decision.error, null, decision.ending);
+          return;
+        }
+        tries = decision.tries;
+        if (decision.action === 'pause') ctx.pacer.pauseUntil(now + decision.delayMs, now);
+        const wakeAt = now + decision.delayMs;
+        if (!(await this.#leases.renew(tracked, wakeAt + options.leaseMs))) return;
+        try {
+          await ctx.loop.waitUntil(wakeAt, gate.waitSignal);
+        } catch {
+          // Stopping during the back-off. A dial known not to have happened goes back to the queue
+          // at once; a possibly-placed one (idempotent provider) is left to lease recovery, which
+          // re-sends it with the same key.
+          if (!tries.mayHavePlaced) await this.#closer.requeueUnplaced(tracked, wakeAt, error);
+          return;
+        }
+        continue;
+      }
+      await this.#accepted(tracked, info);
+      return;
+    }
+  }
+
+  /**
+   * Whether a claimed call that has surely not been dialed yet may be dialed now. If not, it is
+   * put back to `scheduled` (outside its window, or its number over `perNumberCap`, checked when
+   * `checkCap`), or ended `expired`; either way without a trace of an attempt.
+   */
+  async #mayDialNow(tracked: TrackedCall, checkCap: boolean): Promise<boolean> {
+    const ctx = this.#ctx;
+    const record = tracked.record;
+    const policy = ctx.windowPolicy(record);
+    const now = ctx.clock.now();
+    const plan = planDialTime({ wantedAt: now, ...policy, expiresAt: record.expiresAt });
+    if (plan.action === 'expire') {
+      await this.#closer.expire(tracked, expiredError(plan.reason, policy), true);
+      return false;
+    }
+    if (plan.dueAt > now) {
+      await this.#closer.putBack(tracked, plan.dueAt, {
+        code: ErrorCode.OUTSIDE_CALLING_WINDOW,
+        message: `Outside its calling window; the window opens at ${new Date(plan.dueAt).toISOString()}`,
+      });
+      return false;
+    }
+    const cap = this.#numberCap;
+    if (!checkCap || cap === null) return true;
+    // The claim's own attempt (started at the claim, `updatedAt`) is counted by the store: leave it out.
+    const startedAt = record.updatedAt;
+    const decision = await cap.check(
+      now,
+      async (since) => (await ctx.store.countAttempts({ to: tracked.to, since })) - (since <= startedAt ? 1 : 0),
+      NUMBER_CAP_RESOLUTION_MS,
+    );
+    if (decision.allowed) return true;
+    const later = planDialTime({ wantedAt: decision.retryAt, ...policy, expiresAt: record.expiresAt });
+    if (later.action === 'expire') {
+      await this.#closer.expire(tracked, expiredError('number-cap', policy), true);
+      return false;
+    }
+    await this.#closer.putBack(tracked, later.dueAt, {
+      code: ErrorCode.NUMBER_ATTEMPT_CAP,
+      message: `${tracked.to} had ${cap.maxAttempts} attempts within ${cap.periodMs} ms; next allowed at ${new Date(later.dueAt).toISOString()}`,
+    });
+    return false;
+  }
+
+  /**
+   * Waits until dial pacing allows a dial (outside the request bound, so that a pause holds no
+   * request slot), then takes a request slot and the dial token together. Rejects when stopping.
+   */
+  async #acquireDialSlot(tracked: TrackedCall): Promise<void> {
+    const { clock, pacer, gate, loop } = this.#ctx;
+    for (;;) {
+      const now = clock.now();
+      const wait = pacer.msUntilAvailable(now);
+      if (wait > 0) await loop.waitUntil(now + wait, gate.waitSignal);
+      await gate.acquire();
+      if (pacer.tryTake(clock.now())) {
+        if (tracked.awaitingToken) {
+          this.#tokenTaken(tracked);
+          loop.arm();
+        }
+        return;
+      }
+      gate.release();
+    }
+  }
+
+  /** The provider accepted the dial: record it under the lease and start following the call. */
+  async #accepted(tracked: TrackedCall, info: ProviderCallInfo): Promise<void> {
+    const ctx = this.#ctx;
+    const now = ctx.clock.now();
+    const { update, status, leaseExpiresAt } = acceptUpdate(tracked, info, now, ctx.options.leaseMs);
+    const result = await ctx.store.updateCall(update);
+    if (result === undefined) {
+      this.#leases.lost(tracked, 'dispatch');
+      return;
+    }
+    const previous = tracked.status;
+    markAccepted(tracked, { status, info, record: result.call, leaseExpiresAt, pollIntervalMs: this.#follower.initialPollIntervalMs }, now);
+    ctx.tracked.set(tracked.id, tracked);
+    this.#follower.emitStatus(tracked, result, previous, info.rawStatus);
+    if (callStatusRank(callStatusOf(info.status) ?? 'initiated') >= 3) {
+      // The provider answered the dial with a final status already (e.g. busy at once).
+      await this.#follower.serialize(tracked, () => this.#follower.applyStatus(tracked, info, undefined).then(() => undefined));
+      return;
+    }
+    this.#follower.schedulePoll(tracked, this.#follower.nextPoll(tracked, now));
+  }
+}

@@ -1,0 +1,208 @@
+// Owns: when the scheduler goes to the store and how much it takes. It folds pokes (local inserts,
+// ended calls) into the next store wake-up, computes the capacity left for claims (live calls,
+// dials in progress, request slots, dial tokens), runs a tick on the one timer (due local tasks,
+// then recovery of expired leases, claims of due calls, the next wake-up), backs off after a
+// store error, and hands what it claimed or recovered to callbacks. It never dials or writes a call.
+import type { Clock } from '../clock/clock.js';
+import { CallSchedulerError } from '../errors/call-scheduler-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { CallStore, UpdateResult } from '../store/call-store.js';
+import type { DialPacer } from './dial-pacer.js';
+import type { ResolvedSchedulerOptions } from './scheduler-options.js';
+import { WakeTimer, type WakeTask } from './wake-timer.js';
+
+const STORE_ERROR_BACKOFF_MS = 1000;
+/** How soon to look again for due calls that a claim had to skip (one live call per number). */
+const BLOCKED_RECHECK_MS = 1000;
+
+/** What the claim loop needs from the scheduler. */
+export interface ClaimLoopDeps {
+  /** The clock. */
+  readonly clock: Clock;
+  /** The store. */
+  readonly store: CallStore;
+  /** The lease owner written by claims. */
+  readonly owner: string;
+  /** The scheduler's options. */
+  readonly options: ResolvedSchedulerOptions;
+  /** Dial pacing (claims take no more calls than there are dial tokens). */
+  readonly pacer: DialPacer;
+  /** What the scheduler holds now. */
+  load(): { readonly live: number; readonly dispatching: number; readonly awaitingToken: number };
+  /** Whether the scheduler runs (no timer is armed otherwise). */
+  isRunning(): boolean;
+  /** A call whose expired lease this scheduler took over. */
+  onRecovered(result: UpdateResult): void;
+  /** A due call this scheduler claimed. */
+  onClaimed(result: UpdateResult): void;
+  /** Reports an error as `scheduler:error`. */
+  reportError(error: unknown, operation: string): void;
+  /** Runs a background promise, reporting its failure. */
+  track(promise: Promise<unknown>): void;
+}
+
+/** Decides when to read the store and how many calls to claim; runs the one timer's ticks. */
+export class ClaimLoop {
+  readonly #d: ClaimLoopDeps;
+  readonly #timer: WakeTimer;
+  /** The store's next wake-up as last read (plus local inserts); `null` for nothing stored. */
+  #storeNextAt: number | null = null;
+  #lastStoreReadAt = Number.NEGATIVE_INFINITY;
+  #storeBackoffUntil = Number.NEGATIVE_INFINITY;
+  #ticking = false;
+  #tickAgain = false;
+  /** The earliest time poked since the last store read began (+∞ for none). */
+  #pokedAt = Number.POSITIVE_INFINITY;
+
+  /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
+  constructor(deps: ClaimLoopDeps) {
+    this.#d = deps;
+    this.#timer = new WakeTimer(deps.clock, () => deps.track(this.#tick()));
+  }
+
+  /** Starts timing: the store is read at once. */
+  start(now: number): void {
+    this.#storeNextAt = now;
+    this.arm();
+  }
+
+  /** Stops timing: disarms the timer and cancels every local task. */
+  stop(): void {
+    this.#timer.disarm();
+    this.#timer.cancelAll();
+  }
+
+  /** Something is due at `at` in the store (a local insert, a reschedule, an ended call). */
+  poke(at: number): void {
+    // Kept until folded into #storeNextAt, so that a tick whose store read started before the
+    // write cannot overwrite it with an older answer.
+    this.#pokedAt = Math.min(this.#pokedAt, at);
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.arm();
+  }
+
+  /** Runs `run` at `at` on the scheduler's one timer. */
+  at(at: number, run: () => void): WakeTask {
+    const task = this.#timer.push(at, run);
+    if (!this.#ticking) this.arm();
+    return task;
+  }
+
+  /** A promise that resolves at `at` (on the one timer), or rejects when `signal` aborts or the scheduler stopped. */
+  waitUntil(at: number, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted || !this.#d.isRunning()) {
+        reject(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
+        return;
+      }
+      const onAbort = (): void => {
+        task.canceled = true;
+        reject(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
+      };
+      const task = this.at(at, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** How many calls a claim may take now, before dial pacing. */
+  #baseCapacity(): number {
+    const o = this.#d.options;
+    const load = this.#d.load();
+    return Math.min(o.claimBatchSize, o.maxLiveCalls - load.live - load.dispatching, o.maxConcurrentRequests * 2 - load.dispatching);
+  }
+
+  /** How many calls a claim may take at `now`: also no more than the dial tokens not yet spoken for. */
+  #capacity(now: number): number {
+    return Math.min(this.#baseCapacity(), this.#d.pacer.available(now) - this.#d.load().awaitingToken);
+  }
+
+  #storeWorkAt(): number {
+    let at = Number.POSITIVE_INFINITY;
+    if (this.#storeNextAt !== null) {
+      const now = this.#d.clock.now();
+      if (this.#capacity(now) > 0) at = this.#storeNextAt;
+      else if (this.#d.load().awaitingToken === 0 && this.#baseCapacity() > 0) {
+        // Only dial pacing (the rate, or a 429 pause) holds claims back: look again when the next
+        // token is due. (While a claimed call still waits for its token, it re-arms when it takes it.)
+        at = Math.max(this.#storeNextAt, now + Math.max(1, this.#d.pacer.msUntilAvailable(now)));
+      }
+    }
+    const reread = this.#d.options.storeRereadIntervalMs;
+    if (reread !== null) at = Math.min(at, this.#lastStoreReadAt + reread);
+    return Math.max(at, this.#storeBackoffUntil);
+  }
+
+  /** Arms the one timer to the earliest thing to do. */
+  arm(): void {
+    if (!this.#d.isRunning()) return;
+    if (!this.#ticking && this.#pokedAt !== Number.POSITIVE_INFINITY) {
+      this.#storeNextAt = Math.min(this.#storeNextAt ?? Number.POSITIVE_INFINITY, this.#pokedAt);
+      this.#pokedAt = Number.POSITIVE_INFINITY;
+    }
+    this.#timer.arm(this.#storeWorkAt());
+  }
+
+  async #tick(): Promise<void> {
+    if (!this.#d.isRunning()) return;
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
+    }
+    this.#ticking = true;
+    try {
+      do {
+        const again = this.#tickAgain;
+        this.#tickAgain = false;
+        const now = this.#d.clock.now();
+        this.#timer.runDue(now);
+        if (!this.#d.isRunning()) break;
+        if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
+          try {
+            await this.#storeWork(now);
+          } catch (error) {
+            this.#d.reportError(error, 'tick');
+            this.#storeBackoffUntil = this.#d.clock.now() + STORE_ERROR_BACKOFF_MS;
+            break;
+          }
+        }
+      } while (this.#tickAgain && this.#d.isRunning());
+    } finally {
+      this.#ticking = false;
+      this.arm();
+    }
+  }
+
+  async #storeWork(now: number): Promise<void> {
+    const { store, owner, options } = this.#d;
+    // What was poked so far is in the store already: the reads below see it.
+    this.#pokedAt = Number.POSITIVE_INFINITY;
+    let capacity = this.#capacity(now);
+    const leaseExpiresAt = now + options.leaseMs;
+    if (capacity > 0) {
+      const recovered = await store.claimExpiredLeases({ now, limit: capacity, owner, leaseExpiresAt });
+      for (const result of recovered) this.#d.onRecovered(result);
+      capacity -= recovered.length;
+    }
+    if (capacity > 0) {
+      const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber });
+      for (const result of claimed) this.#d.onClaimed(result);
+      if (claimed.length === capacity) this.#tickAgain = true;
+    }
+    let next = await store.nextWakeUpAt();
+    if (next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0) {
+      // Due calls remain that the claim skipped (another call to the same number is live): look
+      // again when one of ours ends (it pokes) or after the re-read interval, not in a loop.
+      next = now + (options.storeRereadIntervalMs ?? BLOCKED_RECHECK_MS);
+    }
+    this.#storeNextAt = next === null && this.#pokedAt === Number.POSITIVE_INFINITY ? null : Math.min(next ?? Number.POSITIVE_INFINITY, this.#pokedAt);
+    this.#pokedAt = Number.POSITIVE_INFINITY;
+    this.#lastStoreReadAt = now;
+    this.#storeBackoffUntil = Number.NEGATIVE_INFINITY;
+  }
+}

@@ -1,0 +1,116 @@
+// Owns: every request the scheduler makes to the provider. It bounds requests in flight
+// (`maxConcurrentRequests`, first come first served), puts a timeout on the clock on each one,
+// aborts them all when the scheduler stops, turns any failure into a ProviderError, and computes
+// the jittered back-off for transient errors (with the injected `random`).
+import { setMaxListeners } from 'node:events';
+import { timeoutSignal, type Clock } from '../clock/clock.js';
+import { isCallSchedulerError } from '../errors/call-scheduler-error.js';
+import { ErrorCode } from '../errors/error-codes.js';
+import { ProviderError, isProviderError } from '../errors/provider-error.js';
+import type { ResolvedSchedulerOptions } from './scheduler-options.js';
+
+/** Request slots, timeouts and back-off for provider requests. */
+export class ProviderGate {
+  readonly #clock: Clock;
+  readonly #providerName: string;
+  readonly #maxInFlight: number;
+  readonly #transient: ResolvedSchedulerOptions['transientRetry'];
+  readonly #random: () => number;
+  #inFlight = 0;
+  readonly #waiters: (() => void)[] = [];
+  readonly #stopController = new AbortController();
+  /** Aborted when stopping begins: back-off waits end at once (in-flight requests get `timeoutMs`). */
+  readonly #waitController = new AbortController();
+
+  /** A gate for `providerName` with the scheduler's bounds. */
+  constructor(clock: Clock, providerName: string, options: ResolvedSchedulerOptions, random: () => number) {
+    this.#clock = clock;
+    this.#providerName = providerName;
+    this.#maxInFlight = options.maxConcurrentRequests;
+    this.#transient = options.transientRetry;
+    this.#random = random;
+    // Every provider request and back-off wait listens to these; their number is bounded by
+    // maxConcurrentRequests and maxLiveCalls, not by Node's default of 10 listeners.
+    setMaxListeners(0, this.#stopController.signal, this.#waitController.signal);
+  }
+
+  /** Provider requests in flight. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Aborted when the scheduler stops waiting: back-off and pacing waits end at once. */
+  get waitSignal(): AbortSignal {
+    return this.#waitController.signal;
+  }
+
+  /** True once in-flight requests were aborted (the scheduler stopped). */
+  get stopped(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
+  /** Ends every back-off and pacing wait. */
+  endWaits(): void {
+    this.#waitController.abort();
+  }
+
+  /** Aborts every request in flight with `reason`. */
+  abortRequests(reason: unknown): void {
+    this.#stopController.abort(reason);
+  }
+
+  /** Runs one provider request within the concurrency bound and with a timeout on the clock. */
+  async request<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+    await this.acquire();
+    return this.run(fn, timeoutMs);
+  }
+
+  /** Runs one provider request in a request slot already acquired (released when it ends). */
+  async run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+    const { signal, dispose } = timeoutSignal(this.#clock, timeoutMs, this.#stopController.signal);
+    try {
+      return await fn(signal);
+    } catch (error) {
+      if (signal.aborted && !isProviderError(error)) {
+        throw ProviderError.timeout(`No answer from ${this.#providerName} within ${timeoutMs} ms`, { cause: error });
+      }
+      throw error;
+    } finally {
+      dispose();
+      this.release();
+    }
+  }
+
+  /** Takes a request slot, waiting for one when all are taken. */
+  async acquire(): Promise<void> {
+    if (this.#inFlight < this.#maxInFlight) {
+      this.#inFlight += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Hands a request slot to the next waiter, or frees it. */
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next !== undefined) next();
+    else this.#inFlight -= 1;
+  }
+
+  /** The back-off before the next try after `failures` transient errors in a row (jittered). */
+  backoff(failures: number): number {
+    const t = this.#transient;
+    const base = Math.min(t.maxDelayMs, t.initialDelayMs * 2 ** (failures - 1));
+    return Math.round(base * (1 - t.jitter * this.#random()));
+  }
+}
+
+/** Any error from a provider, as a {@link ProviderError} (unknown errors count as ambiguous and transient). */
+export function toProviderError(error: unknown): ProviderError {
+  if (isProviderError(error)) return error;
+  if (isCallSchedulerError(error) && error.code === ErrorCode.SCHEDULER_STOPPED) {
+    return ProviderError.timeout('The scheduler stopped during the request', { cause: error });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return ProviderError.timeout(`The provider failed unexpectedly: ${message}`, { cause: error });
+}

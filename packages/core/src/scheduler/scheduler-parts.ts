@@ -1,0 +1,96 @@
+// Owns: building the scheduler's parts and wiring them to each other once: the shared context,
+// the claim loop (fed by the dispatcher), the provider gate, the lease keeper, the attempt
+// closer, the live-call follower, the dispatcher and the commands.
+import type { Clock } from '../clock/clock.js';
+import { effectiveWindowPolicy } from '../policy/dial-timing.js';
+import type { CallProvider } from '../provider/call-provider.js';
+import type { CallStore } from '../store/call-store.js';
+import { createIdGenerator } from '../util/ids.js';
+import { AttemptCloser } from './attempt-closer.js';
+import { CallDispatcher } from './call-dispatcher.js';
+import { ClaimLoop } from './claim-loop.js';
+import { DialPacer } from './dial-pacer.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { LiveCallFollower } from './live-call-follower.js';
+import { ProviderGate } from './provider-gate.js';
+import type { EmitFn, SchedulerContext } from './scheduler-context.js';
+import { SchedulerCommands } from './scheduler-commands.js';
+import type { ResolvedSchedulerOptions } from './scheduler-options.js';
+import type { TrackedCall } from './tracked-call.js';
+
+/** What the facade gives the parts. */
+export interface SchedulerPartsInput {
+  /** The scheduler's id. */
+  readonly id: string;
+  /** The clock. */
+  readonly clock: Clock;
+  /** The store. */
+  readonly store: CallStore;
+  /** The provider. */
+  readonly provider: CallProvider;
+  /** The resolved options. */
+  readonly options: ResolvedSchedulerOptions;
+  /** The random source of jitter. */
+  readonly random: () => number;
+  /** Whether the scheduler runs. */
+  isRunning(): boolean;
+  /** Emits an event. */
+  readonly emit: EmitFn;
+  /** Reports an error as `scheduler:error`. */
+  reportError(error: unknown, operation: string, callId?: string): void;
+  /** Runs a background promise. */
+  track(promise: Promise<unknown>): void;
+}
+
+/** The parts the facade talks to. */
+export interface SchedulerParts {
+  /** The shared context. */
+  readonly ctx: SchedulerContext;
+  /** The lease keeper (hands leases back on stop). */
+  readonly leases: LeaseKeeper;
+  /** The commands. */
+  readonly commands: SchedulerCommands;
+}
+
+/** Builds and wires the parts of one scheduler. */
+export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts {
+  const { clock, store, options } = input;
+  const pacer = new DialPacer(options.callsPerSecond, options.burst, clock);
+  const tracked = new Map<string, TrackedCall>();
+  // The loop is built before the dispatcher it feeds (which needs the loop through the context).
+  const late: { dispatcher?: CallDispatcher } = {};
+  const loop = new ClaimLoop({
+    clock,
+    store,
+    owner: input.id,
+    options,
+    pacer,
+    load: () => ({ live: tracked.size, dispatching: late.dispatcher?.dispatching ?? 0, awaitingToken: late.dispatcher?.awaitingToken ?? 0 }),
+    isRunning: () => input.isRunning(),
+    onRecovered: (result) => late.dispatcher?.onRecovered(result),
+    onClaimed: (result) => late.dispatcher?.onClaimed(result),
+    reportError: (error, operation) => input.reportError(error, operation),
+    track: (promise) => input.track(promise),
+  });
+  const ctx: SchedulerContext = {
+    id: input.id,
+    clock,
+    store,
+    provider: input.provider,
+    options,
+    tracked,
+    loop,
+    gate: new ProviderGate(clock, input.provider.name, options, input.random),
+    pacer,
+    isRunning: () => input.isRunning(),
+    emit: input.emit,
+    reportError: (error, operation, callId) => input.reportError(error, operation, callId),
+    track: (promise) => input.track(promise),
+    windowPolicy: (call) => effectiveWindowPolicy(call, { defaultWindow: options.window, defaultTimeZone: options.defaultTimeZone }),
+  };
+  const leases = new LeaseKeeper(ctx);
+  const closer = new AttemptCloser(ctx, leases);
+  const follower = new LiveCallFollower(ctx, leases, closer);
+  late.dispatcher = new CallDispatcher(ctx, leases, closer, follower);
+  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)) };
+}
