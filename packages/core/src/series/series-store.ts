@@ -1,55 +1,3 @@
-/**
- * The store contract for recurring calls (series): the records and the optional `CallStore`
- * methods a store implements to support `CallScheduler.scheduleSeries`.
- *
- * ## Design
- *
- * A series is a stored rule plus a cursor. It never stores its future: at any moment it has
- * created at most one occurrence that is not yet due (plus the ones a catch-up creates at once).
- *
- * - **Cursor.** {@link CallSeriesRecord.nextOccurrenceAt} is the earliest occurrence not yet
- *   created; {@link CallSeriesRecord.planAt} is when a scheduler must look at the series again:
- *   `leadMs` (a scheduler option, one minute by default) before that occurrence, so that its call
- *   exists, with its own window, expiry and retries, before it is due. `planSeriesStep(series,
- *   now)` is a pure function that says what to write.
- * - **Missed occurrences.** An occurrence more than `graceMs` before `now` when the series is
- *   planned was missed (no scheduler ran): the series' `catchUp` policy decides which of them
- *   become calls (`skip`: none, `latest`: the most recent, `all`: each, at most `maxCatchUp`).
- *   A created call that can no longer be dialed in its window or before its expiry ends `expired`
- *   like any call.
- * - **One atomic write per step.** {@link SeriesStore.materializeOccurrences} inserts the
- *   occurrence calls and moves the cursor in one transaction, and only if the series still has
- *   the `version` the plan was made from (compare-and-set). Two schedulers that plan the same step
- *   race on the version: one commits, the other gets `conflict` and re-reads. A crash before the
- *   commit leaves nothing; a crash after it leaves the whole step.
- * - **Unique (seriesId, occurrenceAt).** Every occurrence call carries
- *   {@link SeriesOccurrenceFields.seriesId} and {@link SeriesOccurrenceFields.occurrenceAt}, unique
- *   together across the store (a unique index on SQL stores). An insert that meets an existing
- *   pair inserts nothing and reports the existing call: replaying a step, or re-deriving a cursor
- *   after a change, can never create an occurrence twice. Occurrence calls carry no idempotency key
- *   of their own.
- * - **No lease.** Planning a series takes milliseconds and writes with compare-and-set, so series
- *   are not claimed: {@link SeriesStore.listDueSeries} is a plain read, and the version check
- *   decides who wins.
- * - **Changes** (pause, resume, edit, end) are {@link SeriesStore.updateSeries} with the expected
- *   version, together with the cancellation of pending occurrence calls that no longer belong to
- *   the series, in one transaction. Pausing stops the planner (`planAt` null) and cancels a
- *   created occurrence that is still `scheduled` (at most `leadMs` ahead, or waiting for its
- *   window or a retry); resuming starts the cursor again from `now` (what was due while paused is
- *   not caught up, and a canceled occurrence is not created again). Editing the rule keeps a
- *   pending occurrence that the new rule still has and cancels the others. Canceling one
- *   occurrence is an ordinary call cancel when its call exists (the cursor is past it, so it is
- *   never created again), and otherwise adds it to
- *   {@link CallSeriesRecord.excludedOccurrences}.
- * - **Wake-ups.** A store that supports series includes the smallest `planAt` of active series in
- *   `nextWakeUpAt()`, so the scheduler's one timer also covers series, and `watch()` reports a
- *   series whose `planAt` moves earlier like a call whose `dueAt` does.
- *
- * All methods are optional as a group: a store supports series when it has all of them
- * (`supportsSeries(store)`); `scheduleSeries` on another store throws `NOT_SUPPORTED`.
- *
- * @module
- */
 import type { JsonObject } from '../call/json.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
@@ -268,8 +216,54 @@ export type SeriesUpdateResult =
     };
 
 /**
- * The optional methods a `CallStore` implements to support series. A store supports series when
- * it has every one of them; see the design notes of this module.
+ * The optional methods a `CallStore` implements to support recurring calls
+ * (`CallScheduler.scheduleSeries`). They are optional as a group: a store supports series when it
+ * has every one of them ({@link supportsSeries}); `scheduleSeries` on another store throws
+ * `NOT_SUPPORTED`.
+ *
+ * ## Design
+ *
+ * A series is a stored rule plus a cursor. It never stores its future: only the occurrences due
+ * within `leadMs` exist as calls before their time (normally one), plus those a catch-up creates.
+ *
+ * - **Cursor.** {@link CallSeriesRecord.nextOccurrenceAt} is the earliest occurrence not yet
+ *   created; {@link CallSeriesRecord.planAt} is when a scheduler must look at the series again:
+ *   `leadMs` (a scheduler option, one minute by default) before that occurrence, so that its call
+ *   exists, with its own window, expiry and retries, before it is due. {@link planSeriesStep} is
+ *   a pure function that says what to write.
+ * - **Missed occurrences.** An occurrence more than `graceMs` before `now` when the series is
+ *   planned was missed (no scheduler ran): the series' `catchUp` policy decides which of them
+ *   become calls (`skip`: none, `latest`: the most recent, `all`: each, at most `maxCatchUp`).
+ *   A created call that can no longer be dialed in its window or before its expiry ends `expired`
+ *   like any call.
+ * - **One atomic write per step.** {@link SeriesStore.materializeOccurrences} inserts the
+ *   occurrence calls and moves the cursor in one transaction, and only if the series still has
+ *   the `version` the plan was made from (compare-and-set). Two schedulers that plan the same step
+ *   race on the version: one commits, the other gets `ok: false` and plans again from the series it is given. A crash before the
+ *   commit leaves nothing; a crash after it leaves the whole step.
+ * - **Unique (seriesId, occurrenceAt).** Every occurrence call carries
+ *   {@link SeriesOccurrenceFields.seriesId} and {@link SeriesOccurrenceFields.occurrenceAt}, unique
+ *   together across the store (a unique index on SQL stores). An insert that meets an existing
+ *   pair inserts nothing and reports the existing call: replaying a step, or re-deriving a cursor
+ *   after a change, can never create an occurrence twice. Occurrence calls carry no idempotency key
+ *   of their own.
+ * - **No lease.** Planning a series takes milliseconds and writes with compare-and-set, so series
+ *   are not claimed: {@link SeriesStore.listDueSeries} is a plain read, and the version check
+ *   decides who wins.
+ * - **Changes** (pause, resume, edit, end) are {@link SeriesStore.updateSeries} with the expected
+ *   version, together with the cancellation of pending occurrence calls that no longer belong to
+ *   the series, in one transaction. Pausing stops the planner (`planAt` null) and cancels a
+ *   created occurrence that is still `scheduled` (at most `leadMs` ahead, or waiting for its
+ *   window or a retry); resuming starts the cursor again from `now` (what was due while paused is
+ *   not caught up, and a canceled occurrence is not created again). Editing the rule keeps a
+ *   pending occurrence that the new rule still has and cancels the others. Canceling one
+ *   occurrence is an ordinary call cancel when its call exists (the cursor is past it, so it is
+ *   never created again), and otherwise adds it to
+ *   {@link CallSeriesRecord.excludedOccurrences}.
+ * - **Wake-ups.** {@link SeriesStore.nextSeriesPlanAt} gives the smallest `planAt` of active
+ *   series; the scheduler arms its one timer to the earlier of it and `nextWakeUpAt()` (kept
+ *   apart so that a scheduler that does not plan series never wakes for them). `watch()` reports
+ *   a series whose `planAt` moves earlier like a call whose `dueAt` does.
  */
 export interface SeriesStore {
   /**
@@ -290,6 +284,9 @@ export interface SeriesStore {
    * {@link SeriesStore.materializeOccurrences} lets one of them win.
    */
   listDueSeries(options: { readonly now: number; readonly limit: number }): Promise<CallSeriesRecord[]>;
+
+  /** The smallest `planAt` of `active` series, or `null` when there is none. */
+  nextSeriesPlanAt(): Promise<number | null>;
 
   /**
    * One step of a series, atomically: if the series has `expectVersion`, inserts each occurrence
@@ -332,6 +329,7 @@ const SERIES_METHODS = [
   'getSeries',
   'listSeries',
   'listDueSeries',
+  'nextSeriesPlanAt',
   'materializeOccurrences',
   'updateSeries',
   'listSeriesOccurrences',
