@@ -25,6 +25,17 @@ describe('parseCallApiWebhook', () => {
     });
   });
 
+  it('accepts { providerCallId, status, durationSeconds } (the one parser of the HTTP adapter too)', () => {
+    expect(parseCallApiWebhook({ providerCallId: 'p1', status: 'completed', durationSeconds: 12 })).toEqual({
+      providerCallId: 'p1',
+      status: 'completed',
+      durationSeconds: 12,
+    });
+    expect(parseCallApiWebhook({ providerCallId: 'p2', status: 'ringing' })).toEqual({ providerCallId: 'p2', status: 'ringing', durationSeconds: null });
+    expect(invalid({ providerCallId: '', status: 'ringing' }).issues.map((i) => i.path)).toEqual(['providerCallId']);
+    expect(invalid({ providerCallId: 'p3', status: 'completed', durationSeconds: -1 }).issues.map((i) => i.path)).toEqual(['durationSeconds']);
+  });
+
   it('keeps an unknown status word as sent (the scheduler records it without moving the call)', () => {
     expect(parseCallApiWebhook({ id: 'c', status: 'on-hold' }).status).toBe('on-hold');
   });

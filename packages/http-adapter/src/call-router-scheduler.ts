@@ -1,9 +1,11 @@
-import { CALL_EVENT_NAMES } from '@call-scheduler/core';
 import type {
   Call,
   CallEvent,
   CallEventName,
   CallEventPayload,
+  CallStatus,
+  CallStoreChange,
+  CallStoreWatch,
   CallWithHistory,
   Clock,
   ListCallsQuery,
@@ -11,12 +13,13 @@ import type {
   RescheduleInput,
   ScheduleCallInput,
   SchedulerHealth,
+  TimeInput,
 } from '@call-scheduler/core';
 
 /** The filters of {@link CallRouterScheduler.listEvents}. */
 export interface CallRouterEventQuery {
-  /** Only events with an id greater than this. */
-  readonly afterId?: number;
+  /** Only events committed after this cursor (an event's `cursor`); absent or `null`: from the start. */
+  readonly after?: string | null;
   /** At most this many events. */
   readonly limit?: number;
   /** Only the events of this call. */
@@ -26,15 +29,12 @@ export interface CallRouterEventQuery {
 /** The scheduler events the router streams over Server-Sent Events (every `call:*` event). */
 export type CallRouterEventName = CallEventName;
 
-/** Every {@link CallRouterEventName} (core's {@link CALL_EVENT_NAMES}). */
-export const CALL_ROUTER_EVENT_NAMES: readonly CallRouterEventName[] = CALL_EVENT_NAMES;
-
 /**
  * Exactly the part of `CallScheduler` that the router uses. A `CallScheduler` is one; so is
  * anything else with these members (a facade that forwards to another process, a test double).
  */
 export interface CallRouterScheduler {
-  /** The clock used for SSE heartbeats and for telling new calls from idempotent repeats. */
+  /** The clock used for SSE heartbeats, signature timestamps and telling new calls from idempotent repeats. */
   readonly clock: Clock;
   /** Schedules a call (`POST /calls`). Must emit `call:scheduled` before it resolves, for a new call only. */
   schedule(input: ScheduleCallInput): Promise<Call>;
@@ -51,14 +51,47 @@ export interface CallRouterScheduler {
   cancel(id: string): Promise<Call>;
   /** Changes a scheduled call (`PATCH /calls/{id}`). */
   reschedule(id: string, change: RescheduleInput): Promise<Call>;
-  /** Stored events in id order, for resuming an SSE stream (`GET /events` with `Last-Event-ID`). */
+  /**
+   * Stored events in log order after a cursor, for resuming an SSE stream (`GET /events` with
+   * `Last-Event-ID`) and for following the store's log. A cursor the store did not make is refused
+   * with `INVALID_INPUT`.
+   */
   listEvents(query: CallRouterEventQuery): Promise<readonly CallEvent[]>;
   /** Feeds a provider's status report (`POST /webhooks/call-status`); `undefined` for an unknown call. */
   handleProviderStatus(update: ProviderStatusUpdate): Promise<Call | undefined>;
-  /** Store and scheduler state (`GET /health`). */
-  health(): Promise<SchedulerHealth>;
+  /**
+   * Store and scheduler state (`GET /health`), passed through as it is. With the router's
+   * `health.maxOverdueMs`, an `oldestOverdueMs` above it answers 503.
+   */
+  health(): Promise<
+    SchedulerHealth & {
+      /** How late the oldest overdue call is, in ms (`null` or absent when none is overdue). */
+      readonly oldestOverdueMs?: number | null;
+    }
+  >;
   /** Subscribes to a call event (for `GET /events`; every payload has `call` and `event`). */
   on(event: CallRouterEventName, listener: (payload: CallEventPayload) => void): unknown;
   /** Unsubscribes (when an SSE client goes away). */
   off(event: CallRouterEventName, listener: (payload: CallEventPayload) => void): unknown;
+  /**
+   * Optional, for `POST /calls/purge`: deletes the calls that ended before `endedBefore`, returning
+   * how many. Without it the route answers 501.
+   */
+  purge?(options: {
+    /** Delete the calls that ended before this instant. */
+    readonly endedBefore: TimeInput;
+    /** Only calls in these ended statuses. */
+    readonly statuses?: readonly CallStatus[];
+  }): Promise<number>;
+  /**
+   * Optional, for `GET /events` across hosts: the cursor of the event log's current end (`null`
+   * when empty). Needed with {@link CallRouterScheduler.watchStore}.
+   */
+  eventLogHead?(): Promise<string | null>;
+  /**
+   * Optional, for `GET /events` across hosts: watches the scheduler's store for changes made by any
+   * host (`CallStore.watch`), or answers `undefined` when the store cannot watch. When it gives a
+   * watch, `GET /events` follows the store's event log instead of this process's emitter.
+   */
+  watchStore?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch | undefined>;
 }

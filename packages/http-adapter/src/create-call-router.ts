@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_TIMER_DELAY_MS } from '@call-scheduler/core';
 import type { CallRouterOptions } from './call-router-options.js';
+import { EventLogFollower } from './events/event-log-follower.js';
 import { corsHeaders, preflightHeaders } from './http/cors.js';
 import { HttpErrorCode, HttpProblem, toHttpProblem } from './http/problem.js';
 import { parseQueryString } from './http/query-string.js';
@@ -10,7 +10,9 @@ import { openApiDocumentOf, type OpenApiDocument } from './openapi/openapi-docum
 import type { CallRoute, CallRouteInfo } from './routes/call-route.js';
 import type { RouteContext, RouterSettings } from './routes/route-context.js';
 import { buildRouteTable } from './routes/route-table.js';
-import { defaultWebhookParser } from './routes/service-handlers.js';
+import { checkRouterOptions } from './options/router-options-schema.js';
+import { parseWebhookBody } from './webhooks/default-webhook-parser.js';
+import { WebhookGuard } from './webhooks/webhook-guard.js';
 
 /** The `next` of Express and Connect. */
 export type NextFunction = (error?: unknown) => void;
@@ -65,18 +67,7 @@ function decodeSegments(path: string): string[] | undefined {
 
 function normalizeBasePath(basePath: string | undefined): string {
   if (basePath === undefined || basePath === '' || basePath === '/') return '';
-  if (typeof basePath !== 'string' || !basePath.startsWith('/') || /[?#\s]/.test(basePath)) {
-    throw new TypeError(`createCallRouter: basePath must be a path such as "/api", got ${JSON.stringify(basePath)}`);
-  }
   return basePath.replace(/\/+$/, '');
-}
-
-function checkPositiveInt(value: number | undefined, name: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new TypeError(`createCallRouter: ${name} must be a whole number from 1 to ${max}, got ${String(value)}`);
-  }
-  return value;
 }
 
 function authorizeFailure(error: unknown): HttpProblem {
@@ -105,19 +96,27 @@ function authorizeFailure(error: unknown): HttpProblem {
  * ```
  */
 export function createCallRouter(options: CallRouterOptions): CallRouter {
+  checkRouterOptions(options);
   const { scheduler } = options;
-  if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
-    throw new TypeError('createCallRouter: options.scheduler must be a CallScheduler');
-  }
   const basePath = normalizeBasePath(options.basePath);
+  const webhook = options.webhook;
   const webhookParser =
-    typeof options.webhook === 'function' ? options.webhook : options.webhook === true ? defaultWebhookParser : undefined;
+    typeof webhook === 'function'
+      ? webhook
+      : webhook === true || (typeof webhook === 'object' && webhook !== null)
+        ? ((typeof webhook === 'object' ? webhook.parse : undefined) ?? parseWebhookBody)
+        : undefined;
+  const webhookGuard =
+    typeof webhook === 'object' && webhook !== null && (webhook.twilio !== undefined || webhook.hmac !== undefined)
+      ? new WebhookGuard({ twilio: webhook.twilio, hmac: webhook.hmac, clock: scheduler.clock })
+      : undefined;
   const onError =
     options.onError ??
     ((error: unknown, req: IncomingMessage): void => {
       console.error(`[call-scheduler/http-adapter] ${req.method ?? ''} ${req.url ?? ''} failed:`, error);
     });
-  const routes = buildRouteTable({ webhook: webhookParser !== undefined });
+  const purgeAllowed = options.authorize !== undefined || options.purge?.unprotected === true;
+  const routes = buildRouteTable({ webhook: webhookParser !== undefined, purge: purgeAllowed });
   const compiled = routes.map(compile);
   const ownedPrefixes = new Set(compiled.map((c) => c.segments[0] ?? ''));
   let document: OpenApiDocument | undefined;
@@ -129,12 +128,30 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
       // An onError that throws must not take the server down.
     }
   };
+  const eventLog =
+    scheduler.watchStore === undefined || scheduler.eventLogHead === undefined
+      ? undefined
+      : new EventLogFollower({
+          scheduler,
+          clock: scheduler.clock,
+          rereadMs: options.sseRereadMs ?? 2_000,
+          reportError: (error) => {
+            try {
+              onError(error, { method: 'GET', url: '/events', headers: {} } as IncomingMessage);
+            } catch {
+              // As reportError.
+            }
+          },
+        });
   const settings: RouterSettings = Object.freeze({
     scheduler,
-    bodyLimit: checkPositiveInt(options.bodyLimit, 'bodyLimit', 100_000, 2 ** 31),
-    sseHeartbeatMs: checkPositiveInt(options.sseHeartbeatMs, 'sseHeartbeatMs', 15_000, MAX_TIMER_DELAY_MS),
+    bodyLimit: options.bodyLimit ?? 100_000,
+    sseHeartbeatMs: options.sseHeartbeatMs ?? 15_000,
     basePath,
     webhookParser,
+    webhookGuard,
+    maxOverdueMs: options.health?.maxOverdueMs,
+    eventLog,
     reportError,
     openApiDocument,
   });

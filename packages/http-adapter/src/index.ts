@@ -1,11 +1,13 @@
 export { createCallRouter } from './create-call-router.js';
 export type { CallRouter, NextFunction } from './create-call-router.js';
 export type { AuthorizeContext, CallRouterAuthorizer, CallRouterOptions } from './call-router-options.js';
-export { CALL_ROUTER_EVENT_NAMES } from './call-router-scheduler.js';
 export type { CallRouterEventName, CallRouterEventQuery, CallRouterScheduler } from './call-router-scheduler.js';
 export type { CallRouteInfo, CallRouteMethod } from './routes/call-route.js';
 export type { WebhookParser } from './routes/route-context.js';
-export { defaultWebhookParser } from './routes/service-handlers.js';
+export type { HmacWebhookOptions, TwilioWebhookOptions, WebhookOptions } from './webhooks/webhook-options.js';
+export { twilioSignature, verifyTwilioSignature } from './webhooks/twilio-signature.js';
+export { hmacSignature, signWebhook, SIGNATURE_HEADER, SIGNATURE_TIMESTAMP_HEADER } from './webhooks/hmac-signature.js';
+export { DEFAULT_SIGNATURE_TOLERANCE_MS } from './webhooks/webhook-guard.js';
 export { apiKeyAuthorizer } from './auth/api-key-authorizer.js';
 export type { ApiKeyAuthorizerOptions } from './auth/api-key-authorizer.js';
 export type { CorsOptions } from './http/cors.js';
@@ -24,6 +26,7 @@ export {
   listCallsQuerySchema,
   eventsQuerySchema,
   providerStatusBodySchema,
+  purgeBodySchema,
 } from './schemas/request-schemas.js';
 export {
   callSchema,
@@ -34,5 +37,6 @@ export {
   callEventMessageSchema,
   healthSchema,
   problemSchema,
+  purgeResultSchema,
 } from './schemas/response-schemas.js';
 export type { CallJson, CallWithHistoryJson, CallEventJson, HealthJson } from './schemas/response-schemas.js';

@@ -26,7 +26,7 @@ describe('the OpenAPI document', () => {
   let h: Harness;
   let served: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   beforeAll(async () => {
-    h = await startHarness({ flavor: 'node', router: { webhook: true } });
+    h = await startHarness({ flavor: 'node', router: { webhook: { unsigned: true } } });
     served = (await call(`${h.api}/openapi.json`)).body;
   });
   afterAll(async () => {

@@ -9,7 +9,7 @@ const TO = '+14155550123';
 describe.each(FLAVORS)('routes through %s', (flavor) => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startHarness({ flavor, router: { webhook: true } });
+    h = await startHarness({ flavor, router: { webhook: { unsigned: true } } });
   });
   afterEach(async () => {
     await h.close();
@@ -328,7 +328,7 @@ describe('provider status words', () => {
   // normalizeProviderStatus once read `ALIASES[word]` from a plain object, so `constructor` came
   // back as an Object.prototype member and the call was stored without a valid status.
   it('a provider status word such as "constructor" does not corrupt the call', async () => {
-    const h = await startHarness({ flavor: 'node', router: { webhook: true } });
+    const h = await startHarness({ flavor: 'node', router: { webhook: { unsigned: true } } });
     try {
       const created = (await call(`${h.api}/calls`, { method: 'POST', json: { to: TO } })).body;
       await h.clock.advance(10);

@@ -44,9 +44,22 @@ const flatPush = z
 /** Twilio's status callback (form fields parsed into an object): `CallSid`, `CallStatus`, `CallDuration`. */
 const twilioPush = z.looseObject({ CallSid: callId, CallStatus: statusWord, CallDuration: seconds });
 
+/** `{ providerCallId, status, durationSeconds? }`: a `ProviderStatusUpdate` as the library names it. */
+const updatePush = z.looseObject({ providerCallId: callId, status: statusWord, durationSeconds: seconds });
+
+/**
+ * Every shape a provider's status push may take, as one schema for documentation (the HTTP
+ * adapter's OpenAPI document): `{ call: CALL }`, a flat `{ id | call_id, status, duration? }`,
+ * `{ providerCallId, status, durationSeconds? }`, or Twilio's status callback fields. Parse with
+ * {@link callApiWebhookSchema} or {@link parseCallApiWebhook}, which tell the shapes apart by their keys.
+ */
+export const callApiWebhookBodySchema = z.union([wrappedCall, twilioPush, updatePush, flatPush]);
+
 /**
  * Validates a provider's status push. Accepts `{ call: CALL }`, a flat `{ id | call_id, status,
- * duration? }`, or Twilio's status callback fields (`CallSid`, `CallStatus`, `CallDuration`).
+ * duration? }`, `{ providerCallId, status, durationSeconds? }` (the shape of
+ * `ProviderStatusUpdate`), or Twilio's status callback fields (`CallSid`, `CallStatus`,
+ * `CallDuration`, as JSON or form fields parsed into an object).
  */
 export const callApiWebhookSchema = z
   .unknown()
@@ -70,6 +83,11 @@ export const callApiWebhookSchema = z
       const parsed = twilioPush.safeParse(value);
       if (!parsed.success) return fail(parsed.error);
       return { providerCallId: parsed.data.CallSid, status: parsed.data.CallStatus, durationSeconds: parsed.data.CallDuration ?? null };
+    }
+    if ('providerCallId' in record) {
+      const parsed = updatePush.safeParse(value);
+      if (!parsed.success) return fail(parsed.error);
+      return { providerCallId: parsed.data.providerCallId, status: parsed.data.status, durationSeconds: parsed.data.durationSeconds ?? null };
     }
     const parsed = flatPush.safeParse(value);
     if (!parsed.success) return fail(parsed.error);

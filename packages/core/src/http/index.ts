@@ -6,7 +6,7 @@
  */
 export { HttpCallProvider } from './http-call-provider.js';
 export type { HttpCallProviderOptions } from './http-call-provider.js';
-export { parseCallApiWebhook, callApiWebhookSchema } from './call-api-webhook.js';
+export { parseCallApiWebhook, callApiWebhookSchema, callApiWebhookBodySchema } from './call-api-webhook.js';
 export type { CallApiStatusUpdate } from './call-api-webhook.js';
 export { callApiCallSchema, callApiCallResponseSchema } from './call-api-schemas.js';
 export type { CallApiCall, CallApiCallResponse } from './call-api-schemas.js';

@@ -70,6 +70,7 @@ const TITLES: Readonly<Record<string, string>> = {
   [ErrorCode.INVALID_STATE]: 'The call is not in a state that allows this',
   [ErrorCode.IDEMPOTENCY_CONFLICT]: 'Idempotency key conflict',
   [ErrorCode.SCHEDULER_STOPPED]: 'The scheduler is stopped',
+  [ErrorCode.NOT_SUPPORTED]: 'Not supported',
   [HttpErrorCode.NOT_FOUND]: 'Not found',
   [HttpErrorCode.METHOD_NOT_ALLOWED]: 'Method not allowed',
   [HttpErrorCode.PAYLOAD_TOO_LARGE]: 'Payload too large',
@@ -186,6 +187,8 @@ export function toHttpProblem(error: unknown): { problem: HttpProblem; report: b
         };
       case ErrorCode.IDEMPOTENCY_CONFLICT:
         return { problem: new HttpProblem(409, error.code, error.message, common), report: false };
+      case ErrorCode.NOT_SUPPORTED:
+        return { problem: new HttpProblem(501, error.code, error.message, common), report: false };
       case ErrorCode.SCHEDULER_STOPPED:
         return { problem: new HttpProblem(503, error.code, 'The scheduler is stopped', common), report: false };
       default:

@@ -3,7 +3,17 @@ import { ErrorCode } from '@call-scheduler/core';
 import { HttpErrorCode, HttpProblem, invalidInputProblem } from './problem.js';
 
 /** What {@link readJsonBody} found. */
-export type JsonBody = { readonly present: false } | { readonly present: true; readonly value: unknown };
+export type JsonBody =
+  | { readonly present: false }
+  | {
+      readonly present: true;
+      /** The parsed body: JSON, or an object of strings for a form. */
+      readonly value: unknown;
+      /** How it was sent. */
+      readonly kind: 'json' | 'form';
+      /** The text exactly as sent, when known (for signature checks). */
+      readonly raw: string | undefined;
+    };
 
 /** Options of {@link readJsonBody}. */
 export interface ReadJsonBodyOptions {
@@ -173,7 +183,14 @@ function fromText(text: string, kind: 'json' | 'form'): JsonBody {
   if (text.trim() === '') return { present: false };
   const value = kind === 'form' ? parseForm(text) : parseJsonText(text);
   checkJsonShape(value);
-  return { present: true, value };
+  return { present: true, value, kind, raw: text };
+}
+
+/** The bytes a body parser kept beside its result (`req.rawBody`, a common `verify` hook idiom). */
+function keptRawBody(req: IncomingMessage): string | undefined {
+  const raw = (req as IncomingMessage & { rawBody?: unknown }).rawBody;
+  if (Buffer.isBuffer(raw)) return decode(raw);
+  return typeof raw === 'string' ? raw : undefined;
 }
 
 /**
@@ -198,7 +215,7 @@ export async function readJsonBody(req: IncomingMessage, options: ReadJsonBodyOp
       return fromText(body, kind);
     }
     checkJsonShape(body);
-    return { present: true, value: body };
+    return { present: true, value: body, kind, raw: keptRawBody(req) };
   }
   if (!announcesBody(req)) return { present: false };
   const kind = checkMediaType(req, options.allowForm === true);

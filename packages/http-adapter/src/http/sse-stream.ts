@@ -52,7 +52,7 @@ export class SseStream {
   }
 
   /** Sends one event. Returns false when the client is too slow and was disconnected, or gone. */
-  send(id: number, event: string, data: unknown): boolean {
+  send(id: string, event: string, data: unknown): boolean {
     return this.#write(`id: ${id}\nevent: ${oneLine(event)}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 

@@ -5,6 +5,8 @@ import { openApiDocumentOf, type OpenApiDocument, type OpenApiInfo } from './ope
 export interface BuildOpenApiDocumentOptions {
   /** Include `POST /webhooks/call-status` (as a router with the `webhook` option does). @default false */
   readonly webhook?: boolean;
+  /** Include `POST /calls/purge` (as a router with an `authorize` hook or `purge.unprotected` does). @default false */
+  readonly purge?: boolean;
   /** The document's `info`. */
   readonly info?: OpenApiInfo;
   /** The document's server URL, e.g. `https://calls.example.com/api`. @default '/' */
@@ -23,6 +25,6 @@ export interface BuildOpenApiDocumentOptions {
  * ```
  */
 export function buildOpenApiDocument(options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
-  const document = openApiDocumentOf(buildRouteTable({ webhook: options.webhook === true }), options.info);
+  const document = openApiDocumentOf(buildRouteTable({ webhook: options.webhook === true, purge: options.purge === true }), options.info);
   return { ...document, servers: [{ url: options.serverUrl ?? '/' }] };
 }

@@ -8,12 +8,8 @@ import {
 } from '@call-scheduler/core';
 import { z } from 'zod';
 import type { CallRoute } from '../routes/call-route.js';
-import {
-  createCallBodySchema,
-  MAX_HTTP_TIME_MS,
-  providerStatusBodySchema,
-  rescheduleBodySchema,
-} from '../schemas/request-schemas.js';
+import { callApiWebhookBodySchema } from '@call-scheduler/core/http';
+import { createCallBodySchema, MAX_HTTP_TIME_MS, purgeBodySchema, rescheduleBodySchema } from '../schemas/request-schemas.js';
 import {
   callAttemptSchema,
   callErrorSchema,
@@ -25,6 +21,7 @@ import {
   fieldProblemSchema,
   healthSchema,
   problemSchema,
+  purgeResultSchema,
 } from '../schemas/response-schemas.js';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
@@ -65,7 +62,8 @@ function requestRegistry(): Registry {
   const registry = addBuildingBlocks(z.registry<{ id: string; description?: string }>());
   registry.add(createCallBodySchema, { id: 'ScheduleCallRequest' });
   registry.add(rescheduleBodySchema, { id: 'RescheduleCallRequest' });
-  registry.add(providerStatusBodySchema, { id: 'ProviderStatusReport' });
+  registry.add(callApiWebhookBodySchema, { id: 'ProviderStatusReport' });
+  registry.add(purgeBodySchema, { id: 'PurgeCallsRequest' });
   registry.add(jsonTimeSchema, {
     id: 'Instant',
     description: 'An ISO 8601 date-time with `Z` or an offset (`2026-11-21T10:00:00Z`), or epoch milliseconds (up to the end of the year 9999).',
@@ -89,6 +87,7 @@ function responseRegistry(): Registry {
   registry.add(callEventMessageSchema, { id: 'CallEventMessage' });
   registry.add(callErrorSchema, { id: 'CallError' });
   registry.add(healthSchema, { id: 'Health' });
+  registry.add(purgeResultSchema, { id: 'PurgeCallsResult' });
   registry.add(problemSchema, { id: 'Problem' });
   registry.add(fieldProblemSchema, { id: 'FieldProblem' });
   return registry;
@@ -189,12 +188,13 @@ function unwrapOptional(schema: z.ZodType): { inner: z.ZodType; required: boolea
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Invalid input or malformed JSON; `errors` names each field.',
-  401: 'The `authorize` hook refused the request.',
+  401: 'The `authorize` hook refused the request, or a webhook push is not signed as configured.',
   403: 'The `authorize` hook threw.',
   404: 'No such call.',
   409: 'The call is not in a state that allows this (`currentStatus`), or the idempotency key conflicts.',
   413: 'The body is larger than the limit.',
   415: 'The body is not JSON.',
+  501: 'The store cannot do this (e.g. delete calls).',
   500: 'An internal error (details are logged, not sent).',
   503: 'The scheduler or its store is not available.',
 };

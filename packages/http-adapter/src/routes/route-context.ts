@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProviderStatusUpdate } from '@call-scheduler/core';
 import type { CallRouterScheduler } from '../call-router-scheduler.js';
 import type { RequestUrl } from '../http/request-url.js';
+import type { EventLogFollower } from '../events/event-log-follower.js';
+import type { WebhookGuard } from '../webhooks/webhook-guard.js';
 
 /**
  * Turns a provider's webhook request into a {@link ProviderStatusUpdate}. `body` is the parsed
@@ -25,6 +27,12 @@ export interface RouterSettings {
   readonly basePath: string;
   /** The webhook parser, when the webhook route is on. */
   readonly webhookParser: WebhookParser | undefined;
+  /** The signature check of the webhook route, when a secret is configured. */
+  readonly webhookGuard: WebhookGuard | undefined;
+  /** `GET /health` answers 503 when the oldest overdue call is later than this (ms). */
+  readonly maxOverdueMs: number | undefined;
+  /** Follows the store's event log for `GET /events`, when the scheduler can watch its store. */
+  readonly eventLog: EventLogFollower | undefined;
   /** Reports a server-side failure. */
   readonly reportError: (error: unknown, req: IncomingMessage) => void;
   /** The OpenAPI document (built once). */

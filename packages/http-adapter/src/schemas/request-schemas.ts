@@ -1,5 +1,6 @@
 import {
   CALL_STATUSES,
+  TERMINAL_CALL_STATUSES,
   callingWindowSchema,
   idempotencyKeySchema,
   jsonScheduleAtSchema,
@@ -128,11 +129,12 @@ export const listCallsQuerySchema = z.strictObject({
   order: z.enum(['asc', 'desc']).optional().describe('By creation: `desc` (newest first, the default) or `asc`.'),
 });
 
-/** An SSE event id: a non-negative whole number. */
+/** An SSE event id: an event's opaque cursor (printable ASCII, no spaces); the store checks it is one of its own. */
 export const eventIdSchema = z
   .string()
-  .regex(/^\d{1,15}$/, { message: 'must be a non-negative whole number (an event id)' })
-  .transform(Number);
+  .min(1)
+  .max(512)
+  .regex(/^[\x21-\x7e]+$/, { message: 'must be an event id received from this stream' });
 
 /** The query of `GET /events`. Unknown parameters are refused. */
 export const eventsQuerySchema = z.strictObject({
@@ -154,3 +156,18 @@ export const providerStatusBodySchema = z.object({
 
 /** The schema of a call id in a path. */
 export const callIdParamSchema = z.string().min(1).max(128).describe('The call id.');
+
+const terminalStatuses = CALL_STATUSES.filter((status) => TERMINAL_CALL_STATUSES.has(status));
+
+/** The body of `POST /calls/purge`: delete the calls that ended before a time. */
+export const purgeBodySchema = z.strictObject({
+  /** Delete the calls that ended before this instant (not after now): ISO 8601 with `Z` or an offset, or epoch ms. */
+  endedBefore: httpTimeSchema.describe('Delete the calls that ended before this instant (not after now): ISO 8601 with `Z` or an offset, or epoch ms.'),
+  /** Only calls in these ended statuses (default: every ended status). */
+  statuses: z
+    .array(z.enum(terminalStatuses, { message: `must be an ended status: one of ${terminalStatuses.join(', ')}` }))
+    .min(1, { message: 'must list at least one status' })
+    .max(terminalStatuses.length * 4)
+    .optional()
+    .describe(`Only calls in these ended statuses (default: every ended status): ${terminalStatuses.join(', ')}.`),
+});

@@ -73,7 +73,9 @@ export const callAttemptSchema = z.object({
 /** One entry of a call's history. */
 export const callEventSchema = z.object({
   /** Strictly increasing across all calls; the SSE event id. */
-  id: z.number().int().describe('Strictly increasing across all calls; the SSE event id.'),
+  id: z.number().int().describe('Unique across all calls, increasing in insert order (not necessarily in commit order).'),
+  /** The event log position just after this event: the SSE event id, to resume with `Last-Event-ID`. */
+  cursor: z.string().describe('The event log position just after this event: the SSE event id, to resume with `Last-Event-ID`.'),
   /** The call this event belongs to. */
   callId: z.string(),
   /** What happened. */
@@ -120,7 +122,7 @@ export const callEventMessageSchema = z
   .describe('Live events also carry the extras of the scheduler event (attempt, previousStatus, providerStatus, error, outcome, nextAttemptAt).');
 
 /** `GET /health`. */
-export const healthSchema = z.object({
+export const healthSchema = z.looseObject({
   /** The scheduler's lifecycle state (`idle`, `running`, `stopping`, `stopped`). */
   state: z.string(),
   /** Whether the store answered. */
@@ -133,6 +135,19 @@ export const healthSchema = z.object({
   nextWakeUpAt: time.nullable(),
   /** The store's error message, when it did not answer. */
   error: z.string().optional(),
+  /** How late the oldest overdue call is, in ms, when the scheduler reports it (`health.maxOverdueMs` compares with it). */
+  oldestOverdueMs: z
+    .number()
+    .min(0)
+    .nullable()
+    .optional()
+    .describe('How late the oldest overdue call is, in ms, when the scheduler reports it (`health.maxOverdueMs` compares with it).'),
+}).describe('What `scheduler.health()` reports, passed through: further fields may appear.');
+
+/** The answer of `POST /calls/purge`. */
+export const purgeResultSchema = z.object({
+  /** How many calls were deleted. */
+  deleted: z.number().int().min(0).describe('How many calls were deleted.'),
 });
 
 /** One problem with one field. */

@@ -44,6 +44,7 @@ function attemptToJson(attempt: CallAttempt): CallWithHistoryJson['attempts'][nu
 export function eventToJson(event: CallEvent): CallEventJson {
   return {
     id: event.id,
+    cursor: event.cursor,
     callId: event.callId,
     type: event.type,
     at: iso(event.at),
@@ -61,14 +62,9 @@ export function callWithHistoryToJson(call: CallWithHistory): CallWithHistoryJso
 
 /** A health answer as JSON. */
 export function healthToJson(health: SchedulerHealth): HealthJson {
-  return {
-    state: health.state,
-    store: health.store,
-    liveCalls: health.liveCalls,
-    inFlightRequests: health.inFlightRequests,
-    nextWakeUpAt: isoOrNull(health.nextWakeUpAt),
-    ...(health.error === undefined ? {} : { error: health.error }),
-  };
+  // Everything the scheduler reports passes through (dates as ISO strings), so that what
+  // `health()` gains reaches `GET /health` without a change here.
+  return toJsonValue(health) as HealthJson;
 }
 
 /** JSON-ready copy of a value: `Date`s become ISO strings (for the extras of an event payload). */

@@ -1,0 +1,113 @@
+import type { CallStoreWatch, Clock, TimerHandle } from '@call-scheduler/core';
+import { MAX_TIMER_DELAY_MS } from '@call-scheduler/core';
+import type { CallRouterScheduler } from '../call-router-scheduler.js';
+
+/*
+ * One per router: the watch on the scheduler's store that `GET /events` streams follow when the
+ * store can watch (so that a client on host A sees what host B did). It holds the watch open while
+ * some stream needs it, wakes every following stream when any host commits events, and wakes them
+ * again on a slow re-read timer (notifications are hints: they can be coalesced, or lost while a
+ * listener reconnects). Each stream reads the log after its own cursor.
+ */
+
+/** A stream that follows the log; `wake` reads what follows its cursor (it serializes itself). */
+export interface LogFollowerClient {
+  /** Read and send what follows the client's cursor. */
+  wake(): void;
+}
+
+/** Options of {@link EventLogFollower}. */
+export interface EventLogFollowerOptions {
+  /** The scheduler whose store is followed. */
+  readonly scheduler: CallRouterScheduler;
+  /** The clock of the safety re-read. */
+  readonly clock: Clock;
+  /** The safety re-read interval in ms. */
+  readonly rereadMs: number;
+  /** Reports a failure to open or close the watch. */
+  readonly reportError: (error: unknown) => void;
+}
+
+/** The store watch shared by the `GET /events` streams of one router. */
+export class EventLogFollower {
+  readonly #options: EventLogFollowerOptions;
+  readonly #clients = new Set<LogFollowerClient>();
+  #holders = 0;
+  #watch: Promise<CallStoreWatch | undefined> | undefined;
+  /** `false` once the store said it cannot watch: streams then use the emitter for good. */
+  #supported: boolean | undefined;
+  #timer: { readonly handle: TimerHandle } | undefined;
+
+  constructor(options: EventLogFollowerOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Takes a hold on the watch, opening it if needed. Resolves `true` when the store can watch (the
+   * caller then follows the log and must {@link EventLogFollower.release} once), `false` when it
+   * cannot or opening failed (no hold is taken).
+   */
+  async acquire(): Promise<boolean> {
+    const { scheduler } = this.#options;
+    if (this.#supported === false || scheduler.watchStore === undefined || scheduler.eventLogHead === undefined) return false;
+    this.#holders++;
+    const watch = (this.#watch ??= scheduler.watchStore((change) => {
+      if (change.events === true) this.#wakeAll();
+    }));
+    let opened: CallStoreWatch | undefined;
+    try {
+      opened = await watch;
+    } catch (error) {
+      this.#options.reportError(error);
+      opened = undefined;
+    }
+    if (opened === undefined) {
+      if (this.#watch === watch) this.#watch = undefined;
+      this.#holders--;
+      return false;
+    }
+    this.#supported = true;
+    return true;
+  }
+
+  /** Gives back a hold taken by {@link EventLogFollower.acquire}; the last one closes the watch. */
+  release(): void {
+    this.#holders--;
+    if (this.#holders > 0) return;
+    const watch = this.#watch;
+    this.#watch = undefined;
+    watch?.then((opened) => opened?.close()).catch((error: unknown) => this.#options.reportError(error));
+  }
+
+  /** Adds a following stream (woken on every change and re-read) until the returned function runs. */
+  follow(client: LogFollowerClient): () => void {
+    this.#clients.add(client);
+    this.#arm();
+    return () => {
+      this.#clients.delete(client);
+      if (this.#clients.size === 0) this.#disarm();
+    };
+  }
+
+  #wakeAll(): void {
+    for (const client of [...this.#clients]) client.wake();
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#clients.size === 0) return;
+    const handle = this.#options.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#wakeAll();
+        this.#arm();
+      },
+      Math.min(this.#options.rereadMs, MAX_TIMER_DELAY_MS),
+    );
+    this.#timer = { handle };
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer.handle);
+    this.#timer = undefined;
+  }
+}
