@@ -138,7 +138,12 @@ export type MaterializeResult =
        * One entry per occurrence, in input order: the stored call, and `created: false` when a call
        * with the same (seriesId, occurrenceAt) already existed (it is returned instead).
        */
-      readonly occurrences: readonly { readonly call: OccurrenceCallRecord; readonly created: boolean }[];
+      readonly occurrences: readonly {
+        /** The stored occurrence call. */
+        readonly call: OccurrenceCallRecord;
+        /** False when the call already existed. */
+        readonly created: boolean;
+      }[];
     }
   | {
       /** Nothing was written: the series has another version, or is gone (`series` undefined). */
@@ -193,7 +198,12 @@ export interface SeriesUpdate {
    * Each is canceled only while it is still `scheduled` (as `CallScheduler.cancel` would), with
    * its `canceled` event; others are left alone and reported.
    */
-  readonly cancelCalls?: readonly { readonly callId: string; readonly events: readonly NewCallEvent[] }[];
+  readonly cancelCalls?: readonly {
+    /** The occurrence call. */
+    readonly callId: string;
+    /** Its `canceled` event(s), appended when it is canceled. */
+    readonly events: readonly NewCallEvent[];
+  }[];
   /** The write's time: becomes `updatedAt` (and `endedAt` of canceled calls). */
   readonly now: number;
 }
