@@ -158,3 +158,60 @@ export type {
 } from './scheduler/scheduler-options.js';
 export { listCallsQuerySchema, rescheduleInputSchema, callStatusSchema } from './schema/query-schemas.js';
 export type { ListCallsQuery, RescheduleInput } from './schema/query-schemas.js';
+export {
+  OccurrenceSchedule,
+  isLocalDate,
+  MAX_CONSECUTIVE_SKIPS,
+} from './series/occurrences.js';
+export type { OccurrenceRule, OccurrenceScheduleOptions, Occurrence, SkipDatePredicate } from './series/occurrences.js';
+export {
+  scheduleSeriesInputSchema,
+  parseScheduleSeriesInput,
+  cronPatternSchema,
+  localDateSchema,
+  CATCH_UP_POLICIES,
+  MAX_SKIP_DATES,
+  MAX_SERIES_COUNT,
+} from './series/series-input.js';
+export type { ScheduleSeriesInput, ParsedScheduleSeriesInput, CatchUpPolicy } from './series/series-input.js';
+export { CALL_SERIES_STATUSES, supportsSeries } from './series/series-store.js';
+export type {
+  CallSeriesStatus,
+  SeriesEndReason,
+  CallSeriesRecord,
+  NewCallSeriesRecord,
+  SeriesOccurrenceFields,
+  OccurrenceCallRecord,
+  OccurrenceInsert,
+  SeriesCursorPatch,
+  MaterializeOccurrences,
+  MaterializeResult,
+  InsertSeriesResult,
+  SeriesListQuery,
+  SeriesPage,
+  SeriesPatch,
+  SeriesUpdate,
+  SeriesUpdateResult,
+  SeriesStore,
+} from './series/series-store.js';
+export {
+  newSeriesRecord,
+  planSeriesStep,
+  planPause,
+  planResume,
+  planEnd,
+  planChange,
+  planExcludeOccurrence,
+  DEFAULT_SERIES_LEAD_MS,
+  DEFAULT_SERIES_GRACE_MS,
+  DEFAULT_MAX_CATCH_UP,
+} from './series/series-planner.js';
+export type {
+  SeriesPlannerOptions,
+  PlannedOccurrence,
+  SkippedOccurrences,
+  SeriesStep,
+  SeriesChange,
+  PendingOccurrence,
+  SeriesRuleChange,
+} from './series/series-planner.js';
