@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callSchema, problemSchema } from '../src/index.js';
 import { callToJson } from '../src/schemas/to-json.js';
-import { FLAVORS, startHarness, type Flavor, type Harness } from './support/harness.js';
+import { FLAVORS, startHarness, within, type Flavor, type Harness } from './support/harness.js';
 
 const RUNS: Readonly<Record<Flavor, number>> = { node: 2500, express5: 1250, express4: 1250 };
 
@@ -320,8 +320,7 @@ describe.each(FLAVORS)('hostile requests through %s', (flavor) => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(0);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(0);
     // SSE clients that were dropped leave nothing behind.
-    const deadline = Date.now() + 3000;
-    while (h.scheduler.listenerCount('call:status') > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await within(h.idle(), 3000, 'the dropped SSE clients to be released');
     expect(h.scheduler.listenerCount('call:status')).toBe(0);
   }, 60_000);
 });

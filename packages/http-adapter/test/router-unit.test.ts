@@ -166,16 +166,17 @@ describe('slow SSE clients', () => {
         started.server.once('connection', (socket) => socket.once('close', () => resolve()));
         setTimeout(() => reject(new Error('the server never dropped the client')), 8000).unref();
       });
-      const req = httpRequest(`${started.origin}/events`, (res) => {
-        res.pause(); // never read
-        res.on('error', () => undefined);
-      });
-      req.on('error', () => undefined);
-      req.end();
+      // The stream listens before its headers leave: once they arrive, its listeners are there.
       await new Promise<void>((resolve) => {
-        const check = (): void => (scheduler.listenerCount('call:scheduled') > 0 ? resolve() : void setTimeout(check, 5));
-        check();
+        const req = httpRequest(`${started.origin}/events`, (res) => {
+          res.pause(); // never read
+          res.on('error', () => undefined);
+          resolve();
+        });
+        req.on('error', () => undefined);
+        req.end();
       });
+      expect(scheduler.listenerCount('call:scheduled')).toBeGreaterThan(0);
       const padding = 'x'.repeat(15_000);
       let sent = 0;
       for (let i = 0; i < 60 && scheduler.listenerCount('call:scheduled') > 0; i++) {

@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { callEventMessageSchema } from '../src/index.js';
 import { expectProblem } from './support/expect-problem.js';
-import { call, FLAVORS, forwardingScheduler, startHarness, type Harness } from './support/harness.js';
+import { call, FLAVORS, forwardingScheduler, startHarness, within, type Harness } from './support/harness.js';
 import { SseClient, type SseMessage } from './support/sse-client.js';
 
 const TO = '+14155550123';
-
-/** Waits (bounded, real time) until `check` holds. */
-async function eventually(check: () => boolean, what: string, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const ids = (messages: readonly SseMessage[]): number[] => messages.map((m) => Number(m.id));
 
@@ -81,7 +72,8 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     await first.waitFor(() => first.messages.some((m) => m.event === 'call:status'), 'a status');
     const seen = [...first.messages];
     await first.close();
-    await eventually(() => listenerTotal(h!) === 0, 'the server to drop the first client');
+    await within(h.idle(), 3000, 'the server to drop the first client');
+    expect(listenerTotal(h)).toBe(0);
 
     // While nobody listens: the call completes and another one is scheduled.
     await h.clock.advance(10_000);
@@ -146,7 +138,8 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     const listenersBefore = listenerTotal(h);
     const timersBefore = h.clock.pendingTimers;
     const streams = await Promise.all([connect(`${h.api}/events`), connect(`${h.api}/events?callId=nope`)]);
-    await eventually(() => h!.clock.pendingTimers === timersBefore + 2, 'two heartbeat timers');
+    // Each stream arms its heartbeat before its headers leave, so both are armed by now.
+    expect(h.clock.pendingTimers).toBe(timersBefore + 2);
     expect(listenerTotal(h)).toBeGreaterThan(listenersBefore);
     await h.clock.advance(3000);
     for (const stream of streams) await stream.waitFor(() => stream.comments.filter((c) => c === 'heartbeat').length === 3, '3 heartbeats');
@@ -155,7 +148,9 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     await streams[0]?.waitForCount(1);
     expect(streams[1]?.messages).toHaveLength(0);
     await Promise.all(streams.map((s) => s.close()));
-    await eventually(() => listenerTotal(h!) === listenersBefore && h!.clock.pendingTimers === timersBefore, 'cleanup');
+    await within(h.idle(), 3000, 'cleanup');
+    expect(listenerTotal(h)).toBe(listenersBefore);
+    expect(h.clock.pendingTimers).toBe(timersBefore);
   });
 
   it('refuses a bad Last-Event-ID or query with a problem before streaming', async () => {

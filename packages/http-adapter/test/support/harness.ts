@@ -27,6 +27,11 @@ export interface Harness {
   readonly server: Server;
   /** Errors reported through `onError`. */
   readonly reported: unknown[];
+  /**
+   * Resolves once the server has no request in progress: every response it started (SSE streams
+   * included) has closed and the router's own close handlers have run.
+   */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       break;
     }
   }
+  const idle = trackOpenResponses(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -107,12 +113,36 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     router,
     server,
     reported,
+    idle,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Counts the server's responses in progress; the returned function resolves when none is left.
+ * A response's `close` listeners run in order within one emit, and this one is added before the
+ * router's, so the count drops in a microtask after all of them (the router's clean-up included).
+ */
+export function trackOpenResponses(server: Server): () => Promise<void> {
+  let open = 0;
+  let waiters: (() => void)[] = [];
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open++;
+    res.once('close', () =>
+      queueMicrotask(() => {
+        open--;
+        if (open > 0) return;
+        const ready = waiters;
+        waiters = [];
+        for (const resolve of ready) resolve();
+      }),
+    );
+  });
+  return () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)));
 }
 
 /** A {@link CallRouterScheduler} that forwards to `scheduler`, with some members replaced. */
@@ -127,6 +157,7 @@ export function forwardingScheduler(scheduler: CallScheduler, overrides: Partial
     listEvents: (query) => scheduler.listEvents(query),
     handleProviderStatus: (update) => scheduler.handleProviderStatus(update),
     health: () => scheduler.health(),
+    purge: (options) => scheduler.purge(options),
     on: (event, listener) => scheduler.on(event, listener),
     off: (event, listener) => scheduler.off(event, listener),
     ...overrides,
