@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { CallStoreChange } from '@call-scheduler/core';
+import { isRetryableConflict } from '../store-errors.js';
+
+/** What a write job may announce once its transaction has committed. */
+export type ChangeNote = (change: CallStoreChange) => void;
+
+/** The writes of one store operation, run inside a transaction (or a savepoint of one). */
+export type WriteJob<T> = (trx: Transaction<unknown>, note: ChangeNote) => Promise<T>;
+
+interface QueuedJob {
+  readonly job: WriteJob<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly value: unknown; readonly changes: readonly CallStoreChange[] }
+  | { readonly ok: false; readonly error: unknown };
+
+/** How many times a job that hit a deadlock or a serialization failure runs again on its own. */
+const CONFLICT_RETRIES = 3;
+
+/**
+ * Runs write jobs in transactions and reports what each committed job announced to `committed`.
+ *
+ * With grouping (the default), the jobs queued during one turn of the event loop, and those queued
+ * while the previous group was committing, run together in one transaction: one `BEGIN ... COMMIT`
+ * and one WAL flush for all of them, where each commit would otherwise cost a round trip and a
+ * flush. At most one group is in flight per store handle, so a busy handle makes bigger groups
+ * instead of more transactions.
+ *
+ * The common case runs the jobs one after the other without savepoints. When a job throws, the
+ * transaction is rolled back and the group runs again with a `SAVEPOINT` per job, so that a job
+ * that fails is undone alone and gets its own error while the others commit. A job's promise
+ * settles only after the `COMMIT`. When the transaction itself fails (connection lost, `COMMIT`
+ * refused), nothing was written and every job of the group rejects with that error. A job that
+ * failed on a deadlock or a serialization failure runs again alone, up to three times.
+ */
+export class WriteRunner {
+  readonly #db: Kysely<unknown>;
+  readonly #grouped: boolean;
+  readonly #committed: (changes: readonly CallStoreChange[]) => void;
+  #queue: QueuedJob[] = [];
+  #scheduled = false;
+  #flushing = false;
+
+  constructor(db: Kysely<unknown>, grouped: boolean, committed: (changes: readonly CallStoreChange[]) => void) {
+    this.#db = db;
+    this.#grouped = grouped;
+    this.#committed = committed;
+  }
+
+  /** Runs `job`; settles with its result once its transaction has committed. */
+  run<T>(job: WriteJob<T>): Promise<T> {
+    if (!this.#grouped) return this.#runAlone(job);
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing || this.#queue.length === 0) return;
+    this.#scheduled = true;
+    // Not a timer: runs once this turn's I/O callbacks and microtasks are done; reads no clock.
+    setImmediate(() => void this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    this.#flushing = true;
+    const batch = this.#queue;
+    this.#queue = [];
+    try {
+      const [only] = batch;
+      if (batch.length === 1 && only !== undefined) {
+        await this.#runAlone(only.job).then(only.resolve, only.reject);
+      } else if (!(await this.#runTogether(batch))) {
+        await this.#runWithSavepoints(batch);
+      }
+    } finally {
+      this.#flushing = false;
+      this.#schedule();
+    }
+  }
+
+  /** One job in its own transaction, again on a deadlock or serialization failure. */
+  async #runAlone<T>(job: WriteJob<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const changes: CallStoreChange[] = [];
+      try {
+        const value = await this.#db.transaction().execute((trx) => job(trx, (change) => changes.push(change)));
+        this.#committed(changes);
+        return value;
+      } catch (error) {
+        if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
+      }
+    }
+  }
+
+  /**
+   * Every job of the batch in one transaction without savepoints. Returns false, having rolled
+   * everything back, when a job threw: the batch must then run again with a savepoint per job.
+   */
+  async #runTogether(batch: readonly QueuedJob[]): Promise<boolean> {
+    const values: unknown[] = [];
+    const changes: CallStoreChange[] = [];
+    let jobFailed = false;
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const entry of batch) {
+          try {
+            values.push(await entry.job(trx, (change) => changes.push(change)));
+          } catch (error) {
+            jobFailed = true;
+            throw error;
+          }
+        }
+      });
+    } catch (error) {
+      if (jobFailed) return false;
+      // BEGIN or COMMIT failed: nothing was written, every job fails with that error.
+      for (const entry of batch) entry.reject(error);
+      return true;
+    }
+    this.#committed(changes);
+    batch.forEach((entry, i) => {
+      entry.resolve(values[i]);
+    });
+    return true;
+  }
+
+  /** Every job in its own savepoint: a job that throws is undone alone and gets its own error. */
+  async #runWithSavepoints(batch: readonly QueuedJob[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        for (const entry of batch) {
+          await sql`savepoint group_write`.execute(trx);
+          const changes: CallStoreChange[] = [];
+          try {
+            const value = await entry.job(trx, (change) => changes.push(change));
+            await sql`release savepoint group_write`.execute(trx);
+            outcomes.push({ ok: true, value, changes });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            await sql`rollback to savepoint group_write`.execute(trx);
+            await sql`release savepoint group_write`.execute(trx);
+          }
+        }
+      });
+    } catch (error) {
+      batch.forEach((entry, i) => {
+        const own = outcomes[i];
+        entry.reject(own !== undefined && !own.ok ? own.error : error);
+      });
+      return;
+    }
+    this.#committed(outcomes.flatMap((outcome) => (outcome.ok ? outcome.changes : [])));
+    const retries: Promise<void>[] = [];
+    batch.forEach((entry, i) => {
+      const own = outcomes[i] as Outcome;
+      if (own.ok) entry.resolve(own.value);
+      else if (isRetryableConflict(own.error)) retries.push(this.#runAlone(entry.job).then(entry.resolve, entry.reject));
+      else entry.reject(own.error);
+    });
+    await Promise.all(retries);
+  }
+}

@@ -1,0 +1,634 @@
+import { invalidInput, systemClock } from '@call-scheduler/core';
+import type {
+  CallDetailsRecord,
+  CallInsert,
+  CallListQuery,
+  CallPage,
+  CallRecord,
+  CallStatus,
+  CallStore,
+  CallStoreChange,
+  CallStoreFeatures,
+  CallStoreHealth,
+  CallStoreWatch,
+  CallUpdate,
+  ClaimOptions,
+  EventCursor,
+  EventListQuery,
+  EventPage,
+  InsertResult,
+  UpdateResult,
+} from '@call-scheduler/core';
+import { CallSchedulerError, ErrorCode } from '@call-scheduler/core';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { PostgresPool, Transaction } from 'kysely';
+import type PgModule from 'pg';
+import { WriteRunner } from './database/group-commit.js';
+import type { ChangeNote } from './database/group-commit.js';
+import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { MIGRATIONS, MIGRATION_TABLE } from './migrations/migrations.js';
+import { runMigrations } from './migrations/run-migrations.js';
+import { resolveOptions } from './options-schema.js';
+import type { PostgresStoreConfig } from './options-schema.js';
+import type { PostgresStoreOptions, PostgresStorePool } from './postgres-store-options.js';
+import { checkEventsQuery, checkListQuery, checkPurgeOptions } from './query-checks.js';
+import {
+  appendedEvent,
+  callInput,
+  eventInput,
+  int,
+  intOrNull,
+  newCallRecord,
+  toAttemptRecord,
+  toCallRecord,
+  toEventRecord,
+} from './rows/rows.js';
+import type { AttemptRow, EventRow } from './rows/rows.js';
+import * as statements from './sql/statements.js';
+import type { ClaimedRow, EventKey } from './sql/statements.js';
+import { describeCause, storeClosedError, toStoreError } from './store-errors.js';
+import { ChangeListener } from './watch/change-listener.js';
+import { ChangeNotifier } from './watch/change-notifier.js';
+
+/** Calls per insert statement (one JSON parameter each). */
+const CALLS_PER_STATEMENT = 1000;
+
+type Db = Kysely<unknown>;
+
+/** The database a store opened: the kysely instance, its pool, and how to let go of the pool. */
+interface OpenDatabase {
+  readonly db: Db;
+  readonly pool: PostgresStorePool;
+  readonly end: () => Promise<void>;
+  readonly writes: WriteRunner;
+  readonly notifier: ChangeNotifier | undefined;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `INVALID_INPUT` naming `items.<i>.call.id` when two calls of a batch have the same id. */
+function checkBatchIds(items: readonly CallInsert[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.call.id)) {
+      throw invalidInput([{ path: `items.${i}.call.id`, message: `the batch has call ${item.call.id} twice`, rule: 'custom' }], 'calls');
+    }
+    seen.add(item.call.id);
+  });
+}
+
+/** A primary-key violation of `calls` as `INVALID_INPUT` naming the item; other errors unchanged. */
+function explainInsertFailure(items: readonly CallInsert[], error: unknown): unknown {
+  const { code, constraint, detail } = (error ?? {}) as { code?: unknown; constraint?: unknown; detail?: unknown };
+  if (code !== '23505' || constraint !== 'calls_pkey') return error;
+  const id = typeof detail === 'string' ? /\(id\)=\((.*)\) already exists/.exec(detail)?.[1] : undefined;
+  const index = items.findIndex((item) => item.call.id === id);
+  if (index < 0) return error;
+  return invalidInput([{ path: `items.${index}.call.id`, message: `a call with id ${String(id)} is already stored`, rule: 'custom' }], 'calls');
+}
+
+/** The events a statement appended, matched to their inputs: per call, in id order. */
+function matchEvents(keys: readonly EventKey[]): Map<string, EventKey[]> {
+  const byCall = new Map<string, EventKey[]>();
+  for (const key of [...keys].sort((a, b) => int(a.id) - int(b.id))) {
+    const list = byCall.get(key.call_id);
+    if (list === undefined) byCall.set(key.call_id, [key]);
+    else list.push(key);
+  }
+  return byCall;
+}
+
+/** The result of a claim row: the call and its one event. */
+function claimedResult(row: ClaimedRow, type: 'dispatching' | 'recovered', now: number): UpdateResult {
+  const call = toCallRecord(row);
+  const attempt = type === 'dispatching' ? call.attemptCount : call.attemptCount > 0 ? call.attemptCount : null;
+  const event = appendedEvent(
+    call.id,
+    { type, at: now, attempt, status: type === 'dispatching' ? 'dispatching' : call.status, providerStatus: null, data: null },
+    { id: row.event_id, xid: row.event_xid },
+  );
+  return { call, events: [event] };
+}
+
+/**
+ * A `CallStore` on PostgreSQL, through kysely's `PostgresDialect` and `pg`: many scheduler
+ * processes on many hosts share one database, each call dialed by exactly one of them.
+ *
+ * - **Claims** are single statements: a `FOR UPDATE SKIP LOCKED` CTE on a partial index, then
+ *   `UPDATE ... RETURNING`, with the attempt and event inserts in the same statement. Progress
+ *   writes carry the lease's fencing token in their `WHERE`; a crashed host's calls are taken over
+ *   when their leases expire, never earlier.
+ * - **`onePerNumber` across hosts**: a claim must also insert the number into `number_claims`, whose
+ *   primary key makes two concurrent claims of one number exclusive under READ COMMITTED.
+ * - **The event log** is read in (transaction id, id) order below the oldest running transaction,
+ *   so a follower never skips an event that committed late; the cursor carries both.
+ * - **Group commit**: the writes of one event-loop turn share one transaction.
+ * - **Wake-ups**: {@link PostgresStore.watch} listens on a dedicated connection; a write that
+ *   makes a call due earlier than anything stored sends one `NOTIFY` (`notify: false`: none).
+ *
+ * The schema (default `call_scheduler`) is created and migrated by {@link PostgresStore.init}
+ * (built-in, versioned migrations); a schema written by a newer version of this package is refused
+ * with `STORE_SCHEMA_TOO_NEW`.
+ *
+ * @example
+ * ```ts
+ * import { CallScheduler } from '@call-scheduler/core';
+ * import { PostgresStore } from '@call-scheduler/store-postgres';
+ *
+ * const store = new PostgresStore({ connectionString: process.env.DATABASE_URL! });
+ * const scheduler = new CallScheduler({ store, provider });
+ * await scheduler.start(); // migrates the schema, listens for other hosts' changes
+ * ```
+ */
+export class PostgresStore implements CallStore, AsyncDisposable {
+  /** Durable, and shared: other processes and hosts write the same database. */
+  readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true });
+
+  readonly #config: PostgresStoreConfig;
+  readonly #quoted: string;
+  readonly #channel: string;
+  #open: OpenDatabase | undefined;
+  #initPromise: Promise<void> | undefined;
+  #closePromise: Promise<void> | undefined;
+  #closed = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #watchers = new Set<(change: CallStoreChange) => void>();
+  #listener: ChangeListener | undefined;
+
+  /**
+   * Checks and freezes the options; connects to nothing (see {@link PostgresStore.init}).
+   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
+   */
+  constructor(options: PostgresStoreOptions) {
+    this.#config = resolveOptions(options);
+    this.#quoted = `"${this.#config.schema}"`;
+    this.#channel = `${this.#config.schema}_changes`;
+  }
+
+  /** The PostgreSQL schema that holds the store's tables. */
+  get schema(): string {
+    return this.#config.schema;
+  }
+
+  /**
+   * Connects (making the pool for `connectionString`) and migrates the schema. Runs once even if
+   * called twice; after a failure the next call tries again. Other methods call it when it was not
+   * called.
+   * @throws CallSchedulerError `STORE_INIT_FAILED` (no connection, a migration failed),
+   * `STORE_SCHEMA_TOO_NEW`, or `STORE_CLOSED`.
+   */
+  init(): Promise<void> {
+    if (this.#closed) return Promise.reject(storeClosedError());
+    this.#initPromise ??= this.#openDatabase().then(
+      (open) => {
+        if (this.#closed) {
+          void open.db.destroy().then(open.end);
+          throw storeClosedError();
+        }
+        this.#open = open;
+      },
+      (error: unknown) => {
+        this.#initPromise = undefined;
+        throw error;
+      },
+    );
+    return this.#initPromise;
+  }
+
+  async #openDatabase(): Promise<OpenDatabase> {
+    const { source } = this.#config;
+    let pool: PostgresStorePool;
+    let end: () => Promise<void>;
+    if (source.kind === 'caller') {
+      pool = source.pool;
+      end = async () => undefined;
+    } else {
+      let pg: typeof PgModule;
+      try {
+        pg = (await import('pg')).default;
+      } catch (error) {
+        throw new CallSchedulerError(ErrorCode.STORE_INIT_FAILED, `PostgresStore needs the pg package for connectionString: npm install pg (${describeCause(error)})`, { cause: error });
+      }
+      const owned = new pg.Pool({ connectionString: source.connectionString, max: source.poolSize });
+      // An idle connection that breaks is dropped by the pool; without a listener the error would crash the process.
+      owned.on('error', () => undefined);
+      pool = owned;
+      end = () => owned.end();
+    }
+    // kysely ends the pool it was given on destroy(): it gets a view of the pool that never ends it.
+    const kyselyPool: PostgresPool = { connect: () => pool.connect() as unknown as ReturnType<PostgresPool['connect']>, end: async () => undefined };
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: kyselyPool }) });
+    try {
+      await runMigrations(db, this.#config.schema);
+    } catch (error) {
+      await db.destroy();
+      await end().catch(() => undefined);
+      if (error instanceof CallSchedulerError) throw error;
+      throw new CallSchedulerError(
+        ErrorCode.STORE_INIT_FAILED,
+        `Cannot open the PostgreSQL store (schema "${this.#config.schema}"): ${describeCause(error)}`,
+        { cause: error },
+      );
+    }
+    const notifier = this.#config.notify
+      ? new ChangeNotifier({
+          send: async (payload) => {
+            await sql`select pg_notify(${this.#channel}, ${payload})`.execute(db);
+          },
+          clock: systemClock,
+          eventsIntervalMs: this.#config.eventsNotifyIntervalMs,
+          onError: () => undefined,
+        })
+      : undefined;
+    const writes = new WriteRunner(db, this.#config.groupCommit, (changes) => {
+      for (const change of changes) notifier?.announce(change);
+    });
+    return { db, pool, end, writes, notifier };
+  }
+
+  /**
+   * Waits for the operations under way, stops watching, then gives back every connection (and ends
+   * the pool it made for `connectionString`; a caller's `pool` stays open). Runs once; every later
+   * call of any method rejects with `STORE_CLOSED`.
+   */
+  close(): Promise<void> {
+    this.#closePromise ??= this.#shutdown();
+    return this.#closePromise;
+  }
+
+  /** Same as {@link PostgresStore.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    await this.#initPromise?.catch(() => undefined);
+    await Promise.allSettled([...this.#inFlight]);
+    this.#watchers.clear();
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.close();
+    const open = this.#open;
+    this.#open = undefined;
+    if (open === undefined) return;
+    await open.notifier?.close();
+    await open.db.destroy();
+    await open.end();
+  }
+
+  /** Runs `fn` on the open database, tracked so that `close()` waits for it. */
+  async #use<T>(operation: string, fn: (open: OpenDatabase) => Promise<T>): Promise<T> {
+    if (this.#closed) throw storeClosedError();
+    if (this.#open === undefined) await this.init();
+    const open = this.#open;
+    if (this.#closed || open === undefined) throw storeClosedError();
+    const run = fn(open).catch((error: unknown) => {
+      throw toStoreError(operation, error);
+    });
+    this.#inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.#inFlight.delete(run);
+    }
+  }
+
+  /**
+   * Inserts calls and their events (one statement per 1,000 calls, `json_to_recordset` and
+   * `insert ... on conflict do nothing`), in one transaction, or in the current group commit. An
+   * idempotency key already stored (also by another host at the same moment) or seen earlier in the
+   * batch returns that call with `created: false`.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `items.<i>.call.id` for an id given twice or already stored; nothing is inserted.
+   */
+  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
+    return this.#use('insertCalls', async ({ writes }) => {
+      if (items.length === 0) return [];
+      checkBatchIds(items);
+      // Decide per item, in input order: insert, or return the earlier item of the batch with its key.
+      const fresh: CallInsert[] = [];
+      const firstInBatch = new Map<string, CallInsert>();
+      const plan = items.map((item): CallInsert => {
+        const key = item.call.idempotencyKey;
+        if (key !== null) {
+          const earlier = firstInBatch.get(key);
+          if (earlier !== undefined) return earlier;
+          firstInBatch.set(key, item);
+        }
+        fresh.push(item);
+        return item;
+      });
+      return writes.run(async (trx, note) => {
+        const results = new Map<CallInsert, InsertResult>();
+        const conflicted: CallInsert[] = [];
+        let earliestDue: number | null = null;
+        for (const chunk of chunks(fresh, CALLS_PER_STATEMENT)) {
+          const calls = JSON.stringify(chunk.map((item, i) => callInput(item.call, i)));
+          let ord = 0;
+          const events = JSON.stringify(chunk.flatMap((item) => item.events.map((event) => eventInput(item.call.id, event, ord++))));
+          let row: statements.InsertCallsRow | undefined;
+          try {
+            row = (await statements.insertCalls(this.#quoted, calls, events).execute(trx)).rows[0];
+          } catch (error) {
+            throw explainInsertFailure(items, error);
+          }
+          const inserted = new Set(row?.inserted ?? []);
+          const eventsByCall = matchEvents(row?.events ?? []);
+          const before = intOrNull(row?.earliest_before ?? null);
+          for (const item of chunk) {
+            if (!inserted.has(item.call.id)) {
+              conflicted.push(item);
+              continue;
+            }
+            const keys = eventsByCall.get(item.call.id) ?? [];
+            const own = item.events.map((event, i) => appendedEvent(item.call.id, event, keys[i] as EventKey));
+            results.set(item, { call: newCallRecord(item.call), created: true, events: own });
+            const due = item.call.status === 'scheduled' ? item.call.dueAt : null;
+            if (due !== null && (before === null || due < before) && (earliestDue === null || due < earliestDue)) earliestDue = due;
+          }
+        }
+        if (conflicted.length > 0) {
+          const keys = conflicted.map((item) => item.call.idempotencyKey as string);
+          const stored = new Map<string, CallRecord>();
+          for (const row of (await statements.callsByIdempotencyKey(this.#quoted, keys).execute(trx)).rows) {
+            stored.set(row.idempotency_key as string, toCallRecord(row));
+          }
+          for (const item of conflicted) {
+            const call = stored.get(item.call.idempotencyKey as string);
+            if (call === undefined) throw new Error(`call ${item.call.id} was neither inserted nor found by its idempotency key`);
+            results.set(item, { call, created: false, events: [] });
+          }
+        }
+        if (results.size > 0) note({ ...(earliestDue !== null ? { dueAt: earliestDue } : {}), events: true });
+        return plan.map((entry, i): InsertResult => {
+          const result = results.get(entry) as InsertResult;
+          return entry === items[i] ? result : { call: result.call, created: false, events: [] };
+        });
+      });
+    });
+  }
+
+  /** One call, or `undefined`. */
+  getCall(id: string): Promise<CallRecord | undefined> {
+    return this.#use('getCall', async ({ db }) => {
+      const row = (await statements.selectCall(this.#quoted, id).execute(db)).rows[0];
+      return row === undefined ? undefined : toCallRecord(row);
+    });
+  }
+
+  /** One call with its attempts and events, read by one statement (one snapshot), or `undefined`. */
+  getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
+    return this.#use('getCallDetails', async ({ db }) => {
+      const row = (await statements.selectCallDetails(this.#quoted, id).execute(db)).rows[0];
+      if (row === undefined) return undefined;
+      return {
+        call: toCallRecord(row),
+        attempts: (row.attempts as AttemptRow[]).map(toAttemptRecord),
+        events: (row.events as EventRow[]).map(toEventRecord),
+      };
+    });
+  }
+
+  /** The call whose current or last attempt has this provider id, or `undefined`. */
+  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
+    return this.#use('findCallByProviderCallId', async ({ db }) => {
+      const row = (await statements.selectCallByProviderCallId(this.#quoted, providerCallId).execute(db)).rows[0];
+      return row === undefined ? undefined : toCallRecord(row);
+    });
+  }
+
+  /**
+   * A page of calls in id order, keyset-paginated by an opaque cursor (the last id, base64url).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `cursor` for a cursor this store did not make.
+   */
+  listCalls(query: CallListQuery): Promise<CallPage> {
+    return this.#use('listCalls', async ({ db }) => {
+      checkListQuery(query);
+      if (query.statuses !== undefined && query.statuses.length === 0) return { items: [], nextCursor: null };
+      const rows = (
+        await statements
+          .listCalls(this.#quoted, {
+            ...(query.statuses !== undefined ? { statuses: query.statuses } : {}),
+            ...(query.to !== undefined ? { to: query.to } : {}),
+            ...(query.atFrom !== undefined ? { atFrom: query.atFrom } : {}),
+            ...(query.atUntil !== undefined ? { atUntil: query.atUntil } : {}),
+            after: query.cursor === null ? null : decodeCursor(query.cursor),
+            desc: query.order === 'desc',
+            limit: query.limit,
+          })
+          .execute(db)
+      ).rows;
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(toCallRecord),
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+      };
+    });
+  }
+
+  /**
+   * The events committed after `query.after`, in (transaction id, id) order, only from
+   * transactions that have all ended: an event whose transaction is still open (or that committed
+   * after an older one still open) waits until everything before it has ended, so a reader that
+   * resumes from the returned cursors never skips one. See `CallStore.listEvents`.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `after` or `limit`.
+   */
+  listEvents(query: EventListQuery): Promise<EventPage> {
+    return this.#use('listEvents', async ({ db }) => {
+      checkEventsQuery(query);
+      const after = decodeEventCursor(query.after);
+      const rows = (await statements.listEvents(this.#quoted, after, query.limit, query.callId).execute(db)).rows;
+      const items = rows.map(toEventRecord);
+      const last = items[items.length - 1];
+      return { items, nextCursor: last !== undefined ? last.cursor : query.after };
+    });
+  }
+
+  /**
+   * The cursor of the log's end: the oldest transaction still running (everything before it has
+   * ended), or `null` when the log is empty. Events of transactions that were running at the call
+   * follow it, also when they commit later.
+   */
+  eventLogHead(): Promise<EventCursor | null> {
+    return this.#use('eventLogHead', async ({ db }) => {
+      const row = (await statements.eventLogHead(this.#quoted).execute(db)).rows[0];
+      return row === undefined || !row.any ? null : encodeEventCursor(row.xmin, 0);
+    });
+  }
+
+  /**
+   * Atomically claims up to `limit` due calls, earliest `dueAt` first (then id), in one statement;
+   * see `CallStore.claimDueCalls` and `sql/statements.ts`.
+   */
+  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
+    return this.#use('claimDueCalls', async ({ db, notifier }) => {
+      if (options.limit <= 0) return [];
+      const rows = (await statements.claimDueCalls(this.#quoted, options).execute(db)).rows;
+      if (rows.length > 0) notifier?.announce({ events: true });
+      return rows.map((row) => claimedResult(row, 'dispatching', options.now));
+    });
+  }
+
+  /** Atomically takes over up to `limit` calls whose lease expired, earliest expiry first, in one statement. */
+  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
+    return this.#use('claimExpiredLeases', async ({ db, notifier }) => {
+      if (options.limit <= 0) return [];
+      const rows = (await statements.claimExpiredLeases(this.#quoted, options).execute(db)).rows;
+      if (rows.length > 0) notifier?.announce({ events: true });
+      return rows.map((row) => claimedResult(row, 'recovered', options.now));
+    });
+  }
+
+  /**
+   * Applies `update` if its conditions hold; `undefined` otherwise. One statement (the conditions
+   * in the `UPDATE`'s `WHERE`; the attempt, the events and the release of the number only when it
+   * changed the row), in one transaction or the current group commit. See `CallStore.updateCall`.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `attempt.number` for an attempt that does not exist, or `unclaim` (no attempt to undo, or combined with `attempt`); nothing is written.
+   */
+  updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
+    return this.#use('updateCall', async ({ writes }) => {
+      if (update.expect.statuses !== undefined && update.expect.statuses.length === 0) return undefined;
+      const unclaim = update.unclaim === true;
+      if (unclaim && update.attempt !== undefined) {
+        throw invalidInput([{ path: 'unclaim', message: 'unclaim cannot be combined with an attempt patch', rule: 'custom' }], 'update');
+      }
+      const newEvents = update.events ?? [];
+      const events = newEvents.length > 0 ? JSON.stringify(newEvents.map((event, i) => eventInput(update.id, event, i))) : null;
+      return writes.run(async (trx: Transaction<unknown>, note: ChangeNote) => {
+        const row = (await statements.updateCall(this.#quoted, update, events).execute(trx)).rows[0];
+        if (row === undefined) return undefined;
+        if (unclaim && (int(row.attempt_count) < 0 || int(row.unclaimed ?? 0) === 0)) {
+          throw invalidInput([{ path: 'unclaim', message: `call ${update.id} has no attempt to unclaim`, rule: 'custom' }], 'update');
+        }
+        if (update.attempt !== undefined && int(row.attempt_hits ?? 0) === 0) {
+          throw invalidInput([{ path: 'attempt.number', message: `call ${update.id} has no attempt ${update.attempt.number}`, rule: 'custom' }], 'update');
+        }
+        const keys = [...(row.event_keys ?? [])].sort((a, b) => int(a.id) - int(b.id));
+        const appended = newEvents.map((event, i) => appendedEvent(update.id, event, keys[i] as EventKey));
+        const due = update.set.status === 'scheduled' ? update.set.dueAt : undefined;
+        const before = intOrNull(row.earliest_before ?? null);
+        const movedEarlier = typeof due === 'number' && (before === null || due < before);
+        if (movedEarlier || appended.length > 0) note({ ...(movedEarlier ? { dueAt: due } : {}), ...(appended.length > 0 ? { events: true } : {}) });
+        return { call: toCallRecord(row), events: appended };
+      });
+    });
+  }
+
+  /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`: two index lookups. */
+  nextWakeUpAt(): Promise<number | null> {
+    return this.#use('nextWakeUpAt', ({ db }) => this.#nextWakeUpAt(db));
+  }
+
+  async #nextWakeUpAt(db: Db): Promise<number | null> {
+    const row = (await statements.nextWakeUpTimes(this.#quoted).execute(db)).rows[0] ?? { due: null, lease: null };
+    const times = [row.due, row.lease].filter((t) => t !== null).map(int);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
+  /** How many attempts to `to` started at or after `since`. */
+  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
+    return this.#use('countAttempts', async ({ db }) => {
+      const row = (await statements.countAttempts(this.#quoted, query.to, query.since).execute(db)).rows[0];
+      return row === undefined ? 0 : int(row.n);
+    });
+  }
+
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest first, with their attempts and events, in one statement; see
+   * `CallStore.purgeCalls`. Event ids come from an identity column and are never handed out again.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
+    return this.#use('purgeCalls', async ({ db }) => {
+      checkPurgeOptions(options);
+      const statuses = options.statuses === undefined ? null : [...new Set(options.statuses)];
+      if (statuses !== null && statuses.length === 0) return 0;
+      const row = (await statements.purgeCalls(this.#quoted, options.endedBefore, options.limit, statuses).execute(db)).rows[0];
+      return row === undefined ? 0 : int(row.n);
+    });
+  }
+
+  /**
+   * Calls `onChange` when any handle of the store, on any host, makes a call due earlier than
+   * anything stored before (`dueAt`) or commits events (`events`, at most one notification per
+   * `eventsNotifyIntervalMs` per writing handle). One dedicated connection listens for all the
+   * watches of this handle. A lost connection is reopened with back-off; meanwhile `health()` says
+   * `watching: false`, and once it listens again every watcher gets a change with the current
+   * earliest due time and `events: true`, since notifications sent meanwhile are lost. With
+   * `notify: false` nothing is listened to and `onChange` is never called.
+   */
+  async watch(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch> {
+    await this.#use('watch', async (open) => {
+      this.#watchers.add(onChange);
+      if (!this.#config.notify) return;
+      this.#listener ??= new ChangeListener({
+        connect: () => open.pool.connect(),
+        channel: this.#channel,
+        onChange: (change) => this.#dispatch(change),
+        resync: async () => {
+          const dueAt = await this.#nextWakeUpAt(open.db);
+          return { ...(dueAt !== null ? { dueAt } : {}), events: true };
+        },
+        delayMs: this.#config.listenReconnectDelayMs,
+        maxDelayMs: this.#config.listenMaxReconnectDelayMs,
+        clock: systemClock,
+      });
+      await this.#listener.start();
+    });
+    let closed: Promise<void> | undefined;
+    return {
+      close: () => {
+        closed ??= (async () => {
+          this.#watchers.delete(onChange);
+          if (this.#watchers.size > 0) return;
+          const listener = this.#listener;
+          this.#listener = undefined;
+          await listener?.close();
+        })();
+        return closed;
+      },
+    };
+  }
+
+  #dispatch(change: CallStoreChange): void {
+    for (const watcher of [...this.#watchers]) {
+      try {
+        watcher(change);
+      } catch {
+        // A throwing watcher must not stop the others, nor the listener.
+      }
+    }
+  }
+
+  /**
+   * Whether the database answers (one round trip), whether change notifications arrive
+   * (`watching`), and details: the schema, its migration, `notify`, the listener's reconnections.
+   */
+  health(): Promise<CallStoreHealth> {
+    return this.#use('health', async ({ db, notifier }) => {
+      const listener = this.#listener;
+      const details = {
+        schema: this.#config.schema,
+        migration: MIGRATIONS[MIGRATIONS.length - 1]?.[0] ?? null,
+        notify: this.#config.notify,
+        listenReconnects: listener?.reconnects ?? 0,
+        notifications: notifier?.sent ?? 0,
+        ...(listener?.lastError !== undefined ? { listenError: listener.lastError } : {}),
+      };
+      const watching = listener?.watching ?? false;
+      try {
+        await sql`select 1 from ${sql.raw(`${this.#quoted}.${MIGRATION_TABLE}`)} limit 1`.execute(db);
+        return { ok: true, watching, details };
+      } catch (error) {
+        return { ok: false, watching, details: { ...details, error: describeCause(error) } };
+      }
+    });
+  }
+}

@@ -1,0 +1,397 @@
+import type { AttemptPatch, CallPatch, CallStatus, CallUpdate, ClaimOptions } from '@call-scheduler/core';
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import type { CallRow, EventRow, IntColumn } from '../rows/rows.js';
+
+/*
+ * The statements of PostgresStore, one function each. `s` is the store's quoted schema name (a
+ * checked identifier). Every parameter carries an explicit cast, so that PostgreSQL never has to
+ * guess a type from context. The status literals in the hot queries must stay literals: a partial
+ * index only serves a query whose `WHERE` repeats the index's condition.
+ */
+
+/** The statuses in which a call occupies its number (`onePerNumber`), as in `calls_open_to_idx`. */
+const OPEN_STATUSES = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
+/** The terminal statuses, as in `calls_ended_idx`. */
+const TERMINAL_STATUSES = sql.raw(`('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`);
+
+/** A table of the store's schema. */
+function table(s: string, name: string): RawBuilder<unknown> {
+  return sql.raw(`${s}.${name}`);
+}
+
+/** A JSON value as a `jsonb` parameter (pg would turn an array into a PostgreSQL array). */
+function jsonb(value: unknown): RawBuilder<unknown> {
+  return sql`${value === null || value === undefined ? null : JSON.stringify(value)}::jsonb`;
+}
+
+/** `{id, xid}` of the events a statement appended, in id order. */
+export interface EventKey {
+  readonly id: IntColumn;
+  readonly xid: string;
+  readonly call_id: string;
+}
+
+/** A row of a claim: the call after the claim, the instant the claim was due at, its event. */
+export type ClaimedRow = CallRow & { claimed_due_at: IntColumn; event_id: IntColumn; event_xid: string };
+
+/**
+ * The claim of due calls, in one statement: a `FOR UPDATE SKIP LOCKED` walk of `calls_due_idx`
+ * (earliest `due_at`, then id, stopping after `limit` rows) in a CTE, the `UPDATE ... RETURNING` of
+ * those rows, and the inserts of their attempts and `dispatching` events.
+ *
+ * With `onePerNumber`, a candidate is skipped when another call to its number is being dialed or
+ * live, or is scheduled, due and earlier (so one claim takes at most one call per number, the
+ * earliest); and every candidate must also insert its number into `number_claims`
+ * (`on conflict do nothing`). That insert is what makes the rule hold across hosts: under READ
+ * COMMITTED two claimers can both pass the `NOT EXISTS` check on snapshots taken before either
+ * committed, but a primary-key insert waits for the other's uncommitted row and then yields.
+ */
+export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<ClaimedRow> {
+  const { now, limit, owner, leaseExpiresAt } = options;
+  const onePerNumber = options.onePerNumber === true;
+  const numberIsFree = onePerNumber
+    ? sql`and not exists (
+        select 1 from ${table(s, 'calls')} as o
+        where o.to_number = c.to_number and o.status in ${OPEN_STATUSES} and o.id <> c.id
+          and (o.status <> 'scheduled' or (o.due_at <= ${now}::bigint and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
+    : sql``;
+  const held = onePerNumber
+    ? sql`held as (
+        insert into ${table(s, 'number_claims')} (to_number, call_id)
+        select to_number, id from due
+        on conflict (to_number) do nothing
+        returning call_id
+      ),`
+    : sql``;
+  const heldJoin = onePerNumber ? sql`join held on held.call_id = due.id` : sql``;
+  return sql<ClaimedRow>`with due as (
+      select c.id, c.to_number, c.due_at from ${table(s, 'calls')} as c
+      where c.status = 'scheduled' and c.due_at <= ${now}::bigint ${numberIsFree}
+      order by c.due_at, c.id
+      limit ${limit}::bigint
+      for update of c skip locked
+    ),
+    ${held}
+    claimed as (
+      update ${table(s, 'calls')} as c set
+        status = 'dispatching', due_at = null, attempt_count = c.attempt_count + 1,
+        fencing_token = c.fencing_token + 1, lease_owner = ${owner}::text,
+        lease_expires_at = ${leaseExpiresAt}::bigint, version = c.version + 1, updated_at = ${now}::bigint
+      from due ${heldJoin}
+      where c.id = due.id
+      returning c.*, due.due_at as claimed_due_at
+    ),
+    attempt as (
+      insert into ${table(s, 'attempts')} (call_id, number, status, started_at, scheduler_id)
+      select id, attempt_count, 'dispatching', ${now}::bigint, ${owner}::text from claimed
+    ),
+    event as (
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status)
+      select id, 'dispatching', ${now}::bigint, attempt_count, 'dispatching' from claimed
+      order by claimed_due_at, id
+      returning id, xid::text as xid, call_id
+    )
+    select claimed.*, event.id as event_id, event.xid as event_xid
+    from claimed join event on event.call_id = claimed.id
+    order by claimed.claimed_due_at, claimed.id`;
+}
+
+/**
+ * The takeover of expired leases, in one statement: a `FOR UPDATE SKIP LOCKED` walk of
+ * `calls_lease_idx`, the `UPDATE ... RETURNING` (new owner, token + 1) and the `recovered` events.
+ */
+export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder<ClaimedRow> {
+  const { now, limit, owner, leaseExpiresAt } = options;
+  return sql<ClaimedRow>`with expired as (
+      select c.id, c.lease_expires_at from ${table(s, 'calls')} as c
+      where c.lease_expires_at is not null and c.lease_expires_at <= ${now}::bigint
+      order by c.lease_expires_at, c.id
+      limit ${limit}::bigint
+      for update of c skip locked
+    ),
+    claimed as (
+      update ${table(s, 'calls')} as c set
+        fencing_token = c.fencing_token + 1, lease_owner = ${owner}::text,
+        lease_expires_at = ${leaseExpiresAt}::bigint, version = c.version + 1, updated_at = ${now}::bigint
+      from expired
+      where c.id = expired.id
+      returning c.*, expired.lease_expires_at as claimed_due_at
+    ),
+    event as (
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status)
+      select id, 'recovered', ${now}::bigint, case when attempt_count > 0 then attempt_count end, status from claimed
+      order by claimed_due_at, id
+      returning id, xid::text as xid, call_id
+    )
+    select claimed.*, event.id as event_id, event.xid as event_xid
+    from claimed join event on event.call_id = claimed.id
+    order by claimed.claimed_due_at, claimed.id`;
+}
+
+/** What {@link insertCalls} answers. */
+export interface InsertCallsRow {
+  /** Ids of the calls inserted (the others had an idempotency key already stored). */
+  readonly inserted: string[];
+  /** The events appended, in id order. */
+  readonly events: EventKey[];
+  /** The earliest due time of a scheduled call before this statement, or null. */
+  readonly earliest_before: IntColumn | null;
+}
+
+/**
+ * Inserts calls (a JSON array of `callInput`s) and the events of those actually inserted (a JSON
+ * array of `eventInput`s) in one statement. A call whose idempotency key is already stored is
+ * skipped (`on conflict do nothing`: a concurrent insert of the same key by another host is waited
+ * for, then yielded to); a call whose id is stored fails with a primary-key violation.
+ */
+export function insertCalls(s: string, calls: string, events: string): RawBuilder<InsertCallsRow> {
+  return sql<InsertCallsRow>`with input as (
+      select * from json_to_recordset(${calls}::json) as x(
+        ord integer, id text, to_number text, status text, at bigint, due_at bigint, time_zone text,
+        calling_window jsonb, expires_at bigint, retry_policy jsonb, idempotency_key text, metadata jsonb,
+        error_code text, error_message text, created_at bigint, ended_at bigint)
+    ),
+    ins as (
+      insert into ${table(s, 'calls')} (id, to_number, status, at, due_at, time_zone, calling_window, expires_at,
+        retry_policy, idempotency_key, metadata, version, error_code, error_message, created_at, updated_at, ended_at)
+      select id, to_number, status, at, due_at, time_zone, calling_window, expires_at, retry_policy, idempotency_key,
+        metadata, 1, error_code, error_message, created_at, created_at, ended_at
+      from input order by ord
+      on conflict (idempotency_key) where idempotency_key is not null do nothing
+      returning id
+    ),
+    ev as (
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
+      select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
+      from json_to_recordset(${events}::json) as e(
+        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
+      join ins on ins.id = e.call_id
+      order by e.ord
+      returning id, xid::text as xid, call_id
+    )
+    select
+      (select coalesce(json_agg(id), '[]'::json) from ins) as inserted,
+      (select coalesce(json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id), '[]'::json) from ev) as events,
+      (select min(due_at) from ${table(s, 'calls')} where status = 'scheduled') as earliest_before`;
+}
+
+/** The stored calls with one of these idempotency keys. */
+export function callsByIdempotencyKey(s: string, keys: readonly string[]): RawBuilder<CallRow> {
+  return sql<CallRow>`select * from ${table(s, 'calls')} where idempotency_key = any(${[...keys]}::text[])`;
+}
+
+/** The `SET` list of a call patch (without `version` and `updated_at`). */
+function callPatchSets(patch: CallPatch): RawBuilder<unknown>[] {
+  const sets: RawBuilder<unknown>[] = [];
+  if (patch.status !== undefined) sets.push(sql`status = ${patch.status}::text`);
+  if (patch.dueAt !== undefined) sets.push(sql`due_at = ${patch.dueAt}::bigint`);
+  if (patch.at !== undefined) sets.push(sql`at = ${patch.at}::bigint`);
+  if (patch.timeZone !== undefined) sets.push(sql`time_zone = ${patch.timeZone}::text`);
+  if (patch.window !== undefined) sets.push(sql`calling_window = ${jsonb(patch.window)}`);
+  if (patch.expiresAt !== undefined) sets.push(sql`expires_at = ${patch.expiresAt}::bigint`);
+  if (patch.retry !== undefined) sets.push(sql`retry_policy = ${jsonb(patch.retry)}`);
+  if (patch.metadata !== undefined) sets.push(sql`metadata = ${jsonb(patch.metadata)}`);
+  if (patch.providerCallId !== undefined) sets.push(sql`provider_call_id = ${patch.providerCallId}::text`);
+  if (patch.providerStatus !== undefined) sets.push(sql`provider_status = ${patch.providerStatus}::text`);
+  if (patch.error !== undefined) {
+    sets.push(sql`error_code = ${patch.error?.code ?? null}::text`, sql`error_message = ${patch.error?.message ?? null}::text`);
+  }
+  if (patch.endedAt !== undefined) sets.push(sql`ended_at = ${patch.endedAt}::bigint`);
+  if (patch.leaseExpiresAt === null) {
+    sets.push(sql`lease_owner = null`, sql`lease_expires_at = null`);
+  } else if (patch.leaseExpiresAt !== undefined) {
+    sets.push(sql`lease_expires_at = ${patch.leaseExpiresAt}::bigint`);
+  }
+  return sets;
+}
+
+/** The `SET` list of an attempt patch. */
+function attemptPatchSets(patch: AttemptPatch): RawBuilder<unknown>[] {
+  const sets: RawBuilder<unknown>[] = [];
+  if (patch.status !== undefined) sets.push(sql`status = ${patch.status}::text`);
+  if (patch.providerCallId !== undefined) sets.push(sql`provider_call_id = ${patch.providerCallId}::text`);
+  if (patch.providerStatus !== undefined) sets.push(sql`provider_status = ${patch.providerStatus}::text`);
+  if (patch.endedAt !== undefined) sets.push(sql`ended_at = ${patch.endedAt}::bigint`);
+  if (patch.durationSeconds !== undefined) sets.push(sql`duration_seconds = ${patch.durationSeconds}::double precision`);
+  if (patch.error !== undefined) {
+    sets.push(sql`error_code = ${patch.error?.code ?? null}::text`, sql`error_message = ${patch.error?.message ?? null}::text`);
+  }
+  if (patch.schedulerId !== undefined) sets.push(sql`scheduler_id = ${patch.schedulerId}::text`);
+  return sets;
+}
+
+/** A row of {@link updateCall}: the call after the write and what else the statement did. */
+export type UpdatedRow = CallRow & {
+  /** Attempt rows the attempt patch matched (with `update.attempt`). */
+  attempt_hits?: IntColumn;
+  /** Attempt rows the unclaim deleted (with `update.unclaim`). */
+  unclaimed?: IntColumn;
+  /** The events appended, in id order. */
+  event_keys?: EventKey[];
+  /** With a reschedule: the earliest due time of a scheduled call before this statement. */
+  earliest_before?: IntColumn | null;
+};
+
+/** True when a status leaves the call's number free (the call is neither being dialed nor live). */
+function releasesNumber(status: CallStatus | undefined): boolean {
+  return status !== undefined && !['dispatching', 'initiated', 'ringing', 'connected'].includes(status);
+}
+
+/**
+ * One conditional write as one statement: the `UPDATE` of the call with its conditions in the
+ * `WHERE` (no row: a condition failed), and, only when it changed the row, the attempt's update (or
+ * the unclaimed attempt's delete), the events, and the release of the call's `number_claims` row
+ * when the call leaves the live statuses. `events` is a JSON array of `eventInput`s.
+ */
+export function updateCall(s: string, update: CallUpdate, events: string | null): RawBuilder<UpdatedRow> {
+  const { expect } = update;
+  const unclaim = update.unclaim === true;
+  const sets = [
+    ...callPatchSets(update.set),
+    ...(unclaim ? [sql`attempt_count = attempt_count - 1`] : []),
+    sql`version = version + 1`,
+    sql`updated_at = ${update.now}::bigint`,
+  ];
+  const conditions = [sql`id = ${update.id}::text`];
+  if (expect.token !== undefined) conditions.push(sql`fencing_token = ${expect.token}::bigint and lease_expires_at is not null`);
+  if (expect.statuses !== undefined) conditions.push(sql`status = any(${[...expect.statuses]}::text[])`);
+  if (expect.version !== undefined) conditions.push(sql`version = ${expect.version}::bigint`);
+
+  const ctes: RawBuilder<unknown>[] = [
+    sql`u as (update ${table(s, 'calls')} set ${sql.join(sets)} where ${sql.join(conditions, sql` and `)} returning *)`,
+  ];
+  const selects: RawBuilder<unknown>[] = [sql`u.*`];
+  if (update.attempt !== undefined) {
+    const attemptSets = attemptPatchSets(update.attempt.set);
+    ctes.push(
+      attemptSets.length > 0
+        ? sql`att as (update ${table(s, 'attempts')} as a set ${sql.join(attemptSets)} from u
+            where a.call_id = u.id and a.number = ${update.attempt.number}::integer returning 1)`
+        : sql`att as (select 1 from ${table(s, 'attempts')} as a, u where a.call_id = u.id and a.number = ${update.attempt.number}::integer)`,
+    );
+    selects.push(sql`(select count(*) from att) as attempt_hits`);
+  }
+  if (unclaim) {
+    ctes.push(sql`del as (delete from ${table(s, 'attempts')} as a using u where a.call_id = u.id and a.number = u.attempt_count + 1 returning 1)`);
+    selects.push(sql`(select count(*) from del) as unclaimed`);
+  }
+  if (events !== null) {
+    ctes.push(sql`ev as (
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
+      select u.id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
+      from u, json_to_recordset(${events}::json) as e(
+        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
+      order by e.ord
+      returning id, xid::text as xid, call_id)`);
+    selects.push(sql`(select coalesce(json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id), '[]'::json) from ev) as event_keys`);
+  }
+  if (releasesNumber(update.set.status)) {
+    ctes.push(sql`rel as (delete from ${table(s, 'number_claims')} as n using u where n.to_number = u.to_number and n.call_id = u.id)`);
+  }
+  if (update.set.status === 'scheduled' && typeof update.set.dueAt === 'number') {
+    selects.push(sql`(select min(due_at) from ${table(s, 'calls')} where status = 'scheduled') as earliest_before`);
+  }
+  return sql<UpdatedRow>`with ${sql.join(ctes)} select ${sql.join(selects)} from u`;
+}
+
+/** One call. */
+export function selectCall(s: string, id: string): RawBuilder<CallRow> {
+  return sql<CallRow>`select * from ${table(s, 'calls')} where id = ${id}::text`;
+}
+
+/** A call with its attempts and events (as JSON arrays), read from one snapshot by one statement. */
+export function selectCallDetails(s: string, id: string): RawBuilder<CallRow & { attempts: unknown[]; events: unknown[] }> {
+  return sql<CallRow & { attempts: unknown[]; events: unknown[] }>`select c.*,
+      (select coalesce(json_agg(a order by a.number), '[]'::json) from ${table(s, 'attempts')} as a where a.call_id = c.id) as attempts,
+      (select coalesce(json_agg(json_build_object('id', e.id, 'xid', e.xid::text, 'call_id', e.call_id, 'type', e.type, 'at', e.at,
+          'attempt', e.attempt, 'status', e.status, 'provider_status', e.provider_status, 'data', e.data) order by e.id), '[]'::json)
+        from ${table(s, 'events')} as e where e.call_id = c.id) as events
+    from ${table(s, 'calls')} as c where c.id = ${id}::text`;
+}
+
+/** The latest call whose current or last attempt has this provider id. */
+export function selectCallByProviderCallId(s: string, providerCallId: string): RawBuilder<CallRow> {
+  return sql<CallRow>`select * from ${table(s, 'calls')} where provider_call_id = ${providerCallId}::text order by id desc limit 1`;
+}
+
+/** Filters and page of a keyset list. */
+export interface ListFilter {
+  readonly statuses?: readonly string[];
+  readonly to?: string;
+  readonly atFrom?: number;
+  readonly atUntil?: number;
+  readonly after: string | null;
+  readonly desc: boolean;
+  readonly limit: number;
+}
+
+/** A page of calls by id (keyset), one row more than the page to tell whether another follows. */
+export function listCalls(s: string, filter: ListFilter): RawBuilder<CallRow> {
+  const conditions: RawBuilder<unknown>[] = [sql`true`];
+  if (filter.statuses !== undefined) conditions.push(sql`status = any(${[...filter.statuses]}::text[])`);
+  if (filter.to !== undefined) conditions.push(sql`to_number = ${filter.to}::text`);
+  if (filter.atFrom !== undefined) conditions.push(sql`at >= ${filter.atFrom}::bigint`);
+  if (filter.atUntil !== undefined) conditions.push(sql`at < ${filter.atUntil}::bigint`);
+  if (filter.after !== null) conditions.push(filter.desc ? sql`id < ${filter.after}::text` : sql`id > ${filter.after}::text`);
+  return sql<CallRow>`select * from ${table(s, 'calls')} where ${sql.join(conditions, sql` and `)}
+    order by id ${sql.raw(filter.desc ? 'desc' : 'asc')} limit ${filter.limit + 1}::bigint`;
+}
+
+/**
+ * Events after a position in (xid, id) order, only from transactions that have all ended (below
+ * the snapshot's xmin), so that nothing can later appear before the returned cursors.
+ */
+export function listEvents(
+  s: string,
+  after: { readonly xid: string; readonly id: string } | null,
+  limit: number,
+  callId: string | undefined,
+): RawBuilder<EventRow> {
+  const conditions: RawBuilder<unknown>[] = [sql`xid < pg_snapshot_xmin(pg_current_snapshot())`];
+  if (after !== null) conditions.push(sql`(xid, id) > (${after.xid}::xid8, ${after.id}::bigint)`);
+  if (callId !== undefined) conditions.push(sql`call_id = ${callId}::text`);
+  return sql<EventRow>`select id, xid::text as xid, call_id, type, at, attempt, status, provider_status, data
+    from ${table(s, 'events')} where ${sql.join(conditions, sql` and `)}
+    order by xid, id limit ${limit}::bigint`;
+}
+
+/** The log's head: the snapshot's xmin (everything below it has ended) and whether any event exists. */
+export function eventLogHead(s: string): RawBuilder<{ xmin: string; any: boolean }> {
+  return sql<{ xmin: string; any: boolean }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin,
+    exists (select 1 from ${table(s, 'events')}) as any`;
+}
+
+/** The earliest due time and the earliest lease expiry: the first entry of each partial index. */
+export function nextWakeUpTimes(s: string): RawBuilder<{ due: IntColumn | null; lease: IntColumn | null }> {
+  return sql<{ due: IntColumn | null; lease: IntColumn | null }>`select
+    (select min(due_at) from ${table(s, 'calls')} where status = 'scheduled') as due,
+    (select min(lease_expires_at) from ${table(s, 'calls')} where lease_expires_at is not null) as lease`;
+}
+
+/** Attempts to `to` started at or after `since`. */
+export function countAttempts(s: string, to: string, since: number): RawBuilder<{ n: IntColumn }> {
+  return sql<{ n: IntColumn }>`select count(*) as n from ${table(s, 'attempts')} as a
+    join ${table(s, 'calls')} as c on c.id = a.call_id
+    where c.to_number = ${to}::text and a.started_at >= ${since}::bigint`;
+}
+
+/**
+ * Retention in one statement: up to `limit` terminal calls ended before `endedBefore` (a walk of
+ * `calls_ended_idx`, oldest first, skipping rows another transaction holds), with their attempts
+ * and events. Returns how many calls it deleted.
+ */
+export function purgeCalls(s: string, endedBefore: number, limit: number, statuses: readonly string[] | null): RawBuilder<{ n: IntColumn }> {
+  const only = statuses === null ? sql`` : sql`and c.status = any(${[...statuses]}::text[])`;
+  return sql<{ n: IntColumn }>`with victims as (
+      select c.id from ${table(s, 'calls')} as c
+      where c.status in ${TERMINAL_STATUSES} and c.ended_at < ${endedBefore}::bigint ${only}
+      order by c.ended_at, c.id
+      limit ${limit}::bigint
+      for update of c skip locked
+    ),
+    a as (delete from ${table(s, 'attempts')} as a using victims where a.call_id = victims.id),
+    e as (delete from ${table(s, 'events')} as e using victims where e.call_id = victims.id),
+    d as (delete from ${table(s, 'calls')} as c using victims where c.id = victims.id returning c.id)
+    select count(*) as n from d`;
+}

@@ -1,0 +1,7 @@
+import { testCallStore } from '@call-scheduler/core/testing';
+import { PostgresStore } from '../src/index.js';
+import { useTestDatabase } from './support/database.js';
+
+// A fresh schema per test on one shared pool; every schema is dropped at the end.
+const db = useTestDatabase();
+testCallStore(() => new PostgresStore({ pool: db.pool(), schema: db.schema('cs_conf') }));

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+
+/** The database of the tests: `PG_TEST_URL`, or the local server's `test` database. */
+export const TEST_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const HOW_TO_START =
+  'The PostgreSQL tests need a server. Start the local one with\n' +
+  '  pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n' +
+  `or point PG_TEST_URL at another database (tried ${TEST_URL}).`;
+
+/** A schema name no other test uses. */
+export function randomSchema(prefix = 'cs_test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Fails with how to start a server when none answers at {@link TEST_URL}. */
+export async function assertDatabase(): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_URL, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    throw new Error(`${HOW_TO_START}\n(${error instanceof Error ? error.message : String(error)})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * For one test file: checks the server in `beforeAll`, gives a shared pool, and drops in `afterAll`
+ * every schema handed out by `schema()`.
+ */
+export function useTestDatabase(): { readonly pool: () => pg.Pool; schema(prefix?: string): string } {
+  let pool: pg.Pool | undefined;
+  const schemas: string[] = [];
+  beforeAll(async () => {
+    await assertDatabase();
+    pool = new pg.Pool({ connectionString: TEST_URL, max: 8 });
+    pool.on('error', () => undefined);
+  });
+  afterAll(async () => {
+    if (pool === undefined) return;
+    for (const name of schemas) await pool.query(`drop schema if exists "${name}" cascade`);
+    await pool.end();
+  });
+  return {
+    pool: () => {
+      if (pool === undefined) throw new Error('useTestDatabase: the pool exists only inside tests');
+      return pool;
+    },
+    schema(prefix) {
+      const name = randomSchema(prefix);
+      schemas.push(name);
+      return name;
+    },
+  };
+}
