@@ -21,22 +21,11 @@ export function twilioSignature(authToken: string, url: string, params: Readonly
 
 /** The URL without its port, or with the default port of its scheme added (Twilio signs either). */
 function portVariants(url: string): string[] {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return [url];
-  }
-  const variants = [url];
-  const defaultPort = parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
-  const at = url.indexOf(parsed.host) + parsed.host.length;
-  if (parsed.port !== '') {
-    // new URL() drops a default port, so an explicit one only shows in the text.
-    variants.push(url.slice(0, url.indexOf(parsed.host)) + parsed.hostname + url.slice(at));
-  } else if (defaultPort !== '' && !/:\d+$/.test(url.slice(0, at))) {
-    variants.push(`${url.slice(0, at)}:${defaultPort}${url.slice(at)}`);
-  }
-  return variants;
+  const match = /^(https?):\/\/([^/?#:]*)(:\d+)?(.*)$/i.exec(url);
+  if (match === null) return [url];
+  const [, scheme = '', host = '', port, rest = ''] = match;
+  if (port !== undefined) return [url, `${scheme}://${host}${rest}`];
+  return [url, `${scheme}://${host}:${scheme.toLowerCase() === 'https' ? '443' : '80'}${rest}`];
 }
 
 /**
