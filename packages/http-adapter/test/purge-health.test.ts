@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument, healthSchema, type CallRouterScheduler } from '../src/index.js';
+import { buildOpenApiDocument, healthSchema } from '../src/index.js';
 import { expectProblem } from './support/expect-problem.js';
 import { call, forwardingScheduler, startHarness, type Harness } from './support/harness.js';
 
@@ -53,7 +53,7 @@ describe('POST /calls/purge', () => {
       router: { purge: { unprotected: true } },
       wrapScheduler: (scheduler) => {
         const { purge: _purge, ...rest } = forwardingScheduler(scheduler);
-        return rest as CallRouterScheduler;
+        return rest;
       },
     });
     expectProblem(await purge({ endedBefore: 0 }), 501, 'NOT_SUPPORTED');
