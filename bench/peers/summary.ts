@@ -114,7 +114,29 @@ export function comparisonTable(results: Readonly<Record<string, CaseResult>>, c
   const runs = Math.max(...all.map((c) => c.m.runs));
   const header = ['workload', ...columns.map((column) => COLUMN_TITLES[column])];
   const notes = Object.entries(missing).map(([column, why]) => `- ${COLUMN_TITLES[column as Column]}: not run (${why}).`);
-  return [`Medians of ${runs} run${runs === 1 ? '' : 's'}, each in a fresh process.`, '', markdownTable(header, rows), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+  return [
+    `Medians of ${runs} run${runs === 1 ? '' : 's'}, each in a fresh process.`,
+    '',
+    markdownTable(header, rows),
+    ...(notes.length > 0 ? ['', ...notes] : []),
+    ...(runs > 1 ? ['', 'Lowest and highest of the runs:', '', rangesTable(results, columns)] : []),
+  ].join('\n');
+}
+
+/** The lowest and highest value over the runs of each column, for the figures that move most. */
+function rangesTable(results: Readonly<Record<string, CaseResult>>, columns: readonly Column[]): string {
+  const range = (workload: WorkloadName, column: Column, pick: (result: CaseResult) => number, format: (v: number) => string): string => {
+    const values = runsOf(results, workload, column).map(pick);
+    return values.length === 0 ? '—' : `${format(Math.min(...values))} – ${format(Math.max(...values))}`;
+  };
+  const rows: string[][] = [
+    ['one by one, calls/s', ...columns.map((c) => range('ingest-one', c, (r) => num(r, 'callsPerSecond'), fmt))],
+    [`in batches of ${fmt(BATCH)}, calls/s`, ...columns.map((c) => range('ingest-batch', c, (r) => num(r, 'callsPerSecond'), fmt))],
+    ['due over time: lateness p99, ms', ...columns.map((c) => range('spread', c, (r) => dist(r, 'latenessMs').p99, two))],
+    ['the same: CPU, ms', ...columns.map((c) => range('spread', c, (r) => num(r, 'cpuMs') + serverCpu(r), fmt))],
+    ['due at once: due → last dial, ms', ...columns.map((c) => range('burst', c, (r) => num(r, 'lastRunAfterDueMs'), fmt))],
+  ];
+  return markdownTable(['workload', ...columns.map((column) => COLUMN_TITLES[column])], rows);
 }
 
 /** The rows of the main table: issue 14's targets against the peers, as same-run ratios. */
