@@ -12,7 +12,20 @@ const reminder = await scheduleReminder(calls, {
 });
 console.log(`reminder ${reminder.id} due at ${reminder.nextAttemptAt?.toISOString()}`);
 
-// On shutdown: let dials in flight finish (up to 10 s), then release the rest to the next start.
-process.once('SIGTERM', () => {
-  void calls.stop({ timeoutMs: 10_000 }).then(() => process.exit(0));
-});
+// On Ctrl+C (SIGINT) or a process manager's SIGTERM: let dials in flight finish (up to 10 s),
+// release the rest to the next start, close the file, and exit.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`${signal}: stopping`);
+    void calls
+      .stop({ timeoutMs: 10_000 })
+      .then(() => calls.store.close?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('could not stop cleanly:', error);
+          process.exit(1);
+        },
+      );
+  });
+}
