@@ -84,14 +84,14 @@ export interface CallRouterScheduler {
     readonly statuses?: readonly CallStatus[];
   }): Promise<number>;
   /**
-   * Optional, for `GET /events` across hosts: the cursor of the event log's current end (`null`
-   * when empty). Needed with {@link CallRouterScheduler.watchStore}.
+   * Optional, for `GET /events` across hosts: the scheduler's read-only view of its store (a
+   * `CallScheduler`'s `store`). When it has both `watch` and `eventLogHead`, `GET /events` follows
+   * the store's event log (every host's events) instead of this process's emitter.
    */
-  eventLogHead?(): Promise<string | null>;
-  /**
-   * Optional, for `GET /events` across hosts: watches the scheduler's store for changes made by any
-   * host (`CallStore.watch`), or answers `undefined` when the store cannot watch. When it gives a
-   * watch, `GET /events` follows the store's event log instead of this process's emitter.
-   */
-  watchStore?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch | undefined>;
+  readonly store?: {
+    /** The cursor of the event log's current end (`null` when empty). */
+    eventLogHead?(): Promise<string | null>;
+    /** Calls `onChange` when any handle of the store commits events (`events: true`) or makes a call due earlier. */
+    watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
+  };
 }

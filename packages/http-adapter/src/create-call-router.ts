@@ -129,7 +129,7 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
     }
   };
   const eventLog =
-    scheduler.watchStore === undefined || scheduler.eventLogHead === undefined
+    scheduler.store?.watch === undefined || scheduler.store.eventLogHead === undefined
       ? undefined
       : new EventLogFollower({
           scheduler,

@@ -44,7 +44,7 @@ describe('POST /webhooks/call-status with signatures', () => {
   const PUBLIC_ORIGIN = 'https://calls.example.com';
 
   /** A harness whose one call has been dialed, with a snapshot of what the store holds about it. */
-  async function dialedCall(router: Parameters<typeof startHarness>[0]['router'], flavor: 'node' | 'express5' = 'node') {
+  async function dialedCall(router: NonNullable<Parameters<typeof startHarness>[0]['router']>, flavor: 'node' | 'express5' = 'node') {
     const harness = await startHarness({ flavor, ...(flavor === 'express5' ? { expressJson: true } : {}), router });
     h = harness;
     const scheduled = await harness.scheduler.schedule({ to: TO });

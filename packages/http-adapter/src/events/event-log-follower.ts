@@ -37,6 +37,7 @@ export class EventLogFollower {
   /** `false` once the store said it cannot watch: streams then use the emitter for good. */
   #supported: boolean | undefined;
   #timer: { readonly handle: TimerHandle } | undefined;
+  #ready: Promise<void> | undefined;
 
   constructor(options: EventLogFollowerOptions) {
     this.#options = options;
@@ -49,11 +50,15 @@ export class EventLogFollower {
    */
   async acquire(): Promise<boolean> {
     const { scheduler } = this.#options;
-    if (this.#supported === false || scheduler.watchStore === undefined || scheduler.eventLogHead === undefined) return false;
+    const store = scheduler.store;
+    const watchStore = store?.watch;
+    if (this.#supported === false || watchStore === undefined || store?.eventLogHead === undefined) return false;
     this.#holders++;
-    const watch = (this.#watch ??= scheduler.watchStore((change) => {
-      if (change.events === true) this.#wakeAll();
-    }));
+    const watch = (this.#watch ??= this.#open(() =>
+      watchStore.call(store, (change) => {
+        if (change.events === true) this.#wakeAll();
+      }),
+    ));
     let opened: CallStoreWatch | undefined;
     try {
       opened = await watch;
@@ -68,6 +73,21 @@ export class EventLogFollower {
     }
     this.#supported = true;
     return true;
+  }
+
+  /**
+   * Opens the watch once the scheduler has opened its store (any read through the scheduler
+   * initializes it; the view's own methods do not).
+   */
+  async #open(watch: () => Promise<CallStoreWatch>): Promise<CallStoreWatch> {
+    this.#ready ??= this.#options.scheduler.listEvents({ after: null, limit: 1 }).then(() => undefined);
+    try {
+      await this.#ready;
+    } catch (error) {
+      this.#ready = undefined;
+      throw error;
+    }
+    return watch();
   }
 
   /** Gives back a hold taken by {@link EventLogFollower.acquire}; the last one closes the watch. */

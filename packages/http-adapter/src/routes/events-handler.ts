@@ -81,7 +81,7 @@ function startHead(ctx: RouteContext): boolean {
  * `?lastEventId=`) it first sends the stored events after that cursor (`replayed: true`), then
  * live ones, without a gap or a duplicate.
  *
- * - When the scheduler's store can watch (`watchStore`), the stream follows the store's event log:
+ * - When the scheduler's store can watch (`scheduler.store.watch`), the stream follows the store's event log:
  *   every host's events, read after the stream's cursor whenever the store reports new events and
  *   on a slow re-read. The data carries the call as it is when read.
  * - Otherwise it streams this process's live events: it listens before it reads history, holds
@@ -106,9 +106,10 @@ export async function streamEvents(ctx: RouteContext): Promise<void> {
 /** The stream of a store that can watch: it reads the store's log after its own cursor. */
 async function followLog(ctx: RouteContext, resume: Resume | undefined, callId: string | undefined): Promise<void> {
   const { scheduler, eventLog } = ctx.settings;
-  if (eventLog === undefined || scheduler.eventLogHead === undefined) throw new Error('followLog without a follower');
+  const store = scheduler.store;
+  if (eventLog === undefined || store?.eventLogHead === undefined) throw new Error('followLog without a follower');
   // The first page is read before the answer starts, so that a bad cursor is a 400.
-  let cursor: string | null = resume === undefined ? await scheduler.eventLogHead() : resume.cursor;
+  let cursor: string | null = resume === undefined ? await store.eventLogHead() : resume.cursor;
   let first: readonly CallEvent[] | undefined = await readPage(ctx, cursor, resume, callId);
   if (startHead(ctx)) {
     eventLog.release();

@@ -1,0 +1,153 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallScheduler } from '@call-scheduler/core';
+import { FakeCallProvider, FakeClock } from '@call-scheduler/core/testing';
+import { MemoryStore } from '@call-scheduler/store-memory';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callEventMessageSchema, createCallRouter } from '../src/index.js';
+import { call, trackOpenResponses, within } from './support/harness.js';
+import { SseClient, type SseMessage } from './support/sse-client.js';
+import { WatchBus } from './support/watched-store.js';
+
+interface Host {
+  readonly scheduler: CallScheduler;
+  readonly api: string;
+  readonly server: Server;
+  readonly idle: () => Promise<void>;
+  readonly reported: unknown[];
+}
+
+async function startHost(id: string, store: MemoryStore, bus: WatchBus, clock: FakeClock, dials: boolean): Promise<Host> {
+  const scheduler = new CallScheduler({ id, store: bus.handle(store), provider: new FakeCallProvider({ clock }), clock });
+  if (dials) await scheduler.start();
+  const reported: unknown[] = [];
+  const router = createCallRouter({ scheduler, basePath: '/api', sseRereadMs: 1_000, onError: (error) => reported.push(error) });
+  const server = createServer(router);
+  const idle = trackOpenResponses(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { scheduler, api: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, server, idle, reported };
+}
+
+async function stopHost(host: Host): Promise<void> {
+  host.server.closeAllConnections();
+  await new Promise<void>((resolve) => host.server.close(() => resolve()));
+  await host.scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
+}
+
+async function storedCursors(store: MemoryStore, after: string | null = null): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await store.listEvents({ after: cursor, limit: 1000 });
+    out.push(...page.items.map((event) => event.cursor));
+    if (page.nextCursor === cursor || page.items.length < 1000) return out;
+    cursor = page.nextCursor;
+  }
+}
+
+const ids = (messages: readonly SseMessage[]): string[] => messages.map((m) => m.id ?? '');
+
+/** Every event of a call arrives in the call's own order (its events' ids increase). */
+function expectOrderedPerCall(messages: readonly SseMessage[]): void {
+  const lastByCall = new Map<string, number>();
+  for (const message of messages) {
+    const data = callEventMessageSchema.parse(JSON.parse(message.data));
+    expect(data.event.cursor).toBe(message.id);
+    const last = lastByCall.get(data.event.callId) ?? -1;
+    expect(data.event.id).toBeGreaterThan(last);
+    lastByCall.set(data.event.callId, data.event.id);
+  }
+}
+
+describe('GET /events across hosts (a store that can watch)', () => {
+  const hosts: Host[] = [];
+  const clients: SseClient[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(hosts.splice(0).map(stopHost));
+  });
+
+  it("shows a client on host A what host B dials, in order per call, and resumes on host B with Last-Event-ID: no gap, no duplicate", async () => {
+    const clock = new FakeClock('2026-03-02T09:00:00Z');
+    const store = new MemoryStore();
+    const bus = new WatchBus();
+    // Host A only serves HTTP (it never starts, so it never dials); host B dials.
+    const a = await startHost('host-a', store, bus, clock, false);
+    const b = await startHost('host-b', store, bus, clock, true);
+    hosts.push(a, b);
+    const first = await SseClient.connect(`${a.api}/events`);
+    clients.push(first);
+    expect(first.status).toBe(200);
+    const viaA = await call(`${a.api}/calls`, { method: 'POST', json: { to: '+14155550123' } });
+    expect(viaA.status).toBe(201);
+    const viaB = await b.scheduler.schedule({ to: '+442079460000' });
+    await clock.advance(11_000);
+    expect((await a.scheduler.get(viaA.body.id))?.status).toBe('completed');
+    expect((await a.scheduler.get(viaB.id))?.status).toBe('completed');
+    const phase1 = await storedCursors(store);
+    await first.waitForCount(phase1.length);
+    expect(ids(first.messages)).toEqual(phase1);
+    // Host A never dialed: the dialing, status and completion events came from B through the log.
+    const names = first.messages.map((m) => m.event);
+    expect(names.filter((n) => n === 'call:dispatching')).toHaveLength(2);
+    expect(names.filter((n) => n === 'call:completed')).toHaveLength(2);
+    expect(first.messages.every((m) => JSON.parse(m.data).replayed === undefined)).toBe(true);
+    expectOrderedPerCall(first.messages);
+    const lastSeen = first.messages.at(-1)?.id ?? '';
+    const timersOpen = clock.pendingTimers;
+    expect(bus.watching).toBe(1);
+    await first.close();
+    await within(a.idle(), 3_000, 'host A to drop the client');
+    // The last client gone, host A closed its watch, its re-read timer and the stream's heartbeat.
+    expect(bus.watching).toBe(0);
+    expect(clock.pendingTimers).toBe(timersOpen - 2);
+
+    // While nobody listens, host B dials another call.
+    await b.scheduler.schedule({ to: '+14155550199' });
+    await clock.advance(11_000);
+    const missed = await storedCursors(store, lastSeen);
+    expect(missed.length).toBeGreaterThan(3);
+
+    const second = await SseClient.connect(`${b.api}/events`, { 'Last-Event-ID': lastSeen });
+    clients.push(second);
+    await second.waitForCount(missed.length);
+    expect(ids(second.messages)).toEqual(missed);
+    expect(second.messages.every((m) => JSON.parse(m.data).replayed === true)).toBe(true);
+    // Then live: a call scheduled through host A reaches the client on host B.
+    const live = await call(`${a.api}/calls`, { method: 'POST', json: { to: '+14155550123', at: '2026-03-09T10:00:00Z' } });
+    await second.waitForCount(missed.length + 1);
+    const liveMessage = second.messages.at(-1);
+    expect(liveMessage?.event).toBe('call:scheduled');
+    expect(JSON.parse(liveMessage?.data ?? '{}')).toMatchObject({ call: { id: live.body.id } });
+    expect(JSON.parse(liveMessage?.data ?? '{}').replayed).toBeUndefined();
+    const all = [...ids(first.messages), ...ids(second.messages)];
+    expect(all).toEqual(await storedCursors(store));
+    expect(new Set(all).size).toBe(all.length);
+    expectOrderedPerCall(second.messages);
+    expect([...a.reported, ...b.reported]).toEqual([]);
+  });
+
+  it('reads on the slow re-read when a notification is lost, and refuses a cursor the store did not make', async () => {
+    const clock = new FakeClock('2026-03-02T09:00:00Z');
+    const store = new MemoryStore();
+    const bus = new WatchBus();
+    const a = await startHost('host-a', store, bus, clock, false);
+    hosts.push(a);
+    const client = await SseClient.connect(`${a.api}/events`);
+    clients.push(client);
+    // A write that no handle announces (another host whose notification was lost).
+    const silent = new CallScheduler({ id: 'silent', store, provider: new FakeCallProvider({ clock }), clock });
+    const quiet = await silent.schedule({ to: '+14155550123', at: '2026-03-09T10:00:00Z' });
+    await clock.advance(999);
+    expect(client.messages).toHaveLength(0);
+    await clock.advance(1);
+    await client.waitForCount(1);
+    expect(JSON.parse(client.messages[0]?.data ?? '{}')).toMatchObject({ call: { id: quiet.id }, event: { type: 'scheduled' } });
+
+    const bad = await call(`${a.api}/events`, { headers: { 'Last-Event-ID': 'not-a-cursor' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'headers.last-event-id' })]);
+    const badQuery = await call(`${a.api}/events?lastEventId=-1`);
+    expect(badQuery.body.errors).toEqual([expect.objectContaining({ path: 'query.lastEventId' })]);
+  });
+});
