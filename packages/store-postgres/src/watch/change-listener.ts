@@ -38,6 +38,7 @@ export class ChangeListener {
   #timer: TimerHandle = undefined;
   #connecting: Promise<void> | undefined;
   #detach: (() => void) | undefined;
+  #started = false;
   /** Connections lost so far. */
   reconnects = 0;
   /** The last connection error, for health details. */
@@ -55,7 +56,9 @@ export class ChangeListener {
 
   /** Opens the connection and listens; on failure, keeps trying in the background. Never rejects. */
   start(): Promise<void> {
-    this.#connecting ??= this.#connect(false).finally(() => {
+    if (this.#started) return this.#connecting ?? Promise.resolve();
+    this.#started = true;
+    this.#connecting = this.#connect(false).finally(() => {
       this.#connecting = undefined;
     });
     return this.#connecting;

@@ -1,0 +1,38 @@
+import type { CallInsert, NewCallRecord } from '@call-scheduler/core';
+import { randomUUID } from 'node:crypto';
+
+/** A `scheduled` call due at `dueAt`, with its `scheduled` event. */
+export function scheduledCall(dueAt: number, overrides: Partial<NewCallRecord> = {}): CallInsert {
+  const call: NewCallRecord = {
+    id: randomUUID(),
+    to: '+14155550100',
+    status: 'scheduled',
+    at: dueAt,
+    dueAt,
+    timeZone: null,
+    window: null,
+    expiresAt: null,
+    retry: null,
+    idempotencyKey: null,
+    metadata: null,
+    error: null,
+    createdAt: 1_000,
+    endedAt: null,
+    ...overrides,
+  };
+  return {
+    call,
+    events: [{ type: 'scheduled', at: call.createdAt, attempt: null, status: call.status, providerStatus: null, data: null }],
+  };
+}
+
+/** Resolves with the first value `take` returns that is not undefined, polling every 10 ms; rejects after `ms`. */
+export async function eventually<T>(take: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await take();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
