@@ -9,13 +9,16 @@ const scheduler = new CallScheduler({
   provider: new HttpCallProvider({ baseUrl: process.env.CALL_API_URL ?? 'http://localhost:5000' }),
 });
 
+const hasKey = apiKeyAuthorizer(process.env.API_KEY ?? 'change-me'); // 401 without the right `x-api-key` header
 const app = express();
 app.use(
   '/api',
   createCallRouter({
     scheduler,
-    authorize: apiKeyAuthorizer(process.env.API_KEY ?? 'change-me'), // 401 without the right `x-api-key` header
-    webhook: true, // POST /api/webhooks/call-status: provider pushes feed the same status machine
+    // Provider pushes are checked by their signature instead of the key.
+    authorize: (req, { operationId }) => operationId === 'receiveProviderStatus' || hasKey(req),
+    // POST /api/webhooks/call-status: Twilio's signed pushes feed the same status machine
+    webhook: { twilio: { authToken: process.env.TWILIO_AUTH_TOKEN ?? 'change-me', publicOrigin: 'https://calls.example.com' } },
     cors: { origin: ['https://app.example.com'] },
   }),
 );

@@ -15,7 +15,7 @@ import { codeBlocks } from './support/code-blocks.js';
 const guide = readFileSync(path.resolve(import.meta.dirname, '../http-api.md'), 'utf8');
 const clock = new FakeClock('2026-11-21T10:00:00Z');
 const scheduler = new CallScheduler({ store: new MemoryStore(), provider: new FakeCallProvider({ clock }), clock });
-const router = createCallRouter({ scheduler, basePath: '/api', webhook: true });
+const router = createCallRouter({ scheduler, basePath: '/api', webhook: { unsigned: true }, purge: { unprotected: true } });
 let server: Server;
 let base: string;
 
