@@ -32,7 +32,11 @@ async function connect(): Promise<RedisClient> {
       `the BullMQ contender needs the ioredis package (BullMQ 6's Redis client, an optional peer dependency), which is not installed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  const IORedis = mod.default as new (url: string, options: Record<string, unknown>) => RedisClient;
+  // CommonJS through import(): the class is `default`, or `default.default` in some builds.
+  const inner = mod.default as { default?: unknown } | undefined;
+  const candidate = typeof mod.default === 'function' ? mod.default : inner?.default;
+  if (typeof candidate !== 'function') throw new Error('the ioredis package exports no client class');
+  const IORedis = candidate as new (url: string, options: Record<string, unknown>) => RedisClient;
   // BullMQ's workers need maxRetriesPerRequest: null on their connections (blocking commands).
   return new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
 }
