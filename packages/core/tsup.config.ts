@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/testing/index.ts", "src/http/index.ts"],
+  entry: ["src/index.ts", "src/testing/index.ts", "src/http/index.ts", "src/internal.ts"],
   format: ['esm'],
   target: 'node20',
   dts: true,

@@ -90,7 +90,8 @@ export type {
   InsertResult,
   UpdateResult,
 } from './store/call-store.js';
-export { encodeSequenceCursor, decodeSequenceCursor } from './store/sequence-cursor.js';
+export { GuardedCallStore } from './store/guarded-call-store.js';
+export type { CallStoreDriver, PurgeOptions } from './store/guarded-call-store.js';
 export type {
   CallProvider,
   CallProviderCapabilities,
@@ -148,6 +149,7 @@ export type {
   ProviderStatusUpdate,
   SchedulerHealth,
   CallListPage,
+  CallStoreView,
 } from './scheduler/call-scheduler.js';
 export type {
   CallSchedulerOptions,

@@ -1,8 +1,5 @@
 import {
-  CallSchedulerError,
-  ErrorCode,
-  decodeSequenceCursor,
-  encodeSequenceCursor,
+  GuardedCallStore,
   isLiveStatus,
   isTerminalStatus,
   type AttemptRecord,
@@ -14,7 +11,7 @@ import {
   type CallPatch,
   type CallRecord,
   type CallStatus,
-  type CallStore,
+  type CallStoreDriver,
   type CallStoreFeatures,
   type CallUpdate,
   type ClaimOptions,
@@ -23,8 +20,10 @@ import {
   type EventPage,
   type InsertResult,
   type NewCallEvent,
+  type PurgeOptions,
   type UpdateResult,
 } from '@call-scheduler/core';
+import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput as invalidInputOf } from '@call-scheduler/core/internal';
 import { TimeHeap, type TimeHeapEntry } from './time-heap.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -72,15 +71,16 @@ const FEATURES: CallStoreFeatures = Object.freeze({ durable: false, shared: fals
  * single-process use where losing the calls on exit is acceptable. It is not durable
  * (`features.durable` is `false`) and cannot be shared between processes.
  *
- * Claims and {@link MemoryStore.nextWakeUpAt} never scan all calls: due calls and leases sit in
- * two binary min-heaps ordered by (time, id), so a claim of `k` calls costs O(k log n). Stale heap
- * entries (a call rescheduled, claimed or ended) are dropped lazily when they reach the top.
- * {@link MemoryStore.listCalls} walks ids in order from the cursor and filters as it goes, so a
- * filter that matches few calls may visit many.
+ * Claims and `nextWakeUpAt` never scan all calls: due calls and leases sit in two binary
+ * min-heaps ordered by (time, id), so a claim of `k` calls costs O(k log n). Stale heap entries (a
+ * call rescheduled, claimed or ended) are dropped lazily when they reach the top. `listCalls`
+ * walks ids in order from the cursor and filters as it goes, so a filter that matches few calls
+ * may visit many.
  *
  * Every record it returns is a deep copy, and it keeps deep copies of what it is given, so no
- * caller can change its state except through its methods. It works without {@link MemoryStore.init};
- * after {@link MemoryStore.close} every operation rejects with `STORE_CLOSED`.
+ * caller can change its state except through its methods. It is a {@link GuardedCallStore}: it
+ * works without `init()`, checks its arguments like every store, and after `close()` every
+ * operation rejects with `STORE_CLOSED`.
  *
  * @example
  * ```ts
@@ -91,11 +91,30 @@ const FEATURES: CallStoreFeatures = Object.freeze({ durable: false, shared: fals
  * const scheduler = new CallScheduler({ store, provider });
  * ```
  */
-export class MemoryStore implements CallStore, AsyncDisposable {
+export class MemoryStore extends GuardedCallStore {
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest `endedAt` first, with their attempts and events; see
+   * `CallStore.purgeCalls`. Idempotency keys and provider ids of the deleted calls are forgotten;
+   * event ids are never reused. O(k log n) for k calls, amortized (a min-heap of ended calls;
+   * purged ids and events are compacted once they are half of a list).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
+
+  /** An empty store. */
+  constructor() {
+    super(new MemoryStoreDriver());
+  }
+}
+
+/** The storage of {@link MemoryStore}; the guard checks arguments, open state and errors. */
+class MemoryStoreDriver implements CallStoreDriver {
+  readonly name = 'MemoryStore';
+
   /** Not durable, not shared. */
   readonly features: CallStoreFeatures = FEATURES;
 
-  #closed = false;
   #calls = new Map<string, StoredCall>();
   /**
    * Every call id, sorted (ids are time-ordered, so this is creation order). Ids of purged calls
@@ -127,15 +146,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
   /** Per number: the start times of every attempt to it. */
   #attemptStartsByNumber = new Map<string, number[]>();
 
-  /** Nothing to prepare; rejects with `STORE_CLOSED` after {@link MemoryStore.close}. */
-  async init(): Promise<void> {
-    this.#assertOpen();
-  }
-
-  /** Drops everything the store holds. Later operations reject with `STORE_CLOSED`. */
+  /** Drops everything the store holds. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
     this.#calls = new Map();
     this.#order = [];
     this.#purgedIds = 0;
@@ -151,14 +163,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     this.#attemptStartsByNumber = new Map();
   }
 
-  /** Same as {@link MemoryStore.close}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
   /** Inserts calls in one transaction, de-duplicating by idempotency key; see {@link CallStore.insertCalls}. */
   async insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
-    this.#assertOpen();
     // First decide and copy everything (this may throw); then write (this cannot).
     type Plan = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new'; readonly stored: StoredCall; readonly events: readonly NewCallEvent[] };
     const plans: Plan[] = [];
@@ -223,14 +229,12 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   /** One call, or `undefined`; see {@link CallStore.getCall}. */
   async getCall(id: string): Promise<CallRecord | undefined> {
-    this.#assertOpen();
     const stored = this.#calls.get(id);
     return stored === undefined ? undefined : copyCall(stored.record);
   }
 
   /** One call with its attempts and events, or `undefined`; see {@link CallStore.getCallDetails}. */
   async getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
-    this.#assertOpen();
     const stored = this.#calls.get(id);
     if (stored === undefined) return undefined;
     return {
@@ -245,7 +249,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * `undefined`. When two calls were given the same provider id, the one that got it last wins.
    */
   async findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
-    this.#assertOpen();
     const id = this.#byProviderCallId.get(providerCallId);
     const stored = id === undefined ? undefined : this.#calls.get(id);
     return stored === undefined ? undefined : copyCall(stored.record);
@@ -259,13 +262,8 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * base64url of the last id returned.
    */
   async listCalls(query: CallListQuery): Promise<CallPage> {
-    this.#assertOpen();
     const { limit, order } = query;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      throw invalidInput('limit', `limit must be a whole number from 1 to 1000, got ${String(limit)}`);
-    }
-    if (order !== 'asc' && order !== 'desc') throw invalidInput('order', `order must be 'asc' or 'desc', got ${String(order)}`);
-    const after = query.cursor === null ? null : decodeCursor(query.cursor);
+    const after = query.cursor === null ? null : decodeListCursor(query.cursor);
     const statuses = query.statuses === undefined ? null : new Set<CallStatus>(query.statuses);
     const matches = (record: CallRecord): boolean =>
       (statuses === null || statuses.has(record.status)) &&
@@ -291,7 +289,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
       items.push(copyCall(record));
     }
     const last = items[items.length - 1];
-    return { items, nextCursor: more && last !== undefined ? encodeCursor(last.id) : null };
+    return { items, nextCursor: more && last !== undefined ? encodeListCursor(last.id) : null };
   }
 
   /**
@@ -300,9 +298,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * id order is commit order.
    */
   async listEvents(query: EventListQuery): Promise<EventPage> {
-    this.#assertOpen();
     const { limit } = query;
-    if (!Number.isInteger(limit) || limit < 1) throw invalidInput('limit', `limit must be a whole number of at least 1, got ${String(limit)}`);
     const afterId = decodeSequenceCursor(query.after) ?? 0;
     let items: CallEventRecord[];
     if (query.callId !== undefined) {
@@ -322,13 +318,11 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   /** The cursor of the last event ever appended, or `null`; see {@link CallStore.eventLogHead}. */
   async eventLogHead(): Promise<EventCursor | null> {
-    this.#assertOpen();
     return this.#lastEventId === 0 ? null : encodeSequenceCursor(this.#lastEventId);
   }
 
   /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
   async claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
-    this.#assertOpen();
     const { now, limit, owner, leaseExpiresAt } = options;
     const onePerNumber = options.onePerNumber ?? false;
     const results: UpdateResult[] = [];
@@ -392,7 +386,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   /** Atomically takes over expired leases, earliest first; see {@link CallStore.claimExpiredLeases}. */
   async claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
-    this.#assertOpen();
     const { now, limit, owner, leaseExpiresAt } = options;
     const results: UpdateResult[] = [];
     // New leases enter the heap after the loop, so that a lease handed out already expired
@@ -441,7 +434,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * no attempt, or together with an `attempt` patch (naming `unclaim`).
    */
   async updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
-    this.#assertOpen();
     const stored = this.#calls.get(update.id);
     if (stored === undefined) return undefined;
     const { record } = stored;
@@ -468,7 +460,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
     }
     let unclaimed: AttemptRecord | undefined;
     if (update.unclaim === true) {
-      if (update.attempt !== undefined) throw invalidInput('unclaim', 'unclaim cannot be combined with an attempt patch');
       unclaimed = stored.attempts[stored.attempts.length - 1];
       if (record.attemptCount < 1 || unclaimed === undefined || unclaimed.number !== record.attemptCount) {
         throw invalidInput('unclaim', `call ${record.id} has no attempt to unclaim`);
@@ -501,7 +492,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   /** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
   async nextWakeUpAt(): Promise<number | null> {
-    this.#assertOpen();
     const due = this.#validTop(this.#due, (stored) => stored.dueEntry);
     const lease = this.#validTop(this.#leases, (stored) => stored.leaseEntry);
     if (due === undefined) return lease?.at ?? null;
@@ -511,7 +501,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
 
   /** Attempts to a number started at or after `since`; see {@link CallStore.countAttempts}. */
   async countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
-    this.#assertOpen();
     const starts = this.#attemptStartsByNumber.get(query.to);
     if (starts === undefined) return 0;
     let count = 0;
@@ -531,9 +520,7 @@ export class MemoryStore implements CallStore, AsyncDisposable {
    * O(k log n + events of the k calls), amortized.
    * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
    */
-  async purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
-    this.#assertOpen();
-    checkPurgeOptions(options);
+  async purgeCalls(options: PurgeOptions): Promise<number> {
     const { endedBefore, limit } = options;
     const statuses = options.statuses === undefined ? null : new Set<CallStatus>(options.statuses);
     const victims: StoredCall[] = [];
@@ -583,10 +570,6 @@ export class MemoryStore implements CallStore, AsyncDisposable {
   }
 
   // ------------------------------------------------------------------ internals
-
-  #assertOpen(): void {
-    if (this.#closed) throw new CallSchedulerError(ErrorCode.STORE_CLOSED, 'The MemoryStore is closed');
-  }
 
   /**
    * Installs `next` as the call's record and keeps every index in step with it. A new lease entry
@@ -762,25 +745,6 @@ function firstAfter(events: readonly CallEventRecord[], afterId: number): number
   return low;
 }
 
-/** Throws `INVALID_INPUT` naming the field for options {@link MemoryStore.purgeCalls} cannot answer. */
-function checkPurgeOptions(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): void {
-  if (typeof options !== 'object' || options === null) throw invalidInput('', 'purge options must be an object');
-  if (typeof options.endedBefore !== 'number' || !Number.isFinite(options.endedBefore)) {
-    throw invalidInput('endedBefore', `endedBefore must be a finite number of epoch ms, got ${String(options.endedBefore)}`);
-  }
-  if (!Number.isInteger(options.limit) || options.limit < 1) {
-    throw invalidInput('limit', `limit must be a whole number of at least 1, got ${String(options.limit)}`);
-  }
-  const { statuses } = options;
-  if (statuses === undefined) return;
-  if (!Array.isArray(statuses)) throw invalidInput('statuses', 'statuses must be an array of terminal statuses');
-  statuses.forEach((status: unknown, index) => {
-    if (typeof status !== 'string' || !isTerminalStatus(status as CallStatus)) {
-      throw invalidInput(`statuses.${index}`, `statuses.${index} must be a terminal status, got ${String(status)}`);
-    }
-  });
-}
-
 /** The first index whose id is greater than `id`. */
 function upperBound(ids: readonly string[], id: string): number {
   let low = 0;
@@ -805,18 +769,6 @@ function lowerBound(ids: readonly string[], id: string): number {
   return low;
 }
 
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  if (typeof cursor === 'string' && /^[A-Za-z0-9_-]+$/.test(cursor)) {
-    const id = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (id.length > 0 && encodeCursor(id) === cursor) return id;
-  }
-  throw invalidInput('cursor', 'cursor is not a cursor returned by listCalls');
-}
-
-function invalidInput(path: string, message: string): CallSchedulerError {
-  return new CallSchedulerError(ErrorCode.INVALID_INPUT, message, { issues: [{ path, message, rule: 'custom' }] });
+function invalidInput(path: string, message: string): ReturnType<typeof invalidInputOf> {
+  return invalidInputOf([{ path, message, rule: 'custom' }], 'call write');
 }

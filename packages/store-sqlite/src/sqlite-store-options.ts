@@ -51,6 +51,17 @@ export interface SqliteStoreCommonOptions {
    * @default true
    */
   readonly groupCommit?: boolean;
+  /**
+   * Open a second handle on a file that another `SqliteStore` of this process already has open.
+   * Without it that is refused (`STORE_INIT_FAILED`): one store per file per process, shared by
+   * every scheduler and server of the process, is the setup to use. With it, the handles' write
+   * transactions take turns through a lock in the process (better-sqlite3 waits for SQLite's write
+   * lock synchronously, so two handles that did not take turns would block each other's event
+   * loop). Meant for tests that need two connections on one file, like the conformance suite's
+   * `openPeer`; several processes on one file need no option.
+   * @default false
+   */
+  readonly peer?: boolean;
 }
 
 /** Open (and own) the database file `filename`. */

@@ -1,29 +1,27 @@
-import { decodeSequenceCursor, encodeSequenceCursor, invalidInput } from '@call-scheduler/core';
+import { GuardedCallStore } from '@call-scheduler/core';
+import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput, parseInput } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
-  CallStatus,
   CallEventRecord,
   CallInsert,
   CallListQuery,
   CallPage,
   CallRecord,
-  CallStore,
+  CallStoreDriver,
   CallStoreFeatures,
   CallUpdate,
   ClaimOptions,
   EventCursor,
   EventListQuery,
   EventPage,
-  InputIssue,
   InsertResult,
   NewCallEvent,
+  PurgeOptions,
   UpdateResult,
 } from '@call-scheduler/core';
 import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
-import { decodeCursor, encodeCursor } from './cursor.js';
 import { anyDueCall, anyExpiredLease, dueCallIds, endedCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
-import { checkEventsQuery, checkListQuery, checkPurgeOptions } from './query-checks.js';
 import { GroupCommit } from './database/group-commit.js';
 import type { WriteJob } from './database/group-commit.js';
 import { openDatabase } from './database/open-database.js';
@@ -33,15 +31,13 @@ import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
 import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
 import { int } from './rows/columns.js';
 import { toEventRecord, toNewEventRow } from './rows/event-row.js';
-import type { SqliteStoreOptions, SqliteSynchronous } from './sqlite-store-options.js';
-import { storeClosedError, toStoreError } from './store-errors.js';
+import type { SqliteStoreOptions } from './sqlite-store-options.js';
+import { sqliteStoreOptionsSchema } from './sqlite-store-options-schema.js';
 
 /** Rows per multi-row `INSERT`: well under SQLite's 32,766 bound variables (24 columns × 500). */
 const ROWS_PER_INSERT = 500;
 /** Values per `IN (...)` list. */
 const VALUES_PER_IN = 500;
-
-const SYNCHRONOUS_MODES: readonly SqliteSynchronous[] = ['NORMAL', 'FULL'];
 
 type Db = Kysely<StoreTables>;
 
@@ -108,36 +104,6 @@ function byClaimOrder(a: CallsTable, b: CallsTable): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-function checkOptions(options: SqliteStoreOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidInput([{ path: '', message: 'options must be an object with filename or database', rule: 'invalid_type' }], 'SqliteStore options');
-  }
-  const issues: InputIssue[] = [];
-  const raw = options as unknown as Record<string, unknown>;
-  const hasFile = raw.filename !== undefined;
-  const hasDatabase = raw.database !== undefined;
-  if (hasFile === hasDatabase) {
-    issues.push({ path: hasFile ? 'database' : 'filename', message: 'give either filename or database, not both or neither', rule: 'custom' });
-  } else if (hasFile && (typeof raw.filename !== 'string' || raw.filename.length === 0)) {
-    issues.push({ path: 'filename', message: 'must be a non-empty string (a file path or ":memory:")', rule: 'invalid_type' });
-  } else if (hasDatabase && typeof (raw.database as { prepare?: unknown } | null)?.prepare !== 'function') {
-    issues.push({ path: 'database', message: 'must be a better-sqlite3 Database (an object with prepare and close)', rule: 'invalid_type' });
-  }
-  if (raw.groupCommit !== undefined && typeof raw.groupCommit !== 'boolean') {
-    issues.push({ path: 'groupCommit', message: 'must be a boolean', rule: 'invalid_type' });
-  }
-  if (raw.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(raw.synchronous as SqliteSynchronous)) {
-    issues.push({ path: 'synchronous', message: `must be one of ${SYNCHRONOUS_MODES.join(', ')}`, rule: 'invalid_value' });
-  }
-  for (const key of ['busyTimeoutMs', 'statementCacheSize'] as const) {
-    const value = raw[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 0)) {
-      issues.push({ path: key, message: 'must be a non-negative integer', rule: 'invalid_type' });
-    }
-  }
-  if (issues.length > 0) throw invalidInput(issues, 'SqliteStore options');
-}
-
 /**
  * A durable `CallStore` in one SQLite file, through kysely and better-sqlite3. Several
  * processes on one host may share the file: claims are single atomic `UPDATE ... RETURNING`
@@ -160,25 +126,42 @@ function checkOptions(options: SqliteStoreOptions): void {
  * await scheduler.start(); // opens the file and migrates it
  * ```
  */
-export class SqliteStore implements CallStore, AsyncDisposable {
-  /** Durable and shared (other processes may write the same file), except in memory, where neither holds. */
+export class SqliteStore extends GuardedCallStore {
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest `endedAt` first (then id), with their attempts and events, in one
+   * immediate transaction (a walk of the partial index `calls_ended_idx`); see
+   * `CallStore.purgeCalls`. Event ids are `AUTOINCREMENT`: never handed out again. The file does
+   * not shrink; SQLite reuses the freed pages.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
+
+  /**
+   * Checks the options; opens nothing. `init()` (or the first operation) opens the database, sets
+   * its pragmas and migrates the schema, once (again after a failure): `STORE_INIT_FAILED` when
+   * the file cannot be opened, is not a database or a migration failed, `STORE_SCHEMA_TOO_NEW`
+   * for a file written by a newer version. `close()` waits for the operations under way, then
+   * closes the connection (unless the caller passed its own `database`).
+   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
+   */
+  constructor(options: SqliteStoreOptions) {
+    super(new SqliteStoreDriver(options));
+  }
+}
+
+/** The storage of {@link SqliteStore}; the guard checks arguments, open state and errors. */
+class SqliteStoreDriver implements CallStoreDriver {
+  readonly name = 'SqliteStore';
   readonly features: CallStoreFeatures;
 
   readonly #config: OpenDatabaseConfig;
   readonly #groupCommit: boolean;
   #db: Db | undefined;
   #group: GroupCommit | undefined;
-  #initPromise: Promise<void> | undefined;
-  #closePromise: Promise<void> | undefined;
-  #closed = false;
-  readonly #inFlight = new Set<Promise<unknown>>();
 
-  /**
-   * Checks and freezes the options; opens nothing (see {@link SqliteStore.init}).
-   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
-   */
-  constructor(options: SqliteStoreOptions) {
-    checkOptions(options);
+  constructor(raw: SqliteStoreOptions) {
+    const options = parseInput(sqliteStoreOptionsSchema, raw, 'SqliteStore options') as SqliteStoreOptions;
     const memory =
       options.database !== undefined ? options.database.memory === true : options.filename === ':memory:';
     const where =
@@ -194,50 +177,21 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
       statementCacheSize: options.statementCacheSize ?? 100,
       durable: !memory,
+      peer: options.peer ?? false,
     });
     this.#groupCommit = options.groupCommit ?? true;
     this.features = Object.freeze({ durable: !memory, shared: !memory });
   }
 
-  /**
-   * Opens the database, sets its pragmas and migrates the schema. Runs once even if called twice;
-   * after a failure the next call tries again. Other methods call it when it was not called.
-   * @throws CallSchedulerError `STORE_INIT_FAILED` (the file cannot be opened, is not a database,
-   * or a migration failed), `STORE_SCHEMA_TOO_NEW`, or `STORE_CLOSED`.
-   */
-  init(): Promise<void> {
-    if (this.#closed) return Promise.reject(storeClosedError());
-    this.#initPromise ??= openDatabase(this.#config).then(
-      (db) => {
-        this.#db = db;
-        this.#group = this.#groupCommit ? new GroupCommit(db) : undefined;
-      },
-      (error: unknown) => {
-        this.#initPromise = undefined;
-        throw error;
-      },
-    );
-    return this.#initPromise;
+  /** Opens the database, sets its pragmas and migrates the schema (the guard runs it once). */
+  async open(): Promise<void> {
+    const db = await openDatabase(this.#config);
+    this.#db = db;
+    this.#group = this.#groupCommit ? new GroupCommit(db) : undefined;
   }
 
-  /**
-   * Waits for the operations under way, then closes the connection (unless the caller passed its
-   * own `database`). Runs once; every later call of any method rejects with `STORE_CLOSED`.
-   */
-  close(): Promise<void> {
-    this.#closePromise ??= this.#shutdown();
-    return this.#closePromise;
-  }
-
-  /** Same as {@link SqliteStore.close}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#closed = true;
-    await this.#initPromise?.catch(() => undefined);
-    await Promise.allSettled([...this.#inFlight]);
+  /** Closes the connection (the guard calls it once, after the operations under way). */
+  async close(): Promise<void> {
     const db = this.#db;
     this.#db = undefined;
     this.#group = undefined;
@@ -247,21 +201,11 @@ export class SqliteStore implements CallStore, AsyncDisposable {
     await db.destroy();
   }
 
-  /** Runs `fn` on the open database, tracked so that `close()` waits for it. */
-  async #use<T>(operation: string, fn: (db: Db) => Promise<T>): Promise<T> {
-    if (this.#closed) throw storeClosedError();
-    if (this.#db === undefined) await this.init();
+  /** Runs `fn` on the open database (the guard only calls a method once `open()` succeeded). */
+  #use<T>(_operation: string, fn: (db: Db) => Promise<T>): Promise<T> {
     const db = this.#db;
-    if (this.#closed || db === undefined) throw storeClosedError();
-    const run = fn(db).catch((error: unknown) => {
-      throw toStoreError(operation, error);
-    });
-    this.#inFlight.add(run);
-    try {
-      return await run;
-    } finally {
-      this.#inFlight.delete(run);
-    }
+    if (db === undefined) throw new Error('the database is not open');
+    return fn(db);
   }
 
   /**
@@ -370,8 +314,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    */
   listCalls(query: CallListQuery): Promise<CallPage> {
     return this.#use('listCalls', async (db) => {
-      checkListQuery(query);
-      const after = query.cursor === null ? null : decodeCursor(query.cursor);
+      const after = query.cursor === null ? null : decodeListCursor(query.cursor);
       const desc = query.order === 'desc';
       let select = db.selectFrom('calls').selectAll();
       if (query.statuses !== undefined) {
@@ -391,7 +334,7 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       const last = page[page.length - 1];
       return {
         items: page.map(toCallRecord),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null,
       };
     });
   }
@@ -404,7 +347,6 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    */
   listEvents(query: EventListQuery): Promise<EventPage> {
     return this.#use('listEvents', async (db) => {
-      checkEventsQuery(query);
       const afterId = decodeSequenceCursor(query.after) ?? 0;
       let select = db.selectFrom('events').selectAll().where('id', '>', afterId);
       if (query.callId !== undefined) select = select.where('call_id', '=', query.callId);
@@ -547,9 +489,6 @@ export class SqliteStore implements CallStore, AsyncDisposable {
       if (expect.statuses !== undefined && expect.statuses.length === 0) return undefined;
       return this.#write(db, async (trx) => {
         const unclaim = update.unclaim === true;
-        if (unclaim && update.attempt !== undefined) {
-          throw invalidInput([{ path: 'unclaim', message: 'unclaim cannot be combined with an attempt patch', rule: 'custom' }], 'update');
-        }
         let statement = trx
           .updateTable('calls')
           .set({
@@ -622,9 +561,8 @@ export class SqliteStore implements CallStore, AsyncDisposable {
    * again. The file does not shrink; SQLite reuses the freed pages.
    * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
    */
-  purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
+  purgeCalls(options: PurgeOptions): Promise<number> {
     return this.#use('purgeCalls', async (db) => {
-      checkPurgeOptions(options);
       const statuses = options.statuses === undefined ? null : [...new Set(options.statuses)];
       if (statuses !== null && statuses.length === 0) return 0;
       return db.transaction().execute(async (trx) => {

@@ -4,7 +4,7 @@ import { Kysely, sql } from 'kysely';
 import { runMigrations } from '../migrations/run-migrations.js';
 import type { SqliteStoreDatabase, SqliteSynchronous } from '../sqlite-store-options.js';
 import { describeCause } from '../store-errors.js';
-import { claimFile } from './open-files.js';
+import { WriteTurns, claimFile } from './open-files.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
 import { StoreDialect } from './store-dialect.js';
 import type { StoreTables } from './tables.js';
@@ -23,6 +23,8 @@ export interface OpenDatabaseConfig {
   readonly statementCacheSize: number;
   /** False for an in-memory database, which cannot use WAL. */
   readonly durable: boolean;
+  /** A second handle on a file another store of this process has open (see `SqliteStoreCommonOptions.peer`). */
+  readonly peer: boolean;
 }
 
 function initFailed(message: string, cause?: unknown): CallSchedulerError {
@@ -63,15 +65,18 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<S
   const { source, where } = config;
   const owned = 'filename' in source;
   let release: () => void = () => undefined;
+  let turns = new WriteTurns();
   if (owned) {
-    const claimed = claimFile(source.filename);
+    const claimed = claimFile(source.filename, config.peer);
     if (claimed === undefined) {
       throw initFailed(
         `Cannot open the SQLite database ${where}: another SqliteStore of this process has it open. ` +
-          'Share that one store between the schedulers and servers of this process (two connections of one process would block each other).',
+          'Share that one store between the schedulers and servers of this process (two connections of one process would block each other), ' +
+          'or open this one with `peer: true` (its write transactions then take turns with the other store\'s).',
       );
     }
-    release = claimed;
+    release = claimed.release;
+    turns = claimed.turns;
   }
   let raw: SqliteStoreDatabase;
   try {
@@ -83,7 +88,7 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<S
   const db = new Kysely<StoreTables>({
     dialect: new StoreDialect({
       database: new CachingSqliteDatabase(raw, { owned, size: config.statementCacheSize, onClose: release }),
-    }),
+    }, turns),
   });
   try {
     // Pragmas take no bound parameters; every value here is a checked number or a fixed word.

@@ -1,4 +1,4 @@
-import { encodeSequenceCursor } from '@call-scheduler/core';
+import { encodeSequenceCursor } from '@call-scheduler/core/internal';
 import type { CallEventRecord, CallEventType, CallStatus, JsonObject, NewCallEvent } from '@call-scheduler/core';
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable } from '../database/tables.js';

@@ -1,0 +1,20 @@
+/**
+ * Not API: helpers the packages of this repository share (`@call-scheduler/store-memory`,
+ * `store-sqlite`, `store-postgres`, `http-adapter`). They may change or disappear in any release,
+ * minor and patch included; do not import them from your own code. Everything meant for users is
+ * exported by `@call-scheduler/core` and its documented subpaths (`/testing`, `/http`).
+ *
+ * @module @call-scheduler/core/internal
+ * @internal
+ */
+export { parseInput, toInputIssues, invalidInput } from './schema/schedule-input.js';
+export { encodeListCursor, decodeListCursor } from './store/list-cursor.js';
+export { encodeSequenceCursor, decodeSequenceCursor } from './store/sequence-cursor.js';
+export {
+  pageLimitSchema,
+  callListQuerySchema,
+  eventListQuerySchema,
+  claimOptionsSchema,
+  countAttemptsQuerySchema,
+  purgeOptionsSchema,
+} from './store/store-schemas.js';
