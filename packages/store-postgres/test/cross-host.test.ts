@@ -117,6 +117,17 @@ describe('event cursor across connections', () => {
     expect((await follower.listEvents({ after: after.nextCursor, limit: 100 })).items).toEqual([]);
   });
 
+  it('orders the log by transaction id as a number, not as text (9 before 10)', async () => {
+    const [writer, follower] = await twoHosts();
+    await writer.init();
+    // Transaction ids written by hand: both long ended, with different digit counts.
+    await db.pool().query(`insert into "${writer.schema}".events (xid, call_id, type, at, status) values ('10'::xid8, 'c', 'status', 10, 'ringing'), ('9'::xid8, 'c', 'status', 9, 'ringing')`);
+    const page = await follower.listEvents({ after: null, limit: 10 });
+    expect(page.items.map((e) => e.at)).toEqual([9, 10]);
+    const rest = await follower.listEvents({ after: page.items[0]!.cursor, limit: 10 });
+    expect(rest.items.map((e) => e.at)).toEqual([10]);
+  });
+
   it('pages of one event at a time, read while writers commit, see every event exactly once', async () => {
     const [writer, follower] = await twoHosts();
     const seen: number[] = [];

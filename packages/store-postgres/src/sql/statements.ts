@@ -348,18 +348,19 @@ export function listEvents(
   limit: number,
   callId: string | undefined,
 ): RawBuilder<EventRow> {
-  const conditions: RawBuilder<unknown>[] = [sql`xid < pg_snapshot_xmin(pg_current_snapshot())`];
-  if (after !== null) conditions.push(sql`(xid, id) > (${after.xid}::xid8, ${after.id}::bigint)`);
-  if (callId !== undefined) conditions.push(sql`call_id = ${callId}::text`);
-  return sql<EventRow>`select id, xid::text as xid, call_id, type, at, attempt, status, provider_status, data
-    from ${table(s, 'events')} where ${sql.join(conditions, sql` and `)}
-    order by xid, id limit ${limit}::bigint`;
+  // Qualified names: the output column `xid` is text, and ORDER BY must use the xid8 column.
+  const conditions: RawBuilder<unknown>[] = [sql`e.xid < pg_snapshot_xmin(pg_current_snapshot())`];
+  if (after !== null) conditions.push(sql`(e.xid, e.id) > (${after.xid}::xid8, ${after.id}::bigint)`);
+  if (callId !== undefined) conditions.push(sql`e.call_id = ${callId}::text`);
+  return sql<EventRow>`select e.id, e.xid::text as xid, e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
+    from ${table(s, 'events')} as e where ${sql.join(conditions, sql` and `)}
+    order by e.xid, e.id limit ${limit}::bigint`;
 }
 
 /** The log's head: the snapshot's xmin (everything below it has ended) and whether any event exists. */
 export function eventLogHead(s: string): RawBuilder<{ xmin: string; any: boolean }> {
   return sql<{ xmin: string; any: boolean }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin,
-    exists (select 1 from ${table(s, 'events')}) as any`;
+    (select min(id) from ${table(s, 'events')}) is not null as any`;
 }
 
 /** The earliest due time and the earliest lease expiry: the first entry of each partial index. */

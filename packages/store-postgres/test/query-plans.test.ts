@@ -1,0 +1,109 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/index.js';
+import * as statements from '../src/sql/statements.js';
+import { useTestDatabase } from './support/database.js';
+
+/*
+ * The plans of the hot statements on 100,000 calls (30% scheduled, 10% live with a lease, the rest
+ * ended), 100,000 attempts and 200,000 events, after ANALYZE: none may read a table from start to
+ * end. EXPLAIN does not run the writes.
+ */
+const CALLS = 100_000;
+const db = useTestDatabase();
+let schema: string;
+let s: string;
+let kysely: Kysely<unknown>;
+
+beforeAll(async () => {
+  schema = db.schema('cs_plans');
+  const store = new PostgresStore({ pool: db.pool(), schema });
+  await store.init();
+  await store.close();
+  s = `"${schema}"`;
+  const pool = db.pool();
+  await pool.query(`insert into ${s}.calls (id, to_number, status, at, due_at, version, created_at, updated_at,
+      lease_owner, lease_expires_at, ended_at, provider_call_id, attempt_count, fencing_token)
+    select lpad(i::text, 12, '0'), '+1415' || (5550000 + i % 40000)::text,
+      case when i % 10 < 3 then 'scheduled' when i % 10 = 3 then 'connected' when i % 10 < 9 then 'completed' else 'failed' end,
+      1000000 + i, case when i % 10 < 3 then 1000000 + i end, 1, 1000, 1000,
+      case when i % 10 = 3 then 'host' end, case when i % 10 = 3 then 2000000 + i end,
+      case when i % 10 > 3 then 1500000 + i end, case when i % 10 > 2 then 'pc-' || i end,
+      case when i % 10 > 2 then 1 else 0 end, case when i % 10 > 2 then 1 else 0 end
+    from generate_series(1, ${CALLS}) as i`);
+  await pool.query(`insert into ${s}.attempts (call_id, number, status, started_at, scheduler_id)
+    select id, 1, status, 1000000, 'host' from ${s}.calls where attempt_count = 1`);
+  await pool.query(`insert into ${s}.events (call_id, type, at, status) select id, 'scheduled', 1000, 'scheduled' from ${s}.calls`);
+  await pool.query(`insert into ${s}.events (call_id, type, at, status) select id, 'status', 1000, status from ${s}.calls`);
+  await pool.query(`analyze ${s}.calls; analyze ${s}.attempts; analyze ${s}.events; analyze ${s}.number_claims`);
+  kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: { connect: () => db.pool().connect(), end: async () => undefined } }) });
+}, 120_000);
+
+afterAll(async () => {
+  await kysely.destroy();
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+/** Every node of the plan of `statement`. */
+async function planOf(statement: RawBuilder<unknown>): Promise<PlanNode[]> {
+  const compiled = statement.compile(kysely);
+  const result = await db.pool().query(`explain (format json) ${compiled.sql}`, [...compiled.parameters]);
+  const nodes: PlanNode[] = [];
+  const walk = (node: PlanNode): void => {
+    nodes.push(node);
+    node.Plans?.forEach(walk);
+  };
+  walk((result.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+  return nodes;
+}
+
+const seqScans = (nodes: readonly PlanNode[]): string[] =>
+  nodes.filter((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] !== 'number_claims').map((n) => n['Relation Name'] ?? '?');
+const indexes = (nodes: readonly PlanNode[]): string[] => nodes.flatMap((n) => (n['Index Name'] !== undefined ? [n['Index Name']] : []));
+
+describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
+  const claim = { now: 1_000_500, limit: 50, owner: 'h', leaseExpiresAt: 3_000_000 };
+  const cases: [string, () => RawBuilder<unknown>, string[]][] = [
+    ['claimDueCalls', () => statements.claimDueCalls(s, claim), ['calls_due_idx']],
+    ['claimDueCalls with onePerNumber', () => statements.claimDueCalls(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_open_to_idx']],
+    ['claimExpiredLeases', () => statements.claimExpiredLeases(s, { ...claim, now: 2_000_100 }), ['calls_lease_idx']],
+    ['nextWakeUpTimes', () => statements.nextWakeUpTimes(s), ['calls_due_idx', 'calls_lease_idx']],
+    ['listCalls, newest first', () => statements.listCalls(s, { after: null, desc: true, limit: 50 }), ['calls_pkey']],
+    ['listCalls after a cursor', () => statements.listCalls(s, { after: '000000050000', desc: false, limit: 50 }), ['calls_pkey']],
+    ['listCalls by status', () => statements.listCalls(s, { statuses: ['connected'], after: null, desc: true, limit: 50 }), []],
+    ['listCalls by number', () => statements.listCalls(s, { to: '+14155550007', after: null, desc: false, limit: 50 }), ['calls_to_id_idx']],
+    ['listEvents from the start', () => statements.listEvents(s, null, 100, undefined), ['events_log_idx']],
+    ['listEvents after a cursor', () => statements.listEvents(s, { xid: '1000', id: '150000' }, 100, undefined), ['events_log_idx']],
+    ['listEvents of one call', () => statements.listEvents(s, null, 100, '000000000007'), ['events_call_idx']],
+    ['eventLogHead', () => statements.eventLogHead(s), []],
+    ['getCall', () => statements.selectCall(s, '000000000007'), ['calls_pkey']],
+    ['getCallDetails', () => statements.selectCallDetails(s, '000000000007'), ['calls_pkey', 'attempts_pkey', 'events_call_idx']],
+    ['findCallByProviderCallId', () => statements.selectCallByProviderCallId(s, 'pc-17'), ['calls_provider_call_id_idx']],
+    ['countAttempts', () => statements.countAttempts(s, '+14155550007', 0), ['calls_to_id_idx']],
+    [
+      'updateCall (fenced, with an attempt and an event)',
+      () =>
+        statements.updateCall(
+          s,
+          { id: '000000000013', expect: { token: 1 }, set: { status: 'completed', endedAt: 5, leaseExpiresAt: null }, attempt: { number: 1, set: { status: 'completed' } }, now: 5 },
+          JSON.stringify([{ ord: 0, call_id: '000000000013', type: 'completed', at: 5, attempt: 1, status: 'completed', provider_status: null, data: null }]),
+        ),
+      ['calls_pkey', 'attempts_pkey'],
+    ],
+    ['purgeCalls', () => statements.purgeCalls(s, 1_600_000, 100, null), ['calls_ended_idx', 'events_call_idx']],
+  ];
+  for (const [name, statement, expected] of cases) {
+    it(`${name}: no sequential scan`, async () => {
+      const nodes = await planOf(statement());
+      expect(seqScans(nodes), JSON.stringify(nodes.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']]))).toEqual([]);
+      for (const index of expected) expect(indexes(nodes)).toContain(index);
+    });
+  }
+});
