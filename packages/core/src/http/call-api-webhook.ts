@@ -30,11 +30,23 @@ const seconds = z
   .optional();
 
 /** `{ call: CALL }`: the same body as a status read. */
-const wrappedCall = z.looseObject({ call: callApiCallSchema });
+const wrappedCall = z.looseObject({
+  /** The call, as a status read returns it. */
+  call: callApiCallSchema,
+});
 
 /** `{ id | call_id, status, duration? }`: a flat push in the Call API's vocabulary. */
 const flatPush = z
-  .looseObject({ id: callId.optional(), call_id: callId.optional(), status: statusWord, duration: seconds })
+  .looseObject({
+    /** The provider's id of the call. */
+    id: callId.optional(),
+    /** The provider's id of the call, under another name. */
+    call_id: callId.optional(),
+    /** The status word. */
+    status: statusWord,
+    /** Talk time in seconds, or `null`. */
+    duration: seconds,
+  })
   .superRefine((value, ctx) => {
     if (value.id === undefined && value.call_id === undefined) {
       ctx.addIssue({ code: 'custom', path: ['id'], message: 'is required (or call_id)' });
@@ -42,10 +54,24 @@ const flatPush = z
   });
 
 /** Twilio's status callback (form fields parsed into an object): `CallSid`, `CallStatus`, `CallDuration`. */
-const twilioPush = z.looseObject({ CallSid: callId, CallStatus: statusWord, CallDuration: seconds });
+const twilioPush = z.looseObject({
+  /** Twilio's id of the call. */
+  CallSid: callId,
+  /** Twilio's status word. */
+  CallStatus: statusWord,
+  /** Talk time in seconds, once the call has ended. */
+  CallDuration: seconds,
+});
 
 /** `{ providerCallId, status, durationSeconds? }`: a `ProviderStatusUpdate` as the library names it. */
-const updatePush = z.looseObject({ providerCallId: callId, status: statusWord, durationSeconds: seconds });
+const updatePush = z.looseObject({
+  /** The provider's id of the call. */
+  providerCallId: callId,
+  /** The status word. */
+  status: statusWord,
+  /** Talk time in seconds, or `null`. */
+  durationSeconds: seconds,
+});
 
 /**
  * Every shape a provider's status push may take, as one schema for documentation (the HTTP
