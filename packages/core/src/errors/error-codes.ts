@@ -2,7 +2,7 @@
  * Every stable error code the library uses. Codes never change meaning; new ones may be added.
  *
  * - Input and state: `INVALID_INPUT`, `CALL_NOT_FOUND`, `INVALID_STATE`, `IDEMPOTENCY_CONFLICT`.
- * - Lifecycle: `SCHEDULER_STOPPED`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`,
+ * - Lifecycle: `SCHEDULER_STOPPED`, `LEASE_LOST`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`,
  *   `NOT_SUPPORTED`.
  * - Outcomes recorded on a failed call: `DISPATCH_OUTCOME_UNKNOWN`, `PROVIDER_CALL_LOST`,
  *   `PROVIDER_REJECTED`, `PROVIDER_UNAVAILABLE`, `MAX_RING_TIME_EXCEEDED`, `MAX_DURATION_EXCEEDED`,
@@ -23,6 +23,12 @@ export const ErrorCode = {
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   /** The scheduler was stopped; create a new one. */
   SCHEDULER_STOPPED: 'SCHEDULER_STOPPED',
+  /**
+   * Reported as `scheduler:error` (with `callId`) when this scheduler lost its lease on a call it was
+   * working on (another scheduler took it over after the lease expired, or the call ended elsewhere):
+   * it stopped working on that call, and its writes for it are refused by the fencing token.
+   */
+  LEASE_LOST: 'LEASE_LOST',
   /** The store was closed; every later operation fails with this code. */
   STORE_CLOSED: 'STORE_CLOSED',
   /** The store could not be opened or migrated; the message names the cause. */

@@ -23,10 +23,12 @@ import type { SchedulerContext } from './scheduler-context.js';
 import type { SchedulerCommands } from './scheduler-commands.js';
 import { buildSchedulerParts } from './scheduler-parts.js';
 import type { CallSchedulerEvents, SchedulerErrorPayload } from './scheduler-events.js';
+import { readOnlyView, type CallStoreView } from './store-view.js';
 import { resolveOptions, type CallSchedulerOptions, type ResolvedSchedulerOptions } from './scheduler-options.js';
 import type { CallListPage, ProviderStatusUpdate, SchedulerHealth, SchedulerState, StopOptions } from './scheduler-types.js';
 
 export type { CallListPage, ProviderStatusUpdate, SchedulerHealth, SchedulerState, StopOptions } from './scheduler-types.js';
+export type { CallStoreView } from './store-view.js';
 
 /**
  * Schedules outbound calls and sees each one through: it stores the call, wakes at the right
@@ -56,13 +58,18 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   readonly id: string;
   /** The clock everything runs on. */
   readonly clock: Clock;
-  /** The store. */
-  readonly store: CallStore;
+  /**
+   * A view of the store without its writes: reads, `watch`, `health`, and `close` for shutdown
+   * after `stop()`. Every write of a call goes through the scheduler (after a claim it must carry
+   * the lease's fencing token).
+   */
+  readonly store: CallStoreView;
   /** The provider. */
   readonly provider: CallProvider;
   /** The resolved options (frozen). */
   readonly options: ResolvedSchedulerOptions;
 
+  readonly #store: CallStore;
   #state: SchedulerState = 'idle';
   #initPromise: Promise<void> | null = null;
   #stopPromise: Promise<void> | null = null;
@@ -73,22 +80,20 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   constructor(options: CallSchedulerOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new TypeError('CallScheduler needs an options object');
-    if (options.store === undefined || options.store === null) throw new TypeError('CallScheduler option store is required');
-    if (options.provider === undefined || options.provider === null) throw new TypeError('CallScheduler option provider is required');
-    this.store = options.store;
+    this.options = resolveOptions(options); // throws INVALID_INPUT naming each bad option
+    this.#store = options.store;
+    this.store = readOnlyView(options.store);
     this.provider = options.provider;
     this.clock = options.clock ?? systemClock;
     this.id = options.id ?? `scheduler-${randomUUID()}`;
-    this.options = resolveOptions(options);
     this.#pending = new PendingWork(this.clock, (error) => this.#reportError(error, 'background'));
     ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands } = buildSchedulerParts({
       id: this.id,
       clock: this.clock,
-      store: this.store,
+      store: this.#store,
       provider: this.provider,
       options: this.options,
-      random: Math.random,
+      random: options.random ?? Math.random,
       isRunning: () => this.#state === 'running',
       emit: (name, payload) => this.#emit(name, payload),
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
@@ -150,7 +155,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (this.#initPromise === null) {
       this.#initPromise = (async () => {
         try {
-          await this.store.init?.();
+          await this.#store.init?.();
         } catch (error) {
           this.#initPromise = null;
           throw error;
@@ -210,7 +215,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async get(id: string): Promise<CallWithHistory | undefined> {
     if (typeof id !== 'string' || id.length === 0) throw new CallSchedulerError(ErrorCode.INVALID_INPUT, 'Invalid id: must be a non-empty string', { issues: [{ path: 'id', message: 'must be a non-empty string', rule: 'invalid_type' }] });
     await this.#init();
-    const details = await this.store.getCallDetails(id);
+    const details = await this.#store.getCallDetails(id);
     return details === undefined ? undefined : toCallWithHistory(details);
   }
 
@@ -222,7 +227,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async list(query: ListCallsQuery = {}): Promise<CallListPage> {
     const q = parseInput(listCallsQuerySchema, query, 'query');
     await this.#init();
-    const page = await this.store.listCalls({
+    const page = await this.#store.listCalls({
       ...(q.status === undefined ? {} : { statuses: q.status }),
       ...(q.to === undefined ? {} : { to: q.to }),
       ...(q.from === undefined ? {} : { atFrom: q.from }),
@@ -242,7 +247,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async listEvents(query: { readonly after?: string | null; readonly limit?: number; readonly callId?: string } = {}): Promise<CallEvent[]> {
     await this.#init();
     const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
-    const page = await this.store.listEvents({
+    const page = await this.#store.listEvents({
       after: query.after ?? null,
       limit,
       ...(query.callId === undefined ? {} : { callId: query.callId }),
@@ -288,7 +293,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     const base = { state: this.#state, liveCalls: this.#ctx.tracked.size, inFlightRequests: this.#ctx.gate.inFlight };
     try {
       await this.#init();
-      const next = await this.store.nextWakeUpAt();
+      const next = await this.#store.nextWakeUpAt();
       return { ...base, store: 'ok', nextWakeUpAt: next === null ? null : new Date(next) };
     } catch (error) {
       return { ...base, store: 'error', error: error instanceof Error ? error.message : String(error), nextWakeUpAt: null };
@@ -337,32 +342,26 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   /** Emits to every listener; a listener that throws is reported as `scheduler:error` and the others still run. */
   #emit<K extends keyof CallSchedulerEvents>(name: K, payload: Parameters<CallSchedulerEvents[K]>[0]): void {
     const listeners = this.listeners(name) as ((p: unknown) => unknown)[];
+    const sweep = this.#onceEvents.delete(name);
     emitIsolated(this, name, listeners, payload, (error, operation, callId) => this.#reportError(error, operation, callId));
-    this.#dropOnceListeners(name);
+    // Removes the registrations made by once() of the listeners that ran (eventemitter3 flags them).
+    if (sweep) for (const fn of new Set(listeners)) super.off(name, fn, undefined, true);
   }
 
-  readonly #onceListeners = new Map<string, Set<unknown>>();
+  /** Events that may have listeners added with `once()` (swept after their next emit). */
+  readonly #onceEvents = new Set<string>();
 
   /**
    * Adds a listener that runs once. (Overridden so that the scheduler's own listener-isolating
-   * emit can remove it after it ran.)
+   * emit removes it after it ran: only that registration, never one added with `on()`.)
    */
   override once<T extends EventEmitter.EventNames<CallSchedulerEvents>>(
     event: T,
     fn: EventEmitter.EventListener<CallSchedulerEvents, T>,
     context?: unknown,
   ): this {
-    super.on(event, fn, context);
-    let set = this.#onceListeners.get(event);
-    if (set === undefined) this.#onceListeners.set(event, (set = new Set()));
-    set.add(fn);
+    super.once(event, fn, context);
+    this.#onceEvents.add(event);
     return this;
-  }
-
-  #dropOnceListeners(name: string): void {
-    const set = this.#onceListeners.get(name);
-    if (set === undefined || set.size === 0) return;
-    for (const fn of set) super.off(name as keyof CallSchedulerEvents, fn as never);
-    set.clear();
   }
 }

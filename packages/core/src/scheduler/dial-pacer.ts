@@ -39,10 +39,4 @@ export class DialPacer {
     if (this.#bucket !== null) this.#bucket.pauseUntil(untilMs, now);
     else this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
   }
-
-  /** The end of the current pause, or `null` when dialing is not paused at `now`. */
-  pausedUntil(now: number): number | null {
-    if (this.#bucket !== null) return this.#bucket.pausedUntil(now);
-    return now < this.#pausedUntil ? this.#pausedUntil : null;
-  }
 }

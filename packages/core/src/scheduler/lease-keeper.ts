@@ -25,6 +25,16 @@ export class LeaseKeeper {
     return this.renew(tracked, until + leaseMs);
   }
 
+  /**
+   * Makes sure the lease lasts at least until `until` (the end of a request about to start),
+   * renewing it only when it would not; false when it was lost. With the default `leaseMs` (longer
+   * than the request timeouts) this never writes: {@link LeaseKeeper.keep} already covers it.
+   */
+  async cover(tracked: TrackedCall, until: number): Promise<boolean> {
+    if (tracked.leaseExpiresAt >= until) return true;
+    return this.renew(tracked, until + this.#ctx.options.leaseMs);
+  }
+
   /** Sets the lease to end at `expiresAt`; false when it was lost. */
   async renew(tracked: TrackedCall, expiresAt: number): Promise<boolean> {
     const result = await this.#ctx.store.updateCall(leaseUpdate(tracked, expiresAt, this.#ctx.clock.now()));
@@ -60,7 +70,7 @@ export class LeaseKeeper {
     if (!markEnded(tracked)) return;
     this.forget(tracked);
     this.#ctx.reportError(
-      new CallSchedulerError(ErrorCode.INVALID_STATE, `Lost the lease on call ${tracked.id} (another scheduler took it over); stopped following it`, { callId: tracked.id }),
+      new CallSchedulerError(ErrorCode.LEASE_LOST, `Lost the lease on call ${tracked.id} (another scheduler took it over); stopped following it`, { callId: tracked.id }),
       operation,
       tracked.id,
     );

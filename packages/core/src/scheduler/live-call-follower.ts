@@ -70,6 +70,8 @@ export class LiveCallFollower {
     const { options, gate, provider } = ctx;
     const providerCallId = tracked.providerCallId;
     if (providerCallId === null) return;
+    // A lease shorter than the request timeout must not run out while the provider answers.
+    if (!(await this.#leases.cover(tracked, ctx.clock.now() + options.requestTimeoutMs))) return;
     let info: ProviderCallInfo;
     try {
       info = await gate.request((signal) => provider.getCall(providerCallId, { signal }), options.requestTimeoutMs);

@@ -1,9 +1,10 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { CallProvider } from '../provider/call-provider.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import { callingWindowSchema, isValidTimeZone, retryPolicySchema } from '../schema/policy-schemas.js';
+import { parseInput } from '../schema/schedule-input.js';
 import type { CallStore } from '../store/call-store.js';
 
 /** How live calls are polled. */
@@ -50,6 +51,11 @@ export interface CallSchedulerOptions {
   readonly provider: CallProvider;
   /** All time and timers. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * The random source of the jitter of transient back-offs, returning a number in [0, 1). Inject
+   * a seeded one beside a `FakeClock` to make a run deterministic end to end. @default Math.random
+   */
+  readonly random?: () => number;
   /** This scheduler's id, written as lease owner. @default a random `scheduler-…` id */
   readonly id?: string;
   /** Lease length for a claimed or live call; renewed while the call is followed. @default 30000 */
@@ -181,100 +187,124 @@ export interface ResolvedSchedulerOptions {
   readonly perNumberCap: Required<PerNumberCapOptions> | null;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`CallScheduler option ${name} must be a positive number, got ${String(value)}`);
-  return v;
-}
+const WHAT = 'CallScheduler options';
 
-/** Fills in defaults, checks ranges and freezes. */
+/** A positive finite number (an absent one takes its default later). */
+const positive = z
+  .number({ message: 'must be a positive number' })
+  .refine((v) => Number.isFinite(v) && v > 0, { message: 'must be a positive number' })
+  .optional();
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null;
+const hasFunctions = (v: unknown, names: readonly string[]): boolean =>
+  isObject(v) && names.every((name) => typeof (v as Record<string, unknown>)[name] === 'function');
+
+/** The shape every {@link CallSchedulerOptions} is checked against (unknown keys are ignored). */
+const optionsSchema = z.object(
+  {
+    store: z.custom<CallStore>((v) => hasFunctions(v, ['insertCalls', 'claimDueCalls', 'updateCall']), { message: 'is required: a CallStore' }),
+    provider: z.custom<CallProvider>((v) => hasFunctions(v, ['placeCall', 'getCall']), { message: 'is required: a CallProvider' }),
+    clock: z.custom<Clock>((v) => hasFunctions(v, ['now', 'setTimeout', 'clearTimeout']), { message: 'must be a Clock (now, setTimeout, clearTimeout)' }).optional(),
+    random: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning a number in [0, 1)' }).optional(),
+    id: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }).optional(),
+    leaseMs: positive,
+    dispatchTimeoutMs: positive,
+    requestTimeoutMs: positive,
+    maxConcurrentRequests: positive,
+    maxLiveCalls: positive,
+    claimBatchSize: positive,
+    storeRereadIntervalMs: positive.nullable(),
+    polling: z
+      .object(
+        { minIntervalMs: positive, maxIntervalMs: positive, backoffFactor: positive, notFoundConfirmMs: positive, targetLagMs: positive },
+        { message: 'must be an object' },
+      )
+      .optional(),
+    maxRingMs: positive,
+    maxDurationMs: positive,
+    transientRetry: z
+      .object(
+        {
+          initialDelayMs: positive,
+          maxDelayMs: positive,
+          maxRetries: positive,
+          jitter: z.number({ message: 'must be a number between 0 and 1' }).min(0, { message: 'must be between 0 and 1' }).max(1, { message: 'must be between 0 and 1' }).optional(),
+        },
+        { message: 'must be an object' },
+      )
+      .optional(),
+    retry: retryPolicySchema.optional(),
+    onePerNumber: z.boolean({ message: 'must be true or false' }).optional(),
+    window: callingWindowSchema.optional(),
+    defaultTimeZone: z
+      .string({ message: 'must be an IANA time zone name such as America/Chicago' })
+      .refine(isValidTimeZone, { message: 'must be an IANA time zone name such as America/Chicago' })
+      .optional(),
+    callsPerSecond: z
+      .number({ message: 'must be a number of at least 0.001' })
+      .refine((v) => Number.isFinite(v) && v >= 0.001, { message: 'must be a number of at least 0.001' })
+      .optional(),
+    burst: z
+      .number({ message: 'must be a whole number from 1 to 1000000' })
+      .int({ message: 'must be a whole number from 1 to 1000000' })
+      .min(1, { message: 'must be a whole number from 1 to 1000000' })
+      .max(1_000_000, { message: 'must be a whole number from 1 to 1000000' })
+      .optional(),
+    perNumberCap: z
+      .object(
+        {
+          maxAttempts: z.number({ message: 'must be a whole number of at least 1' }).int({ message: 'must be a whole number of at least 1' }).min(1, { message: 'must be a whole number of at least 1' }),
+          periodMs: z.number({ message: 'must be a whole number of ms of at least 1' }).int({ message: 'must be a whole number of ms of at least 1' }).min(1, { message: 'must be a whole number of ms of at least 1' }).optional(),
+        },
+        { message: 'must be an object { maxAttempts, periodMs? }' },
+      )
+      .optional(),
+  },
+  { message: 'must be an object with at least store and provider' },
+);
+
+/**
+ * Checks the options like an input (a {@link CallSchedulerError} `INVALID_INPUT` naming each bad
+ * field, e.g. `polling.minIntervalMs`), fills in defaults and freezes.
+ *
+ * `leaseMs` may be shorter than `dispatchTimeoutMs`: before each dial the lease is extended so that
+ * it outlasts the dial's timeout by at least `leaseMs / 2`, and it is renewed while a call is
+ * followed.
+ */
 export function resolveOptions(options: CallSchedulerOptions): ResolvedSchedulerOptions {
-  const polling = options.polling ?? {};
-  const transient = options.transientRetry ?? {};
-  const jitter = transient.jitter ?? 0.2;
-  if (!(jitter >= 0 && jitter <= 1)) throw new RangeError('CallScheduler option transientRetry.jitter must be between 0 and 1');
-  const reread =
-    options.storeRereadIntervalMs === undefined
-      ? options.store.features?.shared === true
-        ? 1000
-        : null
-      : options.storeRereadIntervalMs;
-  if (reread !== null) positive('storeRereadIntervalMs', reread, 1000);
+  const o = parseInput(optionsSchema, options, WHAT);
+  const polling = o.polling ?? {};
+  const transient = o.transientRetry ?? {};
+  const reread = o.storeRereadIntervalMs === undefined ? (o.store.features?.shared === true ? 1000 : null) : o.storeRereadIntervalMs;
   return Object.freeze({
-    leaseMs: positive('leaseMs', options.leaseMs, 30_000),
-    dispatchTimeoutMs: positive('dispatchTimeoutMs', options.dispatchTimeoutMs, 15_000),
-    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
-    maxConcurrentRequests: Math.floor(positive('maxConcurrentRequests', options.maxConcurrentRequests, 16)),
-    maxLiveCalls: Math.floor(positive('maxLiveCalls', options.maxLiveCalls, 200)),
-    claimBatchSize: Math.floor(positive('claimBatchSize', options.claimBatchSize, 50)),
+    leaseMs: o.leaseMs ?? 30_000,
+    dispatchTimeoutMs: o.dispatchTimeoutMs ?? 15_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 10_000,
+    maxConcurrentRequests: Math.floor(o.maxConcurrentRequests ?? 16),
+    maxLiveCalls: Math.floor(o.maxLiveCalls ?? 200),
+    claimBatchSize: Math.floor(o.claimBatchSize ?? 50),
     storeRereadIntervalMs: reread,
     polling: Object.freeze({
-      minIntervalMs: positive('polling.minIntervalMs', polling.minIntervalMs, 500),
-      maxIntervalMs: positive('polling.maxIntervalMs', polling.maxIntervalMs, 5000),
-      backoffFactor: positive('polling.backoffFactor', polling.backoffFactor, 1.5),
-      notFoundConfirmMs: positive('polling.notFoundConfirmMs', polling.notFoundConfirmMs, 1000),
-      targetLagMs: positive('polling.targetLagMs', polling.targetLagMs, 1000),
+      minIntervalMs: polling.minIntervalMs ?? 500,
+      maxIntervalMs: polling.maxIntervalMs ?? 5000,
+      backoffFactor: polling.backoffFactor ?? 1.5,
+      notFoundConfirmMs: polling.notFoundConfirmMs ?? 1000,
+      targetLagMs: polling.targetLagMs ?? 1000,
     }),
-    maxRingMs: positive('maxRingMs', options.maxRingMs, 60_000),
-    maxDurationMs: positive('maxDurationMs', options.maxDurationMs, 4 * 3600_000),
+    maxRingMs: o.maxRingMs ?? 60_000,
+    maxDurationMs: o.maxDurationMs ?? 4 * 3600_000,
     transientRetry: Object.freeze({
-      initialDelayMs: positive('transientRetry.initialDelayMs', transient.initialDelayMs, 500),
-      maxDelayMs: positive('transientRetry.maxDelayMs', transient.maxDelayMs, 30_000),
-      maxRetries: Math.floor(positive('transientRetry.maxRetries', transient.maxRetries, 8)),
-      jitter,
+      initialDelayMs: transient.initialDelayMs ?? 500,
+      maxDelayMs: transient.maxDelayMs ?? 30_000,
+      maxRetries: Math.floor(transient.maxRetries ?? 8),
+      jitter: transient.jitter ?? 0.2,
     }),
-    retry: options.retry === undefined ? null : checked('retry', retryPolicySchema, options.retry),
-    onePerNumber: options.onePerNumber ?? true,
-    window: options.window === undefined ? null : Object.freeze(checked('window', callingWindowSchema, options.window)),
-    defaultTimeZone: resolveTimeZone(options.defaultTimeZone),
-    callsPerSecond: resolveRate(options.callsPerSecond),
-    burst: resolveBurst(options.burst),
-    perNumberCap: resolvePerNumberCap(options.perNumberCap),
+    retry: o.retry ?? null,
+    onePerNumber: o.onePerNumber ?? true,
+    window: o.window === undefined ? null : Object.freeze(o.window),
+    defaultTimeZone: o.defaultTimeZone ?? null,
+    callsPerSecond: o.callsPerSecond ?? null,
+    burst: o.burst ?? 1,
+    perNumberCap: o.perNumberCap === undefined ? null : Object.freeze({ maxAttempts: o.perNumberCap.maxAttempts, periodMs: o.perNumberCap.periodMs ?? 86_400_000 }),
   });
-}
-
-/** `value` parsed by `schema`, or a `RangeError` naming the option and the first problem. */
-function checked<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue === undefined || issue.path.length === 0 ? name : `${name}.${issue.path.map(String).join('.')}`;
-  throw new RangeError(`CallScheduler option ${path} ${issue?.message ?? 'is invalid'}`);
-}
-
-function resolveTimeZone(zone: string | undefined): string | null {
-  if (zone === undefined) return null;
-  if (typeof zone !== 'string' || !isValidTimeZone(zone)) {
-    throw new RangeError(`CallScheduler option defaultTimeZone must be an IANA time zone name such as America/Chicago, got ${String(zone)}`);
-  }
-  return zone;
-}
-
-function resolveRate(rate: number | undefined): number | null {
-  if (rate === undefined) return null;
-  if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0.001) {
-    throw new RangeError(`CallScheduler option callsPerSecond must be a number of at least 0.001, got ${String(rate)}`);
-  }
-  return rate;
-}
-
-function resolveBurst(burst: number | undefined): number {
-  if (burst === undefined) return 1;
-  if (!Number.isInteger(burst) || burst < 1 || burst > 1_000_000) {
-    throw new RangeError(`CallScheduler option burst must be a whole number from 1 to 1000000, got ${String(burst)}`);
-  }
-  return burst;
-}
-
-function resolvePerNumberCap(cap: PerNumberCapOptions | undefined): Required<PerNumberCapOptions> | null {
-  if (cap === undefined) return null;
-  if (cap === null || typeof cap !== 'object') throw new RangeError('CallScheduler option perNumberCap must be an object { maxAttempts, periodMs? }');
-  const { maxAttempts, periodMs = 86_400_000 } = cap;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new RangeError(`CallScheduler option perNumberCap.maxAttempts must be a whole number of at least 1, got ${String(maxAttempts)}`);
-  }
-  if (!Number.isInteger(periodMs) || periodMs < 1) {
-    throw new RangeError(`CallScheduler option perNumberCap.periodMs must be a whole number of ms of at least 1, got ${String(periodMs)}`);
-  }
-  return Object.freeze({ maxAttempts, periodMs });
 }

@@ -6,11 +6,6 @@ export class MinHeap<T extends { readonly at: number }> {
   readonly #items: { item: T; seq: number }[] = [];
   #seq = 0;
 
-  /** Number of items. */
-  get size(): number {
-    return this.#items.length;
-  }
-
   /** The earliest item, without removing it. */
   peek(): T | undefined {
     return this.#items[0]?.item;
@@ -50,11 +45,6 @@ export class MinHeap<T extends { readonly at: number }> {
       }
     }
     return top.item;
-  }
-
-  /** Removes everything. */
-  clear(): void {
-    this.#items.length = 0;
   }
 
   #less(a: number, b: number): boolean {
