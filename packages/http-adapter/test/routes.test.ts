@@ -231,6 +231,16 @@ describe.each(FLAVORS)('routes through %s', (flavor) => {
     );
   });
 
+  it('GET /calls?to= finds a number written as a person writes it, spaces encoded as + included', async () => {
+    const created = (await schedule({ to: '+1 212 555 0199' })).body;
+    await schedule({ to: TO });
+    for (const query of ['to=%2B1+212+555+0199', 'to=+1+(212)+555-0199', 'to=%2B1%20212%20555%200199', 'to=+12125550199']) {
+      const res = await call(`${h.api}/calls?${query}`);
+      expect(res.status, query).toBe(200);
+      expect(res.body.items.map((c: { id: string }) => c.id), query).toEqual([created.id]);
+    }
+  });
+
   it('404 for unknown routes under the router, next() outside it, 405 with Allow', async () => {
     expectProblem(await call(`${h.api}/nope`), 404, 'NOT_FOUND');
     expectProblem(await call(`${h.api}/calls/a/b/c`), 404, 'NOT_FOUND');

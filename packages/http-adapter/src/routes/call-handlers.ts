@@ -1,5 +1,6 @@
 import type { Call, CallEventPayload, ListCallsQuery, RescheduleInput, ScheduleCallInput } from '@call-scheduler/core';
-import { ErrorCode, idempotencyKeySchema, withTimeZoneFromLocalAt } from '@call-scheduler/core';
+import { ErrorCode, idempotencyKeySchema } from '@call-scheduler/core';
+import { withTimeZoneFromLocalAt } from '@call-scheduler/core/internal';
 import { HttpProblem, invalidInputProblem, type FieldProblem } from '../http/problem.js';
 import { missingBodyProblem, readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send.js';
@@ -103,9 +104,23 @@ export async function createCall(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, created ? 201 : 200, callToJson(call), created ? { Location: location(ctx, call.id) } : {});
 }
 
+/**
+ * A number in a query string as a person typed it: `URLSearchParams` (and HTML forms) write a
+ * space as `+`, so `+1 212 555 0199` arrives as `+1+212+555+0199`. A phone number has a `+` only
+ * in front, so every later `+` is read as the space it stands for.
+ */
+function numberAsTyped(value: string): string {
+  return value.slice(0, 1) + value.slice(1).replace(/\+/g, ' ');
+}
+
 /** `GET /calls`. */
 export async function listCalls(ctx: RouteContext): Promise<void> {
-  const query = parseQuery(ctx, listCallsQuerySchema, ['status']);
+  const to = ctx.query.get('to');
+  const query = parseQuery(
+    to === undefined ? ctx : { ...ctx, query: new Map([...ctx.query, ['to', to.map(numberAsTyped)]]) },
+    listCallsQuerySchema,
+    ['status'],
+  );
   const listQuery: ListCallsQuery = withoutUndefined({
     status: query.status,
     to: query.to,
