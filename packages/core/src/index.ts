@@ -25,17 +25,7 @@ export { WEEKDAYS } from './policy/calling-window.js';
 export type { CallingWindow, TimeRange, Weekday } from './policy/calling-window.js';
 export { nextRetryAt } from './policy/retry-policy.js';
 export type { OutcomeRetry, RetryOutcome, RetryPolicy } from './policy/retry-policy.js';
-export {
-  zonedTimeToUtc,
-  utcToZonedParts,
-  possibleInstants,
-  localMsToUtc,
-  timeZoneOffsetMs,
-  utcToLocalMs,
-  parseLocalDateTime,
-  weekdayOfLocalMs,
-  DISAMBIGUATIONS,
-} from './policy/zoned-time.js';
+export { DISAMBIGUATIONS } from './policy/zoned-time.js';
 export type {
   Disambiguation,
   LocalDateTime,
@@ -50,8 +40,6 @@ export {
   localTimeInputSchema,
   scheduleAtSchema,
   jsonScheduleAtSchema,
-  localTimeZoneOf,
-  withTimeZoneFromLocalAt,
 } from './policy/local-time-schema.js';
 export type { LocalTimeInput, CallTimeInput } from './policy/local-time-schema.js';
 export { planDialTime, effectiveWindowPolicy } from './policy/dial-timing.js';
@@ -123,9 +111,6 @@ export {
   metadataSchema,
   idempotencyKeySchema,
   parseScheduleCallInput,
-  parseInput,
-  toInputIssues,
-  invalidInput,
   MAX_METADATA_BYTES,
 } from './schema/schedule-input.js';
 export type { ScheduleCallInput, ParsedScheduleCallInput } from './schema/schedule-input.js';

@@ -8,6 +8,17 @@
  * @internal
  */
 export { parseInput, toInputIssues, invalidInput } from './schema/schedule-input.js';
+export { localTimeZoneOf, withTimeZoneFromLocalAt } from './policy/local-time-schema.js';
+export {
+  zonedTimeToUtc,
+  utcToZonedParts,
+  possibleInstants,
+  localMsToUtc,
+  timeZoneOffsetMs,
+  utcToLocalMs,
+  parseLocalDateTime,
+  weekdayOfLocalMs,
+} from './policy/zoned-time.js';
 export { encodeListCursor, decodeListCursor } from './store/list-cursor.js';
 export { encodeSequenceCursor, decodeSequenceCursor } from './store/sequence-cursor.js';
 export {

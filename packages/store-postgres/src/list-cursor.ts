@@ -1,4 +1,4 @@
-import { invalidInput } from '@call-scheduler/core';
+import { invalidInput } from '@call-scheduler/core/internal';
 import type { CallSchedulerError } from '@call-scheduler/core';
 
 /**

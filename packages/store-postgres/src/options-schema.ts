@@ -1,4 +1,4 @@
-import { parseInput } from '@call-scheduler/core';
+import { parseInput } from '@call-scheduler/core/internal';
 import { z } from 'zod';
 import type { PostgresStoreOptions, PostgresStorePool } from './postgres-store-options.js';
 

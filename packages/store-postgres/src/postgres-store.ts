@@ -1,4 +1,5 @@
-import { invalidInput, systemClock } from '@call-scheduler/core';
+import { systemClock } from '@call-scheduler/core';
+import { invalidInput } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
   CallInsert,

@@ -1,4 +1,5 @@
-import { invalidInput, isTerminalStatus } from '@call-scheduler/core';
+import { isTerminalStatus } from '@call-scheduler/core';
+import { invalidInput } from '@call-scheduler/core/internal';
 import type { CallListQuery, CallStatus, InputIssue } from '@call-scheduler/core';
 
 /** Throws `INVALID_INPUT` naming `limit` or `order` for a list query a store cannot answer. */
