@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallScheduler } from '@call-scheduler/core';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CallScheduler, type CallStore } from '@call-scheduler/core';
 import { FakeCallProvider, FakeClock } from '@call-scheduler/core/testing';
 import { MemoryStore } from '@call-scheduler/store-memory';
+import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callEventMessageSchema, createCallRouter } from '../src/index.js';
 import { call, trackOpenResponses, within } from './support/harness.js';
@@ -17,7 +21,7 @@ interface Host {
   readonly reported: unknown[];
 }
 
-async function startHost(id: string, store: MemoryStore, bus: WatchBus, clock: FakeClock, dials: boolean): Promise<Host> {
+async function startHost(id: string, store: CallStore, bus: WatchBus, clock: FakeClock, dials: boolean): Promise<Host> {
   const scheduler = new CallScheduler({ id, store: bus.handle(store), provider: new FakeCallProvider({ clock }), clock });
   if (dials) await scheduler.start();
   const reported: unknown[] = [];
@@ -34,7 +38,7 @@ async function stopHost(host: Host): Promise<void> {
   await host.scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
 }
 
-async function storedCursors(store: MemoryStore, after: string | null = null): Promise<string[]> {
+async function storedCursors(store: CallStore, after: string | null = null): Promise<string[]> {
   const out: string[] = [];
   let cursor = after;
   for (;;) {
@@ -59,27 +63,60 @@ function expectOrderedPerCall(messages: readonly SseMessage[]): void {
   }
 }
 
+/** One store seen by two hosts: one MemoryStore, or two SqliteStore handles on one file. */
+interface SharedStore {
+  readonly forA: CallStore;
+  readonly forB: CallStore;
+  close(): Promise<void>;
+}
+
+const SHARED_STORES: Record<'MemoryStore' | 'SQLite file', () => SharedStore> = {
+  MemoryStore: () => {
+    const store = new MemoryStore();
+    return { forA: store, forB: store, close: async () => store.close() };
+  },
+  'SQLite file': () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'h4-sse-hosts-'));
+    const filename = path.join(dir, 'calls.db');
+    const forA = new SqliteStore({ filename, peer: true });
+    const forB = new SqliteStore({ filename, peer: true }); // a second connection, as another host's would be
+    return {
+      forA,
+      forB,
+      close: async () => {
+        await forA.close();
+        await forB.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 describe('GET /events across hosts (a store that can watch)', () => {
   const hosts: Host[] = [];
   const clients: SseClient[] = [];
+  const stores: SharedStore[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
     await Promise.all(hosts.splice(0).map(stopHost));
+    for (const shared of stores.splice(0)) await shared.close();
   });
 
-  it("shows a client on host A what host B dials, in order per call, and resumes on host B with Last-Event-ID: no gap, no duplicate", async () => {
+  it.each(Object.keys(SHARED_STORES) as (keyof typeof SHARED_STORES)[])("on a %s: shows a client on host A what host B dials, in order per call, and resumes on host B with Last-Event-ID: no gap, no duplicate", async (kind) => {
     const clock = new FakeClock('2026-03-02T09:00:00Z');
-    const store = new MemoryStore();
+    const shared = SHARED_STORES[kind]();
+    stores.push(shared);
+    const store = shared.forA;
     const bus = new WatchBus();
     // Host A only serves HTTP (it never starts, so it never dials); host B dials.
-    const a = await startHost('host-a', store, bus, clock, false);
-    const b = await startHost('host-b', store, bus, clock, true);
+    const a = await startHost('host-a', shared.forA, bus, clock, false);
+    const b = await startHost('host-b', shared.forB, bus, clock, true);
     hosts.push(a, b);
     const first = await SseClient.connect(`${a.api}/events`);
     clients.push(first);
     expect(first.status).toBe(200);
     const viaA = await call(`${a.api}/calls`, { method: 'POST', json: { to: '+14155550123' } });
-    expect(viaA.status).toBe(201);
+    expect(viaA.status, JSON.stringify(a.reported.map(String))).toBe(201);
     const viaB = await b.scheduler.schedule({ to: '+442079460000' });
     await clock.advance(11_000);
     expect((await a.scheduler.get(viaA.body.id))?.status).toBe('completed');
