@@ -222,6 +222,55 @@ describe('bounds, skipped dates and the holiday calendar', () => {
   });
 });
 
+describe('against a brute-force oracle near DST changes', () => {
+  // Each local minute within four days, kept when the predicate matches, resolved by the rule;
+  // the answer is the smallest instant after `from`. Slow but obviously right.
+  const patterns: [string, (hour: number, minute: number, weekday: number) => boolean][] = [
+    ['*/20 1-3 * * *', (h, m) => h >= 1 && h <= 3 && m % 20 === 0],
+    ['30 2 * * *', (h, m) => h === 2 && m === 30],
+    ['0,30 0-4 * * SUN', (h, m, d) => d === 0 && h <= 4 && (m === 0 || m === 30)],
+  ];
+  const oracle = (predicate: (h: number, m: number, d: number) => boolean, timeZone: string, rule: Disambiguation, from: number): number | null => {
+    const startLocal = Math.floor(from / DAY) * DAY - DAY;
+    let best: number | null = null;
+    for (let local = startLocal; local < startLocal + 4 * DAY; local += 60_000) {
+      const date = new Date(local);
+      if (!predicate(date.getUTCHours(), date.getUTCMinutes(), date.getUTCDay())) continue;
+      let at: number;
+      try {
+        at = zonedTimeToUtc(date.toISOString().slice(0, 16), timeZone, rule);
+      } catch {
+        continue; // reject: no occurrence
+      }
+      if (at > from && (best === null || at < best)) best = at;
+    }
+    return best;
+  };
+  const changes = ['2026-03-08T07:00:00Z', '2026-11-01T06:00:00Z', '2026-03-29T01:00:00Z', '2026-10-25T01:00:00Z', '2026-04-04T15:00:00Z', '2026-10-03T16:00:00Z'];
+  const zones = ['America/New_York', 'America/New_York', 'Europe/Berlin', 'Europe/Berlin', 'Australia/Sydney', 'Australia/Sydney'];
+
+  it('nextAfter equals the oracle for instants within hours of each 2026 change (New York, Berlin, Sydney)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: changes.length - 1 }),
+        fc.integer({ min: -6 * 60, max: 6 * 60 }),
+        fc.integer({ min: 0, max: patterns.length - 1 }),
+        fc.constantFrom<Disambiguation>('compatible', 'earlier', 'later', 'reject'),
+        (change, minutes, pattern, rule) => {
+          const timeZone = zones[change] as string;
+          const from = Z(changes[change] as string) + minutes * 60_000;
+          const [cron, predicate] = patterns[pattern] as (typeof patterns)[number];
+          const got = new OccurrenceSchedule({ cron, timeZone, disambiguation: rule }).nextAfter(from);
+          const expected = oracle(predicate, timeZone, rule, from);
+          if (expected !== null) expect(iso(got)).toBe(iso(expected));
+          else expect(got === null || got > from + 2 * DAY).toBe(true);
+        },
+      ),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+});
+
 describe('validation', () => {
   it('refuses a bad pattern, zone, skip date or bounds, naming the field', () => {
     expect(() => compileCron('0 9 * *')).toThrow(/^cron must have 5 fields .*got 4/);

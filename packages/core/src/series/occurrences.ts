@@ -1,17 +1,20 @@
 import { Cron } from 'croner';
 import { isValidTimeZone } from '../schema/policy-schemas.js';
-import { localMsToUtc, possibleInstants, utcToLocalMs, type Disambiguation } from '../policy/zoned-time.js';
+import { localMsToUtc, possibleInstants, timeZoneOffsetMs, utcToLocalMs, type Disambiguation } from '../policy/zoned-time.js';
 
-const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /**
- * How far (in local wall-clock time) the search looks either side of the instant it starts from.
- * A DST change moves the wall clock by at most two hours (historic double summer time), so a local
- * match more than three hours away from the wall time of an instant cannot resolve to an instant on
- * the other side of it.
+ * How far (in local wall-clock time) a search must look either side of the instant `ms`: the
+ * spread of the zone's offsets within a day of it. Zero away from a time-zone transition (local
+ * time then maps to instants one to one and in order), the size of the change (one hour for most
+ * DST) near one. A local match further away than this from the wall time of `ms` cannot resolve
+ * to an instant on the other side of `ms`.
  */
-const LOCAL_MARGIN_MS = 3 * HOUR_MS;
+function localMarginMs(ms: number, timeZone: string): number {
+  const offsets = [timeZoneOffsetMs(ms - DAY_MS, timeZone), timeZoneOffsetMs(ms, timeZone), timeZoneOffsetMs(ms + DAY_MS, timeZone)];
+  return Math.max(...offsets) - Math.min(...offsets);
+}
 
 /** The most consecutive local dates {@link OccurrenceSchedule} passes over for `skipDates` or `skip` (ten years of days). */
 export const MAX_CONSECUTIVE_SKIPS = 3660;
@@ -99,7 +102,8 @@ export function compileCron(cron: string): Cron {
   }
   try {
     // No callback: croner only computes, it never starts a timer.
-    return new Cron(cron.trim(), { timezone: 'Etc/UTC', mode: '5-part', domAndDow: false });
+    // A zero UTC offset rather than the zone 'Etc/UTC': the same fields, without Intl (ten times faster).
+    return new Cron(cron.trim(), { utcOffset: 0, mode: '5-part', domAndDow: false });
   } catch (error) {
     const message = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
     throw new RangeError(`cron ${message}`, { cause: error });
@@ -213,11 +217,11 @@ export class OccurrenceSchedule {
     const { startAt, endAt, timeZone } = this.rule;
     const threshold = startAt !== null && startAt !== undefined ? Math.max(afterMs, startAt - 1) : afterMs;
     if (endAt !== null && endAt !== undefined && threshold >= endAt) return null;
-    const localEnd = endAt === null || endAt === undefined ? Infinity : utcToLocalMs(endAt, timeZone) + LOCAL_MARGIN_MS;
+    const localEnd = endAt === null || endAt === undefined ? Infinity : utcToLocalMs(endAt, timeZone) + localMarginMs(endAt, timeZone);
     let best: Occurrence | null = null;
     let bestLocalLimit = Infinity;
     let skips = 0;
-    let local = this.#nextMatch(utcToLocalMs(threshold, timeZone) - LOCAL_MARGIN_MS - 1000);
+    let local = this.#nextMatch(utcToLocalMs(threshold, timeZone) - localMarginMs(threshold, timeZone) - 1000);
     for (let seen = 0; local !== null; seen++) {
       if (local > bestLocalLimit || local > localEnd) break;
       if (seen >= MAX_MATCHES_PER_SEARCH) {
@@ -236,7 +240,7 @@ export class OccurrenceSchedule {
       const at = this.#resolve(local);
       if (at !== null && at > threshold && (endAt === null || endAt === undefined || at <= endAt) && (best === null || at < best.at)) {
         best = { at, local: new Date(local).toISOString().slice(0, 16), localDate };
-        bestLocalLimit = utcToLocalMs(at, timeZone) + LOCAL_MARGIN_MS;
+        bestLocalLimit = utcToLocalMs(at, timeZone) + localMarginMs(at, timeZone);
       }
       local = this.#nextMatch(local);
     }
@@ -252,11 +256,11 @@ export class OccurrenceSchedule {
     const { startAt, endAt, timeZone } = this.rule;
     const threshold = endAt !== null && endAt !== undefined ? Math.min(beforeMs, endAt + 1) : beforeMs;
     if (startAt !== null && startAt !== undefined && threshold <= startAt) return null;
-    const localStart = startAt === null || startAt === undefined ? -Infinity : utcToLocalMs(startAt, timeZone) - LOCAL_MARGIN_MS;
+    const localStart = startAt === null || startAt === undefined ? -Infinity : utcToLocalMs(startAt, timeZone) - localMarginMs(startAt, timeZone);
     let best: number | null = null;
     let bestLocalLimit = -Infinity;
     let skips = 0;
-    let local = this.#previousMatch(utcToLocalMs(threshold, timeZone) + LOCAL_MARGIN_MS + 1000);
+    let local = this.#previousMatch(utcToLocalMs(threshold, timeZone) + localMarginMs(threshold, timeZone) + 1000);
     for (let seen = 0; local !== null; seen++) {
       if (local < bestLocalLimit || local < localStart) break;
       if (seen >= MAX_MATCHES_PER_SEARCH) {
@@ -274,7 +278,7 @@ export class OccurrenceSchedule {
       const at = this.#resolve(local);
       if (at !== null && at < threshold && (startAt === null || startAt === undefined || at >= startAt) && (best === null || at > best)) {
         best = at;
-        bestLocalLimit = utcToLocalMs(at, timeZone) - LOCAL_MARGIN_MS;
+        bestLocalLimit = utcToLocalMs(at, timeZone) - localMarginMs(at, timeZone);
       }
       local = this.#previousMatch(local);
     }
