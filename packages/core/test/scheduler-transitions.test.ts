@@ -58,7 +58,7 @@ function record(change: Partial<CallRecord> = {}): CallRecord {
     updatedAt: NOW - HOUR,
     endedAt: null,
     ...change,
-  } as CallRecord;
+  };
 }
 
 describe('expiredError', () => {
