@@ -1,13 +1,12 @@
-import { systemClock } from '@call-scheduler/core';
-import { invalidInput } from '@call-scheduler/core/internal';
+import { GuardedCallStore, systemClock } from '@call-scheduler/core';
+import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
   CallInsert,
   CallListQuery,
   CallPage,
   CallRecord,
-  CallStatus,
-  CallStore,
+  CallStoreDriver,
   CallStoreChange,
   CallStoreFeatures,
   CallStoreHealth,
@@ -18,6 +17,7 @@ import type {
   EventListQuery,
   EventPage,
   InsertResult,
+  PurgeOptions,
   UpdateResult,
 } from '@call-scheduler/core';
 import { CallSchedulerError, ErrorCode } from '@call-scheduler/core';
@@ -27,13 +27,11 @@ import type PgModule from 'pg';
 import { WriteRunner } from './database/group-commit.js';
 import type { ChangeNote } from './database/group-commit.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
-import { decodeCursor, encodeCursor } from './list-cursor.js';
 import { MIGRATIONS, MIGRATION_TABLE } from './migrations/migrations.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { resolveOptions } from './options-schema.js';
 import type { PostgresStoreConfig } from './options-schema.js';
 import type { PostgresStoreOptions, PostgresStorePool } from './postgres-store-options.js';
-import { checkEventsQuery, checkListQuery, checkPurgeOptions } from './query-checks.js';
 import {
   appendedEvent,
   callInput,
@@ -48,7 +46,7 @@ import {
 import type { AttemptRow, EventRow } from './rows/rows.js';
 import * as statements from './sql/statements.js';
 import type { ClaimedRow, EventKey } from './sql/statements.js';
-import { describeCause, storeClosedError, toStoreError } from './store-errors.js';
+import { describeCause } from './store-errors.js';
 import { ChangeListener } from './watch/change-listener.js';
 import { ChangeNotifier } from './watch/change-notifier.js';
 
@@ -146,7 +144,56 @@ function claimedResult(row: ClaimedRow, type: 'dispatching' | 'recovered', now: 
  * await scheduler.start(); // migrates the schema, listens for other hosts' changes
  * ```
  */
-export class PostgresStore implements CallStore, AsyncDisposable {
+export class PostgresStore extends GuardedCallStore {
+  /**
+   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
+   * in `statuses`), oldest first, with their attempts and events, in one statement (a `SKIP LOCKED`
+   * walk of the partial index `calls_ended_idx`); see `CallStore.purgeCalls`. Event ids come from an
+   * identity column and are never handed out again.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
+   */
+  declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
+
+  /**
+   * Calls `onChange` when any handle of the store, on any host, makes a call due earlier than
+   * anything stored before (`dueAt`) or commits events (`events`, at most one notification per
+   * `eventsNotifyIntervalMs` per writing handle). One dedicated connection listens for all the
+   * watches of this handle. A lost connection is reopened with back-off; meanwhile `health()` says
+   * `watching: false`, and once it listens again every watcher gets a change with the current
+   * earliest due time and `events: true`, since notifications sent meanwhile are lost. With
+   * `notify: false` nothing is listened to and `onChange` is never called. See `CallStore.watch`.
+   */
+  declare readonly watch: (onChange: (change: CallStoreChange) => void) => Promise<CallStoreWatch>;
+
+  /**
+   * Whether the database answers (one round trip), whether change notifications arrive
+   * (`watching`), and details: the schema, its latest migration, `notify`, the listener's
+   * reconnections and the `NOTIFY`s this handle sent. See `CallStore.health`.
+   */
+  declare readonly health: () => Promise<CallStoreHealth>;
+
+  /** The PostgreSQL schema that holds the store's tables. */
+  readonly schema: string;
+
+  /**
+   * Checks and freezes the options; connects to nothing. `init()` (or the first operation)
+   * connects (making the pool for `connectionString`) and migrates the schema, once (again after a
+   * failure): `STORE_INIT_FAILED` when the server cannot be reached or a migration failed,
+   * `STORE_SCHEMA_TOO_NEW` for a schema migrated by a newer version. `close()` waits for the
+   * operations under way, stops watching, gives back every connection, and ends the pool it made
+   * (a caller's `pool` stays open).
+   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
+   */
+  constructor(options: PostgresStoreOptions) {
+    const config = resolveOptions(options);
+    super(new PostgresStoreDriver(config));
+    this.schema = config.schema;
+  }
+}
+
+/** The storage of {@link PostgresStore}; the guard checks arguments, open state and errors. */
+class PostgresStoreDriver implements CallStoreDriver {
+  readonly name = 'PostgresStore';
   /** Durable, and shared: other processes and hosts write the same database. */
   readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true });
 
@@ -154,51 +201,24 @@ export class PostgresStore implements CallStore, AsyncDisposable {
   readonly #quoted: string;
   readonly #channel: string;
   #open: OpenDatabase | undefined;
-  #initPromise: Promise<void> | undefined;
-  #closePromise: Promise<void> | undefined;
-  #closed = false;
-  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #watchers = new Set<(change: CallStoreChange) => void>();
   #listener: ChangeListener | undefined;
 
-  /**
-   * Checks and freezes the options; connects to nothing (see {@link PostgresStore.init}).
-   * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
-   */
-  constructor(options: PostgresStoreOptions) {
-    this.#config = resolveOptions(options);
-    this.#quoted = `"${this.#config.schema}"`;
-    this.#channel = `${this.#config.schema}_changes`;
+  constructor(config: PostgresStoreConfig) {
+    this.#config = config;
+    this.#quoted = `"${config.schema}"`;
+    this.#channel = `${config.schema}_changes`;
   }
 
-  /** The PostgreSQL schema that holds the store's tables. */
-  get schema(): string {
-    return this.#config.schema;
+  /** Connects (making the pool for `connectionString`) and migrates the schema; the guard runs it once. */
+  async open(): Promise<void> {
+    this.#open = await this.#openDatabase();
   }
 
-  /**
-   * Connects (making the pool for `connectionString`) and migrates the schema. Runs once even if
-   * called twice; after a failure the next call tries again. Other methods call it when it was not
-   * called.
-   * @throws CallSchedulerError `STORE_INIT_FAILED` (no connection, a migration failed),
-   * `STORE_SCHEMA_TOO_NEW`, or `STORE_CLOSED`.
-   */
-  init(): Promise<void> {
-    if (this.#closed) return Promise.reject(storeClosedError());
-    this.#initPromise ??= this.#openDatabase().then(
-      (open) => {
-        if (this.#closed) {
-          void open.db.destroy().then(open.end);
-          throw storeClosedError();
-        }
-        this.#open = open;
-      },
-      (error: unknown) => {
-        this.#initPromise = undefined;
-        throw error;
-      },
-    );
-    return this.#initPromise;
+  /** The open database; the guard calls the other methods only after `open()` succeeded. */
+  #db(): OpenDatabase {
+    if (this.#open === undefined) throw new Error('PostgresStore: used before open');
+    return this.#open;
   }
 
   async #openDatabase(): Promise<OpenDatabase> {
@@ -252,25 +272,8 @@ export class PostgresStore implements CallStore, AsyncDisposable {
     return { db, pool, end, writes, notifier };
   }
 
-  /**
-   * Waits for the operations under way, stops watching, then gives back every connection (and ends
-   * the pool it made for `connectionString`; a caller's `pool` stays open). Runs once; every later
-   * call of any method rejects with `STORE_CLOSED`.
-   */
-  close(): Promise<void> {
-    this.#closePromise ??= this.#shutdown();
-    return this.#closePromise;
-  }
-
-  /** Same as {@link PostgresStore.close}, for `await using`. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  async #shutdown(): Promise<void> {
-    this.#closed = true;
-    await this.#initPromise?.catch(() => undefined);
-    await Promise.allSettled([...this.#inFlight]);
+  /** Stops watching, gives back every connection, ends the pool it made; the guard calls it once, after the operations under way. */
+  async close(): Promise<void> {
     this.#watchers.clear();
     const listener = this.#listener;
     this.#listener = undefined;
@@ -283,23 +286,6 @@ export class PostgresStore implements CallStore, AsyncDisposable {
     await open.end();
   }
 
-  /** Runs `fn` on the open database, tracked so that `close()` waits for it. */
-  async #use<T>(operation: string, fn: (open: OpenDatabase) => Promise<T>): Promise<T> {
-    if (this.#closed) throw storeClosedError();
-    if (this.#open === undefined) await this.init();
-    const open = this.#open;
-    if (this.#closed || open === undefined) throw storeClosedError();
-    const run = fn(open).catch((error: unknown) => {
-      throw toStoreError(operation, error);
-    });
-    this.#inFlight.add(run);
-    try {
-      return await run;
-    } finally {
-      this.#inFlight.delete(run);
-    }
-  }
-
   /**
    * Inserts calls and their events (one statement per 1,000 calls, `json_to_recordset` and
    * `insert ... on conflict do nothing`), in one transaction, or in the current group commit. An
@@ -308,7 +294,8 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * @throws CallSchedulerError `INVALID_INPUT` naming `items.<i>.call.id` for an id given twice or already stored; nothing is inserted.
    */
   insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
-    return this.#use('insertCalls', async ({ writes }) => {
+    const { writes } = this.#db();
+    return (async () => {
       if (items.length === 0) return [];
       checkBatchIds(items);
       // Decide per item, in input order: insert, or return the earlier item of the batch with its key.
@@ -371,20 +358,22 @@ export class PostgresStore implements CallStore, AsyncDisposable {
           return entry === items[i] ? result : { call: result.call, created: false, events: [] };
         });
       });
-    });
+    })();
   }
 
   /** One call, or `undefined`. */
   getCall(id: string): Promise<CallRecord | undefined> {
-    return this.#use('getCall', async ({ db }) => {
+    const { db } = this.#db();
+    return (async () => {
       const row = (await statements.selectCall(this.#quoted, id).execute(db)).rows[0];
       return row === undefined ? undefined : toCallRecord(row);
-    });
+    })();
   }
 
   /** One call with its attempts and events, read by one statement (one snapshot), or `undefined`. */
   getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
-    return this.#use('getCallDetails', async ({ db }) => {
+    const { db } = this.#db();
+    return (async () => {
       const row = (await statements.selectCallDetails(this.#quoted, id).execute(db)).rows[0];
       if (row === undefined) return undefined;
       return {
@@ -392,15 +381,16 @@ export class PostgresStore implements CallStore, AsyncDisposable {
         attempts: (row.attempts as AttemptRow[]).map(toAttemptRecord),
         events: (row.events as EventRow[]).map(toEventRecord),
       };
-    });
+    })();
   }
 
   /** The call whose current or last attempt has this provider id, or `undefined`. */
   findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
-    return this.#use('findCallByProviderCallId', async ({ db }) => {
+    const { db } = this.#db();
+    return (async () => {
       const row = (await statements.selectCallByProviderCallId(this.#quoted, providerCallId).execute(db)).rows[0];
       return row === undefined ? undefined : toCallRecord(row);
-    });
+    })();
   }
 
   /**
@@ -408,8 +398,8 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * @throws CallSchedulerError `INVALID_INPUT` naming `cursor` for a cursor this store did not make.
    */
   listCalls(query: CallListQuery): Promise<CallPage> {
-    return this.#use('listCalls', async ({ db }) => {
-      checkListQuery(query);
+    const { db } = this.#db();
+    return (async () => {
       if (query.statuses !== undefined && query.statuses.length === 0) return { items: [], nextCursor: null };
       const rows = (
         await statements
@@ -418,7 +408,7 @@ export class PostgresStore implements CallStore, AsyncDisposable {
             ...(query.to !== undefined ? { to: query.to } : {}),
             ...(query.atFrom !== undefined ? { atFrom: query.atFrom } : {}),
             ...(query.atUntil !== undefined ? { atUntil: query.atUntil } : {}),
-            after: query.cursor === null ? null : decodeCursor(query.cursor),
+            after: query.cursor === null ? null : decodeListCursor(query.cursor),
             desc: query.order === 'desc',
             limit: query.limit,
           })
@@ -428,9 +418,9 @@ export class PostgresStore implements CallStore, AsyncDisposable {
       const last = page[page.length - 1];
       return {
         items: page.map(toCallRecord),
-        nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.id) : null,
+        nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null,
       };
-    });
+    })();
   }
 
   /**
@@ -441,14 +431,14 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * @throws CallSchedulerError `INVALID_INPUT` naming `after` or `limit`.
    */
   listEvents(query: EventListQuery): Promise<EventPage> {
-    return this.#use('listEvents', async ({ db }) => {
-      checkEventsQuery(query);
+    const { db } = this.#db();
+    return (async () => {
       const after = decodeEventCursor(query.after);
       const rows = (await statements.listEvents(this.#quoted, after, query.limit, query.callId).execute(db)).rows;
       const items = rows.map(toEventRecord);
       const last = items[items.length - 1];
       return { items, nextCursor: last !== undefined ? last.cursor : query.after };
-    });
+    })();
   }
 
   /**
@@ -457,10 +447,11 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * follow it, also when they commit later.
    */
   eventLogHead(): Promise<EventCursor | null> {
-    return this.#use('eventLogHead', async ({ db }) => {
+    const { db } = this.#db();
+    return (async () => {
       const row = (await statements.eventLogHead(this.#quoted).execute(db)).rows[0];
       return row === undefined || !row.any ? null : encodeEventCursor(row.xmin, 0);
-    });
+    })();
   }
 
   /**
@@ -468,22 +459,24 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * see `CallStore.claimDueCalls` and `sql/statements.ts`.
    */
   claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
-    return this.#use('claimDueCalls', async ({ db, notifier }) => {
+    const { db, notifier } = this.#db();
+    return (async () => {
       if (options.limit <= 0) return [];
       const rows = (await statements.claimDueCalls(this.#quoted, options).execute(db)).rows;
       if (rows.length > 0) notifier?.announce({ events: true });
       return rows.map((row) => claimedResult(row, 'dispatching', options.now));
-    });
+    })();
   }
 
   /** Atomically takes over up to `limit` calls whose lease expired, earliest expiry first, in one statement. */
   claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
-    return this.#use('claimExpiredLeases', async ({ db, notifier }) => {
+    const { db, notifier } = this.#db();
+    return (async () => {
       if (options.limit <= 0) return [];
       const rows = (await statements.claimExpiredLeases(this.#quoted, options).execute(db)).rows;
       if (rows.length > 0) notifier?.announce({ events: true });
       return rows.map((row) => claimedResult(row, 'recovered', options.now));
-    });
+    })();
   }
 
   /**
@@ -493,7 +486,8 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * @throws CallSchedulerError `INVALID_INPUT` naming `attempt.number` for an attempt that does not exist, or `unclaim` (no attempt to undo, or combined with `attempt`); nothing is written.
    */
   updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
-    return this.#use('updateCall', async ({ writes }) => {
+    const { writes } = this.#db();
+    return (async () => {
       if (update.expect.statuses !== undefined && update.expect.statuses.length === 0) return undefined;
       const unclaim = update.unclaim === true;
       if (unclaim && update.attempt !== undefined) {
@@ -518,12 +512,12 @@ export class PostgresStore implements CallStore, AsyncDisposable {
         if (movedEarlier || appended.length > 0) note({ ...(movedEarlier ? { dueAt: due } : {}), ...(appended.length > 0 ? { events: true } : {}) });
         return { call: toCallRecord(row), events: appended };
       });
-    });
+    })();
   }
 
   /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`: two index lookups. */
   nextWakeUpAt(): Promise<number | null> {
-    return this.#use('nextWakeUpAt', ({ db }) => this.#nextWakeUpAt(db));
+    return this.#nextWakeUpAt(this.#db().db);
   }
 
   async #nextWakeUpAt(db: Db): Promise<number | null> {
@@ -534,10 +528,11 @@ export class PostgresStore implements CallStore, AsyncDisposable {
 
   /** How many attempts to `to` started at or after `since`. */
   countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
-    return this.#use('countAttempts', async ({ db }) => {
+    const { db } = this.#db();
+    return (async () => {
       const row = (await statements.countAttempts(this.#quoted, query.to, query.since).execute(db)).rows[0];
       return row === undefined ? 0 : int(row.n);
-    });
+    })();
   }
 
   /**
@@ -546,14 +541,14 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * `CallStore.purgeCalls`. Event ids come from an identity column and are never handed out again.
    * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
    */
-  purgeCalls(options: { readonly endedBefore: number; readonly limit: number; readonly statuses?: readonly CallStatus[] }): Promise<number> {
-    return this.#use('purgeCalls', async ({ db }) => {
-      checkPurgeOptions(options);
+  purgeCalls(options: PurgeOptions): Promise<number> {
+    const { db } = this.#db();
+    return (async () => {
       const statuses = options.statuses === undefined ? null : [...new Set(options.statuses)];
       if (statuses !== null && statuses.length === 0) return 0;
       const row = (await statements.purgeCalls(this.#quoted, options.endedBefore, options.limit, statuses).execute(db)).rows[0];
       return row === undefined ? 0 : int(row.n);
-    });
+    })();
   }
 
   /**
@@ -566,9 +561,9 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * `notify: false` nothing is listened to and `onChange` is never called.
    */
   async watch(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch> {
-    await this.#use('watch', async (open) => {
-      this.#watchers.add(onChange);
-      if (!this.#config.notify) return;
+    const open = this.#db();
+    this.#watchers.add(onChange);
+    if (this.#config.notify) {
       this.#listener ??= new ChangeListener({
         connect: () => open.pool.connect(),
         channel: this.#channel,
@@ -582,7 +577,7 @@ export class PostgresStore implements CallStore, AsyncDisposable {
         clock: systemClock,
       });
       await this.#listener.start();
-    });
+    }
     let closed: Promise<void> | undefined;
     return {
       close: () => {
@@ -613,7 +608,8 @@ export class PostgresStore implements CallStore, AsyncDisposable {
    * (`watching`), and details: the schema, its migration, `notify`, the listener's reconnections.
    */
   health(): Promise<CallStoreHealth> {
-    return this.#use('health', async ({ db, notifier }) => {
+    const { db, notifier } = this.#db();
+    return (async () => {
       const listener = this.#listener;
       const details = {
         schema: this.#config.schema,
@@ -630,6 +626,6 @@ export class PostgresStore implements CallStore, AsyncDisposable {
       } catch (error) {
         return { ok: false, watching, details: { ...details, error: describeCause(error) } };
       }
-    });
+    })();
   }
 }

@@ -1,10 +1,3 @@
-import { CallSchedulerError, ErrorCode, isCallSchedulerError } from '@call-scheduler/core';
-
-/** The error of every method after `close()`. */
-export function storeClosedError(): CallSchedulerError {
-  return new CallSchedulerError(ErrorCode.STORE_CLOSED, 'The PostgreSQL store is closed');
-}
-
 /** PostgreSQL's SQLSTATE of an error from `pg`, if it has one. */
 export function sqlState(cause: unknown): string | undefined {
   const code = (cause as { code?: unknown } | null)?.code;
@@ -18,12 +11,6 @@ export function describeCause(cause: unknown): string {
     return code !== undefined ? `${cause.message} (SQLSTATE ${code})` : cause.message;
   }
   return String(cause);
-}
-
-/** A failure of `operation`: library errors pass through, others become `STORE_ERROR`. */
-export function toStoreError(operation: string, cause: unknown): CallSchedulerError {
-  if (isCallSchedulerError(cause)) return cause;
-  return new CallSchedulerError(ErrorCode.STORE_ERROR, `PostgreSQL store: ${operation} failed: ${describeCause(cause)}`, { cause });
 }
 
 /** A deadlock or a serialization failure: the transaction can simply run again. */
