@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, tcpa, type CallRecord, type ProviderCallInfo } from '../src/index.js';
+import { ErrorCode, tcpa, type CallRecord, type ParsedScheduleCallInput, type ProviderCallInfo } from '../src/index.js';
 import { effectiveWindowPolicy } from '../src/policy/dial-timing.js';
 import {
   acceptUpdate,
@@ -33,6 +33,11 @@ const info = (status: string, extra: Partial<ProviderCallInfo> = {}): ProviderCa
   durationSeconds: null,
   ...extra,
 });
+
+/** A parsed schedule input: absent fields are `undefined`, as the parser leaves them. */
+function input(fields: Partial<ParsedScheduleCallInput> & { to: string }): ParsedScheduleCallInput {
+  return { at: undefined, timeZone: undefined, window: undefined, expiresAt: undefined, retry: undefined, idempotencyKey: undefined, metadata: undefined, ...fields };
+}
 
 function record(change: Partial<CallRecord> = {}): CallRecord {
   return {
@@ -72,24 +77,24 @@ describe('expiredError', () => {
 
 describe('newCallInsert', () => {
   it('stores a call due at its at, with one scheduled event', () => {
-    const insert = newCallInsert('c1', { to: NUMBER, at: NOW + HOUR, metadata: { a: 1 }, idempotencyKey: 'k' }, NO_WINDOW, NOW);
+    const insert = newCallInsert('c1', input({ to: NUMBER, at: NOW + HOUR, metadata: { a: 1 }, idempotencyKey: 'k' }), NO_WINDOW, NOW);
     expect(insert.call).toMatchObject({ id: 'c1', status: 'scheduled', at: NOW + HOUR, dueAt: NOW + HOUR, metadata: { a: 1 }, idempotencyKey: 'k', error: null, createdAt: NOW, endedAt: null });
     expect(insert.events).toEqual([{ type: 'scheduled', at: NOW, attempt: null, status: 'scheduled', providerStatus: null, data: { at: NOW + HOUR } }]);
   });
 
   it('without at is due now; a past at is wanted now', () => {
-    expect(newCallInsert('c1', { to: NUMBER }, NO_WINDOW, NOW).call).toMatchObject({ at: NOW, dueAt: NOW });
-    expect(newCallInsert('c1', { to: NUMBER, at: NOW - HOUR }, NO_WINDOW, NOW).call).toMatchObject({ at: NOW - HOUR, dueAt: NOW - HOUR });
+    expect(newCallInsert('c1', input({ to: NUMBER }), NO_WINDOW, NOW).call).toMatchObject({ at: NOW, dueAt: NOW });
+    expect(newCallInsert('c1', input({ to: NUMBER, at: NOW - HOUR }), NO_WINDOW, NOW).call).toMatchObject({ at: NOW - HOUR, dueAt: NOW - HOUR });
   });
 
   it('snaps into the window and says when it is next attempted', () => {
-    const insert = newCallInsert('c1', { to: NUMBER, timeZone: NY, window: tcpa() }, TCPA_NY, NOW);
+    const insert = newCallInsert('c1', input({ to: NUMBER, timeZone: NY, window: tcpa() }), TCPA_NY, NOW);
     expect(insert.call.dueAt).toBe(OPENS);
     expect(insert.events[0]?.data).toEqual({ at: NOW, nextAttemptAt: OPENS });
   });
 
   it('stores a call that cannot be dialed before expiresAt as expired, with both events', () => {
-    const insert = newCallInsert('c1', { to: NUMBER, timeZone: NY, window: tcpa(), expiresAt: NOW + HOUR }, TCPA_NY, NOW);
+    const insert = newCallInsert('c1', input({ to: NUMBER, timeZone: NY, window: tcpa(), expiresAt: NOW + HOUR }), TCPA_NY, NOW);
     expect(insert.call).toMatchObject({ status: 'expired', dueAt: null, endedAt: NOW, error: { code: ErrorCode.CALL_EXPIRED } });
     expect(insert.events.map((e) => e.type)).toEqual(['scheduled', 'expired']);
     expect(insert.events[1]?.data).toMatchObject({ reason: 'expires-first' });
