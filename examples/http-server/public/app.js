@@ -1,6 +1,6 @@
 // The example server's page: plain JavaScript, no framework. It talks to the call API at ./api.
-/* global TextDecoderStream, URLSearchParams, sessionStorage */
-import { instantToLocalInput, zonedToInstant } from './zoned-time.js';
+/* global TextDecoderStream, sessionStorage, localStorage, setInterval */
+import { instantToLocalInput, offsetAt, zonedToInstant } from './zoned-time.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -45,7 +45,15 @@ const EVENT_LABELS = {
 const TCPA_WINDOW = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, [{ start: '08:00', end: '21:00' }]]));
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const KEY_STORAGE = 'callScheduler.apiKey';
+const DENSITY_STORAGE = 'callScheduler.density';
 const PAGE_SIZE = 50;
+const LIVE_STATUSES = new Set(['dispatching', 'initiated', 'ringing', 'connected']);
+/** The list's groups, in page order: what is happening now, what is due next, what has ended. */
+const GROUPS = [
+  { id: 'live', test: (call) => LIVE_STATUSES.has(call.status), order: (a, b) => dueOf(a) - dueOf(b) },
+  { id: 'upcoming', test: (call) => call.status === 'scheduled', order: (a, b) => dueOf(a) - dueOf(b) },
+  { id: 'past', test: (call) => STATUS_RANK[call.status] === 5, order: (a, b) => endOf(b) - endOf(a) },
+];
 
 const state = {
   /** Every call the page knows, by id (JSON as the API sends it). */
@@ -59,6 +67,16 @@ const state = {
   openCallId: null,
   apiKey: readStoredKey(),
   draftKey: newKey(),
+  /** Every time zone the picker offers. */
+  zones: [],
+  /** The last valid zone of the form's time-zone field. */
+  zone: BROWSER_ZONE,
+  /** What the form said after scheduling: `{ callId, now }` (a "Calling ... now." goes away when the call ends). */
+  formDone: null,
+  /** What each row said after the user acted on it, by call id ("Canceled: ..."). */
+  rowNotes: new Map(),
+  /** Calls whose cancel button asked for confirmation, by id. */
+  confirming: new Set(),
 };
 
 // ------------------------------------------------------------------ small helpers
@@ -97,32 +115,70 @@ function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const dateTimeFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const zoneFormats = new Map();
+const dateTimeFormats = new Map();
 
-/** `Tue, 21 Nov 2026, 10:00` in the browser's zone. */
-function formatDateTime(iso) {
-  return iso ? dateTimeFormat.format(new Date(iso)) : '—';
-}
-
-/** `10:02:03` in the browser's zone, with the date when it is not today. */
-function formatMoment(iso) {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  const sameDay = date.toDateString() === new Date().toDateString();
-  return (sameDay ? timeFormat : dayTimeFormat).format(date);
-}
-
-/** The same instant on the clocks of `timeZone`. */
-function formatInZone(iso, timeZone) {
-  let format = zoneFormats.get(timeZone);
+/**
+ * The page's one date-time format, `Tue, Jan 15, 2030, 9:30 AM CST`, on the clocks of `timeZone`
+ * (the browser's by default); `seconds` adds the seconds (a call's timeline is seconds apart).
+ */
+function formatDateTime(iso, { timeZone = BROWSER_ZONE, seconds = false } = {}) {
+  if (iso === null || iso === undefined || iso === '') return '—';
+  const key = `${timeZone}|${seconds}`;
+  let format = dateTimeFormats.get(key);
   if (format === undefined) {
-    format = new Intl.DateTimeFormat(undefined, { timeZone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-    zoneFormats.set(timeZone, format);
+    format = new Intl.DateTimeFormat(undefined, {
+      timeZone,
+      weekday: 'short',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      ...(seconds ? { second: '2-digit' } : {}),
+      timeZoneName: 'short',
+    });
+    dateTimeFormats.set(key, format);
   }
-  return format.format(new Date(iso));
+  // Plain spaces (newer ICU puts a narrow no-break space before AM/PM), so copied text pastes anywhere.
+  return format.format(new Date(iso)).replace(/\u202f/g, ' ');
+}
+
+/** The same format with seconds: the moments of a call's timeline and attempts. */
+function formatMoment(iso) {
+  return formatDateTime(iso, { seconds: true });
+}
+
+/** `in 2 min`, `in 3 h 5 min`, `4 days ago`: how far `iso` is from now. */
+function relativeTime(iso, now = Date.now()) {
+  const diff = Date.parse(iso) - now;
+  const abs = Math.abs(diff);
+  if (abs < 45_000) return diff >= 0 ? 'in less than a minute' : 'just now';
+  const minutes = Math.round(abs / 60_000);
+  let text;
+  if (minutes < 60) text = `${minutes} min`;
+  else if (minutes < 48 * 60) text = minutes % 60 === 0 ? `${Math.floor(minutes / 60)} h` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  else if (minutes < 60 * 24 * 60) text = `${Math.round(minutes / 1440)} days`;
+  else if (minutes < 60 * 24 * 730) text = `${Math.round(minutes / (1440 * 30.44))} months`;
+  else text = `${Math.round(minutes / (1440 * 365.25))} years`;
+  return diff >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** `UTC+05:30`: how far `timeZone`'s clocks are from UTC now. */
+function utcOffsetLabel(timeZone, at = Date.now()) {
+  const minutes = Math.round(offsetAt(at, timeZone) / 60_000);
+  const sign = minutes < 0 ? '−' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/** When a call is (or was) due: its next attempt, else its time. */
+function dueOf(call) {
+  return Date.parse(call.nextAttemptAt ?? call.at);
+}
+
+/** When a call ended (its last change, for a call that has no end time). */
+function endOf(call) {
+  return Date.parse(call.endedAt ?? call.updatedAt);
 }
 
 function capitalize(text) {
@@ -269,18 +325,38 @@ function showProblem(form, result, describeField = fieldOfPath) {
 // ------------------------------------------------------------------ the schedule form
 
 function fillTimeZones() {
-  const select = $('#timeZone');
   let zones = [];
   try {
     zones = Intl.supportedValuesOf('timeZone');
   } catch {
     zones = [];
   }
-  const all = [...new Set([BROWSER_ZONE, 'UTC', ...zones])].sort((a, b) => a.localeCompare(b));
-  for (const zone of all) {
-    select.append(el('option', { value: zone, selected: zone === BROWSER_ZONE }, zone === BROWSER_ZONE ? `${zone} (yours)` : zone));
+  state.zones = [...new Set([BROWSER_ZONE, 'UTC', ...zones])].sort((a, b) => a.localeCompare(b));
+  const now = Date.now();
+  // Chromium and Firefox search a datalist's values and labels as you type: "Tokyo", "UTC+09".
+  $('#time-zones').replaceChildren(
+    ...state.zones.map((zone) => el('option', { value: zone }, `${utcOffsetLabel(zone, now)}${zone === BROWSER_ZONE ? ' · yours' : ''}`)),
+  );
+  $('#timeZone').value = BROWSER_ZONE;
+  state.zone = BROWSER_ZONE;
+}
+
+/**
+ * The zone the user typed, spelled as the list spells it, or `null` when it is not one. Other
+ * IANA names the browser knows (`Asia/Kolkata` where the list says `Asia/Calcutta`) are accepted too.
+ */
+function knownZone(text) {
+  const wanted = text.trim().replace(/\s+/g, '_');
+  if (wanted === '') return null;
+  const listed = state.zones.find((zone) => zone.toLowerCase() === wanted.toLowerCase());
+  if (listed !== undefined) return listed;
+  if (!wanted.includes('/')) return null;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: wanted }).format(0);
+    return wanted.split('/').map((part) => part.split('_').map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('_')).join('/');
+  } catch {
+    return null;
   }
-  select.value = BROWSER_ZONE;
 }
 
 function defaultLaterValue(timeZone) {
@@ -293,11 +369,77 @@ function whenChoice() {
   return $('#schedule-form').elements.namedItem('when').value;
 }
 
+/** Shows the date field for "At a date and time", and the zone only where it matters. */
 function syncWhen() {
   const later = whenChoice() === 'later';
   $('#at-field').hidden = !later;
+  // For "Now" the zone only matters to the calling hours (they are read on the recipient's clocks).
+  $('#timeZone-field').hidden = !later && !$('#tcpa').checked;
+  $('#timeZone-hint').textContent = later
+    ? "The recipient's time zone (yours by default): the date and time above are read on its clocks. Type a city or an offset to search."
+    : "The recipient's time zone: the calling hours are read on its clocks. Type a city or an offset to search.";
   $('#schedule-button').textContent = later ? 'Schedule call' : 'Call now';
-  if (later && $('#at').value === '') $('#at').value = defaultLaterValue($('#timeZone').value);
+  if (later && $('#at').value === '') $('#at').value = defaultLaterValue(state.zone);
+}
+
+/**
+ * A new zone keeps the moment the user chose: 01:40 in Berlin becomes 09:40 in Tokyo (the same
+ * instant), and the page says so, rather than silently reading 01:40 on Tokyo's clocks.
+ */
+function onZoneChange() {
+  const form = $('#schedule-form');
+  const input = $('#timeZone');
+  const note = $('#timeZone-note');
+  const error = $('#timeZone-error');
+  const zone = knownZone(input.value);
+  error.hidden = true;
+  error.textContent = '';
+  input.removeAttribute('aria-invalid');
+  if (zone === null) {
+    note.textContent = '';
+    showFieldError(form, 'timeZone', `“${input.value.trim()}” is not a time zone of the list. Type a city, e.g. Chicago, and pick it; still ${state.zone}.`);
+    return;
+  }
+  input.value = zone;
+  const previous = state.zone;
+  state.zone = zone;
+  if (zone === previous) return;
+  const local = $('#at').value;
+  const instant = local === '' ? null : zonedToInstant(local, previous);
+  if (whenChoice() === 'later' && instant !== null) {
+    $('#at').value = instantToLocalInput(instant, zone);
+    note.textContent = `Same moment, new clocks: ${formatDateTime(instant, { timeZone: zone })} in ${zone} is ${formatDateTime(instant, { timeZone: previous })} in ${previous}.`;
+  } else {
+    note.textContent = `Time zone: ${zone} (${utcOffsetLabel(zone)}).`;
+  }
+}
+
+/** Back to a blank form after a call was scheduled, so the next one starts clean. */
+function resetForm() {
+  const form = $('#schedule-form');
+  form.reset();
+  clearErrors(form);
+  $('#timeZone').value = BROWSER_ZONE;
+  state.zone = BROWSER_ZONE;
+  $('#timeZone-note').textContent = '';
+  $('#more').open = false;
+  syncWhen();
+}
+
+/** The sentence that says what became of a new call, including what the calling hours did to it. */
+function describeScheduled(call, requestedAt, later) {
+  const zone = call.timeZone ?? BROWSER_ZONE;
+  const due = call.nextAttemptAt ?? call.at;
+  const moved = call.status === 'scheduled' && call.window && Date.parse(due) - requestedAt >= 60_000;
+  if (moved) {
+    const asked = later ? formatDateTime(requestedAt, { timeZone: zone }) : 'Now';
+    return {
+      text: `Calling hours moved this call: ${asked} is outside the calling hours (${describeWindow(call.window)} in ${zone}), so the call to ${call.to} is due ${formatDateTime(due, { timeZone: zone })}, ${relativeTime(due)}: their next opening.`,
+      now: false,
+    };
+  }
+  if (!later || call.status !== 'scheduled') return { text: `Calling ${call.to} now.`, now: true };
+  return { text: `Scheduled a call to ${call.to} for ${formatDateTime(due, { timeZone: zone })} in ${zone}, ${relativeTime(due)}.`, now: false };
 }
 
 async function submitSchedule(event) {
@@ -305,9 +447,16 @@ async function submitSchedule(event) {
   const form = $('#schedule-form');
   clearErrors(form);
   $('#form-done').textContent = '';
-  const timeZone = $('#timeZone').value;
+  state.formDone = null;
+  const zone = knownZone($('#timeZone').value);
+  const timeZone = zone ?? state.zone;
   const body = { to: $('#to').value, timeZone };
   let invalid = false;
+  let requestedAt = Date.now();
+  if (zone === null) {
+    showFieldError(form, 'timeZone', `“${$('#timeZone').value.trim()}” is not a time zone of the list. Type a city, e.g. Chicago, and pick it.`);
+    invalid = true;
+  }
 
   if (whenChoice() === 'later') {
     const local = $('#at').value;
@@ -316,12 +465,13 @@ async function submitSchedule(event) {
       showFieldError(form, 'at', 'Choose a date and a time.');
       invalid = true;
     } else if (instant < Date.now() - 60_000) {
-      showFieldError(form, 'at', `That is in the past in ${timeZone}. Choose a later time, or Now.`);
+      showFieldError(form, 'at', `That is in the past in ${timeZone} (${formatDateTime(instant, { timeZone })}). Choose a later time, or Now.`);
       invalid = true;
     } else {
       // The server reads the wall-clock time in the zone (and applies its rule for DST gaps and
       // overlaps); the browser's own conversion above only catches a time in the past.
       body.at = { local, timeZone };
+      requestedAt = instant;
     }
   }
   if ($('#tcpa').checked) body.window = TCPA_WINDOW;
@@ -353,18 +503,28 @@ async function submitSchedule(event) {
     }
     state.draftKey = newKey();
     upsert(result.data);
-    render();
     const call = result.data;
-    $('#form-done').textContent =
-      call.status === 'scheduled' && body.at !== undefined
-        ? `Scheduled a call to ${call.to} for ${formatDateTime(call.nextAttemptAt ?? call.at)}.`
-        : `Calling ${call.to} now.`;
-    $('#to').value = '';
+    const done = describeScheduled(call, requestedAt, body.at !== undefined);
+    resetForm();
+    render();
+    state.formDone = { callId: call.id, now: done.now };
+    $('#form-done').textContent = done.text;
+    syncFormDone();
   } catch (error) {
     showFormError(form, `Cannot reach the server (${error.message}). Is it still running?`);
   } finally {
     button.disabled = false;
     button.removeAttribute('aria-busy');
+  }
+}
+
+/** "Calling ... now." is true while the call is live: it goes once the call has ended. */
+function syncFormDone() {
+  if (state.formDone === null || !state.formDone.now) return;
+  const call = state.calls.get(state.formDone.callId);
+  if (call !== undefined && STATUS_RANK[call.status] === 5) {
+    state.formDone = null;
+    $('#form-done').textContent = '';
   }
 }
 
@@ -396,32 +556,64 @@ function matches(call) {
   return true;
 }
 
+/** When the call is due, on the clocks of its zone, and the zone's name. */
+function dueText(call) {
+  const zone = call.timeZone ?? BROWSER_ZONE;
+  return `${formatDateTime(call.nextAttemptAt ?? call.at, { timeZone: zone })} in ${zone}`;
+}
+
+/** Whether the calling hours put the call later than its time (its first attempt only). */
+function movedByWindow(call) {
+  return call.status === 'scheduled' && call.window && call.attemptCount === 0 && call.nextAttemptAt !== null && Date.parse(call.nextAttemptAt) - Date.parse(call.at) >= 60_000;
+}
+
+/** The row's line about time: when it is due (with a countdown), or what is happening, or when it ended. */
 function describeWhen(call) {
   const parts = [];
   if (call.status === 'scheduled') {
-    const due = call.nextAttemptAt ?? call.at;
-    parts.push(`Due ${formatDateTime(due)}`);
-    if (call.timeZone && call.timeZone !== BROWSER_ZONE) parts.push(`${formatInZone(due, call.timeZone)} in ${call.timeZone}`);
+    parts.push(`Due ${dueText(call)}`);
     if (call.attemptCount > 0) parts.push(`attempt ${call.attemptCount + 1}`);
-  } else if (call.endedAt) {
-    parts.push(`${STATUS_LABELS[call.status] ?? call.status} ${formatMoment(call.endedAt)}`);
-    if (call.attemptCount > 1) parts.push(`${call.attemptCount} attempts`);
+    if (movedByWindow(call)) parts.push(`moved by the calling hours from ${formatDateTime(call.at, { timeZone: call.timeZone ?? BROWSER_ZONE })}`);
+    else if (call.window) parts.push('calling hours set');
+  } else if (LIVE_STATUSES.has(call.status)) {
+    // While it rings, the time it was scheduled for and its zone stay in view.
+    parts.push(`Attempt ${Math.max(1, call.attemptCount)} · scheduled for ${formatDateTime(call.at, { timeZone: call.timeZone ?? BROWSER_ZONE })} in ${call.timeZone ?? BROWSER_ZONE}`);
   } else {
-    parts.push(`Attempt ${Math.max(1, call.attemptCount)} · updated ${formatMoment(call.updatedAt)}`);
+    parts.push(`${STATUS_LABELS[call.status] ?? call.status} ${formatDateTime(call.endedAt ?? call.updatedAt)}`);
+    if (call.attemptCount > 1) parts.push(`${call.attemptCount} attempts`);
   }
-  if (call.window) parts.push('calling hours set');
   return parts.join(' · ');
+}
+
+/** The countdown of a row: `in 2 min` for a call due later, `3 min ago` for one that ended. */
+function countdownOf(call) {
+  if (call.status === 'scheduled') return relativeTime(call.nextAttemptAt ?? call.at);
+  if (LIVE_STATUSES.has(call.status)) return 'now';
+  return relativeTime(call.endedAt ?? call.updatedAt);
 }
 
 function createRow(call) {
   const number = el('span', { className: 'number' });
   const badge = el('span', { className: 'badge' });
+  const countdown = el('span', { className: 'countdown' });
   const when = el('p', { className: 'when' });
   const problem = el('p', { className: 'call-problem', hidden: true });
   const details = el('button', { type: 'button', className: 'details', dataset: { action: 'details' } }, 'Details');
   const reschedule = el('button', { type: 'button', dataset: { action: 'reschedule' }, 'aria-expanded': 'false' }, 'Reschedule');
   const cancel = el('button', { type: 'button', className: 'danger', dataset: { action: 'cancel' } }, 'Cancel');
+  const confirm = el(
+    'div',
+    { className: 'confirm', hidden: true },
+    el('p', { className: 'confirm-question' }),
+    el(
+      'div',
+      { className: 'actions' },
+      el('button', { type: 'button', className: 'danger', dataset: { action: 'confirm-cancel' } }, 'Yes, cancel it'),
+      el('button', { type: 'button', dataset: { action: 'keep' } }, 'Keep the call'),
+    ),
+  );
   const rowError = el('p', { className: 'row-error', role: 'alert', hidden: true });
+  const rowDone = el('p', { className: 'row-done', role: 'status' });
   const inputId = `reschedule-${call.id}`;
   const editor = el(
     'form',
@@ -444,11 +636,13 @@ function createRow(call) {
   const li = el(
     'li',
     { className: 'call', dataset: { id: call.id } },
-    el('div', { className: 'call-head' }, number, badge),
+    el('div', { className: 'call-head' }, number, badge, countdown),
     when,
     problem,
     el('div', { className: 'call-actions' }, details, reschedule, cancel),
+    confirm,
     rowError,
+    rowDone,
     editor,
   );
   return li;
@@ -462,6 +656,8 @@ function updateRow(li, call) {
   badge.textContent = label;
   badge.dataset.status = call.status;
   $('.when', li).textContent = describeWhen(call);
+  $('.countdown', li).textContent = countdownOf(call);
+  $('.row-done', li).textContent = state.rowNotes.get(call.id) ?? '';
   const problem = $('.call-problem', li);
   problem.hidden = call.error === null;
   problem.textContent = call.error === null ? '' : call.error.message;
@@ -471,14 +667,24 @@ function updateRow(li, call) {
   reschedule.hidden = !scheduled;
   reschedule.setAttribute('aria-label', `Reschedule the call to ${call.to}`);
   const cancel = $('[data-action="cancel"]', li);
-  cancel.hidden = !scheduled;
+  const confirming = scheduled && state.confirming.has(call.id);
+  cancel.hidden = !scheduled || confirming;
   cancel.setAttribute('aria-label', `Cancel the call to ${call.to}`);
-  if (!scheduled) closeEditor(li, false);
+  $('.confirm', li).hidden = !confirming;
+  $('.confirm-question', li).textContent = `Cancel the call to ${call.to}, due ${dueText(call)}? It will not be dialed, and this cannot be undone.`;
+  if (!scheduled) {
+    state.confirming.delete(call.id);
+    closeEditor(li, false);
+  }
 }
 
+/**
+ * Shows the calls as a schedule: the ones ringing now, then the upcoming ones by due time (next
+ * first), then the ended ones by recency (latest first). Rows are kept and moved, not rebuilt, so
+ * focus and an open editor survive a live update.
+ */
 function render() {
-  const list = $('#calls');
-  const visible = [...state.calls.values()].filter(matches).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const visible = [...state.calls.values()].filter(matches);
   const keep = new Set(visible.map((call) => call.id));
   for (const [id, li] of state.rows) {
     if (!keep.has(id)) {
@@ -486,18 +692,25 @@ function render() {
       state.rows.delete(id);
     }
   }
-  let previous = null;
-  for (const call of visible) {
-    let li = state.rows.get(call.id);
-    if (li === undefined) {
-      li = createRow(call);
-      state.rows.set(call.id, li);
+  for (const group of GROUPS) {
+    const section = $(`.call-group[data-group="${group.id}"]`);
+    const list = $('ul', section);
+    const calls = visible.filter(group.test).sort((a, b) => group.order(a, b) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    let previous = null;
+    for (const call of calls) {
+      let li = state.rows.get(call.id);
+      if (li === undefined) {
+        li = createRow(call);
+        state.rows.set(call.id, li);
+      }
+      updateRow(li, call);
+      const expected = previous === null ? list.firstElementChild : previous.nextElementSibling;
+      if (expected !== li) list.insertBefore(li, expected);
+      previous = li;
     }
-    updateRow(li, call);
-    const expected = previous === null ? list.firstElementChild : previous.nextElementSibling;
-    if (expected !== li) list.insertBefore(li, expected);
-    previous = li;
+    section.hidden = calls.length === 0;
   }
+  syncFormDone();
   const empty = $('#empty');
   empty.hidden = !state.loaded || visible.length > 0;
   const filtering = state.filterStatus !== '' || state.search.trim() !== '';
@@ -513,21 +726,33 @@ function fullNumberOf(search) {
   return /^\+[\d\s().-]{7,}$/.test(text) && digitsOf(text).length >= 8 ? text : null;
 }
 
+/**
+ * A query string whose values keep their spaces and `+` signs: `+1 212 555 0199` is sent as
+ * `%2B1%20212%20555%200199`. (`URLSearchParams` writes a space as `+`, which the API reads as a
+ * plus sign, so a number typed with spaces would arrive as `+1+212+555+0199`.)
+ */
+function queryString(params) {
+  return Object.entries(params)
+    .filter(([, value]) => value !== undefined && value !== null)
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
 async function loadCalls({ append = false } = {}) {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  if (state.filterStatus !== '') params.set('status', state.filterStatus);
+  const params = { limit: String(PAGE_SIZE) };
+  if (state.filterStatus !== '') params.status = state.filterStatus;
   const full = fullNumberOf(state.search);
-  if (full !== null) params.set('to', full);
-  if (append && state.nextCursor !== null) params.set('cursor', state.nextCursor);
+  if (full !== null) params.to = full;
+  if (append && state.nextCursor !== null) params.cursor = state.nextCursor;
   const listError = $('#list-error');
   const searchError = $('#search-error');
   try {
-    const result = await api(`api/calls?${params}`);
+    const result = await api(`api/calls?${queryString(params)}`);
     if (!result.ok) {
       const toProblem = (result.data?.errors ?? []).find((e) => e.path === 'query.to');
       if (toProblem) {
+        // The line under the filters is always there, so the message does not move them.
         searchError.textContent = `${capitalize(toProblem.message)}.`;
-        searchError.hidden = false;
         $('#search').setAttribute('aria-invalid', 'true');
       } else {
         listError.textContent = `Cannot load the calls: ${problemText(result)}`;
@@ -536,7 +761,7 @@ async function loadCalls({ append = false } = {}) {
       return;
     }
     listError.hidden = true;
-    searchError.hidden = true;
+    searchError.textContent = '';
     $('#search').removeAttribute('aria-invalid');
     for (const call of result.data.items) upsert(call);
     state.nextCursor = result.data.nextCursor;
@@ -580,21 +805,45 @@ function showRowError(li, message) {
   error.hidden = message === '';
 }
 
+/** The first click on Cancel asks; only "Yes, cancel it" cancels. */
+function askToCancel(li) {
+  const id = li.dataset.id;
+  state.confirming.add(id);
+  state.rowNotes.delete(id);
+  showRowError(li, '');
+  const call = state.calls.get(id);
+  if (call !== undefined) updateRow(li, call);
+  $('[data-action="keep"]', li).focus();
+}
+
+function keepCall(li) {
+  const id = li.dataset.id;
+  state.confirming.delete(id);
+  const call = state.calls.get(id);
+  if (call !== undefined) updateRow(li, call);
+  $('[data-action="cancel"]', li).focus();
+}
+
 async function cancelCall(li) {
   const id = li.dataset.id;
-  const button = $('[data-action="cancel"]', li);
+  const button = $('[data-action="confirm-cancel"]', li);
   button.disabled = true;
   showRowError(li, '');
+  const before = state.calls.get(id);
   try {
     const result = await api(`api/calls/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
+    state.confirming.delete(id);
     if (!result.ok) {
       const current = result.data?.currentStatus;
+      render();
       showRowError(li, current ? `Too late to cancel: the call is already ${STATUS_LABELS[current]?.toLowerCase() ?? current}.` : problemText(result));
       return;
     }
+    const text = `Canceled: the call to ${result.data.to}${before ? `, due ${dueText(before)},` : ''} will not be dialed.`;
+    state.rowNotes.set(id, text);
     upsert(result.data);
     render();
-    announce(`Canceled the call to ${result.data.to}.`);
+    announce(text);
     $('[data-action="details"]', li).focus();
   } catch (error) {
     showRowError(li, `Cannot reach the server (${error.message}).`);
@@ -606,6 +855,7 @@ async function cancelCall(li) {
 async function saveReschedule(li) {
   const editor = $('form.reschedule', li);
   clearErrors(editor);
+  const before = state.calls.get(li.dataset.id); // the live stream may bring the new version first
   const zone = editor.dataset.timeZone;
   const local = $('input', editor).value;
   const instant = local === '' ? null : zonedToInstant(local, zone);
@@ -623,10 +873,16 @@ async function saveReschedule(li) {
     else showProblem(editor, result, (path) => (String(path).split('.')[0] === 'at' ? 'at' : null));
     return;
   }
-  upsert(result.data);
+  const call = result.data;
+  const moved = movedByWindow(call)
+    ? ` The calling hours (${describeWindow(call.window)} in ${zone}) moved it from ${formatDateTime(call.at, { timeZone: zone })}.`
+    : '';
+  const text = `Rescheduled: the call to ${call.to} is now due ${dueText(call)}, ${relativeTime(call.nextAttemptAt ?? call.at)}${before ? ` (was ${dueText(before)})` : ''}.${moved}`;
+  state.rowNotes.set(call.id, text);
+  upsert(call);
   closeEditor(li);
   render();
-  announce(`Rescheduled the call to ${result.data.to} for ${formatDateTime(result.data.nextAttemptAt ?? result.data.at)}.`);
+  announce(text);
 }
 
 function onListClick(event) {
@@ -639,7 +895,9 @@ function onListClick(event) {
   else if (action === 'reschedule') {
     if ($('form.reschedule', li).hidden) openEditor(li);
     else closeEditor(li);
-  } else if (action === 'cancel') void cancelCall(li);
+  } else if (action === 'cancel') askToCancel(li);
+  else if (action === 'confirm-cancel') void cancelCall(li);
+  else if (action === 'keep') keepCall(li);
   else if (action === 'close-editor') closeEditor(li);
 }
 
@@ -677,7 +935,7 @@ function describeEvent(event) {
   const label = EVENT_LABELS[event.type] ?? event.type;
   if (event.type === 'status') {
     const word = event.providerStatus ?? event.status;
-    const talk = typeof event.data?.durationSeconds === 'number' ? `, talk time ${event.data.durationSeconds} s` : '';
+    const talk = typeof event.data?.durationSeconds === 'number' ? `, talk time ${event.data.durationSeconds} s (the provider's figure)` : '';
     if (STATUS_RANK[event.status] === 5) return `Provider reported “${word}”${talk}`;
     return word === event.status ? (STATUS_LABELS[word] ?? capitalize(word)) : `Provider said “${word}” (still ${(STATUS_LABELS[event.status] ?? event.status).toLowerCase()})`;
   }
@@ -691,13 +949,34 @@ function describeEvent(event) {
   return label;
 }
 
+/** `5 s`, `0.5 s`, `2 min 5 s`. */
+function formatSeconds(ms) {
+  const seconds = ms / 1000;
+  if (seconds < 10) return `${Number(seconds.toFixed(1))} s`;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+/**
+ * Connected time of an attempt by the call's own timeline: from the event that saw it connected
+ * to the event that saw it end. `null` when it never connected (or has not ended).
+ */
+function connectedMsOf(call, attemptNumber) {
+  const events = call.events.filter((event) => event.attempt === attemptNumber);
+  const connected = events.find((event) => event.status === 'connected');
+  if (connected === undefined) return null;
+  const ended = events.find((event) => STATUS_RANK[event.status] === 5 && Date.parse(event.at) >= Date.parse(connected.at));
+  if (ended === undefined) return null;
+  return Date.parse(ended.at) - Date.parse(connected.at);
+}
+
 function detailsContent(call) {
   const badge = el('span', { className: 'badge', dataset: { status: call.status } }, STATUS_LABELS[call.status] ?? call.status);
   const rows = [
     ['Number', call.to],
     ['Status', badge],
-    ['Scheduled for', `${formatDateTime(call.at)}${call.timeZone && call.timeZone !== BROWSER_ZONE ? ` (${formatInZone(call.at, call.timeZone)} in ${call.timeZone})` : ''}`],
-    call.nextAttemptAt ? ['Next attempt', formatDateTime(call.nextAttemptAt)] : null,
+    ['Scheduled for', `${formatDateTime(call.at, { timeZone: call.timeZone ?? BROWSER_ZONE })} in ${call.timeZone ?? BROWSER_ZONE}`],
+    call.nextAttemptAt ? ['Next attempt', `${formatDateTime(call.nextAttemptAt, { timeZone: call.timeZone ?? BROWSER_ZONE })}, ${relativeTime(call.nextAttemptAt)}${movedByWindow(call) ? ' (moved by the calling hours)' : ''}`] : null,
     ['Time zone', call.timeZone ?? '—'],
     ['Calling hours', describeWindow(call.window)],
     ['Retries', describeRetry(call.retry)],
@@ -719,7 +998,15 @@ function detailsContent(call) {
             'table',
             {},
             el('caption', { className: 'visually-hidden' }, 'Attempts'),
-            el('thead', {}, el('tr', {}, ['#', 'Status', 'Provider', 'Started', 'Ended', 'Talk time'].map((h) => el('th', { scope: 'col' }, h)))),
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                ['#', 'Status', 'Provider', 'Started', 'Ended', "Talk time (provider's figure)", 'Connected (timeline)'].map((h) => el('th', { scope: 'col' }, h)),
+              ),
+            ),
             el(
               'tbody',
               {},
@@ -733,6 +1020,7 @@ function detailsContent(call) {
                   el('td', {}, formatMoment(attempt.startedAt)),
                   el('td', {}, formatMoment(attempt.endedAt)),
                   el('td', {}, attempt.durationSeconds === null ? '—' : `${attempt.durationSeconds} s`),
+                  el('td', {}, ((ms) => (ms === null ? '—' : formatSeconds(ms)))(connectedMsOf(call, attempt.number))),
                 ),
               ),
             ),
@@ -885,6 +1173,95 @@ async function followEvents() {
   }
 }
 
+// ------------------------------------------------------------------ clearing ended calls
+
+function purgeAgeMs() {
+  return Number($('#purge-age').value);
+}
+
+function purgeAgeText() {
+  const option = $('#purge-age').selectedOptions[0];
+  return purgeAgeMs() === 0 ? 'Every ended call' : `Ended calls older than ${option.textContent}`;
+}
+
+/** The first click asks, naming what will go; "Delete them" sends `POST api/calls/purge`. */
+function askToPurge(event) {
+  event.preventDefault();
+  const endedBefore = new Date(Date.now() - purgeAgeMs());
+  const count = [...state.calls.values()].filter((call) => call.endedAt && Date.parse(call.endedAt) < endedBefore.getTime()).length;
+  $('#purge-error').hidden = true;
+  $('#purge-done').textContent = '';
+  $('#purge-question').textContent = `${purgeAgeText()} (ended before ${formatDateTime(endedBefore.toISOString())}) will be deleted with their history: ${count === 1 ? '1 of the calls shown' : `${count} of the calls shown`}, and any older ones not loaded. This cannot be undone.`;
+  $('#purge-confirm').hidden = false;
+  $('#purge-button').hidden = true;
+  $('#purge-no').focus();
+}
+
+function closePurge() {
+  $('#purge-confirm').hidden = true;
+  $('#purge-button').hidden = false;
+}
+
+async function purge() {
+  const endedBefore = new Date(Date.now() - purgeAgeMs()).toISOString();
+  const yes = $('#purge-yes');
+  yes.disabled = true;
+  try {
+    const result = await api('api/calls/purge', { method: 'POST', body: { endedBefore } });
+    closePurge();
+    if (!result.ok) {
+      const error = $('#purge-error');
+      error.textContent =
+        result.status === 403 || result.status === 404
+          ? `This server does not allow clearing calls (${problemText(result)}).`
+          : `Nothing was cleared: ${problemText(result)}`;
+      error.hidden = false;
+      return;
+    }
+    const deleted = Number(result.data?.deleted ?? 0);
+    for (const [id, call] of state.calls) {
+      if (call.endedAt && Date.parse(call.endedAt) < Date.parse(endedBefore)) {
+        state.calls.delete(id);
+        state.rowNotes.delete(id);
+      }
+    }
+    render();
+    const text =
+      deleted === 0
+        ? `No ended call was older than that: nothing was cleared.`
+        : `Cleared ${deleted === 1 ? '1 ended call' : `${deleted} ended calls`} that ended before ${formatDateTime(endedBefore)}.`;
+    $('#purge-done').textContent = text;
+    $('#purge-button').focus();
+  } catch (error) {
+    closePurge();
+    $('#purge-error').textContent = `Cannot reach the server (${error.message}).`;
+    $('#purge-error').hidden = false;
+  } finally {
+    yes.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------ density
+
+function readDensity() {
+  try {
+    return localStorage.getItem(DENSITY_STORAGE) === 'compact';
+  } catch {
+    return false;
+  }
+}
+
+/** Compact rows: one line per call, so a 1080p screen shows a dozen or more. */
+function setDensity(compact) {
+  $('.calls-panel').classList.toggle('compact', compact);
+  $('#density').setAttribute('aria-pressed', String(compact));
+  try {
+    localStorage.setItem(DENSITY_STORAGE, compact ? 'compact' : 'comfortable');
+  } catch {
+    // Storage may be off; the choice then lasts until the page is reloaded.
+  }
+}
+
 // ------------------------------------------------------------------ start
 
 function start() {
@@ -892,7 +1269,25 @@ function start() {
   const form = $('#schedule-form');
   form.addEventListener('submit', (event) => void submitSchedule(event));
   for (const radio of form.querySelectorAll('input[name="when"]')) radio.addEventListener('change', syncWhen);
+  $('#tcpa').addEventListener('change', syncWhen);
+  $('#timeZone').addEventListener('change', onZoneChange);
   syncWhen();
+
+  setDensity(readDensity());
+  $('#density').addEventListener('click', () => setDensity($('#density').getAttribute('aria-pressed') !== 'true'));
+  $('#purge-form').addEventListener('submit', askToPurge);
+  $('#purge-no').addEventListener('click', () => {
+    closePurge();
+    $('#purge-button').focus();
+  });
+  $('#purge-yes').addEventListener('click', () => void purge());
+  // Countdowns ("in 2 min") move on with the clock.
+  setInterval(() => {
+    for (const [id, li] of state.rows) {
+      const call = state.calls.get(id);
+      if (call !== undefined) $('.countdown', li).textContent = countdownOf(call);
+    }
+  }, 15_000);
 
   $('#filter-status').addEventListener('change', (event) => {
     state.filterStatus = event.target.value;
@@ -903,7 +1298,7 @@ function start() {
   let searchTimer = null;
   $('#search').addEventListener('input', (event) => {
     state.search = event.target.value;
-    $('#search-error').hidden = true;
+    $('#search-error').textContent = '';
     $('#search').removeAttribute('aria-invalid');
     render();
     clearTimeout(searchTimer);

@@ -48,7 +48,9 @@ export function createApp(options: AppOptions): Express {
     '/api',
     createCallRouter({
       scheduler: options.scheduler,
-      ...(options.apiKey === undefined ? {} : { authorize: apiKeyAuthorizer(options.apiKey) }),
+      // With API_KEY, the key also guards POST /api/calls/purge (the page's "Clear ended calls");
+      // without one, the page may clear calls too, like everything else on this example server.
+      ...(options.apiKey === undefined ? { purge: { unprotected: true } } : { authorize: apiKeyAuthorizer(options.apiKey) }),
       ...(options.onError === undefined ? {} : { onError: (error: unknown) => options.onError?.(error) }),
       openapi: { title: 'Call Scheduler example server', version: '0.1.0' },
     }),

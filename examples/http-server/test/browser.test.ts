@@ -110,10 +110,13 @@ describe('the web page in headless Chromium', () => {
 
     await page.locator('#to').fill(NOW_NUMBER);
     await page.locator('#schedule-button').click();
+    // While the call is live the form says so; the line goes once the call has ended (below).
+    await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toContain(`Calling ${NOW_NUMBER} now`);
     const row = rowOf(NOW_NUMBER);
     await row.waitFor();
     const id = (await row.getAttribute('data-id'))!;
     await row.locator('.badge[data-status="completed"]').waitFor({ timeout: WAIT_MS });
+    await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toBe('');
     await shot('02-call-completed');
 
     const seen = await page.evaluate<string[]>(`window.badgeLog[${JSON.stringify(id)}] ?? []`);
@@ -121,7 +124,12 @@ describe('the web page in headless Chromium', () => {
     expect(seen, `badge statuses seen: ${seen.join(' → ')}`).toEqual(expect.arrayContaining(['ringing', 'connected', 'completed']));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(await row.locator('.badge').textContent()).toBe('Completed');
-    expect(await page.locator('#form-done').textContent()).toContain(`Calling ${NOW_NUMBER} now`);
+    // The form was cleared for the next call: the number is empty, "Now" chosen, no zone shown.
+    expect(await page.locator('#to').inputValue()).toBe('');
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
+    // An ended call is listed under "Ended", with how long ago it ended.
+    expect(await page.locator('.call-group[data-group="past"] li.call').count()).toBe(1);
+    expect(await row.locator('.countdown').textContent()).toMatch(/^(just now|\d+ min ago)$/);
 
     const stored = await apiCall(id);
     expect(stored.status).toBe('completed');
@@ -142,6 +150,15 @@ describe('the web page in headless Chromium', () => {
     for (const word of ['Scheduled', 'Dialing', 'Ringing', 'Connected', 'Provider reported “completed”, talk time 10 s', 'Call completed']) expect(text).toContain(word);
     expect(await dialog.locator('tbody tr').count()).toBe(1);
     expect(await dialog.locator('tbody tr td').nth(5).textContent()).toBe('10 s');
+    // The provider's own figure is labelled as such; the connected time comes from the timeline
+    // (the mock, 10 times faster here, connects at 0.5 s and completes at 1 s).
+    expect(await dialog.locator('thead th').nth(5).textContent()).toBe("Talk time (provider's figure)");
+    expect(await dialog.locator('thead th').nth(6).textContent()).toBe('Connected (timeline)');
+    const connected = (await dialog.locator('tbody tr td').nth(6).textContent())!;
+    expect(connected).toMatch(/^\d+(\.\d)? s$/);
+    expect(Number.parseFloat(connected)).toBeGreaterThan(0);
+    expect(Number.parseFloat(connected)).toBeLessThan(10);
+    expect(text).toContain("talk time 10 s (the provider's figure)");
     await shot('03-call-details');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
@@ -151,7 +168,8 @@ describe('the web page in headless Chromium', () => {
   it('schedules a call for a wall-clock time in another time zone, reschedules it, and cancels it', async () => {
     await page.locator('input[name="when"][value="later"]').check();
     expect(await page.locator('#schedule-button').textContent()).toBe('Schedule call');
-    await page.locator('#timeZone').selectOption('America/Chicago');
+    await page.locator('#timeZone').fill('America/Chicago');
+    await page.locator('#timeZone').press('Tab');
     await page.locator('#to').fill(LATER_NUMBER);
     await page.locator('#at').fill('2030-01-15T09:30');
     await page.locator('#more summary').click();
@@ -179,9 +197,27 @@ describe('the web page in headless Chromium', () => {
     await row.locator('form.reschedule button[type="submit"]').click();
     await expect.poll(async () => (await apiCall(id)).nextAttemptAt, { timeout: WAIT_MS }).toBe('2030-07-16T15:00:00.000Z');
     await expect.poll(() => row.locator('form.reschedule').isVisible()).toBe(false);
+    // The row says what happened, in the call's zone, and what the time was before.
+    const rescheduled = (await row.locator('.row-done').textContent())!;
+    expect(rescheduled).toMatch(/^Rescheduled: the call to \+13125550199 is now due Tue, Jul 16, 2030, 10:00 AM CDT in America\/Chicago, in \d+ years \(was Tue, Jan 15, 2030, 9:30 AM CST in America\/Chicago\)\.$/);
+    await shot('05a-call-rescheduled');
 
+    // Cancel asks first; "Keep the call" keeps it.
     await row.locator('button[data-action="cancel"]').click();
+    const confirm = row.locator('.confirm');
+    await confirm.waitFor();
+    expect(await confirm.locator('p').textContent()).toContain('It will not be dialed, and this cannot be undone.');
+    expect(await page.evaluate('document.activeElement?.dataset.action')).toBe('keep');
+    await shot('05b-cancel-asks');
+    await row.locator('button[data-action="keep"]').click();
+    expect(await confirm.isVisible()).toBe(false);
+    expect((await apiCall(id)).status).toBe('scheduled');
+    await row.locator('button[data-action="cancel"]').click();
+    await row.locator('button[data-action="confirm-cancel"]').click();
     await row.locator('.badge[data-status="canceled"]').waitFor();
+    expect(await row.locator('.row-done').textContent()).toBe(
+      'Canceled: the call to +13125550199, due Tue, Jul 16, 2030, 10:00 AM CDT in America/Chicago, will not be dialed.',
+    );
     expect(await row.locator('button[data-action="cancel"]').isVisible()).toBe(false);
     expect((await apiCall(id)).status).toBe('canceled');
     expect(running!.mock?.dialsTo(LATER_NUMBER)).toHaveLength(0);
@@ -237,6 +273,203 @@ describe('the web page in headless Chromium', () => {
     } finally {
       await phone.close();
     }
+  });
+
+  it('searches by a number written as a person writes it, and a message does not move the filters', async () => {
+    const sent: string[] = [];
+    const onRequest = (request: { url: () => string }): void => {
+      if (request.url().includes('/api/calls?')) sent.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      for (const typed of ['+1 312 555 0199', '+1 (312) 555-0199']) {
+        await page.locator('#search').fill(typed);
+        await expect.poll(() => sent.some((url) => url.includes(`to=${encodeURIComponent(typed)}`)), { timeout: WAIT_MS }).toBe(true);
+        await expect.poll(() => page.locator('li.call .number').allTextContents()).toEqual([LATER_NUMBER]);
+        expect(await page.locator('#search-error').textContent()).toBe('');
+        expect(await page.locator('#search').getAttribute('aria-invalid')).toBeNull();
+      }
+      // The spaces and the plus sign reach the server as themselves, not as `+`.
+      expect(sent.some((url) => url.includes('to=%2B1%20312%20555%200199'))).toBe(true);
+      expect(sent.some((url) => /to=\+1\+/.test(url))).toBe(false);
+      await shot('10-search-as-typed');
+
+      const boxes = async () =>
+        Promise.all(['#filter-status', '#search', '#calls'].map(async (selector) => (await page.locator(selector).boundingBox())!));
+      const before = await boxes();
+      await page.locator('#search').fill('+999 999 999 99');
+      await expect.poll(() => page.locator('#search-error').textContent(), { timeout: WAIT_MS }).toMatch(/phone number/);
+      expect(await page.locator('#search').getAttribute('aria-invalid')).toBe('true');
+      const after = await boxes();
+      for (const [i, box] of after.entries()) expect({ x: box.x, y: box.y, height: i < 2 ? box.height : 0 }).toEqual({ x: before[i]!.x, y: before[i]!.y, height: i < 2 ? before[i]!.height : 0 });
+      await shot('11-search-error-no-shift');
+    } finally {
+      page.off('request', onRequest);
+      await page.locator('#search').fill('');
+    }
+    await expect.poll(() => page.locator('#search-error').textContent()).toBe('');
+    await expect.poll(() => page.locator('li.call').count()).toBe(2);
+  });
+
+  it('offers a searchable zone list with UTC offsets, keeps the instant when the zone changes, and hides the zone for Now', async () => {
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(false); // "Now", no calling hours
+    await page.locator('#more summary').click();
+    await page.locator('#tcpa').check();
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(true); // calling hours are read in the zone
+    await page.locator('#tcpa').uncheck();
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
+    await page.locator('#more summary').click();
+
+    await page.locator('input[name="when"][value="later"]').check();
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(true);
+    expect(await page.locator('#time-zones option[value="Asia/Tokyo"]').textContent()).toBe('UTC+09:00');
+    expect(await page.locator('#time-zones option[value="America/New_York"]').textContent()).toMatch(/^UTC−0[45]:00 · yours$/);
+    expect(await page.locator('#time-zones option[value="Asia/Tehran"]').textContent()).toBe('UTC+03:30');
+
+    await page.locator('#timeZone').fill('Europe/Berlin');
+    await page.locator('#timeZone').press('Tab');
+    await page.locator('#at').fill('2030-01-15T01:40');
+    await page.locator('#timeZone').fill('asia/tokyo'); // any case; the list's spelling is restored
+    await page.locator('#timeZone').press('Tab');
+    expect(await page.locator('#timeZone').inputValue()).toBe('Asia/Tokyo');
+    // 01:40 in Berlin (UTC+1) is 09:40 in Tokyo (UTC+9): the same instant, and the page says so.
+    expect(await page.locator('#at').inputValue()).toBe('2030-01-15T09:40');
+    expect(await page.locator('#timeZone-note').textContent()).toBe(
+      'Same moment, new clocks: Tue, Jan 15, 2030, 9:40 AM GMT+9 in Asia/Tokyo is Tue, Jan 15, 2030, 1:40 AM GMT+1 in Europe/Berlin.',
+    );
+    await shot('12-zone-keeps-instant');
+
+    await page.locator('#timeZone').fill('Mars/Olympus');
+    await page.locator('#timeZone').press('Tab');
+    expect(await page.locator('#timeZone-error').textContent()).toBe(
+      '“Mars/Olympus” is not a time zone of the list. Type a city, e.g. Chicago, and pick it; still Asia/Tokyo.',
+    );
+    expect(await page.locator('#timeZone').getAttribute('aria-invalid')).toBe('true');
+    await page.locator('#to').fill(LATER_NUMBER);
+    await page.locator('#schedule-button').click();
+    expect(await page.locator('#timeZone-error').isVisible()).toBe(true); // nothing sent
+    await shot('13-zone-unknown');
+    const list = (await (await fetch(`${running!.url}api/calls`)).json()) as { items: CallJson[] };
+    expect(list.items).toHaveLength(2);
+  });
+
+  it('says when the calling hours move a call, and resets the form after scheduling', async () => {
+    await page.locator('#timeZone').fill('America/Chicago');
+    await page.locator('#timeZone').press('Tab');
+    await page.locator('#to').fill('+1 212 555 0100');
+    await page.locator('#at').fill('2030-01-15T23:30');
+    await page.locator('#more summary').click();
+    await page.locator('#tcpa').check();
+    await page.locator('#schedule-button').click();
+    await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toMatch(/^Calling hours moved this call/);
+    expect(await page.locator('#form-done').textContent()).toMatch(
+      /^Calling hours moved this call: Tue, Jan 15, 2030, 11:30 PM CST is outside the calling hours \(Every day 08:00–21:00 in America\/Chicago\), so the call to \+12125550100 is due Wed, Jan 16, 2030, 8:00 AM CST, in \d+ years: their next opening\.$/,
+    );
+    const row = rowOf('+12125550100');
+    expect(await row.locator('.when').textContent()).toContain('moved by the calling hours from Tue, Jan 15, 2030, 11:30 PM CST');
+    const stored = await apiCall((await row.getAttribute('data-id'))!);
+    expect(stored.nextAttemptAt).toBe('2030-01-16T14:00:00.000Z');
+    // The form is blank again: number, "Now", the browser's zone (hidden for "Now"), no calling hours.
+    expect(await page.locator('#to').inputValue()).toBe('');
+    expect(await page.locator('input[name="when"][value="now"]').isChecked()).toBe(true);
+    expect(await page.locator('#tcpa').isChecked()).toBe(false);
+    expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
+    await shot('14-moved-by-calling-hours');
+  });
+
+  it('lists upcoming calls by due time with a countdown, ended ones latest first, and fits more than 7 at 1080p when compact', async () => {
+    const now = Date.now();
+    const offsetsMin = [60 * 24 * 3, 5, 45, 60 * 5, 60 * 24, 10, 60 * 24 * 30, 90];
+    for (const [i, minutes] of offsetsMin.entries()) {
+      const response = await fetch(`${running!.url}api/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ to: `+1 212 555 01${String(i + 10)}`, at: new Date(now + minutes * 60_000 + 20_000).toISOString(), timeZone: 'America/New_York' }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const upcoming = page.locator('.call-group[data-group="upcoming"] li.call');
+    await expect.poll(() => upcoming.count(), { timeout: WAIT_MS }).toBe(9);
+    const countdowns = await upcoming.locator('.countdown').allTextContents();
+    expect(countdowns.slice(0, 4)).toEqual(['in 5 min', 'in 10 min', 'in 45 min', 'in 1 h 30 min']);
+    expect(countdowns.at(-1)).toMatch(/^in \d+ years$/); // the 2030 call comes last
+    const due = await upcoming.evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    const dueTimes = await Promise.all(due.map(async (id) => Date.parse((await apiCall(id)).nextAttemptAt!)));
+    expect(dueTimes).toEqual([...dueTimes].sort((a, b) => a - b));
+    // Ended calls: the latest first (the canceled call ended after the completed one).
+    expect(await page.locator('.call-group[data-group="past"] li.call .number').allTextContents()).toEqual([LATER_NUMBER, NOW_NUMBER]);
+    expect(await upcoming.first().locator('.when').textContent()).toMatch(/^Due \w{3}, \w{3} \d+, \d{4}, \d+:\d{2} [AP]M E[SD]T in America\/New_York$/);
+
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    try {
+      const fitting = async () =>
+        page.locator('li.call').evaluateAll((rows) => rows.filter((row) => row.getBoundingClientRect().height > 0 && row.getBoundingClientRect().bottom <= window.innerHeight).length);
+      await page.evaluate('window.scrollTo(0, 0)');
+      const comfortable = await fitting();
+      await page.screenshot({ path: join(ARTIFACTS, '15-schedule-1080p.png') });
+      await page.locator('#density').click();
+      expect(await page.locator('#density').getAttribute('aria-pressed')).toBe('true');
+      const compact = await fitting();
+      expect(compact, `rows in view at 1920x1080: ${comfortable} comfortable, ${compact} compact`).toBeGreaterThan(7);
+      expect(compact).toBeGreaterThan(comfortable);
+      await page.screenshot({ path: join(ARTIFACTS, '16-schedule-1080p-compact.png') });
+      // The header lines up with the content column.
+      const title = (await page.locator('.top h1').boundingBox())!;
+      const heading = (await page.locator('#schedule-heading').boundingBox())!;
+      expect(Math.abs(title.x - heading.x)).toBeLessThanOrEqual(1);
+      await page.locator('#density').click();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+    const title = (await page.locator('.top h1').boundingBox())!;
+    const heading = (await page.locator('#schedule-heading').boundingBox())!;
+    expect(Math.abs(title.x - heading.x)).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps a gap between an error message and the button', async () => {
+    await page.route('**/api/calls', (route) =>
+      route.request().method() === 'POST'
+        ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The store is not answering; try again in a moment.' }) })
+        : route.fallback(),
+    );
+    try {
+      await page.locator('#to').fill(NOW_NUMBER);
+      await page.locator('#schedule-button').click();
+      const error = page.locator('#form-error');
+      await error.waitFor();
+      expect(await error.textContent()).toBe('The store is not answering; try again in a moment.');
+      const box = (await error.boundingBox())!;
+      const button = (await page.locator('#schedule-button').boundingBox())!;
+      expect(button.y - (box.y + box.height)).toBeGreaterThanOrEqual(8);
+      await shot('17-form-error-gap');
+    } finally {
+      await page.unroute('**/api/calls');
+      await page.locator('#to').fill('');
+    }
+  });
+
+  it('clears ended calls older than a chosen age, after asking', async () => {
+    await page.locator('#purge-age').selectOption('3600000'); // older than 1 hour: none yet
+    await page.locator('#purge-button').click();
+    await page.locator('#purge-confirm').waitFor();
+    await page.locator('#purge-yes').click();
+    await expect.poll(() => page.locator('#purge-done').textContent(), { timeout: WAIT_MS }).toBe('No ended call was older than that: nothing was cleared.');
+    expect(await page.locator('.call-group[data-group="past"] li.call').count()).toBe(2);
+
+    await page.locator('#purge-age').selectOption('0'); // every ended call
+    await page.locator('#purge-button').click();
+    await page.locator('#purge-confirm').waitFor();
+    expect(await page.locator('#purge-question').textContent()).toContain('Every ended call');
+    expect(await page.locator('#purge-question').textContent()).toContain('2 of the calls shown');
+    await shot('18-clear-asks');
+    await page.locator('#purge-yes').click();
+    await expect.poll(() => page.locator('#purge-done').textContent(), { timeout: WAIT_MS }).toMatch(/^Cleared 2 ended calls that ended before /);
+    expect(await page.locator('.call-group[data-group="past"]').isVisible()).toBe(false);
+    expect(await page.locator('.call-group[data-group="upcoming"] li.call').count()).toBe(9);
+    const list = (await (await fetch(`${running!.url}api/calls?limit=100`)).json()) as { items: CallJson[] };
+    expect(list.items.map((call) => call.status).sort()).toEqual(Array.from({ length: 9 }, () => 'scheduled'));
+    await shot('19-cleared');
   });
 
   it('asks for the API key when the server wants one, and then works', async () => {
