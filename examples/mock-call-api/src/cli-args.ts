@@ -13,7 +13,7 @@ export interface MockCliConfig {
 /** The `--help` text: every flag and its environment variable. */
 export const CLI_USAGE = `Usage: mock-call-api [flags]
 
-A mock of the Call API (CALL-API.md). With no flags it behaves exactly like the reference server.
+A mock of the Call API (docs/call-api.md). With no flags it behaves exactly like the reference server.
 Every flag can also be set by the environment variable in brackets; a flag wins over the variable.
 
   --port <n>                 port to listen on; 0 picks a free one           [PORT] (default 5000)

@@ -128,7 +128,7 @@ function isJsonContentType(header: string | undefined): boolean {
 }
 
 /**
- * Starts a mock of the Call API on 127.0.0.1 (see `CALL-API.md`): by default it behaves exactly
+ * Starts a mock of the Call API on 127.0.0.1 (see `docs/call-api.md`): by default it behaves exactly
  * like the reference server; each fault or feature is opt-in.
  *
  * @example

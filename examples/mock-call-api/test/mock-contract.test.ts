@@ -51,7 +51,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`never happened: ${what}`);
 }
 
-describe('the contract of CALL-API.md, by default', () => {
+describe('the contract of docs/call-api.md, by default', () => {
   it('POST /api/call starts a call: 201 { success, call } with a UUID v4 and local-time microsecond stamps', async () => {
     const clock = new FakeClock('2026-05-04T03:02:01.234Z');
     const mock = await start({ clock });
