@@ -655,7 +655,9 @@ function updateRow(li, call) {
   const badge = $('.badge', li);
   badge.textContent = label;
   badge.dataset.status = call.status;
-  $('.when', li).textContent = describeWhen(call);
+  const when = describeWhen(call);
+  $('.when', li).textContent = when;
+  $('.when', li).title = when; // the compact density may cut the line short
   $('.countdown', li).textContent = countdownOf(call);
   $('.row-done', li).textContent = state.rowNotes.get(call.id) ?? '';
   const problem = $('.call-problem', li);
@@ -1268,6 +1270,16 @@ function start() {
   fillTimeZones();
   const form = $('#schedule-form');
   form.addEventListener('submit', (event) => void submitSchedule(event));
+  // A field's error goes as soon as the field is edited.
+  form.addEventListener('input', (event) => {
+    const container = event.target.closest('.field');
+    if (container === null || event.target.id === 'timeZone') return;
+    for (const error of container.querySelectorAll('.error')) {
+      error.textContent = '';
+      error.hidden = true;
+    }
+    for (const input of container.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  });
   for (const radio of form.querySelectorAll('input[name="when"]')) radio.addEventListener('change', syncWhen);
   $('#tcpa').addEventListener('change', syncWhen);
   $('#timeZone').addEventListener('change', onZoneChange);
