@@ -24,6 +24,7 @@ export {
   createCallBodySchema,
   rescheduleBodySchema,
   listCallsQuerySchema,
+  listCallsQueryTextSchema,
   eventsQuerySchema,
   providerStatusBodySchema,
   purgeBodySchema,

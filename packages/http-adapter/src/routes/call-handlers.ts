@@ -127,7 +127,7 @@ export async function listCalls(ctx: RouteContext): Promise<void> {
     from: query.from,
     until: query.until,
     limit: query.limit,
-    cursor: query.cursor,
+    cursor: query.cursor ?? undefined,
     order: query.order,
   });
   const page = await ctx.settings.scheduler.list(listQuery);

@@ -6,7 +6,7 @@ import {
   createCallBodySchema,
   eventIdSchema,
   eventsQuerySchema,
-  listCallsQuerySchema,
+  listCallsQueryTextSchema,
   purgeBodySchema,
   rescheduleBodySchema,
 } from '../schemas/request-schemas.js';
@@ -43,7 +43,7 @@ const CORE_ROUTES: readonly CallRoute[] = [
     operationId: 'listCalls',
     summary: 'List calls, newest first, a page at a time',
     tags: ['calls'],
-    query: listCallsQuerySchema,
+    query: listCallsQueryTextSchema,
     repeatableQuery: ['status'],
     responses: { 200: { description: 'A page of calls.', schema: callPageSchema } },
     problems: [400],

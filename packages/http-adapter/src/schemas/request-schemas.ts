@@ -1,4 +1,5 @@
 import {
+  listCallsQuerySchema as coreListCallsQuerySchema,
   CALL_STATUSES,
   TERMINAL_CALL_STATUSES,
   callingWindowSchema,
@@ -94,23 +95,27 @@ export const queryTimeSchema = z.union([
     .pipe(z.number().int().min(0).max(MAX_HTTP_TIME_MS, beforeYear10000)),
 ]);
 
-const statusListSchema = z
-  .string()
-  .describe(`Comma-separated statuses: ${CALL_STATUSES.join(', ')}.`)
-  .transform((text) =>
-    text
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== ''),
-  )
-  .pipe(z.array(z.enum(CALL_STATUSES, { message: `must be a list of: ${CALL_STATUSES.join(', ')}` })).min(1, { message: 'must name at least one status' }));
-
-/** The query of `GET /calls`. Unknown parameters are refused. */
-export const listCallsQuerySchema = z.strictObject({
+/**
+ * The query string of `GET /calls` as text: each parameter decoded to what core's
+ * `listCallsQuerySchema` takes (a comma list of statuses to a list, epoch-ms digits and `limit` to
+ * numbers, times limited to {@link MAX_HTTP_TIME_MS}), with no rule of its own beyond that:
+ * {@link listCallsQuerySchema} pipes it into core's schema, the one list query schema. Unknown
+ * parameters are refused by name. It also documents the parameters in the OpenAPI document.
+ */
+export const listCallsQueryTextSchema = z.strictObject({
   /** Only calls in one of these statuses (a comma-separated list). */
-  status: statusListSchema.optional(),
+  status: z
+    .string()
+    .describe(`Comma-separated statuses: ${CALL_STATUSES.join(', ')}.`)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .optional(),
   /** Only calls to this number (a `+` may be sent unencoded). */
-  to: phoneNumberSchema.optional().describe('Only calls to this number (a `+` may be sent unencoded).'),
+  to: z.string().optional().describe('Only calls to this number (a `+` may be sent unencoded).'),
   /** Only calls whose `at` is at or after this time. */
   from: queryTimeSchema.optional().describe('Only calls whose `at` is at or after this time.'),
   /** Only calls whose `at` is before this time. */
@@ -120,14 +125,23 @@ export const listCallsQuerySchema = z.strictObject({
     .string()
     .regex(/^\d{1,4}$/, { message: 'must be a whole number from 1 to 1000' })
     .transform(Number)
-    .pipe(z.number().int().min(1, { message: 'must be at least 1' }).max(1000, { message: 'must be at most 1000' }))
     .optional()
     .describe('Page size, 1 to 1000 (default 50).'),
   /** The `nextCursor` of the previous page. */
-  cursor: z.string().min(1).max(512).optional().describe('The `nextCursor` of the previous page.'),
+  cursor: z.string().optional().describe('The `nextCursor` of the previous page.'),
   /** By creation: `desc` (newest first, the default) or `asc`. */
-  order: z.enum(['asc', 'desc']).optional().describe('By creation: `desc` (newest first, the default) or `asc`.'),
+  order: z.string().optional().describe('By creation: `desc` (newest first, the default) or `asc`.'),
 });
+
+/**
+ * The query of `GET /calls`: the text decoded by {@link listCallsQueryTextSchema}, then checked by
+ * core's `listCallsQuerySchema` (statuses, number, time range, page size, cursor, order), whose
+ * output it gives.
+ */
+export const listCallsQuerySchema = listCallsQueryTextSchema.pipe(
+  // Core's schema checks the decoded words itself (an unknown status or order is its error).
+  coreListCallsQuerySchema as unknown as z.ZodType<z.output<typeof coreListCallsQuerySchema>, z.output<typeof listCallsQueryTextSchema>>,
+);
 
 /** An SSE event id: an event's opaque cursor (printable ASCII, no spaces); the store checks it is one of its own. */
 export const eventIdSchema = z
