@@ -4,14 +4,6 @@ import { scheduleReminder } from './reminders.js';
 const calls = createCalls({ dataFile: process.env.CALLS_DB ?? 'calls.db' });
 await calls.start(); // opens and migrates the file, picks up what an earlier run left in flight
 
-// Wherever your service books an appointment:
-const reminder = await scheduleReminder(calls, {
-  id: 'apt-1001',
-  phone: '+1 (415) 555-0123',
-  startsAt: new Date(Date.now() + 3 * 24 * 60 * 60_000),
-});
-console.log(`reminder ${reminder.id} due at ${reminder.nextAttemptAt?.toISOString()}`);
-
 // On Ctrl+C (SIGINT) or a process manager's SIGTERM: let dials in flight finish (up to 10 s),
 // release the rest to the next start, close the file, and exit.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -29,3 +21,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       );
   });
 }
+
+// Wherever your service books an appointment:
+const reminder = await scheduleReminder(calls, {
+  id: 'apt-1001',
+  phone: '+1 (415) 555-0123',
+  startsAt: new Date(Date.now() + 3 * 24 * 60 * 60_000),
+});
+console.log(`reminder ${reminder.id} due at ${reminder.nextAttemptAt?.toISOString()}`);

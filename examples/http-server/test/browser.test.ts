@@ -403,8 +403,11 @@ describe('the web page in headless Chromium', () => {
 
     await page.setViewportSize({ width: 1920, height: 1080 });
     try {
+      // Rows wholly in view (plain JavaScript in the page: the test's TypeScript has no DOM types).
       const fitting = async () =>
-        page.locator('li.call').evaluateAll((rows) => rows.filter((row) => row.getBoundingClientRect().height > 0 && row.getBoundingClientRect().bottom <= window.innerHeight).length);
+        page.evaluate<number>(
+          "[...document.querySelectorAll('li.call')].filter((row) => { const box = row.getBoundingClientRect(); return box.height > 0 && box.bottom <= window.innerHeight; }).length",
+        );
       await page.evaluate('window.scrollTo(0, 0)');
       const comfortable = await fitting();
       await page.screenshot({ path: join(ARTIFACTS, '15-schedule-1080p.png') });
