@@ -79,8 +79,9 @@ export class AttemptCloser {
       ctx.emit('call:status', { call, event: statusEv, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });
     }
     const retryAt = next.action === 'retry' ? next.retryAt : null;
+    if (retryAt !== null) ctx.loop.poke(retryAt);
     // A call to the same number may have been waiting for this one to end.
-    ctx.loop.poke(retryAt === null ? now : Math.min(now, retryAt));
+    ctx.loop.callEnded(now);
     if (retryAt !== null) {
       ctx.emit('call:retrying', { call, event: last, attempt: tracked.attempt, outcome: how.outcome ?? 'failed', nextAttemptAt: new Date(retryAt) });
     } else if (status === 'completed') {
@@ -108,7 +109,7 @@ export class AttemptCloser {
     markEnded(tracked);
     ctx.emit('call:expired', { call: toCall(result.call), event: toEvent(result.events[0]!) });
     // Another call to the same number may have been waiting for this one.
-    ctx.loop.poke(now);
+    ctx.loop.callEnded(now);
   }
 
   /**
@@ -125,7 +126,8 @@ export class AttemptCloser {
     }
     markEnded(tracked);
     ctx.emit('call:rescheduled', { call: toCall(result.call), event: toEvent(result.events[0]!) });
-    ctx.loop.poke(Math.min(now, dueAt));
+    ctx.loop.poke(dueAt);
+    ctx.loop.callEnded(now);
   }
 
   /** Puts a claimed call whose dial surely did not happen back to `scheduled` (on shutdown). */

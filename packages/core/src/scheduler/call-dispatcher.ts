@@ -155,7 +155,7 @@ export class CallDispatcher {
       // outlasted it), and must outlast the request.
       let fenced: boolean;
       try {
-        fenced = await this.#leases.keep(tracked, clock.now() + options.dispatchTimeoutMs);
+        fenced = await this.#leases.fence(tracked, clock.now() + options.dispatchTimeoutMs);
       } catch (error) {
         gate.release();
         throw error;

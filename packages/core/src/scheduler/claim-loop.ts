@@ -53,6 +53,10 @@ export class ClaimLoop {
   #tickAgain = false;
   /** The earliest time poked since the last store read began (+∞ for none). */
   #pokedAt = Number.POSITIVE_INFINITY;
+  /** The last store read left due calls unclaimed with room to spare: held back by a live call to their number. */
+  #heldBack = false;
+  /** A call of ours ended while a tick was under way (its store read may have seen it still live). */
+  #endedDuringTick = false;
 
   /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
   constructor(deps: ClaimLoopDeps) {
@@ -82,6 +86,16 @@ export class ClaimLoop {
       return;
     }
     this.arm();
+  }
+
+  /**
+   * A call of this scheduler stopped being live or dialed at `now`: a due call held back by it
+   * (one live call per number) may be claimed now. Goes back to the store only when the last read
+   * left such a call behind; during a tick, the tick decides once its read is done.
+   */
+  callEnded(now: number): void {
+    if (this.#ticking) this.#endedDuringTick = true;
+    else if (this.#heldBack) this.poke(now);
   }
 
   /** Runs `run` at `at` on the scheduler's one timer. */
@@ -173,6 +187,9 @@ export class ClaimLoop {
         }
       } while (this.#tickAgain && this.#d.isRunning());
     } finally {
+      // A call ended after the last read began, and that read left a call held back: look again.
+      if (this.#endedDuringTick && this.#heldBack) this.#pokedAt = Math.min(this.#pokedAt, this.#d.clock.now());
+      this.#endedDuringTick = false;
       this.#ticking = false;
       this.arm();
     }
@@ -182,6 +199,7 @@ export class ClaimLoop {
     const { store, owner, options } = this.#d;
     // What was poked so far is in the store already: the reads below see it.
     this.#pokedAt = Number.POSITIVE_INFINITY;
+    this.#endedDuringTick = false;
     let capacity = this.#capacity(now);
     const leaseExpiresAt = now + options.leaseMs;
     if (capacity > 0) {
@@ -195,10 +213,13 @@ export class ClaimLoop {
       if (claimed.length === capacity) this.#tickAgain = true;
     }
     let next = await store.nextWakeUpAt();
-    if (next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0) {
+    this.#heldBack = next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0;
+    if (this.#heldBack) {
       // Due calls remain that the claim skipped (another call to the same number is live): look
-      // again when one of ours ends (it pokes) or after the re-read interval, not in a loop.
+      // again when one of ours ends (see callEnded) or after the re-read interval, not in a loop.
       next = now + (options.storeRereadIntervalMs ?? BLOCKED_RECHECK_MS);
+      // One of ours ended during this read: the call it held back may be free now.
+      if (this.#endedDuringTick) this.#tickAgain = true;
     }
     this.#storeNextAt = next === null && this.#pokedAt === Number.POSITIVE_INFINITY ? null : Math.min(next ?? Number.POSITIVE_INFINITY, this.#pokedAt);
     this.#pokedAt = Number.POSITIVE_INFINITY;

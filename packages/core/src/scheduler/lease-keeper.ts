@@ -35,6 +35,17 @@ export class LeaseKeeper {
     return this.renew(tracked, until + this.#ctx.options.leaseMs);
   }
 
+  /**
+   * Fences a dial whose request may last until `requestEnd`: the lease must outlast it by a quarter
+   * of `leaseMs` (time for the answer's write), else it is renewed to `requestEnd + leaseMs` first. With the defaults (a
+   * 30 s lease, a 15 s dial timeout) a dial right after its claim writes nothing here.
+   */
+  async fence(tracked: TrackedCall, requestEnd: number): Promise<boolean> {
+    const leaseMs = this.#ctx.options.leaseMs;
+    if (tracked.leaseExpiresAt >= requestEnd + leaseMs / 4) return true;
+    return this.renew(tracked, requestEnd + leaseMs);
+  }
+
   /** Sets the lease to end at `expiresAt`; false when it was lost. */
   async renew(tracked: TrackedCall, expiresAt: number): Promise<boolean> {
     const result = await this.#ctx.store.updateCall(leaseUpdate(tracked, expiresAt, this.#ctx.clock.now()));

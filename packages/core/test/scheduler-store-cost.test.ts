@@ -1,0 +1,89 @@
+import { MemoryStore } from '@call-scheduler/store-memory';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallStore, CallUpdate } from '../src/index.js';
+import type { FakeClock } from '../src/testing/index.js';
+import { NUMBER, SECOND, START, harness } from './harness.js';
+
+// What the scheduler asks of its store, counted: each store call is work (a transaction on SQLite).
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+/** A MemoryStore that counts calls per method and keeps every `updateCall`; `after` runs after each call. */
+function countingStore(after: (name: string) => void = () => {}): { store: CallStore; counts: Map<string, number>; updates: CallUpdate[] } {
+  const inner = new MemoryStore();
+  const counts = new Map<string, number>();
+  const updates: CallUpdate[] = [];
+  const store = new Proxy(inner, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function' || typeof name !== 'string') return value;
+      return (...args: unknown[]) => {
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        if (name === 'updateCall') updates.push(args[0] as CallUpdate);
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        after(name);
+        return result;
+      };
+    },
+  });
+  return { store, counts, updates };
+}
+
+const completedAtOnce = { defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } };
+
+describe('store calls per call', () => {
+  it('with the default leaseMs and dispatchTimeoutMs, a dial writes no lease renewal before placeCall', async () => {
+    // Each claim takes 1 ms of wall time, as a real store's transaction does.
+    const clockRef: { clock?: FakeClock } = {};
+    const { store, updates } = countingStore((name) => {
+      if (name === 'claimDueCalls') clockRef.clock?.jump(1);
+    });
+    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
+    clockRef.clock = clock;
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    await scheduler.scheduleMany(Array.from({ length: 20 }, (_, i) => ({ to: `+1415555${String(1000 + i)}` })));
+    await clock.advance(10 * SECOND);
+    expect(provider.dials()).toBe(20);
+    const renewals = updates.filter((u) => Object.keys(u.set).join() === 'leaseExpiresAt');
+    expect(renewals).toEqual([]);
+  });
+
+  it('a call that ends does not send the scheduler back to the store when no due call is held back', async () => {
+    const { store, counts } = countingStore();
+    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    // One call due every second (each ends at once), to ten numbers: nothing is ever held back.
+    await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * SECOND })));
+    await clock.advance(0);
+    const before = counts.get('claimDueCalls') ?? 0;
+    await clock.advance(10 * SECOND + 500);
+    expect(provider.dials()).toBe(10);
+    // One claim per due call; none more for the ends.
+    expect((counts.get('claimDueCalls') ?? 0) - before).toBe(10);
+  });
+
+  it('a call held back by a live call to the same number is still claimed as soon as that call ends', async () => {
+    const { store } = countingStore();
+    const { clock, scheduler, provider } = harness({ store, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'ringing' }, { afterMs: 3 * SECOND, status: 'completed' }] } } });
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    await scheduler.scheduleMany([{ to: NUMBER }, { to: NUMBER }]);
+    await clock.advance(0);
+    expect(provider.dials(NUMBER)).toBe(1);
+    // The first call is seen completed by a poll; the second is claimed in the same instant.
+    let endedAt = 0;
+    scheduler.once('call:completed', () => {
+      endedAt = clock.now();
+    });
+    await clock.advance(10 * SECOND);
+    expect(provider.dials(NUMBER)).toBe(2);
+    const second = provider.placeRequests(NUMBER)[1]!;
+    expect(endedAt).toBeGreaterThan(0);
+    expect(second.at).toBe(endedAt);
+  });
+});
