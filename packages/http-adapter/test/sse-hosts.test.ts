@@ -164,6 +164,30 @@ describe('GET /events across hosts (a store that can watch)', () => {
     expect([...a.reported, ...b.reported]).toEqual([]);
   });
 
+  it("falls back to this process's live events when the store's watch fails, and reports it", async () => {
+    const clock = new FakeClock('2026-03-02T09:00:00Z');
+    const store = new MemoryStore();
+    const failing = new Proxy(store, {
+      get: (target, property) => {
+        if (property === 'watch') return async () => Promise.reject(new Error('LISTEN failed'));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args) : value;
+      },
+    });
+    const scheduler = new CallScheduler({ id: 'host-f', store: failing, provider: new FakeCallProvider({ clock }), clock });
+    const reported: unknown[] = [];
+    const server = createServer(createCallRouter({ scheduler, basePath: '/api', onError: (error) => reported.push(error) }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    hosts.push({ scheduler, api: '', server, idle: async () => undefined, reported });
+    const client = await SseClient.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/events`);
+    clients.push(client);
+    expect(client.status).toBe(200);
+    const scheduled = await scheduler.schedule({ to: '+14155550123', at: '2026-03-09T10:00:00Z' });
+    await client.waitForCount(1);
+    expect(JSON.parse(client.messages[0]?.data ?? '{}')).toMatchObject({ call: { id: scheduled.id } });
+    expect(reported.map(String)).toEqual(['Error: LISTEN failed']);
+  });
+
   it('reads on the slow re-read when a notification is lost, and refuses a cursor the store did not make', async () => {
     const clock = new FakeClock('2026-03-02T09:00:00Z');
     const store = new MemoryStore();

@@ -34,8 +34,6 @@ export class EventLogFollower {
   readonly #clients = new Set<LogFollowerClient>();
   #holders = 0;
   #watch: Promise<CallStoreWatch | undefined> | undefined;
-  /** `false` once the store said it cannot watch: streams then use the emitter for good. */
-  #supported: boolean | undefined;
   #timer: { readonly handle: TimerHandle } | undefined;
   #ready: Promise<void> | undefined;
 
@@ -46,13 +44,13 @@ export class EventLogFollower {
   /**
    * Takes a hold on the watch, opening it if needed. Resolves `true` when the store can watch (the
    * caller then follows the log and must {@link EventLogFollower.release} once), `false` when it
-   * cannot or opening failed (no hold is taken).
+   * cannot or opening failed (reported; no hold is taken, and the next stream tries again).
    */
   async acquire(): Promise<boolean> {
     const { scheduler } = this.#options;
     const store = scheduler.store;
     const watchStore = store?.watch;
-    if (this.#supported === false || watchStore === undefined || store?.eventLogHead === undefined) return false;
+    if (watchStore === undefined || store?.eventLogHead === undefined) return false;
     this.#holders++;
     const watch = (this.#watch ??= this.#open(() =>
       watchStore.call(store, (change) => {
@@ -71,7 +69,6 @@ export class EventLogFollower {
       this.#holders--;
       return false;
     }
-    this.#supported = true;
     return true;
   }
 
