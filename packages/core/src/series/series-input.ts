@@ -239,3 +239,91 @@ export function parseScheduleSeriesInput(value: unknown, now: number, prefix: re
     idempotencyKey: data.idempotencyKey,
   };
 }
+
+/**
+ * What a change of a series accepts (`CallScheduler.updateSeries`, `PATCH /series/:id`): any of
+ * the rule and policy fields of {@link ScheduleSeriesInput}; `null` clears an optional one. At
+ * least one field is required.
+ */
+export interface ChangeSeriesInput {
+  /** New five-field cron pattern. */
+  cron?: string;
+  /** New IANA zone. */
+  timeZone?: string;
+  /** New DST rule. */
+  disambiguation?: Disambiguation;
+  /** New first possible occurrence time, or `null` for none. */
+  startAt?: CallTimeInput | null;
+  /** New last possible occurrence time, or `null` for no end. */
+  endAt?: CallTimeInput | null;
+  /** New number of calls in all, or `null` for no limit. */
+  count?: number | null;
+  /** New window of each occurrence, or `null` for the scheduler's. */
+  window?: CallingWindow | null;
+  /** New expiry after each occurrence, in ms, or `null` for none. */
+  expiresAfter?: number | null;
+  /** New retry policy, or `null` for the scheduler's. */
+  retry?: RetryPolicy | null;
+  /** New skipped local dates (replaces the list). */
+  skipDates?: string[];
+  /** New catch-up policy. */
+  catchUp?: CatchUpPolicy;
+  /** New metadata, or `null` to clear it. */
+  metadata?: JsonObject | null;
+}
+
+/** The zod schema of {@link ChangeSeriesInput}: times become epoch ms, skip dates sorted and unique. */
+export const changeSeriesInputSchema = z
+  .object({
+    /** New pattern. */
+    cron: cronPatternSchema.optional(),
+    /** New zone. */
+    timeZone: timeZoneSchema.optional(),
+    /** New DST rule. */
+    disambiguation: z
+      .enum(DISAMBIGUATIONS as [Disambiguation, ...Disambiguation[]], { message: `must be one of ${DISAMBIGUATIONS.join(', ')}` })
+      .optional(),
+    /** New start bound, or `null`. */
+    startAt: scheduleAtSchema.nullable().optional(),
+    /** New end bound, or `null`. */
+    endAt: scheduleAtSchema.nullable().optional(),
+    /** New count, or `null`. */
+    count: z
+      .number({ message: 'must be a whole number of at least 1' })
+      .int({ message: 'must be a whole number of at least 1' })
+      .min(1, { message: 'must be at least 1' })
+      .max(MAX_SERIES_COUNT, { message: `must be at most ${MAX_SERIES_COUNT}` })
+      .nullable()
+      .optional(),
+    /** New window, or `null`. */
+    window: callingWindowSchema.nullable().optional(),
+    /** New expiry after each occurrence, or `null`. */
+    expiresAfter: z
+      .number({ message: 'must be a duration in milliseconds' })
+      .int({ message: 'must be whole milliseconds' })
+      .min(1, { message: 'must be at least 1 ms' })
+      .max(ONE_YEAR_MS, { message: 'must be at most a year' })
+      .nullable()
+      .optional(),
+    /** New retry policy, or `null`. */
+    retry: retryPolicySchema.nullable().optional(),
+    /** New skipped dates. */
+    skipDates: z
+      .array(localDateSchema)
+      .max(MAX_SKIP_DATES, { message: `must have at most ${MAX_SKIP_DATES} dates` })
+      .transform((dates) => [...new Set(dates)].sort())
+      .optional(),
+    /** New catch-up policy. */
+    catchUp: z
+      .enum(CATCH_UP_POLICIES as [CatchUpPolicy, ...CatchUpPolicy[]], { message: `must be one of ${CATCH_UP_POLICIES.join(', ')}` })
+      .optional(),
+    /** New metadata, or `null`. */
+    metadata: metadataSchema.nullable().optional(),
+  })
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'must change at least one field' })
+  .superRefine((input, ctx) => {
+    if (typeof input.startAt === 'number' && typeof input.endAt === 'number' && input.endAt < input.startAt) {
+      ctx.addIssue({ code: 'custom', path: ['endAt'], message: 'must not be before startAt' });
+    }
+  });

@@ -195,6 +195,7 @@ export function testSeriesStore(
         expect(result.occurrences).toHaveLength(1);
         expect(result.occurrences[0]?.created).toBe(true);
         expect(result.occurrences[0]?.call).toMatchObject({ id: insert.call.id, seriesId: series.id, occurrenceAt: T0 + HOUR, status: 'scheduled', dueAt: T0 + HOUR, version: 1 });
+        expect(result.occurrences[0]?.events.map((e) => [e.type, e.callId])).toEqual([['scheduled', insert.call.id]]);
         expect(await store.getSeries(series.id)).toEqual(result.series);
         // An ordinary call: readable, with its event, and claimable when due.
         expect((await store.getCallDetails(insert.call.id))?.events.map((e) => e.type)).toEqual(['scheduled']);
@@ -222,9 +223,9 @@ export function testSeriesStore(
         const other = occurrence(series.id, T0 + DAY);
         const two = await store.materializeOccurrences({ seriesId: series.id, expectVersion: 2, occurrences: [replay, other], patch: cursor(one.series, T0 + 2 * DAY, 1), now: T0 + 1 });
         if (!two.ok) throw new Error('expected the second step to be written');
-        expect(two.occurrences.map((o) => [o.call.id, o.created])).toEqual([
-          [first.call.id, false],
-          [other.call.id, true],
+        expect(two.occurrences.map((o) => [o.call.id, o.created, o.events.length])).toEqual([
+          [first.call.id, false, 0],
+          [other.call.id, true, 1],
         ]);
         expect(await store.getCall(replay.call.id)).toBeUndefined();
         const listed = await store.listSeriesOccurrences({ seriesId: series.id, limit: 10, cursor: null, order: 'asc' });

@@ -2,7 +2,7 @@ import type { JsonObject } from '../call/json.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import type { Disambiguation } from '../policy/zoned-time.js';
-import type { CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
+import type { CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
 import type { CatchUpPolicy } from './series-input.js';
 
 /** The life of a series: `active` creates occurrences, `paused` does not until resumed, `ended` never will again. */
@@ -143,6 +143,8 @@ export type MaterializeResult =
         readonly call: OccurrenceCallRecord;
         /** False when the call already existed. */
         readonly created: boolean;
+        /** The events appended with it (empty when `created` is false). */
+        readonly events: readonly CallEventRecord[];
       }[];
     }
   | {
