@@ -23,8 +23,25 @@ import {
   type PurgeOptions,
   type UpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput as invalidInputOf } from '@call-scheduler/core/internal';
-import { TimeHeap, type TimeHeapEntry } from './time-heap.js';
+import { MinHeap, decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput as invalidInputOf } from '@call-scheduler/core/internal';
+
+/** An entry of the store's heaps: a time and the call it is about. */
+interface TimeHeapEntry {
+  /** The time (epoch ms) the heap orders by. */
+  readonly at: number;
+  /** The call's id: entries with the same time come out in id order. */
+  readonly id: string;
+}
+
+/** Earliest time first, then smallest id. */
+const byTimeThenId = (a: TimeHeapEntry, b: TimeHeapEntry): boolean => a.at < b.at || (a.at === b.at && a.id < b.id);
+
+/** A min-heap of (time, id) entries with lazy deletion (core's heap). */
+class TimeHeap extends MinHeap<TimeHeapEntry> {
+  constructor() {
+    super(byTimeThenId);
+  }
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createIdGenerator, isCallSchedulerError, type CallInsert, type NewCallRecord } from '@call-scheduler/core';
-import { FakeClock } from '@call-scheduler/core/testing';
+import { FakeClock, callFixture, callInsertFixture, seededRandom } from '@call-scheduler/core/testing';
 import { decodeListCursor } from '@call-scheduler/core/internal';
 import { MemoryStore } from '../src/index.js';
-import { TimeHeap, type TimeHeapEntry } from '../src/time-heap.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-/** A small deterministic PRNG (mulberry32), so that failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 /**
  * Makes insert items. `cheapIds` makes UUID-shaped, time-ordered ids from a counter (no random
@@ -28,26 +17,7 @@ function factory(cheapIds = false): (overrides?: Partial<NewCallRecord>) => Call
   const nextId = cheapIds
     ? () => `019b76da-a800-7000-8000-${(counter++).toString(16).padStart(12, '0')}`
     : createIdGenerator(new FakeClock('2026-01-01T00:00:00Z'));
-  return (overrides = {}) => {
-    const call: NewCallRecord = {
-      id: nextId(),
-      to: '+14155550100',
-      status: 'scheduled',
-      at: T0,
-      dueAt: T0,
-      timeZone: null,
-      window: null,
-      expiresAt: null,
-      retry: null,
-      idempotencyKey: null,
-      metadata: null,
-      error: null,
-      createdAt: T0,
-      endedAt: null,
-      ...overrides,
-    };
-    return { call, events: [{ type: 'scheduled', at: T0, attempt: null, status: call.status, providerStatus: null, data: null }] };
-  };
+  return (overrides = {}) => callInsertFixture(callFixture({ id: nextId(), at: T0, dueAt: T0, createdAt: T0, ...overrides }));
 }
 
 const claimOptions = { owner: 'me', leaseExpiresAt: T0 + 30_000 };
@@ -60,35 +30,6 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected a rejection');
 }
-
-describe('TimeHeap', () => {
-  it('pops entries by time, then by id, whatever the push order', () => {
-    const next = random(7);
-    const heap = new TimeHeap();
-    const entries: TimeHeapEntry[] = Array.from({ length: 2_000 }, (_, i) => ({
-      at: Math.floor(next() * 50),
-      id: `id-${String(i).padStart(5, '0')}`,
-    }));
-    for (const entry of entries) heap.push(entry);
-    expect(heap.size).toBe(2_000);
-    const popped: TimeHeapEntry[] = [];
-    for (let entry = heap.pop(); entry !== undefined; entry = heap.pop()) popped.push(entry);
-    const expected = [...entries].sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
-    expect(popped).toEqual(expected);
-    expect(heap.peek()).toBeUndefined();
-  });
-
-  it('retain drops entries and keeps heap order', () => {
-    const heap = new TimeHeap();
-    for (let i = 0; i < 100; i++) heap.push({ at: (i * 37) % 100, id: `x${i}` });
-    heap.retain((entry) => entry.at % 2 === 0);
-    expect(heap.size).toBe(50);
-    heap.push({ at: 1, id: 'new' });
-    const ats: number[] = [];
-    for (let entry = heap.pop(); entry !== undefined; entry = heap.pop()) ats.push(entry.at);
-    expect(ats).toEqual([0, 1, ...Array.from({ length: 49 }, (_, i) => (i + 1) * 2)]);
-  });
-});
 
 describe('MemoryStore', () => {
   it('says it is neither durable nor shared', () => {

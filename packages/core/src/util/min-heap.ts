@@ -1,17 +1,30 @@
 /**
- * A binary min-heap ordered by `at`, then insertion order. Used for the scheduler's local tasks
- * (polls, back-offs) so that one timer can be armed to the earliest of them.
+ * A binary min-heap of items with a time `at`. By default it orders by `at`, then insertion order
+ * (the scheduler's local tasks: polls, back-offs, so that one timer can be armed to the earliest of
+ * them). With `before`, it orders by that instead, e.g. (time, id) for `MemoryStore`'s due calls and
+ * leases, where entries go stale and are dropped lazily (`retain` compacts them).
  */
 export class MinHeap<T extends { readonly at: number }> {
-  readonly #items: { item: T; seq: number }[] = [];
+  #items: { item: T; seq: number }[] = [];
   #seq = 0;
+  readonly #before: (a: T, b: T) => boolean;
+
+  /** An empty heap ordered by `before` (default: earlier `at`), then insertion order. */
+  constructor(before: (a: T, b: T) => boolean = (a, b) => a.at < b.at) {
+    this.#before = before;
+  }
+
+  /** Number of items (stale ones included, for a heap with lazy deletion). */
+  get size(): number {
+    return this.#items.length;
+  }
 
   /** The earliest item, without removing it. */
   peek(): T | undefined {
     return this.#items[0]?.item;
   }
 
-  /** Adds an item. */
+  /** Adds an item, in O(log n). */
   push(item: T): void {
     const items = this.#items;
     items.push({ item, seq: this.#seq++ });
@@ -24,7 +37,7 @@ export class MinHeap<T extends { readonly at: number }> {
     }
   }
 
-  /** Removes and returns the earliest item. */
+  /** Removes and returns the earliest item, in O(log n). */
   pop(): T | undefined {
     const items = this.#items;
     const top = items[0];
@@ -47,10 +60,18 @@ export class MinHeap<T extends { readonly at: number }> {
     return top.item;
   }
 
+  /** Keeps only the items `keep` accepts and restores heap order, in O(n log n). */
+  retain(keep: (item: T) => boolean): void {
+    // An array sorted by the heap's order is a valid heap.
+    this.#items = this.#items.filter((entry) => keep(entry.item)).sort((x, y) => (this.#lessEntry(x, y) ? -1 : this.#lessEntry(y, x) ? 1 : 0));
+  }
+
   #less(a: number, b: number): boolean {
-    const x = this.#items[a]!;
-    const y = this.#items[b]!;
-    return x.item.at < y.item.at || (x.item.at === y.item.at && x.seq < y.seq);
+    return this.#lessEntry(this.#items[a]!, this.#items[b]!);
+  }
+
+  #lessEntry(x: { item: T; seq: number }, y: { item: T; seq: number }): boolean {
+    return this.#before(x.item, y.item) || (!this.#before(y.item, x.item) && x.seq < y.seq);
   }
 
   #swap(a: number, b: number): void {

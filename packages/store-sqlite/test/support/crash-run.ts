@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { readOutcome } from './outcomes.js';
-import { prepareSchedulerProcess, seededRandom, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { seededRandom } from '@call-scheduler/core/testing';
+import { prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
 import { scheduleCalls } from './scheduling.js';
 
 /** Calls in a crash run. */

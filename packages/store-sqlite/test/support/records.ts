@@ -1,4 +1,5 @@
 import type { CallInsert, NewCallRecord } from '@call-scheduler/core';
+import { callFixture, callInsertFixture } from '@call-scheduler/core/testing';
 
 let sequence = 0;
 
@@ -10,25 +11,5 @@ export function testId(): string {
 
 /** A `scheduled` call due at `dueAt`, with a `scheduled` event. */
 export function scheduledCall(dueAt: number, overrides: Partial<NewCallRecord> = {}): CallInsert {
-  const call: NewCallRecord = {
-    id: testId(),
-    to: '+14155550100',
-    status: 'scheduled',
-    at: dueAt,
-    dueAt,
-    timeZone: null,
-    window: null,
-    expiresAt: null,
-    retry: null,
-    idempotencyKey: null,
-    metadata: null,
-    error: null,
-    createdAt: 1_000,
-    endedAt: null,
-    ...overrides,
-  };
-  return {
-    call,
-    events: [{ type: 'scheduled', at: call.createdAt, attempt: null, status: call.status, providerStatus: null, data: null }],
-  };
+  return callInsertFixture(callFixture({ id: testId(), at: dueAt, dueAt, createdAt: 1_000, ...overrides }));
 }

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { CallStatus } from '../../call/call-status.js';
 import { isCallSchedulerError } from '../../errors/call-scheduler-error.js';
+import { callFixture, callInsertFixture } from '../fixtures.js';
 import type { CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../../store/call-record.js';
 import type { CallInsert, CallStore, ClaimOptions, UpdateResult } from '../../store/call-store.js';
 
@@ -77,32 +78,10 @@ export interface Suite {
 export function suiteHelpers(
   current: () => { readonly store: CallStore; readonly nextId: () => string },
 ): Omit<Suite, 'store' | 'peer' | 'hasPeer' | 'nextId' | 'test'> {
-  const newCall = (overrides: Partial<NewCallRecord> = {}): NewCallRecord => ({
-    id: current().nextId(),
-    to: NUMBER_A,
-    status: 'scheduled',
-    at: T0,
-    dueAt: T0,
-    timeZone: null,
-    window: null,
-    expiresAt: null,
-    retry: null,
-    idempotencyKey: null,
-    metadata: null,
-    error: null,
-    createdAt: T0 - 60_000,
-    endedAt: null,
-    ...overrides,
-  });
-  const scheduledEvent = (call: NewCallRecord): NewCallEvent => ({
-    type: 'scheduled',
-    at: call.createdAt,
-    attempt: null,
-    status: call.status,
-    providerStatus: null,
-    data: null,
-  });
-  const item = (call: NewCallRecord): CallInsert => ({ call, events: [scheduledEvent(call)] });
+  const newCall = (overrides: Partial<NewCallRecord> = {}): NewCallRecord =>
+    callFixture({ id: current().nextId(), to: NUMBER_A, at: T0, dueAt: T0, createdAt: T0 - 60_000, ...overrides });
+  const item = (call: NewCallRecord): CallInsert => callInsertFixture(call);
+  const scheduledEvent = (call: NewCallRecord): NewCallEvent => item(call).events[0] as NewCallEvent;
   const claimOptions = (overrides: Partial<ClaimOptions> = {}): ClaimOptions => ({
     now: T0,
     limit: 100,
