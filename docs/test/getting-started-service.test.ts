@@ -29,7 +29,7 @@ interface Stopped {
   readonly stderr: string;
 }
 
-/** Starts the service, waits (bounded) for its reminder line, sends `signal`, waits (bounded) for the exit. */
+/** Starts the service, waits (bounded) for its reminder line, sends `signal` twice, waits (bounded) for the exit. */
 function runUntil(signal: NodeJS.Signals): Promise<Stopped> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', tsxLoader, main], {
@@ -50,7 +50,10 @@ function runUntil(signal: NodeJS.Signals): Promise<Stopped> {
       const match = /^reminder (\S+) due at \S+$/m.exec(stdout);
       if (match !== null && reminder === undefined) {
         reminder = match[1]!;
+        // Twice, as a terminal's Ctrl+C reaches the program once itself and once more passed on by
+        // npx/tsx: the repeat must not cut the clean stop short.
         child.kill(signal);
+        setTimeout(() => child.kill(signal), 20);
       }
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

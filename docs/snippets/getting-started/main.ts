@@ -5,9 +5,13 @@ const calls = createCalls({ dataFile: process.env.CALLS_DB ?? 'calls.db' });
 await calls.start(); // opens and migrates the file, picks up what an earlier run left in flight
 
 // On Ctrl+C (SIGINT) or a process manager's SIGTERM: let dials in flight finish (up to 10 s),
-// release the rest to the next start, close the file, and exit.
+// release the rest to the next start, close the file, and exit. A signal can come twice (from the
+// terminal and again from `npx`/`tsx`, which pass it on): the repeat must not cut the stop short.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     console.log(`${signal}: stopping`);
     void calls
       .stop({ timeoutMs: 10_000 })
