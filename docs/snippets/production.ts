@@ -55,12 +55,15 @@ export async function healthy(scheduler: CallScheduler, maxLagMs = 60_000): Prom
 
 /** On SIGTERM or SIGINT: stop claiming, let dials in flight finish, hand live calls back, close the file. */
 export function stopOnSignals(scheduler: CallScheduler): void {
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return; // a repeated signal (npx and tsx pass Ctrl+C on again) must not cut the stop short
+    stopping = true;
     void scheduler
       .stop({ timeoutMs: 10_000 })
       .then(() => scheduler.store.close?.())
       .finally(() => process.exit(0));
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
