@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isCallSchedulerError, type CallSchedulerError } from '../src/errors/call-scheduler-error.js';
 import { newCallInsert } from '../src/scheduler/call-transitions.js';
 import { OccurrenceSchedule } from '../src/series/occurrences.js';
+import { CALL_SERIES_EVENT_NAMES, toCallSeries } from '../src/series/call-series.js';
 import { SeriesService, type SeriesServiceOptions } from '../src/series/series-service.js';
 import type { CallStore } from '../src/store/call-store.js';
 import type { SeriesStore } from '../src/series/series-store.js';
@@ -231,5 +232,31 @@ describe('SeriesService changes', () => {
     expect((await allCalls(store)).map((c) => c.status)).toEqual(['canceled']);
     expect((await rejectionOf(service.end(id, start))).code).toBe('INVALID_STATE');
     expect((await rejectionOf(service.change(id, { cron: '0 8 * * *' }, start))).code).toBe('INVALID_STATE');
+  });
+});
+
+describe('toCallSeries', () => {
+  it('gives the public shape: Dates for instants, no store bookkeeping', async () => {
+    const store = referenceStore();
+    const { series } = await serviceOn(store, 'm').schedule({ ...weekdaySeason, count: 3, expiresAfter: HOUR, skipDates: ['2026-03-03'] }, Z('2026-02-20T12:00:00Z'));
+    const pub = toCallSeries(series);
+    expect(pub).toMatchObject({
+      id: series.id,
+      to: '+12125550123',
+      cron: '0 9 * * MON-FRI',
+      timeZone: NY,
+      startAt: new Date('2026-03-01T05:00:00Z'),
+      endAt: new Date('2026-12-01T04:59:00Z'),
+      count: 3,
+      skipDates: ['2026-03-03'],
+      expiresAfter: HOUR,
+      status: 'active',
+      nextOccurrenceAt: new Date('2026-03-02T14:00:00Z'),
+      lastOccurrenceAt: null,
+      createdAt: new Date('2026-02-20T12:00:00Z'),
+    });
+    expect(Object.keys(pub)).not.toContain('planAt');
+    expect(Object.keys(pub)).not.toContain('version');
+    expect(CALL_SERIES_EVENT_NAMES).toContain('series:occurrence');
   });
 });
