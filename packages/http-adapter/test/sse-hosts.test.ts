@@ -157,6 +157,13 @@ describe('GET /events across hosts (a store that can watch)', () => {
     expect(liveMessage?.event).toBe('call:scheduled');
     expect(JSON.parse(liveMessage?.data ?? '{}')).toMatchObject({ call: { id: live.body.id } });
     expect(JSON.parse(liveMessage?.data ?? '{}').replayed).toBeUndefined();
+    // What host B itself does reaches its own client as its emitter gave it, extras included.
+    const own = await b.scheduler.schedule({ to: '+14155550177' });
+    await clock.advance(11_000);
+    const isOwn = (m: SseMessage): boolean => JSON.parse(m.data).call?.id === own.id;
+    await second.waitFor(() => second.messages.some((m) => isOwn(m) && m.event === 'call:completed'), 'the completion of host B\'s own call');
+    const ownStatus = second.messages.find((m) => isOwn(m) && m.event === 'call:status');
+    expect(JSON.parse(ownStatus?.data ?? '{}')).toMatchObject({ attempt: 1, providerStatus: expect.any(String), previousStatus: expect.any(String) });
     const all = [...ids(first.messages), ...ids(second.messages)];
     expect(all).toEqual(await storedCursors(store));
     expect(new Set(all).size).toBe(all.length);

@@ -1,6 +1,17 @@
-import type { CallStoreWatch, Clock, TimerHandle } from '@call-scheduler/core';
-import { MAX_TIMER_DELAY_MS } from '@call-scheduler/core';
-import type { CallRouterScheduler } from '../call-router-scheduler.js';
+import type { CallEventPayload, CallStoreWatch, Clock, TimerHandle } from '@call-scheduler/core';
+import { CALL_EVENT_NAMES, MAX_TIMER_DELAY_MS } from '@call-scheduler/core';
+import type { CallRouterEventName, CallRouterScheduler } from '../call-router-scheduler.js';
+
+/** How many of this process's recent events the follower keeps to send with their extras. */
+export const LOCAL_EVENTS_KEPT = 10_000;
+
+/** An event this process's scheduler emitted, as the emitter gave it. */
+export interface LocalEmission {
+  /** The event name. */
+  readonly name: CallRouterEventName;
+  /** The payload (`call` as it was then, `event`, and the extras). */
+  readonly payload: CallEventPayload;
+}
 
 /*
  * One per router: the watch on the scheduler's store that `GET /events` streams follow when the
@@ -36,6 +47,9 @@ export class EventLogFollower {
   #watch: Promise<CallStoreWatch | undefined> | undefined;
   #timer: { readonly handle: TimerHandle } | undefined;
   #ready: Promise<void> | undefined;
+  /** This process's recent events by event id, while the watch is held (oldest first). */
+  readonly #local = new Map<number, LocalEmission>();
+  readonly #listeners = new Map<CallRouterEventName, (payload: CallEventPayload) => void>();
 
   constructor(options: EventLogFollowerOptions) {
     this.#options = options;
@@ -52,6 +66,7 @@ export class EventLogFollower {
     const watchStore = store?.watch;
     if (watchStore === undefined || store?.eventLogHead === undefined) return false;
     this.#holders++;
+    if (this.#holders === 1) this.#listen();
     const watch = (this.#watch ??= this.#open(() =>
       watchStore.call(store, (change) => {
         if (change.events === true) this.#wakeAll();
@@ -67,6 +82,7 @@ export class EventLogFollower {
     if (opened === undefined) {
       if (this.#watch === watch) this.#watch = undefined;
       this.#holders--;
+      if (this.#holders === 0) this.#unlisten();
       return false;
     }
     return true;
@@ -91,6 +107,7 @@ export class EventLogFollower {
   release(): void {
     this.#holders--;
     if (this.#holders > 0) return;
+    this.#unlisten();
     const watch = this.#watch;
     this.#watch = undefined;
     watch?.then((opened) => opened?.close()).catch((error: unknown) => this.#options.reportError(error));
@@ -104,6 +121,35 @@ export class EventLogFollower {
       this.#clients.delete(client);
       if (this.#clients.size === 0) this.#disarm();
     };
+  }
+
+  /**
+   * The payload this process's scheduler emitted for the event with this id, if it is recent:
+   * streams send it as the emitter mode does (the call as it was then, with the extras).
+   */
+  localEmission(eventId: number): LocalEmission | undefined {
+    return this.#local.get(eventId);
+  }
+
+  #listen(): void {
+    const { scheduler } = this.#options;
+    for (const name of CALL_EVENT_NAMES) {
+      const listener = (payload: CallEventPayload): void => {
+        this.#local.set(payload.event.id, { name, payload });
+        if (this.#local.size > LOCAL_EVENTS_KEPT) {
+          const oldest = this.#local.keys().next();
+          if (oldest.done !== true) this.#local.delete(oldest.value);
+        }
+      };
+      this.#listeners.set(name, listener);
+      scheduler.on(name, listener);
+    }
+  }
+
+  #unlisten(): void {
+    for (const [name, listener] of this.#listeners) this.#options.scheduler.off(name, listener);
+    this.#listeners.clear();
+    this.#local.clear();
   }
 
   #wakeAll(): void {

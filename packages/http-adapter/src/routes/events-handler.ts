@@ -6,6 +6,7 @@ import { parseOrProblem } from '../schemas/field-problems.js';
 import { eventIdSchema, eventsQuerySchema } from '../schemas/request-schemas.js';
 import { callToJson, eventToJson, toJsonValue } from '../schemas/to-json.js';
 import { parseQuery, withoutUndefined } from './call-handlers.js';
+import type { LocalEmission } from '../events/event-log-follower.js';
 import type { RouteContext } from './route-context.js';
 
 /** Events read from the store's log per `listEvents` call. */
@@ -50,11 +51,14 @@ async function readPage(ctx: RouteContext, after: string | null, resume: Resume 
   }
 }
 
-/** The calls of a page's events, each read once (the call as it is now). */
-function callsOf(ctx: RouteContext, events: readonly CallEvent[]): Map<string, Promise<Call | undefined>> {
+/**
+ * The calls of a page's events, each read once (the call as it is now), except those of events
+ * for which `skip` holds (sent from this process's own emission).
+ */
+function callsOf(ctx: RouteContext, events: readonly CallEvent[], skip: (event: CallEvent) => boolean = () => false): Map<string, Promise<Call | undefined>> {
   const calls = new Map<string, Promise<Call | undefined>>();
   for (const event of events) {
-    if (!calls.has(event.callId)) calls.set(event.callId, ctx.settings.scheduler.get(event.callId));
+    if (!calls.has(event.callId) && !skip(event)) calls.set(event.callId, ctx.settings.scheduler.get(event.callId));
   }
   return calls;
 }
@@ -132,9 +136,18 @@ async function followLog(ctx: RouteContext, resume: Resume | undefined, callId: 
     for (;;) {
       const events = first ?? (await readPage(ctx, cursor, undefined, callId));
       first = undefined;
-      const calls = callsOf(ctx, events);
+      // An event this process emitted is sent as the emitter gave it (with its extras).
+      const local = (event: CallEvent): LocalEmission | undefined => (replaying ? undefined : eventLog.localEmission(event.id));
+      const calls = callsOf(ctx, events, (event) => local(event) !== undefined);
       for (const event of events) {
         if (stream.closed) return;
+        const emission = local(event);
+        if (emission !== undefined) {
+          stream.send(event.cursor, emission.name, liveData(emission.payload));
+          cursor = event.cursor;
+          await stream.drained();
+          continue;
+        }
         const call = await calls.get(event.callId);
         if (stream.closed) return;
         sendStored(stream, event, call, replaying);
