@@ -20,7 +20,7 @@ import type { LeaseKeeper } from './lease-keeper.js';
 import type { LiveCallFollower } from './live-call-follower.js';
 import { toProviderError } from './provider-gate.js';
 import type { SchedulerContext } from './scheduler-context.js';
-import { markAccepted, trackCall, type TrackedCall } from './tracked-call.js';
+import { markAccepted, markAwaitingToken, markDispatching, markTokenTaken, trackCall, type TrackedCall } from './tracked-call.js';
 
 /** Resolution of the per-number cap's search for the earliest allowed time (never early). */
 const NUMBER_CAP_RESOLUTION_MS = 1000;
@@ -62,7 +62,7 @@ export class CallDispatcher {
     const lease = record.lease;
     if (lease === null) return;
     const tracked = trackCall(record, lease.token, this.#follower.initialPollIntervalMs);
-    tracked.status = 'dispatching';
+    markDispatching(tracked);
     const dispatchEvent = result.events.find((e) => e.type === 'dispatching');
     if (dispatchEvent !== undefined) {
       this.#ctx.emit('call:dispatching', { call: toCall(record), event: toEvent(dispatchEvent), attempt: record.attemptCount });
@@ -105,7 +105,7 @@ export class CallDispatcher {
   /** Dials `tracked` in the background; it holds back claims until it has taken its dial token. */
   #runDispatch(tracked: TrackedCall, fresh: boolean): void {
     this.#dispatching += 1;
-    tracked.awaitingToken = true;
+    markAwaitingToken(tracked);
     this.#awaitingToken += 1;
     this.#ctx.track(
       this.#dispatch(tracked, fresh).finally(() => {
@@ -117,9 +117,7 @@ export class CallDispatcher {
   }
 
   #tokenTaken(tracked: TrackedCall): void {
-    if (!tracked.awaitingToken) return;
-    tracked.awaitingToken = false;
-    this.#awaitingToken -= 1;
+    if (markTokenTaken(tracked)) this.#awaitingToken -= 1;
   }
 
   /**

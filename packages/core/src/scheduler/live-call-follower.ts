@@ -16,7 +16,18 @@ import { providerStatusNoteUpdate, statusMoveUpdate } from './call-transitions.j
 import type { LeaseKeeper } from './lease-keeper.js';
 import { toProviderError } from './provider-gate.js';
 import type { SchedulerContext } from './scheduler-context.js';
-import { markAnswered, markMoved, markProviderWord, markStatusSeen, type TrackedCall } from './tracked-call.js';
+import {
+  markAnswered,
+  markMoved,
+  markNotFound,
+  markPollFailed,
+  markPollInterval,
+  markProviderWord,
+  markQueued,
+  markSeen,
+  markStatusSeen,
+  type TrackedCall,
+} from './tracked-call.js';
 
 /** Polls live calls and applies every status report to them. */
 export class LiveCallFollower {
@@ -61,7 +72,7 @@ export class LiveCallFollower {
       if (tracked.ended) return;
       await work();
     });
-    tracked.queue = next.catch((error: unknown) => this.#ctx.reportError(error, 'follow', tracked.id));
+    markQueued(tracked, next.catch((error: unknown) => this.#ctx.reportError(error, 'follow', tracked.id)));
     return tracked.queue;
   }
 
@@ -80,19 +91,17 @@ export class LiveCallFollower {
       const error = toProviderError(caught);
       const now = ctx.clock.now();
       if (error.code === ErrorCode.PROVIDER_CALL_NOT_FOUND) {
-        if (tracked.notFoundSince === null) {
-          tracked.notFoundSince = now;
+        if (markNotFound(tracked, now)) {
           this.schedulePoll(tracked, now + options.polling.notFoundConfirmMs);
           return;
         }
         await this.#closer.endAttempt(tracked, 'failed', {
           code: ErrorCode.PROVIDER_CALL_LOST,
-          message: `The provider no longer knows call ${providerCallId} (404 twice, ${now - tracked.notFoundSince} ms apart)`,
+          message: `The provider no longer knows call ${providerCallId} (404 twice, ${now - (tracked.notFoundSince ?? now)} ms apart)`,
         }, null, { outcome: 'failed' });
         return;
       }
-      tracked.transientErrors += 1;
-      const delay = Math.max(gate.backoff(tracked.transientErrors), error.retryAfterMs ?? 0, tracked.pollIntervalMs);
+      const delay = Math.max(gate.backoff(markPollFailed(tracked)), error.retryAfterMs ?? 0, tracked.pollIntervalMs);
       // A 429 on a status request is the same account limit: new dials wait for it too.
       if (error.code === ErrorCode.PROVIDER_RATE_LIMITED && error.retryAfterMs !== null) ctx.pacer.pauseUntil(now + error.retryAfterMs, now);
       if (await this.#enforceBounds(tracked, now)) return;
@@ -104,7 +113,7 @@ export class LiveCallFollower {
     await this.applyStatus(tracked, info, undefined);
     if (tracked.ended) return;
     const now = ctx.clock.now();
-    tracked.lastSeenAt = now;
+    markSeen(tracked, now);
     if (await this.#enforceBounds(tracked, now)) return;
     const at = Math.min(this.nextPoll(tracked, now), this.#deadline(tracked));
     if (!(await this.#leases.keep(tracked, at))) return;
@@ -120,7 +129,7 @@ export class LiveCallFollower {
       tracked.enteredUncertaintyMs <= 2 * polling.targetLagMs ? this.#dwell.expected(tracked.status) : null,
       polling,
     );
-    tracked.pollIntervalMs = next.intervalMs;
+    markPollInterval(tracked, next.intervalMs);
     return next.at;
   }
 

@@ -1,6 +1,6 @@
 // Owns: the state of one call this scheduler holds a lease on (claimed, being dialed, or live and
 // followed), and the named transitions that change it. Code elsewhere reads a TrackedCall's fields
-// but changes them only through the functions here.
+// (all readonly) and changes them only through the functions here.
 import type { CallStatus } from '../call/call-status.js';
 import type { ProviderCallInfo } from '../provider/call-provider.js';
 import type { CallRecord } from '../store/call-record.js';
@@ -16,38 +16,43 @@ export interface TrackedCall {
   /** The attempt being dialed or followed. */
   readonly attempt: number;
   /** The call's status as this scheduler last wrote or read it. */
-  status: CallStatus;
+  readonly status: CallStatus;
   /** The provider's id of the attempt, once it accepted the dial. */
-  providerCallId: string | null;
+  readonly providerCallId: string | null;
   /** The provider's last status word. */
-  providerStatus: string | null;
+  readonly providerStatus: string | null;
   /** When the attempt's dial was accepted (for the ring-time bound). */
-  dialedAt: number;
+  readonly dialedAt: number;
   /** When the call was first seen `connected` (for the duration bound). */
-  connectedAt: number | null;
+  readonly connectedAt: number | null;
   /** When the lease ends unless renewed. */
-  leaseExpiresAt: number;
+  readonly leaseExpiresAt: number;
   /** The current gap between polls. */
-  pollIntervalMs: number;
+  readonly pollIntervalMs: number;
   /** Best estimate of when the call entered its current status. */
-  enteredAt: number;
+  readonly enteredAt: number;
   /** How uncertain {@link TrackedCall.enteredAt} is (± ms). */
-  enteredUncertaintyMs: number;
+  readonly enteredUncertaintyMs: number;
   /** When the provider last answered a poll for this call (a change happened after it). */
-  lastSeenAt: number;
+  readonly lastSeenAt: number;
   /** When the provider first answered 404 for it, or `null`. */
-  notFoundSince: number | null;
+  readonly notFoundSince: number | null;
   /** Transient errors in a row while polling. */
-  transientErrors: number;
+  readonly transientErrors: number;
   /** Set once: the scheduler no longer works on this call (it ended, was handed back or lost). */
-  ended: boolean;
+  readonly ended: boolean;
   /** Claimed for a dial that has not yet taken its token from the dial pacer. */
-  awaitingToken: boolean;
+  readonly awaitingToken: boolean;
   /** Serializes work on this call (poll, webhook, end). */
-  queue: Promise<void>;
+  readonly queue: Promise<void>;
   /** The call as last written or read. */
-  record: CallRecord;
+  readonly record: CallRecord;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The transitions below are the only writers of a tracked call's fields. */
+const w = (tracked: TrackedCall): Mutable<TrackedCall> => tracked;
 
 /** A tracked call for `record`, claimed (or recovered) with `token`. */
 export function trackCall(record: CallRecord, token: number, pollIntervalMs: number): TrackedCall {
@@ -81,65 +86,109 @@ export function markAccepted(
   change: { readonly status: CallStatus; readonly info: ProviderCallInfo; readonly record: CallRecord; readonly leaseExpiresAt: number; readonly pollIntervalMs: number },
   now: number,
 ): void {
-  tracked.status = change.status;
-  tracked.providerCallId = change.info.providerCallId;
-  tracked.providerStatus = change.info.rawStatus;
-  tracked.dialedAt = now;
-  tracked.leaseExpiresAt = change.leaseExpiresAt;
-  tracked.record = change.record;
-  tracked.pollIntervalMs = change.pollIntervalMs;
-  tracked.enteredAt = now;
-  tracked.enteredUncertaintyMs = 0;
-  tracked.lastSeenAt = now;
-  if (change.status === 'connected') tracked.connectedAt = now;
+  w(tracked).status = change.status;
+  w(tracked).providerCallId = change.info.providerCallId;
+  w(tracked).providerStatus = change.info.rawStatus;
+  w(tracked).dialedAt = now;
+  w(tracked).leaseExpiresAt = change.leaseExpiresAt;
+  w(tracked).record = change.record;
+  w(tracked).pollIntervalMs = change.pollIntervalMs;
+  w(tracked).enteredAt = now;
+  w(tracked).enteredUncertaintyMs = 0;
+  w(tracked).lastSeenAt = now;
+  if (change.status === 'connected') w(tracked).connectedAt = now;
 }
 
 /** The call moved forward to `status` at `now` (`leaseExpiresAt` when the write renewed the lease). */
 export function markMoved(tracked: TrackedCall, status: CallStatus, providerStatus: string, record: CallRecord, now: number, leaseExpiresAt: number | null): void {
-  tracked.status = status;
-  tracked.providerStatus = providerStatus;
-  tracked.record = record;
-  if (leaseExpiresAt !== null) tracked.leaseExpiresAt = leaseExpiresAt;
-  if (status === 'connected') tracked.connectedAt = now;
+  w(tracked).status = status;
+  w(tracked).providerStatus = providerStatus;
+  w(tracked).record = record;
+  if (leaseExpiresAt !== null) w(tracked).leaseExpiresAt = leaseExpiresAt;
+  if (status === 'connected') w(tracked).connectedAt = now;
 }
 
 /** A provider word that moved nothing was recorded. */
 export function markProviderWord(tracked: TrackedCall, providerStatus: string, record: CallRecord): void {
-  tracked.providerStatus = providerStatus;
-  tracked.record = record;
+  w(tracked).providerStatus = providerStatus;
+  w(tracked).record = record;
 }
 
 /** The lease was renewed to `expiresAt`. */
 export function markLeaseRenewed(tracked: TrackedCall, expiresAt: number, record: CallRecord): void {
-  tracked.leaseExpiresAt = expiresAt;
-  tracked.record = record;
+  w(tracked).leaseExpiresAt = expiresAt;
+  w(tracked).record = record;
 }
 
 /** The call was re-read under the same lease (a webhook handled elsewhere moved it): catch up. */
 export function markResynced(tracked: TrackedCall, record: CallRecord): void {
-  tracked.status = record.status;
-  tracked.providerStatus = record.providerStatus;
-  tracked.record = record;
-  if (record.status === 'connected') tracked.connectedAt ??= record.updatedAt;
+  w(tracked).status = record.status;
+  w(tracked).providerStatus = record.providerStatus;
+  w(tracked).record = record;
+  if (record.status === 'connected') w(tracked).connectedAt ??= record.updatedAt;
 }
 
 /** A status change was seen: it happened at `changeAt` ± `uncertaintyMs`; polling starts fast again. */
 export function markStatusSeen(tracked: TrackedCall, changeAt: number, uncertaintyMs: number, pollIntervalMs: number): void {
-  tracked.enteredAt = changeAt;
-  tracked.enteredUncertaintyMs = uncertaintyMs;
-  tracked.pollIntervalMs = pollIntervalMs;
+  w(tracked).enteredAt = changeAt;
+  w(tracked).enteredUncertaintyMs = uncertaintyMs;
+  w(tracked).pollIntervalMs = pollIntervalMs;
 }
 
 /** A poll was answered: the error counts start again. */
 export function markAnswered(tracked: TrackedCall): void {
-  tracked.transientErrors = 0;
-  tracked.notFoundSince = null;
+  w(tracked).transientErrors = 0;
+  w(tracked).notFoundSince = null;
+}
+
+/** A claimed call is about to be dialed. */
+export function markDispatching(tracked: TrackedCall): void {
+  w(tracked).status = 'dispatching';
+}
+
+/** The call holds back claims until it takes its dial token. */
+export function markAwaitingToken(tracked: TrackedCall): void {
+  w(tracked).awaitingToken = true;
+}
+
+/** The call took its dial token; returns false when it was not waiting for one. */
+export function markTokenTaken(tracked: TrackedCall): boolean {
+  if (!tracked.awaitingToken) return false;
+  w(tracked).awaitingToken = false;
+  return true;
+}
+
+/** The provider answered 404 at `now`; returns true for the first one (to be confirmed). */
+export function markNotFound(tracked: TrackedCall, now: number): boolean {
+  if (tracked.notFoundSince !== null) return false;
+  w(tracked).notFoundSince = now;
+  return true;
+}
+
+/** A poll failed with a transient error; returns how many in a row. */
+export function markPollFailed(tracked: TrackedCall): number {
+  return (w(tracked).transientErrors += 1);
+}
+
+/** The provider was last seen answering at `now` (a later change happened after it). */
+export function markSeen(tracked: TrackedCall, now: number): void {
+  w(tracked).lastSeenAt = now;
+}
+
+/** The gap between polls is now `intervalMs`. */
+export function markPollInterval(tracked: TrackedCall, intervalMs: number): void {
+  w(tracked).pollIntervalMs = intervalMs;
+}
+
+/** `queue` is the call's work queue from now on (see `LiveCallFollower.serialize`). */
+export function markQueued(tracked: TrackedCall, queue: Promise<void>): void {
+  w(tracked).queue = queue;
 }
 
 /** The scheduler no longer works on this call; returns false when it had already stopped. */
 export function markEnded(tracked: TrackedCall, status?: CallStatus): boolean {
-  if (status !== undefined) tracked.status = status;
+  if (status !== undefined) w(tracked).status = status;
   if (tracked.ended) return false;
-  tracked.ended = true;
+  w(tracked).ended = true;
   return true;
 }
