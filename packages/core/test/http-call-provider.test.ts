@@ -175,6 +175,8 @@ describe('HttpCallProvider: success', () => {
     bad({ baseUrl: 'http://x', timeoutMs: 0 }, 'timeoutMs');
     bad({ baseUrl: 'http://x', getRetries: -1 }, 'getRetries');
     bad({ baseUrl: 'http://x', headers: { a: 1 } }, 'headers.a');
+    // A misspelt option is named instead of being ignored.
+    bad({ baseUrl: 'http://x', timeout: 5_000 }, 'timeout');
   });
 });
 

@@ -64,7 +64,7 @@ export interface HttpCallProviderOptions {
   readonly name?: string;
 }
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   baseUrl: z.union([z.string(), z.instanceof(URL)]).transform((value, ctx) => {
     let url: URL;
     try {
