@@ -159,8 +159,9 @@ export {
   CATCH_UP_POLICIES,
   MAX_SKIP_DATES,
   MAX_SERIES_COUNT,
+  changeSeriesInputSchema,
 } from './series/series-input.js';
-export type { ScheduleSeriesInput, ParsedScheduleSeriesInput, CatchUpPolicy } from './series/series-input.js';
+export type { ScheduleSeriesInput, ParsedScheduleSeriesInput, CatchUpPolicy, ChangeSeriesInput } from './series/series-input.js';
 export { CALL_SERIES_STATUSES, supportsSeries } from './series/series-store.js';
 export type {
   CallSeriesStatus,
@@ -181,24 +182,5 @@ export type {
   SeriesUpdateResult,
   SeriesStore,
 } from './series/series-store.js';
-export {
-  newSeriesRecord,
-  planSeriesStep,
-  planPause,
-  planResume,
-  planEnd,
-  planChange,
-  planExcludeOccurrence,
-  DEFAULT_SERIES_LEAD_MS,
-  DEFAULT_SERIES_GRACE_MS,
-  DEFAULT_MAX_CATCH_UP,
-} from './series/series-planner.js';
-export type {
-  SeriesPlannerOptions,
-  PlannedOccurrence,
-  SkippedOccurrences,
-  SeriesStep,
-  SeriesChange,
-  PendingOccurrence,
-  SeriesRuleChange,
-} from './series/series-planner.js';
+export { CALL_SERIES_EVENT_NAMES } from './series/call-series.js';
+export type { CallSeries, CallSeriesEvents, CallSeriesEventName } from './series/call-series.js';

@@ -241,7 +241,7 @@ export type SeriesUpdateResult =
  * - **Cursor.** {@link CallSeriesRecord.nextOccurrenceAt} is the earliest occurrence not yet
  *   created; {@link CallSeriesRecord.planAt} is when a scheduler must look at the series again:
  *   `leadMs` (a scheduler option, one minute by default) before that occurrence, so that its call
- *   exists, with its own window, expiry and retries, before it is due. {@link planSeriesStep} is
+ *   exists, with its own window, expiry and retries, before it is due. `planSeriesStep` is
  *   a pure function that says what to write.
  * - **Missed occurrences.** An occurrence more than `graceMs` before `now` when the series is
  *   planned was missed (no scheduler ran): the series' `catchUp` policy decides which of them
