@@ -63,6 +63,17 @@ const RECORD_BADGES = `(() => {
   }).observe(document.querySelector('#calls'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
 })()`;
 
+/** Runs in the page: records the time line (`.when`) each row shows while its call is live, in `window.liveWhen`. */
+const RECORD_LIVE_WHEN = `(() => {
+  const seen = (window.liveWhen = []);
+  new MutationObserver(() => {
+    for (const row of document.querySelectorAll('li.call')) {
+      const status = row.getAttribute('data-status');
+      if (['dispatching', 'initiated', 'ringing', 'connected'].includes(status)) seen.push(status + ': ' + row.querySelector('.when').textContent);
+    }
+  }).observe(document.querySelector('#calls'), { subtree: true, childList: true, characterData: true, attributes: true });
+})()`;
+
 /** The row of the call to `number` (the newest one). */
 function rowOf(number: string) {
   return page.locator('li.call', { has: page.locator('.number', { hasText: number }) }).first();
@@ -107,6 +118,7 @@ describe('the web page in headless Chromium', () => {
   it('calls now and shows the badge go through ringing and connected to completed', async () => {
     // Record every status the badge shows, as it changes (the page updates from the SSE stream).
     await page.evaluate(RECORD_BADGES);
+    await page.evaluate(RECORD_LIVE_WHEN);
 
     await page.locator('#to').fill(NOW_NUMBER);
     await page.locator('#schedule-button').click();
@@ -124,6 +136,10 @@ describe('the web page in headless Chromium', () => {
     expect(seen, `badge statuses seen: ${seen.join(' → ')}`).toEqual(expect.arrayContaining(['ringing', 'connected', 'completed']));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(await row.locator('.badge').textContent()).toBe('Completed');
+    // While it rang, the row kept the time it was scheduled for and its zone in view.
+    const liveWhen = await page.evaluate<string[]>('window.liveWhen');
+    expect(liveWhen.length).toBeGreaterThan(0);
+    for (const line of liveWhen) expect(line).toMatch(/^\w+: Attempt 1 · scheduled for \w{3}, \w{3} \d+, \d{4}, \d+:\d{2} [AP]M E[SD]T in America\/New_York$/);
     // The form was cleared for the next call: the number is empty, "Now" chosen, no zone shown.
     expect(await page.locator('#to').inputValue()).toBe('');
     expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
