@@ -61,7 +61,7 @@ describe('parseScheduleSeriesInput', () => {
     expect(issuesOf({ ...base, catchUp: 'some' }).map((i) => i.path)).toEqual(['catchUp']);
     expect(issuesOf({ ...base, disambiguation: 'first' }).map((i) => i.path)).toEqual(['disambiguation']);
     expect(issuesOf({ ...base, expiresAfter: -5 }).map((i) => i.path)).toEqual(['expiresAfter']);
-    expect(issuesOf({ ...base, tz: 'UTC' })[0]?.message).toMatch(/tz/);
+    expect(issuesOf({ ...base, tz: 'UTC' }).map((i) => [i.path, i.message].join(' '))).toEqual([expect.stringMatching(/tz/) as string]);
     expect(issuesOf({ ...base, startAt: { local: '2026-02-30T09:00', timeZone: 'UTC' } }).map((i) => i.path)).toEqual(['startAt']);
   });
 
