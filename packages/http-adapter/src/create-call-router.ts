@@ -135,13 +135,8 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
           scheduler,
           clock: scheduler.clock,
           rereadMs: options.sseRereadMs ?? 2_000,
-          reportError: (error) => {
-            try {
-              onError(error, { method: 'GET', url: '/events', headers: {} } as IncomingMessage);
-            } catch {
-              // As reportError.
-            }
-          },
+          // The watch is shared by the streams: its failures belong to no one request.
+          reportError: (error) => reportError(error, { method: 'GET', url: '/events', headers: {} } as IncomingMessage),
         });
   const settings: RouterSettings = Object.freeze({
     scheduler,

@@ -117,7 +117,7 @@ export function checkRouterOptions(options: CallRouterOptions): void {
     throw invalid(
       'webhook',
       'needs a signature check or an authorize hook: anyone who can reach an unprotected webhook route can end calls. ' +
-        'Set webhook.twilio ({ authToken }) or webhook.hmac ({ secret }), an authorize hook, or webhook.unsigned: true to serve it unprotected',
+        'Set webhook.twilio ({ authToken }) or webhook.hmac ({ secret }), an authorize hook, or webhook: { unsigned: true } (with a parser: { parse, unsigned: true }) to serve it unprotected',
     );
   }
 }
