@@ -23,7 +23,9 @@
 //      here). Everything else of the package is the registry's. --ignore-scripts applies to the
 //      whole line, so npm's allowScripts warning the guides describe is not printed here;
 //    - `CALL_API_URL` points at the mock's free port instead of 5000;
-//    - Ctrl+C is a SIGINT sent to the process group of `npx tsx src/main.ts`, as a terminal does.
+//    - Ctrl+C is a SIGINT sent to the process group of `npx tsx src/main.ts`, as a terminal does;
+//    - after the guide's `npx tsc` (the latest TypeScript, 7 when this was written) the workspace's
+//      TypeScript 5.9 checks the same folder, since the guide promises a tsconfig for both.
 //
 // The peers a user brings (better-sqlite3, vitest for `@call-scheduler/core/testing`) and
 // @types/node are symlinked from the workspace's node_modules after the install instead of being
@@ -514,6 +516,15 @@ async function followGuide(guide, { root, packed, mock }) {
           }
           runIndex++;
         }
+      } else if (words[0] === 'npx' && words[1] === 'tsc' && words.length === 2) {
+        // The guide installs the latest TypeScript (7 at the time of writing); its tsconfig must
+        // pass on 5.9 too, so the workspace's TypeScript 5.9 checks the same folder afterwards.
+        const output = await run(words[0], words.slice(1), { cwd, env, label, timeoutMs: 120_000 });
+        const version = (await run('npx', ['tsc', '--version'], { cwd, label: `${guide.name}: npx tsc --version` })).trim();
+        const workspaceTsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+        const workspaceVersion = readJson(path.join(ROOT, 'node_modules', 'typescript', 'package.json')).version;
+        await run(process.execPath, [workspaceTsc, '-p', 'tsconfig.json'], { cwd, label: `${guide.name}: the same tsconfig with TypeScript ${workspaceVersion} (the guide's is ${version})` });
+        if (output.trim() !== '') throw new Error(`${label}: printed ${output}`);
       } else if (words[0] === 'npx' && words[1] === 'vitest') {
         const output = await run(words[0], words.slice(1), { cwd, env, label, timeoutMs: 120_000 });
         const passed = /Tests\s+(\d+) passed/.exec(output);
