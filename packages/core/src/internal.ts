@@ -29,4 +29,5 @@ export {
   claimOptionsSchema,
   countAttemptsQuerySchema,
   purgeOptionsSchema,
+  noOptionsSchema,
 } from './store/store-schemas.js';

@@ -23,7 +23,16 @@ import {
   type PurgeOptions,
   type UpdateResult,
 } from '@call-scheduler/core';
-import { MinHeap, decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput as invalidInputOf } from '@call-scheduler/core/internal';
+import {
+  MinHeap,
+  decodeListCursor,
+  decodeSequenceCursor,
+  encodeListCursor,
+  encodeSequenceCursor,
+  invalidInput as invalidInputOf,
+  noOptionsSchema,
+  parseInput,
+} from '@call-scheduler/core/internal';
 
 /** An entry of the store's heaps: a time and the call it is about. */
 interface TimeHeapEntry {
@@ -119,11 +128,19 @@ export class MemoryStore extends GuardedCallStore {
    */
   declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
 
-  /** An empty store. */
-  constructor() {
+  /**
+   * An empty store. It takes no options yet; an options object with any key is refused, so that
+   * options meant for another store (a `filename`) are not silently ignored.
+   * @throws CallSchedulerError `INVALID_INPUT` (`unrecognized_keys`) whose message names the unknown options.
+   */
+  constructor(options: MemoryStoreOptions = {}) {
+    parseInput(noOptionsSchema, options, 'MemoryStore options');
     super(new MemoryStoreDriver());
   }
 }
+
+/** Options of {@link MemoryStore}: none yet (an empty object, or nothing). */
+export type MemoryStoreOptions = Readonly<Record<string, never>>;
 
 /** The storage of {@link MemoryStore}; the guard checks arguments, open state and errors. */
 class MemoryStoreDriver implements CallStoreDriver {

@@ -217,3 +217,20 @@ describe('MemoryStore', () => {
     await store.close();
   });
 });
+
+describe('MemoryStore options', () => {
+  it('refuses options it does not know with INVALID_INPUT naming them, and takes none or {}', () => {
+    let caught: unknown;
+    try {
+      new MemoryStore({ filename: 'calls.db' } as unknown as Record<string, never>);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isCallSchedulerError(caught) && caught.code).toBe('INVALID_INPUT');
+    expect(isCallSchedulerError(caught) && caught.issues.map((i) => i.rule)).toEqual(['unrecognized_keys']);
+    expect((caught as Error).message).toContain('filename');
+    expect(() => new MemoryStore(null as unknown as Record<string, never>)).toThrow(/MemoryStore options/);
+    expect(new MemoryStore({}).features).toEqual({ durable: false, shared: false });
+    expect(new MemoryStore().features).toEqual({ durable: false, shared: false });
+  });
+});

@@ -56,3 +56,6 @@ export const purgeOptionsSchema = z.object({
   limit: z.number().int({ message: 'must be a whole number' }).min(1),
   statuses: z.array(z.enum(TERMINAL, { message: `must be a terminal status (${TERMINAL.join(', ')})` })).optional(),
 });
+
+/** The options of a store that takes none yet: an empty object (any key is refused, naming it). */
+export const noOptionsSchema = z.strictObject({});
