@@ -263,3 +263,19 @@ describe('changing a series', () => {
     expect(created).toEqual(['2026-06-02T13:00:00.000Z', '2026-06-04T13:00:00.000Z', '2026-06-05T13:00:00.000Z']);
   });
 });
+
+describe('excluded occurrences', () => {
+  it('a cursor left on an excluded occurrence moves past it; the list is pruned and bounded', () => {
+    const now = Z('2026-06-01T12:00:00Z');
+    const series = { ...seriesOf({}, now), excludedOccurrences: [Z('2026-06-01T13:00:00Z')] };
+    const step = planSeriesStep(series, Z('2026-06-01T12:59:00Z'));
+    expect(step.occurrences).toEqual([]);
+    expect(step.patch).toMatchObject({ nextOccurrenceAt: Z('2026-06-02T13:00:00Z') });
+
+    const moved = apply(series, step.patch as SeriesCursorPatch, Z('2026-06-01T12:59:00Z'));
+    // Excluding a later one drops those the cursor has passed.
+    expect(planExcludeOccurrence(moved, Z('2026-06-04T13:00:00Z'), now).patch.excludedOccurrences).toEqual([Z('2026-06-04T13:00:00Z')]);
+    const full = { ...moved, excludedOccurrences: Array.from({ length: 1000 }, (_, i) => Z('2027-01-01T14:00:00Z') + i * 86_400_000) };
+    expect(() => planExcludeOccurrence(full, Z('2026-06-04T13:00:00Z'), now)).toThrow(/already has 1000 canceled occurrences/);
+  });
+});

@@ -22,6 +22,9 @@ export const DEFAULT_SERIES_GRACE_MS = 60_000;
 /** Default of {@link SeriesPlannerOptions.maxCatchUp}. */
 export const DEFAULT_MAX_CATCH_UP = 100;
 
+/** The most single occurrences a series keeps canceled ahead of its cursor (see {@link planExcludeOccurrence}). */
+export const MAX_EXCLUDED_OCCURRENCES = 1000;
+
 /** The most occurrences one step creates besides catch-up (a guard for a large `leadMs` on a dense pattern). */
 const MAX_AHEAD_PER_STEP = 100;
 
@@ -220,7 +223,8 @@ export function planSeriesStep(series: CallSeriesRecord, now: number, options: S
   const occurrences = new SeriesOccurrences(series, skip);
   const planned: PlannedOccurrence[] = [];
   let skipped: SkippedOccurrences | null = null;
-  let next = series.nextOccurrenceAt;
+  // A cursor on an excluded occurrence (excluded by a write that did not move it) moves past it.
+  let next = series.nextOccurrenceAt !== null && series.excludedOccurrences.includes(series.nextOccurrenceAt) ? occurrences.next(series.nextOccurrenceAt) : series.nextOccurrenceAt;
   const missedBefore = now - graceMs;
   if (next !== null && next < missedBefore && remaining > 0) {
     const first = next;
@@ -339,7 +343,10 @@ export function planExcludeOccurrence(series: CallSeriesRecord, occurrenceAt: nu
   if (!occurrences.has(occurrenceAt) || (series.lastOccurrenceAt !== null && occurrenceAt <= series.lastOccurrenceAt)) {
     throw new RangeError(`${new Date(occurrenceAt).toISOString()} is not an occurrence of series ${series.id} still to come`);
   }
-  const excludedOccurrences = [...series.excludedOccurrences, occurrenceAt].sort((a, b) => a - b);
+  if (series.excludedOccurrences.length >= MAX_EXCLUDED_OCCURRENCES) {
+    throw new RangeError(`series ${series.id} already has ${MAX_EXCLUDED_OCCURRENCES} canceled occurrences still to come; use skipDates or change the series`);
+  }
+  const excludedOccurrences = [...series.excludedOccurrences.filter((at) => series.nextOccurrenceAt === null || at >= series.nextOccurrenceAt), occurrenceAt].sort((a, b) => a - b);
   if (series.nextOccurrenceAt !== occurrenceAt) return { patch: { excludedOccurrences }, cancelCallIds: [] };
   const next = new SeriesOccurrences({ ...series, excludedOccurrences }, skip).next(occurrenceAt);
   if (series.status === 'paused') return { patch: { excludedOccurrences, nextOccurrenceAt: next }, cancelCallIds: [] };
