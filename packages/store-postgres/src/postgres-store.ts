@@ -22,7 +22,7 @@ import type {
 } from '@call-scheduler/core';
 import { CallSchedulerError, ErrorCode } from '@call-scheduler/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { PostgresPool, Transaction } from 'kysely';
+import type { PostgresPool } from 'kysely';
 import type PgModule from 'pg';
 import { WriteRunner } from './database/group-commit.js';
 import type { ChangeNote } from './database/group-commit.js';
@@ -357,7 +357,8 @@ class PostgresStoreDriver implements CallStoreDriver {
           const result = results.get(entry) as InsertResult;
           return entry === items[i] ? result : { call: result.call, created: false, events: [] };
         });
-      });
+        // One statement for up to CALLS_PER_STATEMENT calls: atomic alone.
+      }, fresh.length <= CALLS_PER_STATEMENT);
     })();
   }
 
@@ -495,14 +496,16 @@ class PostgresStoreDriver implements CallStoreDriver {
       }
       const newEvents = update.events ?? [];
       const events = newEvents.length > 0 ? JSON.stringify(newEvents.map((event, i) => eventInput(update.id, event, i))) : null;
-      return writes.run(async (trx: Transaction<unknown>, note: ChangeNote) => {
-        const row = (await statements.updateCall(this.#quoted, update, events).execute(trx)).rows[0];
-        if (row === undefined) return undefined;
-        if (unclaim && (int(row.attempt_count) < 0 || int(row.unclaimed ?? 0) === 0)) {
-          throw invalidInput([{ path: 'unclaim', message: `call ${update.id} has no attempt to unclaim`, rule: 'custom' }], 'update');
-        }
-        if (update.attempt !== undefined && int(row.attempt_hits ?? 0) === 0) {
-          throw invalidInput([{ path: 'attempt.number', message: `call ${update.id} has no attempt ${update.attempt.number}`, rule: 'custom' }], 'update');
+      return writes.run(async (conn: Kysely<unknown>, note: ChangeNote) => {
+        const row = (await statements.updateCall(this.#quoted, update, events).execute(conn)).rows[0];
+        if (row === undefined) {
+          // The statement wrote nothing. With an attempt patch or unclaim: a failed condition, or
+          // the attempt is missing, which is bad input.
+          if (update.attempt === undefined && !unclaim) return undefined;
+          const probe = (await statements.updateProbe(this.#quoted, update).execute(conn)).rows[0];
+          if (probe === undefined || !probe.matches || probe.has_attempt) return undefined;
+          if (unclaim) throw invalidInput([{ path: 'unclaim', message: `call ${update.id} has no attempt to unclaim`, rule: 'custom' }], 'update');
+          throw invalidInput([{ path: 'attempt.number', message: `call ${update.id} has no attempt ${update.attempt?.number ?? 0}`, rule: 'custom' }], 'update');
         }
         const keys = [...(row.event_keys ?? [])].sort((a, b) => int(a.id) - int(b.id));
         const appended = newEvents.map((event, i) => appendedEvent(update.id, event, keys[i] as EventKey));
@@ -511,7 +514,7 @@ class PostgresStoreDriver implements CallStoreDriver {
         const movedEarlier = typeof due === 'number' && (before === null || due < before);
         if (movedEarlier || appended.length > 0) note({ ...(movedEarlier ? { dueAt: due } : {}), ...(appended.length > 0 ? { events: true } : {}) });
         return { call: toCallRecord(row), events: appended };
-      });
+      }, true);
     })();
   }
 

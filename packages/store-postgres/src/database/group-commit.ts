@@ -1,16 +1,20 @@
 import { sql } from 'kysely';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { CallStoreChange } from '@call-scheduler/core';
 import { isRetryableConflict } from '../store-errors.js';
 
 /** What a write job may announce once its transaction has committed. */
 export type ChangeNote = (change: CallStoreChange) => void;
 
-/** The writes of one store operation, run inside a transaction (or a savepoint of one). */
-export type WriteJob<T> = (trx: Transaction<unknown>, note: ChangeNote) => Promise<T>;
+/**
+ * The writes of one store operation, run inside a transaction (or a savepoint of one), or, for a
+ * job that is atomic alone and runs alone, on the pool in autocommit.
+ */
+export type WriteJob<T> = (conn: Kysely<unknown>, note: ChangeNote) => Promise<T>;
 
 interface QueuedJob {
   readonly job: WriteJob<unknown>;
+  readonly atomic: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -52,11 +56,15 @@ export class WriteRunner {
     this.#committed = committed;
   }
 
-  /** Runs `job`; settles with its result once its transaction has committed. */
-  run<T>(job: WriteJob<T>): Promise<T> {
-    if (!this.#grouped) return this.#runAlone(job);
+  /**
+   * Runs `job`; settles with its result once its transaction has committed. `atomic`: the job's
+   * writes are one statement (it may read after it), so alone it runs without `BEGIN`/`COMMIT`,
+   * saving two round trips.
+   */
+  run<T>(job: WriteJob<T>, atomic = false): Promise<T> {
+    if (!this.#grouped) return this.#runAlone(job, atomic);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ job, atomic, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -76,7 +84,7 @@ export class WriteRunner {
     try {
       const [only] = batch;
       if (batch.length === 1 && only !== undefined) {
-        await this.#runAlone(only.job).then(only.resolve, only.reject);
+        await this.#runAlone(only.job, only.atomic).then(only.resolve, only.reject);
       } else if (!(await this.#runTogether(batch))) {
         await this.#runWithSavepoints(batch);
       }
@@ -87,11 +95,12 @@ export class WriteRunner {
   }
 
   /** One job in its own transaction, again on a deadlock or serialization failure. */
-  async #runAlone<T>(job: WriteJob<T>): Promise<T> {
+  async #runAlone<T>(job: WriteJob<T>, atomic: boolean): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const changes: CallStoreChange[] = [];
+      const note: ChangeNote = (change) => changes.push(change);
       try {
-        const value = await this.#db.transaction().execute((trx) => job(trx, (change) => changes.push(change)));
+        const value = atomic ? await job(this.#db, note) : await this.#db.transaction().execute((trx) => job(trx, note));
         this.#committed(changes);
         return value;
       } catch (error) {
@@ -163,7 +172,7 @@ export class WriteRunner {
     batch.forEach((entry, i) => {
       const own = outcomes[i] as Outcome;
       if (own.ok) entry.resolve(own.value);
-      else if (isRetryableConflict(own.error)) retries.push(this.#runAlone(entry.job).then(entry.resolve, entry.reject));
+      else if (isRetryableConflict(own.error)) retries.push(this.#runAlone(entry.job, entry.atomic).then(entry.resolve, entry.reject));
       else entry.reject(own.error);
     });
     await Promise.all(retries);

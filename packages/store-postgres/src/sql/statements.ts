@@ -245,7 +245,6 @@ function releasesNumber(status: CallStatus | undefined): boolean {
  * when the call leaves the live statuses. `events` is a JSON array of `eventInput`s.
  */
 export function updateCall(s: string, update: CallUpdate, events: string | null): RawBuilder<UpdatedRow> {
-  const { expect } = update;
   const unclaim = update.unclaim === true;
   const sets = [
     ...callPatchSets(update.set),
@@ -253,13 +252,18 @@ export function updateCall(s: string, update: CallUpdate, events: string | null)
     sql`version = version + 1`,
     sql`updated_at = ${update.now}::bigint`,
   ];
-  const conditions = [sql`id = ${update.id}::text`];
-  if (expect.token !== undefined) conditions.push(sql`fencing_token = ${expect.token}::bigint and lease_expires_at is not null`);
-  if (expect.statuses !== undefined) conditions.push(sql`status = any(${[...expect.statuses]}::text[])`);
-  if (expect.version !== undefined) conditions.push(sql`version = ${expect.version}::bigint`);
+  const conditions = updateConditions(update);
+  // Guards that make the statement write nothing when the attempt it must change does not exist,
+  // so that it is atomic alone (no transaction needed); the caller then tells why with updateProbe.
+  if (update.attempt !== undefined) {
+    conditions.push(sql`exists (select 1 from ${table(s, 'attempts')} as a where a.call_id = c.id and a.number = ${update.attempt.number}::integer)`);
+  }
+  if (unclaim) {
+    conditions.push(sql`c.attempt_count > 0 and exists (select 1 from ${table(s, 'attempts')} as a where a.call_id = c.id and a.number = c.attempt_count)`);
+  }
 
   const ctes: RawBuilder<unknown>[] = [
-    sql`u as (update ${table(s, 'calls')} set ${sql.join(sets)} where ${sql.join(conditions, sql` and `)} returning *)`,
+    sql`u as (update ${table(s, 'calls')} as c set ${sql.join(sets)} where ${sql.join(conditions, sql` and `)} returning c.*)`,
   ];
   const selects: RawBuilder<unknown>[] = [sql`u.*`];
   if (update.attempt !== undefined) {
@@ -293,6 +297,27 @@ export function updateCall(s: string, update: CallUpdate, events: string | null)
     selects.push(sql`(select min(due_at) from ${table(s, 'calls')} where status = 'scheduled') as earliest_before`);
   }
   return sql<UpdatedRow>`with ${sql.join(ctes)} select ${sql.join(selects)} from u`;
+}
+
+/** The conditions of an update's `expect`, on `calls as c`. */
+function updateConditions(update: CallUpdate): RawBuilder<unknown>[] {
+  const { expect } = update;
+  const conditions = [sql`c.id = ${update.id}::text`];
+  if (expect.token !== undefined) conditions.push(sql`c.fencing_token = ${expect.token}::bigint and c.lease_expires_at is not null`);
+  if (expect.statuses !== undefined) conditions.push(sql`c.status = any(${[...expect.statuses]}::text[])`);
+  if (expect.version !== undefined) conditions.push(sql`c.version = ${expect.version}::bigint`);
+  return conditions;
+}
+
+/**
+ * Why an update with an attempt patch or `unclaim` wrote nothing: whether its conditions hold
+ * (`matches`) and whether the attempt it names exists (`has_attempt`). No row: no such call.
+ */
+export function updateProbe(s: string, update: CallUpdate): RawBuilder<{ matches: boolean; has_attempt: boolean }> {
+  const number = update.attempt !== undefined ? sql`${update.attempt.number}::integer` : sql`c.attempt_count`;
+  return sql<{ matches: boolean; has_attempt: boolean }>`select (${sql.join(updateConditions(update), sql` and `)}) as matches,
+    exists (select 1 from ${table(s, 'attempts')} as a where a.call_id = c.id and a.number = ${number}) as has_attempt
+    from ${table(s, 'calls')} as c where c.id = ${update.id}::text`;
 }
 
 /** One call. */
