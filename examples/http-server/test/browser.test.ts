@@ -392,6 +392,28 @@ describe('the web page in headless Chromium', () => {
     expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
     expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
     await shot('14-moved-by-calling-hours');
+
+    // "Now" with calling hours, in a zone where it is night now: the zone shows (the hours are read
+    // on its clocks), and the page says the call waits for the morning instead of "Calling ... now".
+    const hourIn = (zone: string): number => Number(new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23' }).format(new Date()));
+    const night = ['Pacific/Kiritimati', 'Asia/Tokyo', 'Asia/Dubai', 'Europe/London', 'America/New_York', 'America/Los_Angeles', 'Pacific/Honolulu', 'Pacific/Pago_Pago']
+      .find((zone) => hourIn(zone) >= 22 || hourIn(zone) < 6)!;
+    expect(night, 'one of these zones is between 22:00 and 06:00 at any moment').toBeDefined();
+    await page.locator('#more summary').click();
+    await page.locator('#tcpa').check();
+    expect(await page.locator('#timeZone-field').isVisible()).toBe(true);
+    await page.locator('#timeZone').fill(night);
+    await page.locator('#timeZone').press('Tab');
+    await page.locator('#to').fill('+1 212 555 0101');
+    await page.locator('#schedule-button').click();
+    await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toMatch(
+      new RegExp(`^Calling hours moved this call: Now is outside the calling hours \\(Every day 08:00–21:00 in ${night}\\), so the call to \\+12125550101 is due .+ 8:00 AM .+, in .+: their next opening\\.$`),
+    );
+    const waiting = await apiCall((await rowOf('+12125550101').getAttribute('data-id'))!);
+    expect(waiting.status).toBe('scheduled');
+    expect(Date.parse(waiting.nextAttemptAt!)).toBeGreaterThan(Date.now() + 2 * 60 * 60_000);
+    expect(running!.mock?.dialsTo('+12125550101')).toHaveLength(0);
+    await shot('14b-now-at-night-waits');
   });
 
   it('lists upcoming calls by due time with a countdown, ended ones latest first, and fits more than 7 at 1080p when compact', async () => {
@@ -406,7 +428,7 @@ describe('the web page in headless Chromium', () => {
       expect(response.status).toBe(201);
     }
     const upcoming = page.locator('.call-group[data-group="upcoming"] li.call');
-    await expect.poll(() => upcoming.count(), { timeout: WAIT_MS }).toBe(9);
+    await expect.poll(() => upcoming.count(), { timeout: WAIT_MS }).toBe(10);
     const countdowns = await upcoming.locator('.countdown').allTextContents();
     expect(countdowns.slice(0, 4)).toEqual(['in 5 min', 'in 10 min', 'in 45 min', 'in 1 h 30 min']);
     expect(countdowns.at(-1)).toMatch(/^in \d+ years$/); // the 2030 call comes last
@@ -485,9 +507,9 @@ describe('the web page in headless Chromium', () => {
     await page.locator('#purge-yes').click();
     await expect.poll(() => page.locator('#purge-done').textContent(), { timeout: WAIT_MS }).toMatch(/^Cleared 2 ended calls that ended before /);
     expect(await page.locator('.call-group[data-group="past"]').isVisible()).toBe(false);
-    expect(await page.locator('.call-group[data-group="upcoming"] li.call').count()).toBe(9);
+    expect(await page.locator('.call-group[data-group="upcoming"] li.call').count()).toBe(10);
     const list = (await (await fetch(`${running!.url}api/calls?limit=100`)).json()) as { items: CallJson[] };
-    expect(list.items.map((call) => call.status).sort()).toEqual(Array.from({ length: 9 }, () => 'scheduled'));
+    expect(list.items.map((call) => call.status).sort()).toEqual(Array.from({ length: 10 }, () => 'scheduled'));
     await shot('19-cleared');
   });
 
