@@ -1,6 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CallScheduler, type CallStore } from '@call-scheduler/core';
@@ -8,48 +6,17 @@ import { FakeCallProvider, FakeClock } from '@call-scheduler/core/testing';
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callEventMessageSchema, createCallRouter } from '../src/index.js';
-import { call, trackOpenResponses, within } from './support/harness.js';
+import { callEventMessageSchema } from '../src/index.js';
+import { call, within } from './support/harness.js';
+import { ids, serveHost, stopHost, storedCursors, type Host } from './support/hosts.js';
 import { SseClient, type SseMessage } from './support/sse-client.js';
 import { WatchBus } from './support/watched-store.js';
-
-interface Host {
-  readonly scheduler: CallScheduler;
-  readonly api: string;
-  readonly server: Server;
-  readonly idle: () => Promise<void>;
-  readonly reported: unknown[];
-}
 
 async function startHost(id: string, store: CallStore, bus: WatchBus, clock: FakeClock, dials: boolean): Promise<Host> {
   const scheduler = new CallScheduler({ id, store: bus.handle(store), provider: new FakeCallProvider({ clock }), clock });
   if (dials) await scheduler.start();
-  const reported: unknown[] = [];
-  const router = createCallRouter({ scheduler, basePath: '/api', sseRereadMs: 1_000, onError: (error) => reported.push(error) });
-  const server = createServer(router);
-  const idle = trackOpenResponses(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { scheduler, api: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, server, idle, reported };
+  return serveHost(scheduler, { sseRereadMs: 1_000 });
 }
-
-async function stopHost(host: Host): Promise<void> {
-  host.server.closeAllConnections();
-  await new Promise<void>((resolve) => host.server.close(() => resolve()));
-  await host.scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
-}
-
-async function storedCursors(store: CallStore, after: string | null = null): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = await store.listEvents({ after: cursor, limit: 1000 });
-    out.push(...page.items.map((event) => event.cursor));
-    if (page.nextCursor === cursor || page.items.length < 1000) return out;
-    cursor = page.nextCursor;
-  }
-}
-
-const ids = (messages: readonly SseMessage[]): string[] => messages.map((m) => m.id ?? '');
 
 /** Every event of a call arrives in the call's own order (its events' ids increase). */
 function expectOrderedPerCall(messages: readonly SseMessage[]): void {
@@ -182,17 +149,15 @@ describe('GET /events across hosts (a store that can watch)', () => {
       },
     });
     const scheduler = new CallScheduler({ id: 'host-f', store: failing, provider: new FakeCallProvider({ clock }), clock });
-    const reported: unknown[] = [];
-    const server = createServer(createCallRouter({ scheduler, basePath: '/api', onError: (error) => reported.push(error) }));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    hosts.push({ scheduler, api: '', server, idle: async () => undefined, reported });
-    const client = await SseClient.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/events`);
+    const host = await serveHost(scheduler);
+    hosts.push(host);
+    const client = await SseClient.connect(`${host.api}/events`);
     clients.push(client);
     expect(client.status).toBe(200);
     const scheduled = await scheduler.schedule({ to: '+14155550123', at: '2026-03-09T10:00:00Z' });
     await client.waitForCount(1);
     expect(JSON.parse(client.messages[0]?.data ?? '{}')).toMatchObject({ call: { id: scheduled.id } });
-    expect(reported.map(String)).toEqual(['Error: LISTEN failed']);
+    expect(host.reported.map(String)).toEqual(['Error: LISTEN failed']);
   });
 
   it('reads on the slow re-read when a notification is lost, and refuses a cursor the store did not make', async () => {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CallScheduler, systemClock, type CallStore } from '@call-scheduler/core';
 import { FakeCallProvider } from '@call-scheduler/core/testing';
 import { PostgresStore } from '@call-scheduler/store-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callEventMessageSchema, createCallRouter } from '../src/index.js';
-import { call, trackOpenResponses, within } from './support/harness.js';
-import { SseClient, type SseMessage } from './support/sse-client.js';
+import { callEventMessageSchema } from '../src/index.js';
+import { call, within } from './support/harness.js';
+import { ids, serveHost, stopHost, storedCursors, type Host } from './support/hosts.js';
+import { SseClient } from './support/sse-client.js';
 
 // GET /events across hosts on a real PostgreSQL: each host has its own PostgresStore (its own pool
 // and LISTEN connection) on one schema. The store's log shows an event once no older transaction
@@ -18,29 +17,18 @@ import { SseClient, type SseMessage } from './support/sse-client.js';
 const TEST_URL = process.env['PG_TEST_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `h4_sse_${randomBytes(6).toString('hex')}`;
 
-interface Host {
-  readonly scheduler: CallScheduler;
-  readonly store: PostgresStore;
-  readonly api: string;
-  readonly server: Server;
-  readonly idle: () => Promise<void>;
-  readonly reported: unknown[];
-}
-
 const clock = systemClock;
 const hosts: Host[] = [];
+const stores: PostgresStore[] = [];
 
-async function startHost(id: string): Promise<Host> {
+async function startHost(id: string): Promise<Host & { readonly store: PostgresStore }> {
   const store = new PostgresStore({ connectionString: TEST_URL, schema: SCHEMA });
+  stores.push(store);
   // This host only schedules (it never starts): the writes of the test are its API calls.
   const scheduler = new CallScheduler({ id, store, provider: new FakeCallProvider({ clock }), clock });
-  const reported: unknown[] = [];
-  const server = createServer(createCallRouter({ scheduler, basePath: '/api', sseRereadMs: 250, onError: (error) => reported.push(error) }));
-  const idle = trackOpenResponses(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const host = { scheduler, store, api: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`, server, idle, reported };
+  const host = await serveHost(scheduler, { sseRereadMs: 250 });
   hosts.push(host);
-  return host;
+  return { ...host, store };
 }
 
 beforeAll(async () => {
@@ -58,12 +46,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const host of hosts.splice(0)) {
-    host.server.closeAllConnections();
-    await new Promise<void>((resolve) => host.server.close(() => resolve()));
-    await host.scheduler.stop({ timeoutMs: 0 }).catch(() => undefined);
-    await host.store.close();
-  }
+  for (const host of hosts.splice(0)) await stopHost(host);
+  for (const store of stores.splice(0)) await store.close();
   const client = new pg.Client({ connectionString: TEST_URL });
   await client.connect();
   await client.query(`drop schema if exists "${SCHEMA}" cascade`);
@@ -79,19 +63,6 @@ async function visibleCursors(store: CallStore, after: string | null, count: num
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-
-async function storedCursors(store: CallStore, after: string | null = null): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = after;
-  for (;;) {
-    const page = await store.listEvents({ after: cursor, limit: 1000 });
-    out.push(...page.items.map((event) => event.cursor));
-    if (page.items.length < 1000) return out;
-    cursor = page.nextCursor;
-  }
-}
-
-const ids = (messages: readonly SseMessage[]): string[] => messages.map((m) => m.id ?? '');
 
 describe('GET /events across hosts on PostgreSQL', () => {
   it("a client on host A sees host B's writes through LISTEN/NOTIFY, and resumes on host B with Last-Event-ID", async () => {
