@@ -29,5 +29,6 @@ export {
   claimOptionsSchema,
   countAttemptsQuerySchema,
   purgeOptionsSchema,
+  terminalStatusSchema,
   noOptionsSchema,
 } from './store/store-schemas.js';

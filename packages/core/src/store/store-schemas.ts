@@ -12,6 +12,9 @@ import { CALL_STATUSES, TERMINAL_CALL_STATUSES, type CallStatus } from '../call/
 
 const TERMINAL = [...TERMINAL_CALL_STATUSES] as [CallStatus, ...CallStatus[]];
 
+/** One terminal status (the statuses retention may delete), with the one message for any other word. */
+export const terminalStatusSchema = z.enum(TERMINAL, { message: `must be a terminal status: one of ${TERMINAL.join(', ')}` });
+
 const finiteMs = z.number().refine(Number.isFinite, { message: 'must be a finite number of epoch ms' });
 
 /** A page size: a whole number from 1 to 1000. */
@@ -54,7 +57,7 @@ export const countAttemptsQuerySchema = z.object({
 export const purgeOptionsSchema = z.object({
   endedBefore: finiteMs,
   limit: z.number().int({ message: 'must be a whole number' }).min(1),
-  statuses: z.array(z.enum(TERMINAL, { message: `must be a terminal status (${TERMINAL.join(', ')})` })).optional(),
+  statuses: z.array(terminalStatusSchema).optional(),
 });
 
 /** The options of a store that takes none yet: an empty object (any key is refused, naming it). */
