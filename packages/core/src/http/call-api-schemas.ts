@@ -23,7 +23,7 @@ export interface CallApiCallResponse {
 }
 
 /**
- * A CALL object of the Call API (see the project's `CALL-API.md`): `id` and `status` are required,
+ * A CALL object of the Call API (see the project's `docs/call-api.md`): `id` and `status` are required,
  * `duration` is seconds or `null`; other fields are kept but not interpreted.
  */
 export const callApiCallSchema: z.ZodType<CallApiCall> = z.looseObject({

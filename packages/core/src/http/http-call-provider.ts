@@ -109,7 +109,7 @@ const GET_RETRY_BASE_MS = 100;
 
 /**
  * A {@link CallProvider} that speaks the Call API (`POST /api/call`, `GET /api/call/{id}`, see the
- * project's `CALL-API.md`) over HTTP with ky.
+ * project's `docs/call-api.md`) over HTTP with ky.
  *
  * - A dial is sent once, with an `Idempotency-Key` header; the client never retries it.
  * - Failures become {@link ProviderError}s: a connection that was never made is
