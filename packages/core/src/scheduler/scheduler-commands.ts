@@ -4,7 +4,7 @@
 // call-transitions; the claim loop is poked when something new is due.
 import { z } from 'zod';
 import type { Call } from '../call/call.js';
-import { CALL_STATUSES, isLiveStatus, isTerminalStatus, type CallStatus } from '../call/call-status.js';
+import { isLiveStatus, type CallStatus } from '../call/call-status.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { localTimeZoneOf, type CallTimeInput, type LocalTimeInput } from '../policy/local-time-schema.js';
@@ -13,6 +13,7 @@ import { normalizeProviderStatus } from '../provider/provider-status.js';
 import { rescheduleInputSchema, type RescheduleInput } from '../schema/query-schemas.js';
 import { invalidInput, parseInput, type ParsedScheduleCallInput } from '../schema/schedule-input.js';
 import { timeInputSchema } from '../schema/time.js';
+import { terminalStatusSchema } from '../store/store-schemas.js';
 import { toCall, toEvent } from './call-mapping.js';
 import { cancelUpdate, newCallInsert, rescheduleUpdate } from './call-transitions.js';
 import type { LiveCallFollower } from './live-call-follower.js';
@@ -39,15 +40,11 @@ export interface PurgeInput {
   readonly batchSize?: unknown;
 }
 
-const TERMINAL = CALL_STATUSES.filter(isTerminalStatus);
-
+/** `CallScheduler.purge`'s options: as the store's (one status schema), with a time input and a batch size. */
 const purgeOptionsSchema = z
   .object({
     endedBefore: timeInputSchema,
-    statuses: z
-      .array(z.enum(TERMINAL, { message: `must be a terminal status: one of ${TERMINAL.join(', ')}` }))
-      .min(1, { message: 'must list at least one status' })
-      .optional(),
+    statuses: z.array(terminalStatusSchema).min(1, { message: 'must list at least one status' }).optional(),
     batchSize: z
       .number({ message: 'must be a number' })
       .int({ message: 'must be a whole number' })
