@@ -177,6 +177,22 @@ describe('GET /events across hosts (a store that can watch)', () => {
     await client.waitForCount(1);
     expect(JSON.parse(client.messages[0]?.data ?? '{}')).toMatchObject({ call: { id: quiet.id }, event: { type: 'scheduled' } });
 
+    // ?callId= keeps one call's events, replayed and then live.
+    const filtered = await SseClient.connect(`${a.api}/events?callId=${quiet.id}&lastEventId=0`);
+    clients.push(filtered);
+    await filtered.waitForCount(1);
+    const other = await a.scheduler.schedule({ to: '+14155550199', at: '2026-03-09T11:00:00Z' });
+    await a.scheduler.cancel(quiet.id);
+    await client.waitForCount(3);
+    await filtered.waitForCount(2);
+    expect(filtered.messages.map((m) => [m.event, JSON.parse(m.data).call.id])).toEqual([
+      ['call:scheduled', quiet.id],
+      ['call:canceled', quiet.id],
+    ]);
+    expect(client.messages.map((m) => JSON.parse(m.data).call.id)).toEqual([quiet.id, other.id, quiet.id]);
+    const head = await fetch(`${a.api}/events`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+
     const bad = await call(`${a.api}/events`, { headers: { 'Last-Event-ID': 'not-a-cursor' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ path: 'headers.last-event-id' })]);
