@@ -23,3 +23,15 @@ it('has no broken relative link', () => {
   expect(broken).toEqual([]);
   expect(files.length).toBeGreaterThan(10);
 });
+
+it('names the Call API contract by its file, docs/call-api.md (there is no CALL-API.md)', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && /\.(ts|md|json)$/.test(entry.name) && !entry.parentPath.includes('node_modules') && !entry.parentPath.includes(`${path.sep}dist`))
+      .map((entry) => path.join(entry.parentPath, entry.name));
+  const checked = [...files, ...['packages', 'examples'].flatMap(sources)];
+  const naming = checked.filter((file) => readFileSync(file, 'utf8').includes('CALL-API.md')).map((file) => path.relative(ROOT, file));
+  expect(naming).toEqual([]);
+  expect(existsSync(path.join(DOCS, 'call-api.md'))).toBe(true);
+  expect(checked.length).toBeGreaterThan(100);
+});
