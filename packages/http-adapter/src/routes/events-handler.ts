@@ -136,12 +136,17 @@ async function followLog(ctx: RouteContext, resume: Resume | undefined, callId: 
     for (;;) {
       const events = first ?? (await readPage(ctx, cursor, undefined, callId));
       first = undefined;
-      // An event this process emitted is sent as the emitter gave it (with its extras).
-      const local = (event: CallEvent): LocalEmission | undefined => (replaying ? undefined : eventLog.localEmission(event.id));
-      const calls = callsOf(ctx, events, (event) => local(event) !== undefined);
+      // An event this process emitted is sent as the emitter gave it (with its extras). Looked up
+      // once per page, so that the calls read below are exactly those of the other events.
+      const emissions = new Map<number, LocalEmission>();
+      for (const event of replaying ? [] : events) {
+        const emission = eventLog.localEmission(event.id);
+        if (emission !== undefined) emissions.set(event.id, emission);
+      }
+      const calls = callsOf(ctx, events, (event) => emissions.has(event.id));
       for (const event of events) {
         if (stream.closed) return;
-        const emission = local(event);
+        const emission = emissions.get(event.id);
         if (emission !== undefined) {
           stream.send(event.cursor, emission.name, liveData(emission.payload));
           cursor = event.cursor;
