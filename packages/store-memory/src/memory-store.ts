@@ -21,6 +21,7 @@ import {
   type InsertResult,
   type NewCallEvent,
   type PurgeOptions,
+  type SeriesStore,
   type UpdateResult,
 } from '@call-scheduler/core';
 import {
@@ -33,6 +34,7 @@ import {
   noOptionsSchema,
   parseInput,
 } from '@call-scheduler/core/internal';
+import { withMemorySeries } from './memory-series.js';
 
 /** An entry of the store's heaps: a time and the call it is about. */
 interface TimeHeapEntry {
@@ -93,7 +95,7 @@ const HEAP_SLACK = 1024;
 const FEATURES: CallStoreFeatures = Object.freeze({ durable: false, shared: false });
 
 /**
- * A {@link CallStore} that keeps everything in the memory of one process: for tests, examples and
+ * A `CallStore` that keeps everything in the memory of one process: for tests, examples and
  * single-process use where losing the calls on exit is acceptable. It is not durable
  * (`features.durable` is `false`) and cannot be shared between processes.
  *
@@ -128,6 +130,23 @@ export class MemoryStore extends GuardedCallStore {
    */
   declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
 
+  /** Recurring calls: stores a series; see `SeriesStore.insertSeries` (the series methods are in `memory-series.ts`). */
+  declare readonly insertSeries: SeriesStore['insertSeries'];
+  /** One series, or `undefined`; see `SeriesStore.getSeries`. */
+  declare readonly getSeries: SeriesStore['getSeries'];
+  /** A page of series; see `SeriesStore.listSeries`. */
+  declare readonly listSeries: SeriesStore['listSeries'];
+  /** Active series whose `planAt` has come; see `SeriesStore.listDueSeries`. */
+  declare readonly listDueSeries: SeriesStore['listDueSeries'];
+  /** The smallest `planAt` of active series; see `SeriesStore.nextSeriesPlanAt`. */
+  declare readonly nextSeriesPlanAt: SeriesStore['nextSeriesPlanAt'];
+  /** One step of a series, atomically; see `SeriesStore.materializeOccurrences`. */
+  declare readonly materializeOccurrences: SeriesStore['materializeOccurrences'];
+  /** A change of a series with compare-and-set; see `SeriesStore.updateSeries`. */
+  declare readonly updateSeries: SeriesStore['updateSeries'];
+  /** The occurrence calls of a series; see `SeriesStore.listSeriesOccurrences`. */
+  declare readonly listSeriesOccurrences: SeriesStore['listSeriesOccurrences'];
+
   /**
    * An empty store. It takes no options yet; an options object with any key is refused, so that
    * options meant for another store (a `filename`) are not silently ignored.
@@ -135,7 +154,7 @@ export class MemoryStore extends GuardedCallStore {
    */
   constructor(options: MemoryStoreOptions = {}) {
     parseInput(noOptionsSchema, options, 'MemoryStore options');
-    super(new MemoryStoreDriver());
+    super(withMemorySeries(new MemoryStoreDriver()));
   }
 }
 

@@ -20,12 +20,12 @@ export interface LocalDateTime {
 }
 
 /**
- * A local date and time as accepted by {@link zonedTimeToUtc}: the fields, or the text
+ * A local date and time as accepted by `zonedTimeToUtc`: the fields, or the text
  * `YYYY-MM-DDTHH:MM` / `YYYY-MM-DDTHH:MM:SS` (no offset, no `Z`).
  */
 export type LocalDateTimeInput = LocalDateTime | string;
 
-/** What {@link utcToZonedParts} returns: the local wall-clock reading of an instant in a zone. */
+/** What `utcToZonedParts` returns: the local wall-clock reading of an instant in a zone. */
 export interface ZonedParts {
   /** Local year. */
   readonly year: number;
@@ -48,7 +48,7 @@ export interface ZonedParts {
 }
 
 /**
- * How {@link zonedTimeToUtc} resolves a local time that does not exist (it falls in the gap of a
+ * How `zonedTimeToUtc` resolves a local time that does not exist (it falls in the gap of a
  * spring-forward change) or exists twice (it falls in the overlap of a fall-back change). The same
  * values and meanings as Temporal's `disambiguation` option.
  *
@@ -185,14 +185,14 @@ export function utcToZonedParts(ms: number, timeZone: string): ZonedParts {
   };
 }
 
-/** The weekday of a "local ms" value (see {@link utcToLocalMs}). */
+/** The weekday of a "local ms" value (see `utcToLocalMs`). */
 export function weekdayOfLocalMs(localMs: number): Weekday {
   return WEEKDAY_BY_UTC_DAY[new Date(localMs).getUTCDay()] as Weekday;
 }
 
 /**
  * Every instant whose wall-clock reading in `timeZone` is `localMs` ("local ms", see
- * {@link utcToLocalMs}), earliest first: one for an ordinary time, two for a time in a fall-back
+ * `utcToLocalMs`), earliest first: one for an ordinary time, two for a time in a fall-back
  * overlap, none for a time in a spring-forward gap. Like Temporal's `getPossibleInstantsFor`.
  */
 export function possibleInstants(localMs: number, timeZone: string): number[] {
@@ -219,12 +219,12 @@ export interface LocalDateTimeIssue {
   readonly message: string;
 }
 
-/** What {@link parseLocalDateTime} returns. */
+/** What `parseLocalDateTime` returns. */
 export type LocalDateTimeParseResult =
   | {
       /** The input is a real local date-time. */
       readonly ok: true;
-      /** Its fields read as UTC ("local ms", see {@link utcToLocalMs}). */
+      /** Its fields read as UTC ("local ms", see `utcToLocalMs`). */
       readonly localMs: number;
     }
   | {
@@ -283,7 +283,7 @@ export function parseLocalDateTime(input: LocalDateTimeInput): LocalDateTimePars
 }
 
 /**
- * Resolves "local ms" (see {@link utcToLocalMs}) in `timeZone` to one instant by the
+ * Resolves "local ms" (see `utcToLocalMs`) in `timeZone` to one instant by the
  * {@link Disambiguation} rule. Throws a `RangeError` for `reject` when the time is in a gap or an
  * overlap.
  */

@@ -83,7 +83,7 @@ export interface ParsedScheduleCallInput {
 /**
  * The zod schema of {@link ScheduleCallInput}. Unknown fields are refused, so that a typo such as
  * `tz` is reported instead of ignored. A local `at` gives a zone-less call its `timeZone`
- * ({@link withTimeZoneFromLocalAt}).
+ * (`withTimeZoneFromLocalAt`).
  */
 export const scheduleCallInputSchema = z.preprocess(
   withTimeZoneFromLocalAt,
