@@ -86,4 +86,38 @@ describe('store calls per call', () => {
     expect(endedAt).toBeGreaterThan(0);
     expect(second.at).toBe(endedAt);
   });
+
+  it('a call that ends while a store read is under way still frees the call it held back at once', async () => {
+    // The first call is live; a webhook ends it while the scheduler's read of the next wake-up is
+    // under way (after its claim skipped the second call to the same number).
+    const hooks: { duringRead?: () => Promise<void> } = {};
+    const { store } = countingStore();
+    const slowRead = new Proxy(store, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (name !== 'nextWakeUpAt' || typeof value !== 'function') return value;
+        return async () => {
+          const hook = hooks.duringRead;
+          hooks.duringRead = undefined;
+          if (hook !== undefined) await hook();
+          return (value as () => Promise<number | null>).call(target);
+        };
+      },
+    });
+    const { clock, scheduler, provider } = harness({ store: slowRead, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'ringing' }] } } });
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    const first = await scheduler.schedule({ to: NUMBER });
+    await clock.advance(0);
+    const providerCallId = (await store.getCall(first.id))?.providerCallId;
+    expect(providerCallId).toBeTruthy();
+    hooks.duringRead = async () => {
+      await scheduler.handleProviderStatus({ providerCallId: providerCallId!, status: 'completed' });
+    };
+    await scheduler.schedule({ to: NUMBER });
+    await clock.advance(0);
+    expect((await store.getCall(first.id))?.status).toBe('completed');
+    expect(provider.dials(NUMBER)).toBe(2);
+    expect(provider.placeRequests(NUMBER)[1]?.at).toBe(START);
+  });
 });
