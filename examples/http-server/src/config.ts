@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly mockTimeFactor: number;
   /** `DATABASE_FILE`: the SQLite file. @default `data/calls.sqlite` in the package folder */
   readonly databaseFile: string | undefined;
+  /** `DATABASE_URL`: a `postgres://` URL; when set, calls are stored in PostgreSQL (`PostgresStore`) instead of the SQLite file. */
+  readonly databaseUrl?: string | undefined;
   /** `API_KEY`: when set, every `/api` request needs it in the `x-api-key` header. */
   readonly apiKey: string | undefined;
   /** `SHUTDOWN_TIMEOUT_MS`: how long a shutdown lets in-flight dials finish. @default 10000 */
@@ -87,6 +89,12 @@ export const envSchema = z.object({
       .transform((value) => value ?? 1),
   ),
   DATABASE_FILE: optionalText,
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL, e.g. postgres://user@localhost:5432/calls' })
+      .optional(),
+  ),
   API_KEY: optionalText.pipe(z.string().min(8, { message: 'must be at least 8 characters' }).optional()),
   SHUTDOWN_TIMEOUT_MS: optionalText.pipe(
     z
@@ -122,6 +130,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): S
     mockCallApiPort: data.MOCK_CALL_API_PORT,
     mockTimeFactor: data.MOCK_TIME_FACTOR,
     databaseFile: data.DATABASE_FILE,
+    databaseUrl: data.DATABASE_URL,
     apiKey: data.API_KEY,
     shutdownTimeoutMs: data.SHUTDOWN_TIMEOUT_MS,
   });

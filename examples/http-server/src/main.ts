@@ -25,7 +25,7 @@ function printBanner(config: ServerConfig, running: RunningServer): void {
       `Call Scheduler example server running at ${running.url}`,
       `  API       ${api}  (OpenAPI document at ${api}/openapi.json)`,
       `  Call API  ${callApi}`,
-      `  database  ${running.databaseFile}`,
+      `  database  ${config.databaseUrl !== undefined ? 'PostgreSQL (DATABASE_URL)' : running.databaseFile}`,
       ...(config.apiKey === undefined ? [] : ['  API key   required in the x-api-key header (the page asks for it)']),
       'Press Ctrl+C to stop.',
       '',

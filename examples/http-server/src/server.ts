@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { CallScheduler, type CallSchedulerOptions, type PollingOptions } from '@call-scheduler/core';
 import { HttpCallProvider } from '@call-scheduler/core/http';
 import { createMockCallApi, type MockCallApi } from '@call-scheduler/mock-call-api';
+import { PostgresStore } from '@call-scheduler/store-postgres';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
@@ -46,7 +47,7 @@ export interface RunningServer extends AsyncDisposable {
   readonly url: string;
   /** The base URL of the Call API it dials through. */
   readonly callApiUrl: string;
-  /** The SQLite file. */
+  /** The SQLite file (unused when `DATABASE_URL` chose PostgreSQL). */
   readonly databaseFile: string;
   /** The scheduler. */
   readonly scheduler: CallScheduler;
@@ -144,8 +145,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         : isAbsolute(config.databaseFile) || config.databaseFile === ':memory:'
           ? config.databaseFile
           : resolve(options.cwd ?? process.cwd(), config.databaseFile);
-    if (databaseFile !== ':memory:') mkdirSync(dirname(databaseFile), { recursive: true });
-    const store = new SqliteStore({ filename: databaseFile });
+    // DATABASE_URL: PostgreSQL, which several example servers (hosts) can share; otherwise the SQLite file.
+    if (config.databaseUrl === undefined && databaseFile !== ':memory:') mkdirSync(dirname(databaseFile), { recursive: true });
+    const store = config.databaseUrl !== undefined ? new PostgresStore({ connectionString: config.databaseUrl }) : new SqliteStore({ filename: databaseFile });
     cleanups.push(() => store.close());
 
     const provider = new HttpCallProvider({ baseUrl: callApiUrl });
