@@ -112,5 +112,19 @@ export function referenceStore(): CallStore & SeriesStore {
       return page(filtered, (c) => String(c.occurrenceAt), query.limit, query.cursor);
     },
   };
-  return Object.assign(calls, methods);
+  const listCalls = calls.listCalls.bind(calls);
+  const bySeries: Pick<CallStore, 'listCalls'> = {
+    async listCalls(query) {
+      if (query.seriesId === undefined) return listCalls(query);
+      const ids = [...(occurrences.get(query.seriesId)?.values() ?? [])].sort();
+      if (query.order === 'desc') ids.reverse();
+      const found = await Promise.all(ids.map((id) => calls.getCall(id)));
+      const matching = found.filter((c): c is CallRecord => c !== undefined && (query.statuses === undefined || query.statuses.includes(c.status)));
+      const start = query.cursor === null ? 0 : matching.findIndex((c) => c.id === query.cursor) + 1;
+      const slice = matching.slice(start, start + query.limit);
+      const last = slice.at(-1);
+      return { items: slice, nextCursor: start + query.limit < matching.length && last !== undefined ? last.id : null };
+    },
+  };
+  return Object.assign(calls, methods, bySeries);
 }

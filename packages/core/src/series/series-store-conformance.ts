@@ -286,6 +286,38 @@ export function testSeriesStore(
       });
     });
 
+    describe('listCalls by series', () => {
+      it('lists only the occurrence calls of one series with seriesId, by id with keyset pages', async () => {
+        const s1 = await inserted();
+        const s2 = await inserted();
+        const ids: string[] = [];
+        let current = s1;
+        for (const at of [T0 + HOUR, T0 + DAY + HOUR, T0 + 2 * DAY + HOUR]) {
+          const insert = occurrence(s1.id, at);
+          ids.push(insert.call.id);
+          const r = await store.materializeOccurrences({ seriesId: s1.id, expectVersion: current.version, occurrences: [insert], patch: cursor(current, at + DAY, 1), now: T0 });
+          if (!r.ok) throw new Error('expected the step to be written');
+          current = r.series;
+        }
+        await store.materializeOccurrences({ seriesId: s2.id, expectVersion: 1, occurrences: [occurrence(s2.id, T0 + HOUR)], patch: cursor(s2, T0 + DAY, 1), now: T0 });
+        await store.insertCalls([{ call: occurrence(s1.id, T0).call, events: [] }].map(({ call }) => {
+          const { seriesId: _s, occurrenceAt: _o, ...plain } = call;
+          return { call: plain, events: [] };
+        }));
+        const seen: string[] = [];
+        let next: string | null = null;
+        do {
+          const page = await store.listCalls({ seriesId: s1.id, limit: 2, cursor: next, order: 'asc' });
+          seen.push(...page.items.map((c) => c.id));
+          next = page.nextCursor;
+        } while (next !== null);
+        expect(seen).toEqual(ids);
+        expect((await store.listCalls({ seriesId: s1.id, limit: 10, cursor: null, order: 'desc' })).items.map((c) => c.id)).toEqual([...ids].reverse());
+        expect((await store.listCalls({ seriesId: s1.id, statuses: ['canceled'], limit: 10, cursor: null, order: 'asc' })).items).toEqual([]);
+        expect((await store.listCalls({ seriesId: 'no-such-series', limit: 10, cursor: null, order: 'asc' })).items).toEqual([]);
+      });
+    });
+
     describe('updateSeries', () => {
       const canceledEvent: NewCallEvent = { type: 'canceled', at: T0 + 10, attempt: null, status: 'canceled', providerStatus: null, data: { reason: 'series-paused' } };
 

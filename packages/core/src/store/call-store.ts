@@ -51,6 +51,11 @@ export interface CallListQuery {
   readonly atFrom?: number;
   /** Only calls with `at < atUntil`. */
   readonly atUntil?: number;
+  /**
+   * Only the occurrence calls of this series (a store that supports series; see `SeriesStore`).
+   * A store without series answers an empty page for it.
+   */
+  readonly seriesId?: string;
   /** Page size, 1 to 1000. */
   readonly limit: number;
   /** The `nextCursor` of the previous page, or `null` for the first. */

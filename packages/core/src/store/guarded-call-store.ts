@@ -29,6 +29,8 @@ import {
   purgeOptionsSchema,
 } from './store-schemas.js';
 import type { z } from 'zod';
+import { guardSeriesMethods } from '../series/series-store-guard.js';
+import { supportsSeries } from '../series/series-store.js';
 
 /** The options of {@link CallStore.purgeCalls}. */
 export interface PurgeOptions {
@@ -134,8 +136,8 @@ function describeCause(cause: unknown): string {
  * }
  * ```
  *
- * The optional methods (`purgeCalls`, `watch`, `health`) exist on the store exactly when the
- * driver has them. Methods a subclass adds (a capability beyond the contract) get the same
+ * The optional methods (`purgeCalls`, `watch`, `health`, and the `SeriesStore` group) exist on
+ * the store exactly when the driver has them. Methods a subclass adds (a capability beyond the contract) get the same
  * treatment through {@link GuardedCallStore.guarded}.
  *
  * The guard costs one state check, a counter and an `await` per operation; the zod checks run
@@ -178,6 +180,8 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
     }
     if (watch !== undefined) this.watch = (onChange) => this.guarded('watch', () => watch.call(driver, onChange));
     if (health !== undefined) this.health = () => this.guarded('health', () => health.call(driver));
+    // A driver with every SeriesStore method: the store gets them, checked and guarded like the rest.
+    if (supportsSeries(driver)) Object.assign(this, guardSeriesMethods(driver, (operation, fn) => this.guarded(operation, fn)));
   }
 
   /**

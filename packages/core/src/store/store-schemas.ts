@@ -26,6 +26,7 @@ export const callListQuerySchema = z.object({
   to: z.string().optional(),
   atFrom: finiteMs.optional(),
   atUntil: finiteMs.optional(),
+  seriesId: z.string().min(1).optional(),
   limit: pageLimitSchema,
   cursor: z.string().nullable(),
   order: z.enum(['asc', 'desc']),

@@ -11,3 +11,4 @@ export { seededRandom, callFixture, callInsertFixture } from './fixtures.js';
 export type { FakeCallBehavior, FakeCallProviderOptions, FakeProviderRequest, FakeStatusStep } from './fake-call-provider.js';
 export { testCallStore, type CallStoreConformanceOptions } from './store-conformance/index.js';
 export { testCallProvider, CALL_PROVIDER_TESTS, type CallProviderConformanceOptions } from './provider-conformance.js';
+export { testSeriesStore, type SeriesStoreConformanceOptions } from '../series/series-store-conformance.js';

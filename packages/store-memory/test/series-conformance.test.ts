@@ -1,0 +1,4 @@
+import { testSeriesStore } from '@call-scheduler/core/testing';
+import { MemoryStore } from '../src/index.js';
+
+testSeriesStore(() => new MemoryStore(), { name: 'SeriesStore conformance (MemoryStore)' });
