@@ -90,7 +90,7 @@ describe('store calls per call', () => {
   it('a call that ends while a store read is under way still frees the call it held back at once', async () => {
     // The first call is live; a webhook ends it while the scheduler's read of the next wake-up is
     // under way (after its claim skipped the second call to the same number).
-    const hooks: { duringRead?: () => Promise<void> } = {};
+    const hooks: { duringRead?: (() => Promise<void>) | undefined } = {};
     const { store } = countingStore();
     const slowRead = new Proxy(store, {
       get(target, name, receiver) {
