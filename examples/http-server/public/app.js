@@ -748,8 +748,16 @@ async function loadCalls({ append = false } = {}) {
   if (append && state.nextCursor !== null) params.cursor = state.nextCursor;
   const listError = $('#list-error');
   const searchError = $('#search-error');
+  // The list pages newest first; the schedule also needs every call still to come, however old
+  // it is, so a first load fetches those too (up to 1000).
+  const upcoming =
+    append || state.filterStatus !== ''
+      ? null
+      : api(`api/calls?${queryString({ limit: '1000', status: [...LIVE_STATUSES, 'scheduled'].join(','), ...(full === null ? {} : { to: full }) })}`).catch(() => null);
   try {
     const result = await api(`api/calls?${queryString(params)}`);
+    const ahead = await upcoming;
+    if (ahead?.ok) for (const call of ahead.data.items) upsert(call);
     if (!result.ok) {
       const toProblem = (result.data?.errors ?? []).find((e) => e.path === 'query.to');
       if (toProblem) {

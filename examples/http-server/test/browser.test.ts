@@ -308,6 +308,8 @@ describe('the web page in headless Chromium', () => {
       // The spaces and the plus sign reach the server as themselves, not as `+`.
       expect(sent.some((url) => url.includes('to=%2B1%20312%20555%200199'))).toBe(true);
       expect(sent.some((url) => /to=\+1\+/.test(url))).toBe(false);
+      // Besides the newest page, the page asks for every call still to come (the schedule's part).
+      expect(sent.some((url) => url.includes('status=dispatching%2Cinitiated%2Cringing%2Cconnected%2Cscheduled') && url.includes('to=%2B1%20312%20555%200199'))).toBe(true);
       await shot('10-search-as-typed');
 
       const boxes = async () =>
