@@ -153,6 +153,47 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     expect(h.clock.pendingTimers).toBe(timersBefore);
   });
 
+  it('releases its listeners when the client leaves while the history is still being read', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const reading = new Promise<void>((resolve) => (entered = resolve));
+    let listening = 0;
+    let allOff!: () => void;
+    const noneLeft = new Promise<void>((resolve) => (allOff = resolve));
+    h = await startHarness({
+      flavor,
+      start: false,
+      wrapScheduler: (scheduler) =>
+        forwardingScheduler(scheduler, {
+          listEvents: async (query) => {
+            entered();
+            await released;
+            return scheduler.listEvents(query);
+          },
+          on: (event, listener) => {
+            listening++;
+            return scheduler.on(event, listener);
+          },
+          off: (event, listener) => {
+            listening--;
+            if (listening === 0) allOff();
+            return scheduler.off(event, listener);
+          },
+        }),
+    });
+    const controller = new AbortController();
+    const pending = fetch(`${h.api}/events`, { headers: { 'Last-Event-ID': '0' }, signal: controller.signal }).catch(() => undefined);
+    await within(reading, 3000, 'the history read');
+    expect(listening).toBeGreaterThan(0);
+    controller.abort();
+    await pending;
+    await within(h.idle(), 3000, 'the server to see the client go');
+    release();
+    await within(noneLeft, 3000, 'the listeners to be released');
+    expect(listenerTotal(h)).toBe(0);
+  });
+
   it('refuses a bad Last-Event-ID or query with a problem before streaming', async () => {
     h = await startHarness({ flavor });
     expectProblem(await call(`${h.api}/events`, { headers: { 'Last-Event-ID': 'abc' } }), 400, 'INVALID_INPUT');

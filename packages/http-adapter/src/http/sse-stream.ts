@@ -41,6 +41,11 @@ export class SseStream {
     res.setHeader('X-Accel-Buffering', 'no');
     for (const [name, value] of Object.entries(options.headers ?? {})) res.setHeader(name, value);
     res.on('close', () => this.close());
+    if (res.destroyed || res.socket === null || res.socket.destroyed) {
+      // The client left while the stream was being prepared: its 'close' has already passed.
+      this.close();
+      return;
+    }
     res.flushHeaders();
     this.#write(': connected\n\n');
     this.#arm();
