@@ -42,6 +42,8 @@ export function attachEventLog(scheduler: CallScheduler, options: EventLogOption
   const writeError = options.writeError ?? ((text: string) => console.error(text));
   const tz = options.timeZone;
   const attempt = (n: number | null): string => (n === null ? '' : ` (attempt ${n})`);
+  const seriesLine = (series: { readonly id: string; readonly to: string }, text: string): void =>
+    write(`${clockTime(new Date(scheduler.clock.now()), tz)} series ${shortId(series.id)} to ${series.to}: ${text}`);
 
   const handlers = {
     'call:scheduled': ({ call, event }) => write(line(event.at, call, `scheduled for ${call.at.toISOString()}`, tz)),
@@ -64,6 +66,13 @@ export function attachEventLog(scheduler: CallScheduler, options: EventLogOption
     'call:canceled': ({ call, event }) => write(line(event.at, call, 'canceled', tz)),
     'call:expired': ({ call, event }) => write(line(event.at, call, `expired${call.error ? `: ${call.error.message}` : ''}`, tz)),
     'call:recovered': ({ call, event }) => write(line(event.at, call, `recovered after a lost lease (now ${call.status})`, tz)),
+    'series:scheduled': ({ series }) => seriesLine(series, `scheduled: ${series.cron} in ${series.timeZone}`),
+    'series:occurrence': ({ series, call, missed }) => seriesLine(series, `${missed ? 'caught up' : 'created'} call ${shortId(call.id)} for ${call.at.toISOString()}`),
+    'series:skipped': ({ series, first, last }) => seriesLine(series, `skipped missed occurrences ${first.toISOString()} to ${last.toISOString()}`),
+    'series:paused': ({ series }) => seriesLine(series, 'paused'),
+    'series:resumed': ({ series }) => seriesLine(series, 'resumed'),
+    'series:changed': ({ series }) => seriesLine(series, `changed: ${series.cron} in ${series.timeZone}`),
+    'series:ended': ({ series, reason }) => seriesLine(series, `ended (${reason})`),
     'scheduler:error': ({ error, operation, callId }) => {
       const message = error instanceof Error ? error.message : String(error);
       writeError(`${clockTime(new Date(scheduler.clock.now()), tz)} scheduler error during ${operation}${callId === undefined ? '' : ` (call ${shortId(callId)})`}: ${message}`);

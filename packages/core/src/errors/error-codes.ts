@@ -1,7 +1,7 @@
 /**
  * Every stable error code the library uses. Codes never change meaning; new ones may be added.
  *
- * - Input and state: `INVALID_INPUT`, `CALL_NOT_FOUND`, `INVALID_STATE`, `IDEMPOTENCY_CONFLICT`.
+ * - Input and state: `INVALID_INPUT`, `CALL_NOT_FOUND`, `SERIES_NOT_FOUND`, `INVALID_STATE`, `IDEMPOTENCY_CONFLICT`.
  * - Lifecycle: `SCHEDULER_STOPPED`, `LEASE_LOST`, `STORE_CLOSED`, `STORE_INIT_FAILED`, `STORE_SCHEMA_TOO_NEW`, `STORE_ERROR`,
  *   `NOT_SUPPORTED`.
  * - Outcomes recorded on a failed call: `DISPATCH_OUTCOME_UNKNOWN`, `PROVIDER_CALL_LOST`,
@@ -17,6 +17,8 @@ export const ErrorCode = {
   INVALID_INPUT: 'INVALID_INPUT',
   /** No call has this id. */
   CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  /** No series (recurring call) has this id. */
+  SERIES_NOT_FOUND: 'SERIES_NOT_FOUND',
   /** The call is no longer in a status that allows this (e.g. `cancel` of a call being dialed); see `currentStatus`. */
   INVALID_STATE: 'INVALID_STATE',
   /** An idempotency key was reused for a different request. */

@@ -22,6 +22,10 @@ import { emitIsolated } from './safe-emit.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import type { SchedulerCommands } from './scheduler-commands.js';
 import { buildSchedulerParts } from './scheduler-parts.js';
+import { SeriesRunner, type CallSeriesPage, type ListSeriesQuery } from './series-runner.js';
+import type { CallSeries } from '../series/call-series.js';
+import type { ChangeSeriesInput, ScheduleSeriesInput } from '../series/series-input.js';
+import { createIdGenerator } from '../util/ids.js';
 import type { CallSchedulerEvents, SchedulerErrorPayload } from './scheduler-events.js';
 import { readOnlyView, type CallStoreView } from './store-view.js';
 import { resolveOptions, type CallSchedulerOptions, type ResolvedSchedulerOptions } from './scheduler-options.js';
@@ -29,6 +33,7 @@ import type { CallListPage, ProviderStatusUpdate, SchedulerHealth, SchedulerStat
 
 export type { CallListPage, ProviderStatusUpdate, SchedulerHealth, SchedulerState, StopOptions } from './scheduler-types.js';
 export type { CallStoreView } from './store-view.js';
+export type { CallSeriesPage, ListSeriesQuery, SeriesSchedulerOptions } from './series-runner.js';
 
 /**
  * Schedules outbound calls and sees each one through: it stores the call, wakes at the right
@@ -77,6 +82,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   readonly #ctx: SchedulerContext;
   readonly #leases: LeaseKeeper;
   readonly #commands: SchedulerCommands;
+  readonly #series: SeriesRunner;
 
   constructor(options: CallSchedulerOptions) {
     super();
@@ -99,6 +105,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
       track: (promise) => this.#pending.track(promise),
     }));
+    this.#series = new SeriesRunner({ ctx: this.#ctx, newId: createIdGenerator(this.clock), options: options.series, cancelCall: (id) => this.#commands.cancel(id) });
   }
 
   /** The lifecycle state. */
@@ -117,6 +124,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
     this.#ctx.loop.start(this.clock.now());
+    this.#series.start();
   }
 
   /**
@@ -141,6 +149,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   async #stop(timeoutMs: number): Promise<void> {
     this.#state = 'stopping';
+    this.#series.stop();
     this.#ctx.loop.stop();
     this.#ctx.gate.endWaits();
     const waited = timeoutMs > 0 && (await this.#pending.settle(timeoutMs));
@@ -332,6 +341,83 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   }): Promise<number> {
     this.#assertUsable();
     return this.#commands.purge(options, () => this.#init());
+  }
+
+  /**
+   * Stores a recurring call: `cron` read on the wall clocks of `timeZone` (DST gaps and overlaps
+   * follow `disambiguation`), from `startAt` to `endAt` or `count` calls. Each occurrence becomes
+   * an ordinary call (own id, window, expiry, retries, history) `leadMs` before it is due, exactly
+   * once across restarts and schedulers. Works before `start()` (a web tier that never starts).
+   * With an `idempotencyKey` used before, the earlier series is returned.
+   * Throws `INVALID_INPUT` naming the field, `NOT_SUPPORTED` on a store without series.
+   */
+  async scheduleSeries(input: ScheduleSeriesInput): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.schedule(input);
+  }
+
+  /** One series, or `undefined`. Throws `NOT_SUPPORTED` on a store without series. */
+  async getSeries(id: string): Promise<CallSeries | undefined> {
+    await this.#init();
+    return this.#series.get(id);
+  }
+
+  /** A page of series, newest first by default; filters `status` and `to`. Follow `nextCursor`. */
+  async listSeries(query: ListSeriesQuery = {}): Promise<CallSeriesPage> {
+    await this.#init();
+    return this.#series.list(query);
+  }
+
+  /**
+   * Pauses an `active` series: no occurrence is created until it is resumed, and its waiting
+   * occurrence call (if any) is canceled. Throws `SERIES_NOT_FOUND` or `INVALID_STATE`.
+   */
+  async pauseSeries(id: string): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.pause(id);
+  }
+
+  /** Resumes a `paused` series from now (what fell due while paused is not caught up). Throws `SERIES_NOT_FOUND` or `INVALID_STATE`. */
+  async resumeSeries(id: string): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.resume(id);
+  }
+
+  /**
+   * Changes a series that has not ended (cron, zone, count, window, expiry, retry, skip dates,
+   * catch-up, metadata). A waiting occurrence the new rule no longer has is canceled. Throws
+   * `SERIES_NOT_FOUND`, `INVALID_STATE` or `INVALID_INPUT`.
+   */
+  async changeSeries(id: string, change: ChangeSeriesInput): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.change(id, change);
+  }
+
+  /** Ends a series for good and cancels its waiting occurrence call. Throws `SERIES_NOT_FOUND` or `INVALID_STATE` (already ended). */
+  async endSeries(id: string): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.end(id);
+  }
+
+  /**
+   * Cancels one occurrence without ending the series: its call when it exists (as `cancel`), or
+   * the occurrence is excluded before it is created. Throws `SERIES_NOT_FOUND`, `INVALID_INPUT`
+   * (not an occurrence of the series) or `INVALID_STATE` (its call is being dialed or ended).
+   */
+  async cancelOccurrence(seriesId: string, occurrenceAt: TimeInput): Promise<CallSeries> {
+    this.#assertUsable();
+    await this.#init();
+    return this.#series.cancelOccurrence(seriesId, occurrenceAt);
+  }
+
+  /** The first `count` (1 to 100) occurrence times a series with this input would have, from now; pure (stores nothing). */
+  previewSeries(input: ScheduleSeriesInput, count = 5): Date[] {
+    return this.#series.preview(input, count);
   }
 
   #reportError(error: unknown, operation: string, callId?: string): void {

@@ -1,6 +1,7 @@
 import type { Call, CallError, CallEvent } from '../call/call.js';
 import type { CallStatus } from '../call/call-status.js';
 import type { RetryOutcome } from '../policy/retry-policy.js';
+import type { CallSeriesEventName, CallSeriesEvents } from '../series/call-series.js';
 
 /** Common to every call event: the call after the change and the stored history event. */
 export interface CallEventPayload {
@@ -86,6 +87,20 @@ export interface CallSchedulerEvents {
   'call:expired': (payload: CallEventPayload) => void;
   /** A scheduler took over a call whose lease had expired. */
   'call:recovered': (payload: CallEventPayload) => void;
+  /** A series (recurring call) was stored by `scheduleSeries`. */
+  'series:scheduled': (payload: CallSeriesEvents['series:scheduled']) => void;
+  /** A series created an occurrence call (which also emits `call:scheduled`). */
+  'series:occurrence': (payload: CallSeriesEvents['series:occurrence']) => void;
+  /** Occurrences missed while no scheduler ran were left out by the series' `catchUp` policy. */
+  'series:skipped': (payload: CallSeriesEvents['series:skipped']) => void;
+  /** A series was paused. */
+  'series:paused': (payload: CallSeriesEvents['series:paused']) => void;
+  /** A series was resumed. */
+  'series:resumed': (payload: CallSeriesEvents['series:resumed']) => void;
+  /** A series' rule or policies changed. */
+  'series:changed': (payload: CallSeriesEvents['series:changed']) => void;
+  /** A series ended (its count or end reached, or `endSeries`). */
+  'series:ended': (payload: CallSeriesEvents['series:ended']) => void;
   /** A failure the scheduler survived (store error, listener error, lost lease). */
   'scheduler:error': (payload: SchedulerErrorPayload) => void;
 }
@@ -93,8 +108,8 @@ export interface CallSchedulerEvents {
 /** The names of {@link CallSchedulerEvents}. */
 export type CallSchedulerEventName = keyof CallSchedulerEvents;
 
-/** The names of the `call:*` events: everything about a call, without `scheduler:error`. */
-export type CallEventName = Exclude<CallSchedulerEventName, 'scheduler:error'>;
+/** The names of the `call:*` events: everything about a call, without `scheduler:error` and the `series:*` events. */
+export type CallEventName = Exclude<CallSchedulerEventName, 'scheduler:error' | CallSeriesEventName>;
 
 /**
  * Every {@link CallEventName}, in the order of a call's life (for subscribing to all of them, e.g.

@@ -1,3 +1,4 @@
+import type { SeriesSchedulerOptions } from './series-runner.js';
 import { z } from 'zod';
 import type { Clock } from '../clock/clock.js';
 import type { CallProvider } from '../provider/call-provider.js';
@@ -137,6 +138,8 @@ export interface CallSchedulerOptions {
    * ```
    */
   readonly perNumberCap?: PerNumberCapOptions;
+  /** Recurring calls (`scheduleSeries`): lead time, grace, catch-up bound, a holiday calendar. */
+  readonly series?: SeriesSchedulerOptions;
 }
 
 /** Options of {@link CallSchedulerOptions.perNumberCap}. */
