@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallRouterOptions } from './call-router-options.js';
+import { hasSeries } from './call-router-series.js';
 import { EventLogFollower } from './events/event-log-follower.js';
 import { corsHeaders, preflightHeaders } from './http/cors.js';
 import { HttpErrorCode, HttpProblem, toHttpProblem } from './http/problem.js';
@@ -116,7 +117,7 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
       console.error(`[call-scheduler/http-adapter] ${req.method ?? ''} ${req.url ?? ''} failed:`, error);
     });
   const purgeAllowed = options.authorize !== undefined || options.purge?.unprotected === true;
-  const routes = buildRouteTable({ webhook: webhookParser !== undefined, purge: purgeAllowed });
+  const routes = buildRouteTable({ webhook: webhookParser !== undefined, purge: purgeAllowed, series: hasSeries(scheduler) });
   const compiled = routes.map(compile);
   const ownedPrefixes = new Set(compiled.map((c) => c.segments[0] ?? ''));
   let document: OpenApiDocument | undefined;

@@ -2,6 +2,7 @@ export { createCallRouter } from './create-call-router.js';
 export type { CallRouter, NextFunction } from './create-call-router.js';
 export type { AuthorizeContext, CallRouterAuthorizer, CallRouterOptions } from './call-router-options.js';
 export type { CallRouterEventName, CallRouterEventQuery, CallRouterScheduler } from './call-router-scheduler.js';
+export type { CallRouterSeriesQuery, CallRouterSeriesScheduler } from './call-router-series.js';
 export type { CallRouteInfo, CallRouteMethod } from './routes/call-route.js';
 export type { WebhookParser } from './routes/route-context.js';
 export type { HmacWebhookOptions, TwilioWebhookOptions, WebhookOptions } from './webhooks/webhook-options.js';
@@ -41,3 +42,15 @@ export {
   purgeResultSchema,
 } from './schemas/response-schemas.js';
 export type { CallJson, CallWithHistoryJson, CallEventJson, HealthJson } from './schemas/response-schemas.js';
+export {
+  createSeriesBodySchema,
+  changeSeriesBodySchema,
+  listSeriesQuerySchema,
+  seriesSchema,
+  seriesWithOccurrencesSchema,
+  seriesPageSchema,
+  seriesPreviewSchema,
+  seriesEventMessageSchema,
+  seriesToJson,
+} from './schemas/series-schemas.js';
+export type { CallSeriesJson } from './schemas/series-schemas.js';

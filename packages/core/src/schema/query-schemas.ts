@@ -25,6 +25,8 @@ export interface ListCallsQuery {
   cursor?: string | null;
   /** By creation: `desc` is newest first. @default 'desc' */
   order?: 'asc' | 'desc';
+  /** Only the occurrence calls of this series (`CallScheduler.scheduleSeries`). */
+  seriesId?: string;
 }
 
 /** One {@link CallStatus}; an unknown word is refused with the list of allowed ones. */
@@ -50,6 +52,8 @@ export const listCallsQuerySchema = z
     cursor: z.string().max(512).nullable().optional(),
     /** `desc` (default) or `asc`, by creation. */
     order: z.enum(['asc', 'desc']).default('desc'),
+    /** Only the occurrence calls of this series. */
+    seriesId: z.string({ message: 'must be a series id' }).min(1, { message: 'must be a series id' }).max(128, { message: 'must be at most 128 characters' }).optional(),
   })
   .strict()
   .refine((q) => q.from === undefined || q.until === undefined || q.from < q.until, {

@@ -61,6 +61,14 @@ export class SseStream {
     return this.#write(`id: ${id}\nevent: ${oneLine(event)}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /**
+   * Sends one event without an `id:` line: the client's last event id (its `Last-Event-ID` on a
+   * reconnect) stays what it was. For events that are not in the store's log (`series:*`).
+   */
+  sendUnnumbered(event: string, data: unknown): boolean {
+    return this.#write(`event: ${oneLine(event)}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
   /** Resolves when the client has taken the buffered data, or the stream ended. */
   async drained(): Promise<void> {
     if (this.#closed || !this.#res.writableNeedDrain) return;

@@ -7,6 +7,8 @@ export interface BuildOpenApiDocumentOptions {
   readonly webhook?: boolean;
   /** Include `POST /calls/purge` (as a router with an `authorize` hook or `purge.unprotected` does). @default false */
   readonly purge?: boolean;
+  /** Include the recurring-call routes under `/series` (as a router whose scheduler has series does). @default true */
+  readonly series?: boolean;
   /** The document's `info`. */
   readonly info?: OpenApiInfo;
   /** The document's server URL, e.g. `https://calls.example.com/api`. @default '/' */
@@ -25,6 +27,6 @@ export interface BuildOpenApiDocumentOptions {
  * ```
  */
 export function buildOpenApiDocument(options: BuildOpenApiDocumentOptions = {}): OpenApiDocument {
-  const document = openApiDocumentOf(buildRouteTable({ webhook: options.webhook === true, purge: options.purge === true }), options.info);
+  const document = openApiDocumentOf(buildRouteTable({ webhook: options.webhook === true, purge: options.purge === true, series: options.series !== false }), options.info);
   return { ...document, servers: [{ url: options.serverUrl ?? '/' }] };
 }

@@ -23,6 +23,17 @@ import {
   problemSchema,
   purgeResultSchema,
 } from '../schemas/response-schemas.js';
+import {
+  changeSeriesBodySchema,
+  createSeriesBodySchema,
+  previewSeriesBodySchema,
+  seriesEventMessageSchema,
+  seriesPageSchema,
+  seriesPreviewOccurrenceSchema,
+  seriesPreviewSchema,
+  seriesSchema,
+  seriesWithOccurrencesSchema,
+} from '../schemas/series-schemas.js';
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Readonly<Record<string, unknown>>;
@@ -64,6 +75,9 @@ function requestRegistry(): Registry {
   registry.add(rescheduleBodySchema, { id: 'RescheduleCallRequest' });
   registry.add(callApiWebhookBodySchema, { id: 'ProviderStatusReport' });
   registry.add(purgeBodySchema, { id: 'PurgeCallsRequest' });
+  registry.add(createSeriesBodySchema, { id: 'ScheduleSeriesRequest' });
+  registry.add(changeSeriesBodySchema, { id: 'ChangeSeriesRequest' });
+  registry.add(previewSeriesBodySchema, { id: 'PreviewSeriesRequest' });
   registry.add(jsonTimeSchema, {
     id: 'Instant',
     description: 'An ISO 8601 date-time with `Z` or an offset (`2026-11-21T10:00:00Z`), or epoch milliseconds (up to the end of the year 9999).',
@@ -88,6 +102,12 @@ function responseRegistry(): Registry {
   registry.add(callErrorSchema, { id: 'CallError' });
   registry.add(healthSchema, { id: 'Health' });
   registry.add(purgeResultSchema, { id: 'PurgeCallsResult' });
+  registry.add(seriesSchema, { id: 'CallSeries' });
+  registry.add(seriesWithOccurrencesSchema, { id: 'CallSeriesWithOccurrences' });
+  registry.add(seriesPageSchema, { id: 'CallSeriesPage' });
+  registry.add(seriesPreviewSchema, { id: 'SeriesPreview' });
+  registry.add(seriesPreviewOccurrenceSchema, { id: 'SeriesPreviewOccurrence' });
+  registry.add(seriesEventMessageSchema, { id: 'SeriesEventMessage' });
   registry.add(problemSchema, { id: 'Problem' });
   registry.add(fieldProblemSchema, { id: 'FieldProblem' });
   return registry;
@@ -190,8 +210,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Invalid input or malformed JSON; `errors` names each field.',
   401: 'The `authorize` hook refused the request, or a webhook push is not signed as configured.',
   403: 'The `authorize` hook threw.',
-  404: 'No such call.',
-  409: 'The call is not in a state that allows this (`currentStatus`), or the idempotency key conflicts.',
+  404: 'No such call (or series).',
+  409: 'The call (or series) is not in a state that allows this (`currentStatus`), or the idempotency key conflicts.',
   413: 'The body is larger than the limit.',
   415: 'The body is not JSON.',
   501: 'The store cannot do this (e.g. delete calls).',
@@ -287,6 +307,9 @@ export function openApiDocumentOf(routes: readonly CallRoute[], info: OpenApiInf
       { name: 'calls', description: 'Schedule, list, read, reschedule and cancel calls.' },
       { name: 'events', description: 'Live call events (Server-Sent Events).' },
       { name: 'service', description: 'Health and this document.' },
+      ...(routes.some((r) => r.tags.includes('series'))
+        ? [{ name: 'series', description: 'Recurring calls: each occurrence of a cron pattern in the recipient\'s zone becomes an ordinary call.' }]
+        : []),
       ...(routes.some((r) => r.tags.includes('webhooks')) ? [{ name: 'webhooks', description: 'Status reports pushed by a call provider.' }] : []),
     ],
     paths,

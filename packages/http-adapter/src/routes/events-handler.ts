@@ -8,6 +8,7 @@ import { callToJson, eventToJson, toJsonValue } from '../schemas/to-json.js';
 import { parseQuery, withoutUndefined } from './call-handlers.js';
 import type { LocalEmission } from '../events/event-log-follower.js';
 import type { RouteContext } from './route-context.js';
+import { listenSeriesEvents } from './series-events.js';
 
 /** Events read from the store's log per `listEvents` call. */
 export const REPLAY_PAGE_SIZE = 500;
@@ -123,14 +124,18 @@ async function followLog(ctx: RouteContext, resume: Resume | undefined, callId: 
   let pumping = false;
   let again = false;
   let unfollow = (): void => undefined;
+  let stopSeries = (): void => undefined;
   const stream = new SseStream(ctx.res, {
     clock: scheduler.clock,
     heartbeatMs: ctx.settings.sseHeartbeatMs,
     onClose: () => {
       unfollow();
+      stopSeries();
       eventLog.release();
     },
   });
+  // series:* events are not in the store's log: this process's own, sent live (no SSE id).
+  if (!stream.closed && callId === undefined) stopSeries = listenSeriesEvents(scheduler, (name, data) => stream.sendUnnumbered(name, data));
 
   const readAll = async (): Promise<void> => {
     for (;;) {
@@ -196,7 +201,9 @@ async function streamEmitter(ctx: RouteContext, resume: Resume | undefined, call
   const { scheduler } = ctx.settings;
   const held: Emission[] = [];
   const listeners = new Map<CallRouterEventName, (payload: CallEventPayload) => void>();
+  let stopSeries = (): void => undefined;
   const unlisten = (): void => {
+    stopSeries();
     for (const [name, listener] of listeners) scheduler.off(name, listener);
     listeners.clear();
     held.length = 0;
@@ -237,6 +244,8 @@ async function streamEmitter(ctx: RouteContext, resume: Resume | undefined, call
   }
   const open = new SseStream(ctx.res, { clock: scheduler.clock, heartbeatMs: ctx.settings.sseHeartbeatMs, onClose: unlisten });
   opened.stream = open;
+  // series:* events are not in the store's log: sent live as they come (no SSE id), never replayed.
+  if (!open.closed && callIdFilter === undefined) stopSeries = listenSeriesEvents(scheduler, (name, data) => open.sendUnnumbered(name, data));
   try {
     if (resume !== undefined) {
       let cursor = resume.cursor;

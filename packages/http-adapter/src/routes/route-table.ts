@@ -15,6 +15,7 @@ import { cancelCall, createCall, getCall, listCalls, rescheduleCall } from './ca
 import type { CallRoute } from './call-route.js';
 import { streamEvents } from './events-handler.js';
 import { getHealth, getOpenApi, purgeCalls, receiveProviderStatus } from './service-handlers.js';
+import { SERIES_ROUTES } from './series-routes.js';
 
 const idParam = { id: callIdParamSchema };
 const headerText = z.string().min(1);
@@ -163,7 +164,15 @@ const WEBHOOK_ROUTE: CallRoute = {
   handle: receiveProviderStatus,
 };
 
-/** The route table of a router: the core routes, then the retention and webhook routes when they are on. */
-export function buildRouteTable(options: { readonly webhook: boolean; readonly purge?: boolean }): readonly CallRoute[] {
-  return Object.freeze([...CORE_ROUTES, ...(options.purge === true ? [PURGE_ROUTE] : []), ...(options.webhook ? [WEBHOOK_ROUTE] : [])]);
+/**
+ * The route table of a router: the core routes, then the retention and webhook routes when they
+ * are on, then the recurring-call routes when the scheduler has series.
+ */
+export function buildRouteTable(options: { readonly webhook: boolean; readonly purge?: boolean; readonly series?: boolean }): readonly CallRoute[] {
+  return Object.freeze([
+    ...CORE_ROUTES,
+    ...(options.purge === true ? [PURGE_ROUTE] : []),
+    ...(options.webhook ? [WEBHOOK_ROUTE] : []),
+    ...(options.series === true ? SERIES_ROUTES : []),
+  ]);
 }

@@ -1,4 +1,4 @@
-import { CALL_STATUSES, callingWindowSchema, retryPolicySchema } from '@call-scheduler/core';
+import { CALL_SERIES_STATUSES, CALL_STATUSES, callingWindowSchema, retryPolicySchema } from '@call-scheduler/core';
 import { z } from 'zod';
 
 const time = z.iso.datetime({ offset: false });
@@ -176,8 +176,11 @@ export const problemSchema = z.object({
   code: z.string().describe('A stable code, e.g. `INVALID_INPUT`, `CALL_NOT_FOUND`, `INVALID_STATE`, `NOT_FOUND`.'),
   /** Per-field problems, for `INVALID_INPUT`. */
   errors: z.array(fieldProblemSchema).optional(),
-  /** For `INVALID_STATE`: the call status when the request was refused. */
-  currentStatus: z.enum(CALL_STATUSES).optional().describe('For `INVALID_STATE`: the call status when the request was refused.'),
+  /** For `INVALID_STATE`: the call (or series) status when the request was refused. */
+  currentStatus: z
+    .enum([...CALL_STATUSES, ...CALL_SERIES_STATUSES])
+    .optional()
+    .describe('For `INVALID_STATE`: the call (or series) status when the request was refused.'),
   /** The call the problem is about, when there is one. */
   callId: z.string().optional(),
 });
