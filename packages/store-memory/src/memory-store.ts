@@ -429,7 +429,8 @@ class MemoryStoreDriver implements CallStoreDriver {
         attempt: attemptNumber,
         status: 'dispatching',
         providerStatus: null,
-        data: null,
+        // Who claimed it and when it was due: the history names the host that dialed.
+        data: { owner, dueAt: record.dueAt ?? now },
       });
       results.push({ call: copyCall(next), events: [copyEvent(event)] });
     }
@@ -471,7 +472,7 @@ class MemoryStoreDriver implements CallStoreDriver {
         attempt: record.attemptCount > 0 ? record.attemptCount : null,
         status: record.status,
         providerStatus: null,
-        data: { previousOwner: previous.owner, previousToken: previous.token, previousExpiresAt: previous.expiresAt },
+        data: { previousOwner: previous.owner, owner, previousToken: previous.token, previousExpiresAt: previous.expiresAt },
       });
       results.push({ call: copyCall(next), events: [copyEvent(event)] });
     }

@@ -111,7 +111,7 @@ describe('MemoryStore', () => {
     expect(await store.nextWakeUpAt()).toBe(T0 + 30_000);
     const recovered = await store.claimExpiredLeases({ ...claimOptions, owner: 'other', now: T0 + 60_000, leaseExpiresAt: T0 + 90_000, limit: 10 });
     expect(recovered.map((r) => r.call.id)).toEqual([b, a]);
-    expect(recovered[1]!.events[0]!.data).toEqual({ previousOwner: 'me', previousToken: 1, previousExpiresAt: T0 + 52_999 });
+    expect(recovered[1]!.events[0]!.data).toEqual({ previousOwner: 'me', owner: 'other', previousToken: 1, previousExpiresAt: T0 + 52_999 });
   });
 
   it('never takes over the same lease twice in one claim, even when the new lease is already expired', async () => {

@@ -108,7 +108,18 @@ function claimedResult(row: ClaimedRow, type: 'dispatching' | 'recovered', now: 
   const attempt = type === 'dispatching' ? call.attemptCount : call.attemptCount > 0 ? call.attemptCount : null;
   const event = appendedEvent(
     call.id,
-    { type, at: now, attempt, status: type === 'dispatching' ? 'dispatching' : call.status, providerStatus: null, data: null },
+    {
+      type,
+      at: now,
+      attempt,
+      status: type === 'dispatching' ? 'dispatching' : call.status,
+      providerStatus: null,
+      // As the statement wrote it: who claimed the call (and when it was due), or whose lease was taken over.
+      data:
+        type === 'dispatching'
+          ? { owner: call.lease?.owner ?? null, dueAt: int(row.claimed_due_at) }
+          : { previousOwner: row.previous_owner ?? null, owner: call.lease?.owner ?? null },
+    },
     { id: row.event_id, xid: row.event_xid },
   );
   return { call, events: [event] };

@@ -417,7 +417,15 @@ class SqliteStoreDriver implements CallStoreDriver {
         const events = await insertEvents(
           trx,
           rows.map((row) =>
-            toNewEventRow(row.id, { type: 'dispatching', at: now, attempt: int(row.attempt_count), status: 'dispatching', providerStatus: null, data: null }),
+            toNewEventRow(row.id, {
+              type: 'dispatching',
+              at: now,
+              attempt: int(row.attempt_count),
+              status: 'dispatching',
+              providerStatus: null,
+              // Who claimed it and when it was due: the history names the host that dialed.
+              data: { owner, dueAt: int(row.claimed_due_at ?? now) },
+            }),
           ),
         );
         return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
@@ -439,6 +447,10 @@ class SqliteStoreDriver implements CallStoreDriver {
       if ((await anyExpiredLease(now).execute(db)).rows.length === 0) return [];
 
       return db.transaction().execute(async (trx) => {
+        // The owners whose leases are taken over, for the `recovered` events (RETURNING gives the
+        // new row only). The same transaction runs the update, so it takes these same calls.
+        const previous = await sql<{ id: string; lease_owner: string | null }>`select id, lease_owner from calls where id in ${expiredLeaseIds(now, limit)}`.execute(trx);
+        const previousOwner = new Map(previous.rows.map((row) => [row.id, row.lease_owner]));
         const rows = await trx
           .updateTable('calls')
           .set({
@@ -464,7 +476,7 @@ class SqliteStoreDriver implements CallStoreDriver {
               attempt: int(row.attempt_count) > 0 ? int(row.attempt_count) : null,
               status: row.status as CallRecord['status'],
               providerStatus: null,
-              data: null,
+              data: { previousOwner: previousOwner.get(row.id) ?? null, owner },
             }),
           ),
         );

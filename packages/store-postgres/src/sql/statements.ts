@@ -33,7 +33,13 @@ export interface EventKey {
 }
 
 /** A row of a claim: the call after the claim, the instant the claim was due at, its event. */
-export type ClaimedRow = CallRow & { claimed_due_at: IntColumn; event_id: IntColumn; event_xid: string };
+export type ClaimedRow = CallRow & {
+  claimed_due_at: IntColumn;
+  event_id: IntColumn;
+  event_xid: string;
+  /** The owner of the lease taken over (recoveries only). */
+  previous_owner?: string | null;
+};
 
 /**
  * The claim of due calls, in one statement: a `FOR UPDATE SKIP LOCKED` walk of `calls_due_idx`
@@ -87,8 +93,9 @@ export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<Clai
       select id, attempt_count, 'dispatching', ${now}::bigint, ${owner}::text from claimed
     ),
     event as (
-      insert into ${table(s, 'events')} (call_id, type, at, attempt, status)
-      select id, 'dispatching', ${now}::bigint, attempt_count, 'dispatching' from claimed
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, data)
+      select id, 'dispatching', ${now}::bigint, attempt_count, 'dispatching',
+        jsonb_build_object('owner', ${owner}::text, 'dueAt', claimed_due_at) from claimed
       order by claimed_due_at, id
       returning id, xid::text as xid, call_id
     )
@@ -104,7 +111,7 @@ export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<Clai
 export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder<ClaimedRow> {
   const { now, limit, owner, leaseExpiresAt } = options;
   return sql<ClaimedRow>`with expired as (
-      select c.id, c.lease_expires_at from ${table(s, 'calls')} as c
+      select c.id, c.lease_expires_at, c.lease_owner from ${table(s, 'calls')} as c
       where c.lease_expires_at is not null and c.lease_expires_at <= ${now}::bigint
       order by c.lease_expires_at, c.id
       limit ${limit}::bigint
@@ -116,11 +123,12 @@ export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder
         lease_expires_at = ${leaseExpiresAt}::bigint, version = c.version + 1, updated_at = ${now}::bigint
       from expired
       where c.id = expired.id
-      returning c.*, expired.lease_expires_at as claimed_due_at
+      returning c.*, expired.lease_expires_at as claimed_due_at, expired.lease_owner as previous_owner
     ),
     event as (
-      insert into ${table(s, 'events')} (call_id, type, at, attempt, status)
-      select id, 'recovered', ${now}::bigint, case when attempt_count > 0 then attempt_count end, status from claimed
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, data)
+      select id, 'recovered', ${now}::bigint, case when attempt_count > 0 then attempt_count end, status,
+        jsonb_build_object('previousOwner', previous_owner, 'owner', ${owner}::text) from claimed
       order by claimed_due_at, id
       returning id, xid::text as xid, call_id
     )

@@ -5,6 +5,7 @@ import { FakeClock } from '../fake-clock.js';
 import { atomicBatchTests } from './atomic-batches.js';
 import { claimDueCallsTests } from './claim-due-calls.js';
 import { claimExpiredLeasesTests } from './claim-expired-leases.js';
+import { claimOwnerTests } from './claim-owners.js';
 import { countAttemptsTests } from './count-attempts.js';
 import { findByProviderCallIdTests } from './find-by-provider-call-id.js';
 import { idempotencyTests } from './idempotency.js';
@@ -124,6 +125,7 @@ export function testCallStore(makeStore: () => CallStore | Promise<CallStore>, o
     listEventsTests(suite);
     claimDueCallsTests(suite);
     claimExpiredLeasesTests(suite);
+    claimOwnerTests(suite);
     updateCallTests(suite);
     nextWakeUpAtTests(suite);
     countAttemptsTests(suite);
