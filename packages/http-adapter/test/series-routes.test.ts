@@ -80,6 +80,8 @@ describe('series routes', () => {
   });
 
   it('GET /series/{id} lists the occurrence calls with their statuses; pause, resume and cancel answer 409 out of order', async () => {
+    const plain = await post('/calls', { to: TO, at: '2026-03-02T12:00:00Z' });
+    expect(plain.status).toBe(201);
     const created = await post('/series', WEEKDAYS);
     const id = created.body.id as string;
     // Past Monday's 09:00 New York: the first occurrence is dialed, the next one exists or is planned.
@@ -92,6 +94,8 @@ describe('series routes', () => {
     expect(first?.at).toBe('2026-03-02T14:00:00.000Z');
     expect(first?.status).not.toBe('scheduled');
     expect(withCalls.occurrencesCursor).toBeNull();
+    expect(withCalls.occurrences.map((c) => c.id)).not.toContain(plain.body.id);
+    expect(withCalls.occurrences.every((c) => new Date(c.at).getUTCHours() === 14)).toBe(true);
 
     const paused = await post(`/series/${id}/pause`);
     expect(paused.status, paused.text).toBe(200);

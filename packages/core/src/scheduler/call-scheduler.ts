@@ -230,7 +230,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   /**
    * A page of calls, newest first by default. Filters: `status` (one or several), `to`, `from` /
-   * `until` (on `at`). Follow `nextCursor` for the next page; calls added meanwhile never cause
+   * `until` (on `at`), `seriesId` (the occurrence calls of a series). Follow `nextCursor` for the next page; calls added meanwhile never cause
    * duplicates or gaps.
    */
   async list(query: ListCallsQuery = {}): Promise<CallListPage> {
@@ -241,6 +241,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       ...(q.to === undefined ? {} : { to: q.to }),
       ...(q.from === undefined ? {} : { atFrom: q.from }),
       ...(q.until === undefined ? {} : { atUntil: q.until }),
+      ...(q.seriesId === undefined ? {} : { seriesId: q.seriesId }),
       limit: q.limit,
       cursor: q.cursor ?? null,
       order: q.order,
