@@ -206,6 +206,33 @@ describe('SqliteStore life cycle', () => {
     await second.close();
   });
 
+  it('opens a peer handle on a file this process has open; both write concurrently, taking turns, and the file outlives either', async () => {
+    const file = dir.file('peer.db');
+    const first = new SqliteStore({ filename: file });
+    const peer = new SqliteStore({ filename: file, peer: true });
+    await first.init();
+    await peer.init();
+    // Interleaved write transactions of both handles (group commits included): none blocks the
+    // other's event loop, none fails with SQLITE_BUSY.
+    const items = Array.from({ length: 200 }, (_, i) => scheduledCall(1_000 + i, { to: `+1415559${String(1000 + i)}` }));
+    const inserted = await Promise.all(items.map((item, i) => (i % 2 === 0 ? first : peer).insertCalls([item])));
+    expect(inserted.flat().every((r) => r.created)).toBe(true);
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? first : peer).claimDueCalls({ now: 5_000, limit: 30, owner: `c-${i}`, leaseExpiresAt: 60_000 })),
+    );
+    const claimed = claims.flat().map((r) => r.call.id);
+    expect(new Set(claimed).size).toBe(200);
+    await first.close();
+    expect((await peer.getCall(items[0]!.call.id))?.status).toBe('dispatching');
+    // While the peer is open, the file is still taken for a store without the option.
+    const third = new SqliteStore({ filename: file });
+    expect((await rejection(() => third.init())).code).toBe('STORE_INIT_FAILED');
+    await peer.close();
+    await third.init();
+    expect((await third.listCalls({ limit: 1000, cursor: null, order: 'asc' })).items).toHaveLength(200);
+    await third.close();
+  });
+
   it('after close every method rejects with STORE_CLOSED, init included; close is idempotent', async () => {
     const store = new SqliteStore({ filename: dir.file('closed.db') });
     await store.init();
