@@ -8,6 +8,7 @@
  * @internal
  */
 export { parseInput, toInputIssues, invalidInput } from './schema/schedule-input.js';
+export { describeCause } from './errors/describe-cause.js';
 export { localTimeZoneOf, withTimeZoneFromLocalAt } from './policy/local-time-schema.js';
 export {
   zonedTimeToUtc,

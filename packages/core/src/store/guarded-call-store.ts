@@ -1,5 +1,6 @@
 import type { CallStatus } from '../call/call-status.js';
 import { CallSchedulerError, isCallSchedulerError } from '../errors/call-scheduler-error.js';
+import { describeCause } from '../errors/describe-cause.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { invalidInput, toInputIssues } from '../schema/schedule-input.js';
 import type { EventCursor } from './call-record.js';
@@ -110,15 +111,6 @@ const CLOSED = 2;
 function check(schema: z.ZodType, value: unknown, what: string): void {
   const result = schema.safeParse(value);
   if (!result.success) throw invalidInput(toInputIssues(result.error), what);
-}
-
-/** The message of an unknown thrown value, with its `code` when it has one (SQLite's, PostgreSQL's). */
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === 'string' && !cause.message.includes(code) ? `${cause.message} (${code})` : cause.message;
-  }
-  return String(cause);
 }
 
 /**

@@ -3,7 +3,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { runMigrations } from '../migrations/run-migrations.js';
 import type { SqliteStoreDatabase, SqliteSynchronous } from '../sqlite-store-options.js';
-import { describeCause } from '../store-errors.js';
+import { describeCause } from '@call-scheduler/core/internal';
 import { WriteTurns, claimFile } from './open-files.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
 import { StoreDialect } from './store-dialect.js';

@@ -1,7 +1,7 @@
 import { CallSchedulerError, ErrorCode } from '@call-scheduler/core';
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { describeCause } from '../store-errors.js';
+import { describeCause } from '@call-scheduler/core/internal';
 import { BuiltInMigrationProvider, MIGRATIONS, MIGRATION_LOCK_TABLE, MIGRATION_TABLE } from './migration-provider.js';
 
 /** The names of the migrations recorded in the database (none for a new file). */

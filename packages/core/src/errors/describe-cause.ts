@@ -1,4 +1,7 @@
-/** The message of an unknown thrown value, with SQLite's error code when it has one. */
+/**
+ * The message of an unknown thrown value for an error message of ours, with the driver's error
+ * `code` (SQLite's `SQLITE_BUSY`, PostgreSQL's `40001`...) when it has one the message lacks.
+ */
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;
