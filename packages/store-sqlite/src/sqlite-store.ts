@@ -17,6 +17,7 @@ import type {
   InsertResult,
   NewCallEvent,
   PurgeOptions,
+  SeriesStore,
   UpdateResult,
 } from '@call-scheduler/core';
 import { sql } from 'kysely';
@@ -33,6 +34,8 @@ import { int } from './rows/columns.js';
 import { toEventRecord, toNewEventRow } from './rows/event-row.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { sqliteStoreOptionsSchema } from './sqlite-store-options-schema.js';
+import { withSqliteSeries, type SqliteSeriesAccess } from './series/sqlite-series.js';
+import type { SeriesTables } from './series/series-tables.js';
 
 /** Rows per multi-row `INSERT`: well under SQLite's 32,766 bound variables (24 columns × 500). */
 const ROWS_PER_INSERT = 500;
@@ -137,6 +140,23 @@ export class SqliteStore extends GuardedCallStore {
    */
   declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
 
+  /** Recurring calls: stores a series; see `SeriesStore.insertSeries` (the series methods are in `series/sqlite-series.ts`). */
+  declare readonly insertSeries: SeriesStore['insertSeries'];
+  /** One series, or `undefined`; see `SeriesStore.getSeries`. */
+  declare readonly getSeries: SeriesStore['getSeries'];
+  /** A page of series; see `SeriesStore.listSeries`. */
+  declare readonly listSeries: SeriesStore['listSeries'];
+  /** Active series whose `planAt` has come; see `SeriesStore.listDueSeries`. */
+  declare readonly listDueSeries: SeriesStore['listDueSeries'];
+  /** The smallest `planAt` of active series; see `SeriesStore.nextSeriesPlanAt`. */
+  declare readonly nextSeriesPlanAt: SeriesStore['nextSeriesPlanAt'];
+  /** One step of a series in one immediate transaction; see `SeriesStore.materializeOccurrences`. */
+  declare readonly materializeOccurrences: SeriesStore['materializeOccurrences'];
+  /** A change of a series with compare-and-set; see `SeriesStore.updateSeries`. */
+  declare readonly updateSeries: SeriesStore['updateSeries'];
+  /** The occurrence calls of a series; see `SeriesStore.listSeriesOccurrences`. */
+  declare readonly listSeriesOccurrences: SeriesStore['listSeriesOccurrences'];
+
   /**
    * Checks the options; opens nothing. `init()` (or the first operation) opens the database, sets
    * its pragmas and migrates the schema, once (again after a failure): `STORE_INIT_FAILED` when
@@ -146,7 +166,7 @@ export class SqliteStore extends GuardedCallStore {
    * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
    */
   constructor(options: SqliteStoreOptions) {
-    super(new SqliteStoreDriver(options));
+    super(withSqliteSeries(new SqliteStoreDriver(options)));
   }
 }
 
@@ -199,6 +219,14 @@ class SqliteStoreDriver implements CallStoreDriver {
     // Lets SQLite refresh the statistics its planner uses, as its documentation advises on close.
     await sql`pragma optimize`.execute(db).catch(() => undefined);
     await db.destroy();
+  }
+
+  /** The database access of the series half (`series/sqlite-series.ts`): the same connection and write path. */
+  seriesAccess(): SqliteSeriesAccess {
+    return {
+      read: (fn) => this.#use('series', (db) => fn(db as unknown as Kysely<SeriesTables>)),
+      write: (fn) => this.#use('series', (db) => this.#write(db, (trx) => fn(trx as unknown as Transaction<SeriesTables>))),
+    };
   }
 
   /** Runs `fn` on the open database (the guard only calls a method once `open()` succeeded). */

@@ -200,6 +200,8 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
     // ...and without the later migrations either.
     raw.exec('alter table attempts drop column scheduler_id');
     raw.prepare('delete from call_scheduler_migration where name = ?').run('0003_attempt_scheduler_id');
+    raw.exec('drop index calls_series_occurrence_uq; alter table calls drop column series_id; alter table calls drop column occurrence_at; drop table call_series');
+    raw.prepare('delete from call_scheduler_migration where name = ?').run('0004_call_series');
     expect(raw.prepare("select name from sqlite_master where name = 'calls_ended_idx'").all()).toEqual([]);
     raw.close();
 
@@ -216,6 +218,7 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
         '0001_initial_schema',
         '0002_ended_calls_index',
         '0003_attempt_scheduler_id',
+        '0004_call_series',
       ]);
     } finally {
       after.close();

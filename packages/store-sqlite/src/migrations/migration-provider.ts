@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialSchema } from './0001-initial-schema.js';
 import { endedCallsIndex } from './0002-ended-calls-index.js';
 import { attemptSchedulerId } from './0003-attempt-scheduler-id.js';
+import { callSeries } from './0004-call-series.js';
 
 /**
  * Every migration this version of the package knows, by name. Names sort in the order they run;
@@ -12,6 +13,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial_schema': initialSchema,
   '0002_ended_calls_index': endedCallsIndex,
   '0003_attempt_scheduler_id': attemptSchedulerId,
+  '0004_call_series': callSeries,
 });
 
 /** The table where kysely's `Migrator` records the migrations it ran. */
