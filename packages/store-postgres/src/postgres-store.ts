@@ -18,6 +18,7 @@ import type {
   EventPage,
   InsertResult,
   PurgeOptions,
+  SeriesStore,
   UpdateResult,
 } from '@call-scheduler/core';
 import { CallSchedulerError, ErrorCode } from '@call-scheduler/core';
@@ -30,6 +31,7 @@ import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
 import { MIGRATIONS, MIGRATION_TABLE } from './migrations/migrations.js';
 import { runMigrations } from './migrations/run-migrations.js';
 import { resolveOptions } from './options-schema.js';
+import { withPostgresSeries, type PostgresSeriesAccess } from './series/postgres-series.js';
 import type { PostgresStoreConfig } from './options-schema.js';
 import type { PostgresStoreOptions, PostgresStorePool } from './postgres-store-options.js';
 import {
@@ -186,6 +188,23 @@ export class PostgresStore extends GuardedCallStore {
   /** The PostgreSQL schema that holds the store's tables. */
   readonly schema: string;
 
+  /** Recurring calls: stores a series; see `SeriesStore.insertSeries` (the series methods are in `series/postgres-series.ts`). */
+  declare readonly insertSeries: SeriesStore['insertSeries'];
+  /** One series, or `undefined`; see `SeriesStore.getSeries`. */
+  declare readonly getSeries: SeriesStore['getSeries'];
+  /** A page of series; see `SeriesStore.listSeries`. */
+  declare readonly listSeries: SeriesStore['listSeries'];
+  /** Active series whose `planAt` has come; see `SeriesStore.listDueSeries`. */
+  declare readonly listDueSeries: SeriesStore['listDueSeries'];
+  /** The smallest `planAt` of active series; see `SeriesStore.nextSeriesPlanAt`. */
+  declare readonly nextSeriesPlanAt: SeriesStore['nextSeriesPlanAt'];
+  /** One step of a series in one transaction (its row locked); see `SeriesStore.materializeOccurrences`. */
+  declare readonly materializeOccurrences: SeriesStore['materializeOccurrences'];
+  /** A change of a series with compare-and-set; see `SeriesStore.updateSeries`. */
+  declare readonly updateSeries: SeriesStore['updateSeries'];
+  /** The occurrence calls of a series; see `SeriesStore.listSeriesOccurrences`. */
+  declare readonly listSeriesOccurrences: SeriesStore['listSeriesOccurrences'];
+
   /**
    * Checks and freezes the options; connects to nothing. `init()` (or the first operation)
    * connects (making the pool for `connectionString`) and migrates the schema, once (again after a
@@ -197,7 +216,7 @@ export class PostgresStore extends GuardedCallStore {
    */
   constructor(options: PostgresStoreOptions) {
     const config = resolveOptions(options);
-    super(new PostgresStoreDriver(config));
+    super(withPostgresSeries(new PostgresStoreDriver(config)));
     this.schema = config.schema;
   }
 }
@@ -224,6 +243,11 @@ class PostgresStoreDriver implements CallStoreDriver {
   /** Connects (making the pool for `connectionString`) and migrates the schema; the guard runs it once. */
   async open(): Promise<void> {
     this.#open = await this.#openDatabase();
+  }
+
+  /** The database access of the series half (`series/postgres-series.ts`): the same pool and write path. */
+  seriesAccess(): PostgresSeriesAccess {
+    return { schema: this.#quoted, db: () => this.#db().db, write: (job) => this.#db().writes.run(job) };
   }
 
   /** The open database; the guard calls the other methods only after `open()` succeeded. */

@@ -1,4 +1,5 @@
 import { initialSchema } from './0001-initial-schema.js';
+import { callSeries } from './0002-call-series.js';
 
 /** One migration: the statements it runs, given the store's quoted schema name. */
 export type Migration = (quotedSchema: string) => readonly string[];
@@ -10,6 +11,7 @@ export type Migration = (quotedSchema: string) => readonly string[];
  */
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, migration: Migration]> = Object.freeze([
   ['0001_initial_schema', initialSchema] as const,
+  ['0002_call_series', callSeries] as const,
 ]);
 
 /** The table (in the store's schema) that records the migrations that ran. */
