@@ -1,6 +1,7 @@
 // The example server's page: plain JavaScript, no framework. It talks to the call API at ./api.
 /* global TextDecoderStream, sessionStorage, localStorage, setInterval */
 import { instantToLocalInput, offsetAt, zonedToInstant } from './zoned-time.js';
+import { initSeries, loadSeries, onCallChanged, onSeriesEvent, repeating, submitSeries } from './series.js';
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -442,8 +443,34 @@ function describeScheduled(call, requestedAt, later) {
   return { text: `Scheduled a call to ${call.to} for ${formatDateTime(due, { timeZone: zone })} in ${zone}, ${relativeTime(due)}.`, now: false };
 }
 
+/**
+ * The calling hours and retries of the form, as `{ window?, retry? }`; `null` (with the field's
+ * error shown) when the retry minutes are not valid. A call and a series take the same ones.
+ */
+function policiesOf(form) {
+  const policies = {};
+  if ($('#tcpa').checked) policies.window = TCPA_WINDOW;
+  const retries = Number($('#retries').value);
+  if (retries > 0) {
+    const minutes = Number($('#retryMinutes').value);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+      showFieldError(form, 'retry', 'Minutes between tries must be a whole number from 1 to 1440.');
+      $('#more').open = true;
+      return null;
+    }
+    const rule = { delaysMs: [minutes * 60_000], maxAttempts: retries + 1 };
+    policies.retry = { busy: rule, 'no-answer': rule };
+  }
+  return policies;
+}
+
 async function submitSchedule(event) {
   event.preventDefault();
+  // "Repeat" other than never schedules a series (series.js).
+  if (repeating()) {
+    await submitSeries();
+    return;
+  }
   const form = $('#schedule-form');
   clearErrors(form);
   $('#form-done').textContent = '';
@@ -474,19 +501,9 @@ async function submitSchedule(event) {
       requestedAt = instant;
     }
   }
-  if ($('#tcpa').checked) body.window = TCPA_WINDOW;
-  const retries = Number($('#retries').value);
-  if (retries > 0) {
-    const minutes = Number($('#retryMinutes').value);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
-      showFieldError(form, 'retry', 'Minutes between tries must be a whole number from 1 to 1440.');
-      $('#more').open = true;
-      invalid = true;
-    } else {
-      const rule = { delaysMs: [minutes * 60_000], maxAttempts: retries + 1 };
-      body.retry = { busy: rule, 'no-answer': rule };
-    }
-  }
+  const policies = policiesOf(form);
+  if (policies === null) invalid = true;
+  else Object.assign(body, policies);
   if (invalid) {
     form.querySelector('[aria-invalid="true"]')?.focus();
     return;
@@ -1107,7 +1124,8 @@ function setConnection(stateName, text) {
   $('#connection-text').textContent = text;
 }
 
-function onServerEvent(_name, data) {
+function onServerEvent(name, data) {
+  if (name.startsWith('series:')) onSeriesEvent(name, data);
   if (!data || !data.call) return;
   const before = state.calls.get(data.call.id)?.status;
   const changed = upsert(data.call);
@@ -1116,6 +1134,7 @@ function onServerEvent(_name, data) {
     announce(`Call to ${data.call.to}: ${(STATUS_LABELS[data.call.status] ?? data.call.status).toLowerCase()}.`);
   }
   if (state.openCallId === data.call.id) scheduleDetailsRefresh();
+  onCallChanged(data.call);
 }
 
 /** Reads one Server-Sent Events response until it ends, calling `onMessage(event, data)`. */
@@ -1172,6 +1191,7 @@ async function followEvents() {
       setConnection('live', 'Live');
       backoff = 500;
       void loadCalls();
+      void loadSeries();
       if (state.openCallId !== null) scheduleDetailsRefresh();
       await readEventStream(response, onServerEvent);
       setConnection('reconnecting', 'Reconnecting…');
@@ -1292,6 +1312,24 @@ function start() {
   $('#tcpa').addEventListener('change', syncWhen);
   $('#timeZone').addEventListener('change', onZoneChange);
   syncWhen();
+  initSeries({
+    $,
+    el,
+    api,
+    announce,
+    clearErrors,
+    formatDateTime,
+    knownZone,
+    newKey,
+    policies: policiesOf,
+    problemText,
+    resetForm,
+    showFieldError,
+    showFormError,
+    showProblem,
+    syncWhen,
+    zone: () => state.zone,
+  });
 
   setDensity(readDensity());
   $('#density').addEventListener('click', () => setDensity($('#density').getAttribute('aria-pressed') !== 'true'));

@@ -1,0 +1,173 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CallSeriesJson } from '@call-scheduler/http-adapter';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.js';
+import { startTestServer, tempDir } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'example-http-server');
+/** Every wait for the page is bounded by this. */
+const WAIT_MS = 15_000;
+const NUMBER = '+12125550147';
+
+let dir: { path: string; remove: () => void } | undefined;
+let running: RunningServer | undefined;
+let browser: Browser | undefined;
+let context: BrowserContext | undefined;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function apiSeries(id: string): Promise<CallSeriesJson> {
+  const response = await fetch(`${running!.url}api/series/${id}`);
+  return (await response.json()) as CallSeriesJson;
+}
+
+/** The weekday and wall-clock time of an instant in New York, e.g. `Mon 09:00`. */
+function newYorkTime(iso: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts['weekday']} ${parts['hour']}:${parts['minute']}`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium ("apt-get install -y chromium"; .ci/run does this in CI).`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dir = tempDir();
+  // A week's lead: a series creates its occurrence calls of the coming week at once, so that the
+  // page has occurrence calls (and their statuses) to show without waiting for a real 09:00.
+  ({ running } = await startTestServer(dir.path, { MOCK_TIME_FACTOR: '0.1' }, { scheduler: { series: { leadMs: 7 * 86_400_000 } } }));
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
+  context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-US', timezoneId: 'America/New_York' });
+  context.setDefaultTimeout(WAIT_MS);
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(running.url, { waitUntil: 'load', timeout: WAIT_MS });
+  await page.locator('#connection[data-state="live"]').waitFor({ timeout: WAIT_MS });
+});
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await running?.close(2_000);
+  dir?.remove();
+});
+
+describe('recurring calls on the web page in headless Chromium', () => {
+  it('a custom cron pattern that is not one says so in the preview, before anything is saved', async () => {
+    await page.locator('#repeat').selectOption('custom');
+    expect(await page.locator('#cron-field').isVisible()).toBe(true);
+    expect(await page.locator('.field.when').isVisible()).toBe(false);
+    await page.locator('#cron').fill('0 9 * *');
+    await expect.poll(() => page.locator('#repeat-preview-message').textContent(), { timeout: WAIT_MS }).toMatch(/^Cron pattern .+\.$/);
+    expect(await page.locator('#repeat-preview-list li').count()).toBe(0);
+    const list = await fetch(`${running!.url}api/series`).then(async (r) => (await r.json()) as { items: unknown[] });
+    expect(list.items).toEqual([]);
+  });
+
+  it('creates a weekday series after showing its next 5 calls on the recipient clocks', async () => {
+    await page.locator('#to').fill(NUMBER);
+    await page.locator('#repeat').selectOption('weekdays');
+    expect(await page.locator('#schedule-button').textContent()).toBe('Schedule series');
+    expect(await page.locator('#repeat-time').inputValue()).toBe('09:00');
+    expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
+    const items = page.locator('#repeat-preview-list li');
+    await expect.poll(() => items.count(), { timeout: WAIT_MS }).toBe(5);
+    const instants = await items.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-at') ?? ''));
+    // Five weekdays at 09:00 in New York, in order, none on a weekend.
+    for (const at of instants) expect(newYorkTime(at)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
+    expect([...instants].sort()).toEqual(instants);
+    const texts = await items.allTextContents();
+    for (const text of texts) expect(text).toMatch(/^(Mon|Tue|Wed|Thu|Fri), \w{3} \d+, \d{4}, 9:00 AM E[SD]T$/);
+    expect(await page.locator('#repeat-preview-zone').textContent()).toBe("On the recipient's clocks: America/New_York.");
+    await shot('series-01-preview');
+
+    await page.locator('#schedule-button').click();
+    const row = page.locator('li.series').first();
+    await row.waitFor();
+    await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toMatch(
+      new RegExp(`^Scheduled a series: calls to \\${NUMBER}, weekdays at 09:00 in America/New_York\\. First: (Mon|Tue|Wed|Thu|Fri), .+ 9:00 AM E[SD]T\\.$`),
+    );
+    expect(await row.locator('.call-head .badge').textContent()).toBe('Active');
+    expect(await row.locator('.rule').textContent()).toBe('Weekdays at 09:00 · America/New_York');
+    expect(await row.locator('.when').textContent()).toMatch(/^Next call: (Mon|Tue|Wed|Thu|Fri), .+ 9:00 AM E[SD]T$/);
+    // The new series' calls are open: each occurrence call with its status, or a note that none exists yet.
+    expect(await row.locator('[data-action="occurrences"]').getAttribute('aria-expanded')).toBe('true');
+    const occurrences = row.locator('.occurrence-list li.occurrence');
+    await occurrences.first().waitFor();
+    // With a week's lead, the series has its calls of the coming week: each scheduled, on a weekday at 09:00.
+    const created = await occurrences.evaluateAll((nodes) => nodes.map((n) => [n.getAttribute('data-status'), n.querySelector('time')?.getAttribute('datetime') ?? '']));
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    for (const [status, at] of created) {
+      expect(status).toBe('scheduled');
+      expect(newYorkTime(at)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
+    }
+    expect(await occurrences.first().locator('.badge').textContent()).toBe('Scheduled');
+    // They are ordinary calls: the call list shows them as upcoming.
+    await expect.poll(() => page.locator('.call-group[data-group="upcoming"] li.call').count(), { timeout: WAIT_MS }).toBe(created.length);
+    // The form is back to one call.
+    expect(await page.locator('#repeat').inputValue()).toBe('never');
+    expect(await page.locator('#repeat-preview').isVisible()).toBe(false);
+    await shot('series-02-created');
+
+    const id = (await row.getAttribute('data-id'))!;
+    const stored = await apiSeries(id);
+    expect(stored).toMatchObject({ to: NUMBER, cron: '0 9 * * MON-FRI', timeZone: 'America/New_York', status: 'active' });
+    expect(newYorkTime(stored.nextOccurrenceAt ?? stored.lastOccurrenceAt!)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
+  });
+
+  it('pauses and resumes the series from its row', async () => {
+    const row = page.locator('li.series').first();
+    const id = (await row.getAttribute('data-id'))!;
+    await row.locator('[data-action="pause"]').click();
+    await row.locator('.badge[data-status="paused"]').waitFor();
+    expect(await row.locator('.when').textContent()).toBe('Paused: no calls until it is resumed.');
+    const waiting = await row.locator('.occurrence-list li.occurrence').count();
+    expect(await row.locator('.row-done').textContent()).toBe(
+      `Paused the series to ${NUMBER}. ${waiting === 1 ? 'Its waiting call was' : `Its ${waiting} waiting calls were`} canceled.`,
+    );
+    // Its waiting calls were canceled with it: the series view shows each one canceled.
+    await expect.poll(() => row.locator('.occurrence-list li.occurrence[data-status="canceled"]').count(), { timeout: WAIT_MS }).toBe(waiting);
+    expect(await row.locator('[data-action="pause"]').isVisible()).toBe(false);
+    // Focus moves to the button that undoes it.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('resume');
+    expect((await apiSeries(id)).status).toBe('paused');
+    await shot('series-03-paused');
+
+    await row.locator('[data-action="resume"]').click();
+    await row.locator('.badge[data-status="active"]').waitFor();
+    expect(await row.locator('.row-done').textContent()).toMatch(new RegExp(`^Resumed the series to \\${NUMBER}\\. Next call: (Mon|Tue|Wed|Thu|Fri), .+ 9:00 AM E[SD]T\\.$`));
+    expect(await row.locator('.when').textContent()).toMatch(/^Next call: /);
+    // The calls the pause canceled stay canceled; the series goes on after the latest of them.
+    const after = await row.locator('.occurrence-list li.occurrence').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-status')));
+    expect(after).toEqual(Array.from({ length: waiting }, () => 'canceled'));
+    const resumed = await apiSeries(id);
+    expect(resumed.status).toBe('active');
+    const lastCanceled = await row.locator('.occurrence-list li.occurrence time').last().getAttribute('datetime');
+    expect(Date.parse(resumed.nextOccurrenceAt!)).toBeGreaterThan(Date.parse(lastCanceled!));
+    await shot('series-04-resumed');
+    expect(pageErrors).toEqual([]);
+  });
+});
