@@ -67,6 +67,23 @@ describe('store calls per call', () => {
     expect((counts.get('claimDueCalls') ?? 0) - before).toBe(10);
   });
 
+  it('calls far apart cost one claim each: the lease expiry of a call that ended is only looked at, not claimed from', async () => {
+    const { store, counts } = countingStore();
+    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    // One call a minute (longer than the 30 s lease): the store's next wake-up after each claim is
+    // that claim's lease expiry, 30 s later, though the call ended at once.
+    await scheduler.scheduleMany(Array.from({ length: 5 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * 60 * SECOND })));
+    await clock.advance(0);
+    const claims = counts.get('claimDueCalls') ?? 0;
+    const recoveries = counts.get('claimExpiredLeases') ?? 0;
+    await clock.advance(5 * 60 * SECOND + 45 * SECOND);
+    expect(provider.dials()).toBe(5);
+    expect((counts.get('claimDueCalls') ?? 0) - claims).toBe(5);
+    expect((counts.get('claimExpiredLeases') ?? 0) - recoveries).toBe(5);
+  });
+
   it('a call held back by a live call to the same number is still claimed as soon as that call ends', async () => {
     const { store } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'ringing' }, { afterMs: 3 * SECOND, status: 'completed' }] } } });

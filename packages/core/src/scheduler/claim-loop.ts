@@ -57,6 +57,12 @@ export class ClaimLoop {
   #heldBack = false;
   /** A call of ours ended while a tick was under way (its store read may have seen it still live). */
   #endedDuringTick = false;
+  /**
+   * The store's next wake-up as last read, when it was the lease expiry of the calls that read
+   * claimed (most likely ours, ended or renewed by then): at that time only the next wake-up is
+   * read again, and the claims run only if something is due.
+   */
+  #ownLeaseAt: number | null = null;
 
   /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
   constructor(deps: ClaimLoopDeps) {
@@ -178,7 +184,8 @@ export class ClaimLoop {
         if (!this.#d.isRunning()) break;
         if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
           try {
-            await this.#storeWork(now);
+            if (!again && this.#pokedAt > now && this.#onlyOwnLeaseDue(now)) await this.#peek(now);
+            else await this.#storeWork(now);
           } catch (error) {
             this.#d.reportError(error, 'tick');
             this.#storeBackoffUntil = this.#d.clock.now() + STORE_ERROR_BACKOFF_MS;
@@ -195,6 +202,27 @@ export class ClaimLoop {
     }
   }
 
+  /** Whether the store is due only because of the lease expiry of calls this scheduler claimed. */
+  #onlyOwnLeaseDue(now: number): boolean {
+    const reread = this.#d.options.storeRereadIntervalMs;
+    return this.#ownLeaseAt !== null && this.#storeNextAt === this.#ownLeaseAt && !(reread !== null && this.#lastStoreReadAt + reread <= now);
+  }
+
+  /** Reads only the next wake-up; claims (and recovers) only when something is due by then. */
+  async #peek(now: number): Promise<void> {
+    this.#ownLeaseAt = null;
+    this.#pokedAt = Number.POSITIVE_INFINITY;
+    const next = await this.#d.store.nextWakeUpAt();
+    if (next !== null && next <= now) {
+      await this.#storeWork(now);
+      return;
+    }
+    this.#storeNextAt = next === null && this.#pokedAt === Number.POSITIVE_INFINITY ? null : Math.min(next ?? Number.POSITIVE_INFINITY, this.#pokedAt);
+    this.#pokedAt = Number.POSITIVE_INFINITY;
+    this.#lastStoreReadAt = now;
+    this.#storeBackoffUntil = Number.NEGATIVE_INFINITY;
+  }
+
   async #storeWork(now: number): Promise<void> {
     const { store, owner, options } = this.#d;
     // What was poked so far is in the store already: the reads below see it.
@@ -202,17 +230,21 @@ export class ClaimLoop {
     this.#endedDuringTick = false;
     let capacity = this.#capacity(now);
     const leaseExpiresAt = now + options.leaseMs;
+    let took = 0;
     if (capacity > 0) {
       const recovered = await store.claimExpiredLeases({ now, limit: capacity, owner, leaseExpiresAt });
       for (const result of recovered) this.#d.onRecovered(result);
       capacity -= recovered.length;
+      took += recovered.length;
     }
     if (capacity > 0) {
       const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber });
       for (const result of claimed) this.#d.onClaimed(result);
       if (claimed.length === capacity) this.#tickAgain = true;
+      took += claimed.length;
     }
     let next = await store.nextWakeUpAt();
+    this.#ownLeaseAt = took > 0 && next === leaseExpiresAt ? next : null;
     this.#heldBack = next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0;
     if (this.#heldBack) {
       // Due calls remain that the claim skipped (another call to the same number is live): look
