@@ -94,6 +94,7 @@ const CORE_ROUTES: readonly CallRoute[] = [
       "Each event has `id:` (the event's log cursor), `event:` (the scheduler event name, e.g. `call:status`) and `data:` (a JSON `CallEventMessage`). " +
       'Resume with the `Last-Event-ID` header (or `lastEventId`): stored events after that cursor are replayed first (`replayed: true`), then live ones follow, with no gap and no duplicate. ' +
       "When the store can watch (PostgreSQL), the stream follows the store's event log and shows every host's events. " +
+      "With recurring calls, the `series:*` events of this process are sent too (`data:` a `SeriesEventMessage`, no `id:`, never replayed). " +
       'A comment line is sent as a heartbeat.',
     tags: ['events'],
     query: eventsQuerySchema,
