@@ -7,7 +7,7 @@
  * @module @call-scheduler/core/internal
  * @internal
  */
-export { parseInput, toInputIssues, invalidInput } from './schema/schedule-input.js';
+export { parseInput, parseOptions, toInputIssues, invalidInput } from './schema/schedule-input.js';
 export { describeCause } from './errors/describe-cause.js';
 export { localTimeZoneOf, withTimeZoneFromLocalAt } from './policy/local-time-schema.js';
 export {

@@ -32,7 +32,7 @@ import {
   encodeSequenceCursor,
   invalidInput as invalidInputOf,
   noOptionsSchema,
-  parseInput,
+  parseOptions,
 } from '@call-scheduler/core/internal';
 import { withMemorySeries } from './memory-series.js';
 
@@ -150,10 +150,10 @@ export class MemoryStore extends GuardedCallStore {
   /**
    * An empty store. It takes no options yet; an options object with any key is refused, so that
    * options meant for another store (a `filename`) are not silently ignored.
-   * @throws CallSchedulerError `INVALID_INPUT` (`unrecognized_keys`) whose message names the unknown options.
+   * @throws CallSchedulerError `INVALID_INPUT` naming each unknown option.
    */
   constructor(options: MemoryStoreOptions = {}) {
-    parseInput(noOptionsSchema, options, 'MemoryStore options');
+    parseOptions(noOptionsSchema, options, 'MemoryStore options');
     super(withMemorySeries(new MemoryStoreDriver()));
   }
 }

@@ -219,7 +219,7 @@ describe('MemoryStore', () => {
 });
 
 describe('MemoryStore options', () => {
-  it('refuses options it does not know with INVALID_INPUT naming them, and takes none or {}', () => {
+  it('refuses options it does not know with INVALID_INPUT naming each, and takes none or {}', () => {
     let caught: unknown;
     try {
       new MemoryStore({ filename: 'calls.db' } as unknown as Record<string, never>);
@@ -227,8 +227,7 @@ describe('MemoryStore options', () => {
       caught = error;
     }
     expect(isCallSchedulerError(caught) && caught.code).toBe('INVALID_INPUT');
-    expect(isCallSchedulerError(caught) && caught.issues.map((i) => i.rule)).toEqual(['unrecognized_keys']);
-    expect((caught as Error).message).toContain('filename');
+    expect(isCallSchedulerError(caught) && caught.issues.map((i) => i.path)).toEqual(['filename']);
     expect(() => new MemoryStore(null as unknown as Record<string, never>)).toThrow(/MemoryStore options/);
     expect(new MemoryStore({}).features).toEqual({ durable: false, shared: false });
     expect(new MemoryStore().features).toEqual({ durable: false, shared: false });

@@ -1,5 +1,5 @@
 import { GuardedCallStore } from '@call-scheduler/core';
-import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput, parseInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput, parseOptions } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
   CallEventRecord,
@@ -181,7 +181,7 @@ class SqliteStoreDriver implements CallStoreDriver {
   #group: GroupCommit | undefined;
 
   constructor(raw: SqliteStoreOptions) {
-    const options = parseInput(sqliteStoreOptionsSchema, raw, 'SqliteStore options') as SqliteStoreOptions;
+    const options = parseOptions(sqliteStoreOptionsSchema, raw, 'SqliteStore options') as SqliteStoreOptions;
     const memory =
       options.database !== undefined ? options.database.memory === true : options.filename === ':memory:';
     const where =

@@ -12,7 +12,7 @@ import type {
   ProviderRequestOptions,
 } from '../provider/call-provider.js';
 import { normalizeProviderStatus } from '../provider/provider-status.js';
-import { parseInput } from '../schema/schedule-input.js';
+import { parseOptions } from '../schema/schedule-input.js';
 import { callApiCallResponseSchema } from './call-api-schemas.js';
 import { classifyHttpFailure, classifyNetworkError, type CallApiRequestKind } from './classify-http-error.js';
 
@@ -149,7 +149,7 @@ export class HttpCallProvider implements CallProvider {
 
   /** @throws CallSchedulerError `INVALID_INPUT` naming the option at fault. */
   constructor(options: HttpCallProviderOptions) {
-    const parsed = parseInput(optionsSchema, options, 'HttpCallProvider options');
+    const parsed = parseOptions(optionsSchema, options, 'HttpCallProvider options');
     this.name = parsed.name ?? 'call-api';
     this.baseUrl = parsed.baseUrl;
     this.timeoutMs = parsed.timeoutMs ?? 10_000;

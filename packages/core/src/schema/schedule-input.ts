@@ -147,6 +147,22 @@ export function parseInput<S extends z.ZodType>(
   return result.data;
 }
 
+/**
+ * {@link parseInput} for the options of a constructor (a store, a provider, a router): an unknown
+ * option is an issue at its own path (`timeout`), so that a misspelt option is named, not only
+ * mentioned in the message.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.flatMap((issue): InputIssue[] =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: [...issue.path, key].map(String).join('.'), message: 'is not a known option', rule: issue.code }))
+      : [{ path: issue.path.map(String).join('.'), message: issue.message, rule: issue.code }],
+  );
+  throw invalidInput(issues, what);
+}
+
 /** Validates and normalizes one {@link ScheduleCallInput}; throws `INVALID_INPUT`. */
 export function parseScheduleCallInput(value: unknown, prefix: readonly (string | number)[] = []): ParsedScheduleCallInput {
   const data = parseInput(scheduleCallInputSchema, value, 'call', prefix);
