@@ -83,6 +83,8 @@ export type { CallStoreDriver, PurgeOptions } from './store/guarded-call-store.j
 export type {
   CallProvider,
   CallProviderCapabilities,
+  DwellStatus,
+  ExpectedDwellMs,
   PlaceCallRequest,
   ProviderCallInfo,
   ProviderRequestOptions,

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isCallSchedulerError, isProviderError, type PlaceCallRequest, type ProviderError } from '@call-scheduler/core';
-import { HttpCallProvider } from '@call-scheduler/core/http';
+import { CALL_API_EXPECTED_DWELL_MS, HttpCallProvider } from '@call-scheduler/core/http';
 import { FakeClock } from '@call-scheduler/core/testing';
 
 // ------------------------------------------------------------------ raw node:http servers
@@ -154,8 +154,8 @@ describe('HttpCallProvider: success', () => {
   });
 
   it('declares idempotentPlaceCall only when told to', () => {
-    expect(new HttpCallProvider({ baseUrl: 'http://127.0.0.1:1' }).capabilities).toEqual({ idempotentPlaceCall: false });
-    expect(new HttpCallProvider({ baseUrl: 'http://127.0.0.1:1', idempotentPlaceCall: true }).capabilities).toEqual({ idempotentPlaceCall: true });
+    expect(new HttpCallProvider({ baseUrl: 'http://127.0.0.1:1' }).capabilities).toEqual({ idempotentPlaceCall: false, expectedDwellMs: CALL_API_EXPECTED_DWELL_MS });
+    expect(new HttpCallProvider({ baseUrl: 'http://127.0.0.1:1', idempotentPlaceCall: true }).capabilities).toEqual({ idempotentPlaceCall: true, expectedDwellMs: CALL_API_EXPECTED_DWELL_MS });
   });
 
   it('rejects bad options with an error naming the option', () => {

@@ -4,9 +4,11 @@ import type { Clock } from '../clock/clock.js';
 import { MAX_TIMER_DELAY_MS, sleep, systemClock, timeoutSignal } from '../clock/clock.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ProviderError, isProviderError } from '../errors/provider-error.js';
+import { expectedDwellSchema } from '../polling/dwell-hint.js';
 import type {
   CallProvider,
   CallProviderCapabilities,
+  ExpectedDwellMs,
   PlaceCallRequest,
   ProviderCallInfo,
   ProviderRequestOptions,
@@ -35,6 +37,15 @@ export interface HttpCallProviderOptions {
    * @default false
    */
   readonly idempotentPlaceCall?: boolean;
+  /**
+   * How long calls stay in each live status, in ms, declared to the scheduler as
+   * {@link CallProviderCapabilities.expectedDwellMs} so that polling pays from the first call. The
+   * default is the Call API contract's progression (`ringing` about 2 s after the dial, `connected`
+   * at about 5 s, `completed` at about 10 s). Give your provider's own figures, or `null` to declare
+   * none (the scheduler then learns them from what it polls).
+   * @default CALL_API_EXPECTED_DWELL_MS ({ initiated: 2_000, ringing: 3_000, connected: 5_000 })
+   */
+  readonly expectedDwellMs?: ExpectedDwellMs | null;
   /**
    * How many times a failed status read (`GET`) is retried inside one `getCall`: after a network
    * error, a timeout, a 5xx or a 429 whose `Retry-After` is at most `maxGetRetryDelayMs`. Waits
@@ -86,6 +97,7 @@ const optionsSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).max(MAX_TIMER_DELAY_MS).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   idempotentPlaceCall: z.boolean().optional(),
+  expectedDwellMs: expectedDwellSchema.nullable().optional(),
   getRetries: z.number().int().min(0).max(10).optional(),
   maxGetRetryDelayMs: z.number().int().min(0).max(MAX_TIMER_DELAY_MS).optional(),
   fetch: z.custom<HttpCallProviderOptions['fetch']>((value) => typeof value === 'function', { message: 'must be a function' }).optional(),
@@ -103,6 +115,13 @@ const optionsSchema = z.strictObject({
   random: z.custom<() => number>((value) => typeof value === 'function', { message: 'must be a function returning a number in [0, 1)' }).optional(),
   name: z.string().min(1).optional(),
 });
+
+/**
+ * The Call API contract's dwell per live status (see `docs/call-api.md`): `initiated` for about 2 s,
+ * `ringing` until about 5 s, `connected` until about 10 s. {@link HttpCallProvider} declares it by
+ * default.
+ */
+export const CALL_API_EXPECTED_DWELL_MS: ExpectedDwellMs = Object.freeze({ initiated: 2_000, ringing: 3_000, connected: 5_000 });
 
 /** The first wait between status-read retries, doubled each time. */
 const GET_RETRY_BASE_MS = 100;
@@ -134,7 +153,10 @@ const GET_RETRY_BASE_MS = 100;
 export class HttpCallProvider implements CallProvider {
   /** The provider's name in logs. @default 'call-api' */
   readonly name: string;
-  /** `idempotentPlaceCall` as configured (default `false`). */
+  /**
+   * `idempotentPlaceCall` as configured (default `false`) and `expectedDwellMs` as configured
+   * (default {@link CALL_API_EXPECTED_DWELL_MS}; `{}` when configured `null`).
+   */
   readonly capabilities: Readonly<Required<CallProviderCapabilities>>;
   /** The base URL without a trailing slash. */
   readonly baseUrl: string;
@@ -157,7 +179,8 @@ export class HttpCallProvider implements CallProvider {
     this.#maxGetRetryDelayMs = parsed.maxGetRetryDelayMs ?? 2_000;
     this.#clock = parsed.clock ?? systemClock;
     this.#random = parsed.random ?? Math.random;
-    this.capabilities = Object.freeze({ idempotentPlaceCall: parsed.idempotentPlaceCall ?? false });
+    const dwell = parsed.expectedDwellMs === undefined ? CALL_API_EXPECTED_DWELL_MS : (parsed.expectedDwellMs ?? Object.freeze({}));
+    this.capabilities = Object.freeze({ idempotentPlaceCall: parsed.idempotentPlaceCall ?? false, expectedDwellMs: dwell });
     this.#http = ky.create({
       // Timeouts and retries are done here, on the injected clock; ky's own use real timers.
       timeout: false,

@@ -4,7 +4,7 @@
  *
  * @module @call-scheduler/core/http
  */
-export { HttpCallProvider } from './http-call-provider.js';
+export { HttpCallProvider, CALL_API_EXPECTED_DWELL_MS } from './http-call-provider.js';
 export type { HttpCallProviderOptions } from './http-call-provider.js';
 export { parseCallApiWebhook, callApiWebhookSchema, callApiWebhookBodySchema } from './call-api-webhook.js';
 export type { CallApiStatusUpdate } from './call-api-webhook.js';

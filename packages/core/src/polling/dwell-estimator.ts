@@ -1,7 +1,8 @@
 /**
  * Learns how long a provider's calls stay in each live status (how long `initiated` lasts before
  * `ringing`, and so on) from the transitions the scheduler observes, so that polling can sleep
- * through the quiet part of a status and poll densely only around the expected change.
+ * through the quiet part of a status and poll densely only around the expected change. A
+ * provider's declared dwell times (its hint) can seed it, so that this holds from the first call.
  *
  * Estimates are an exponentially weighted moving average of observed dwell times. Only samples
  * whose timing is known to within `maxUncertaintyMs` are used.
@@ -16,11 +17,16 @@ export class DwellEstimator {
    * @param options.alpha weight of a new sample. @default 0.25
    * @param options.maxUncertaintyMs samples less precise than this are ignored. @default 1000
    * @param options.minSamples samples needed before {@link DwellEstimator.expected} answers. @default 2
+   * @param options.prior expected dwell per status known before any sample (a provider's hint):
+   *   such a status answers at once, and each observation moves its estimate like any sample.
    */
-  constructor(options: { alpha?: number; maxUncertaintyMs?: number; minSamples?: number } = {}) {
+  constructor(options: { alpha?: number; maxUncertaintyMs?: number; minSamples?: number; prior?: Readonly<Record<string, number>> } = {}) {
     this.#alpha = options.alpha ?? 0.25;
     this.#maxUncertaintyMs = options.maxUncertaintyMs ?? 1000;
     this.#minSamples = options.minSamples ?? 2;
+    for (const [status, mean] of Object.entries(options.prior ?? {})) {
+      if (Number.isFinite(mean) && mean > 0) this.#estimates.set(status, { mean, samples: this.#minSamples });
+    }
   }
 
   /** Records that a call stayed `dwellMs` in `status`, known to within ± `uncertaintyMs`. */

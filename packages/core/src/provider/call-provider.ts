@@ -47,7 +47,29 @@ export interface CallProviderCapabilities {
    * @default false
    */
   readonly idempotentPlaceCall?: boolean;
+  /**
+   * How long the provider's calls typically stay in each live status, in ms: a hint that lets
+   * polling pay from the first call. The scheduler starts its learned dwell times from these
+   * figures instead of from nothing, so a fresh process sleeps through the quiet part of a status
+   * and polls densely only around the expected change; what it observes then refines them.
+   *
+   * Declare only what the provider reliably does: a change that comes much earlier than declared
+   * (a call rejected while `initiated`) is seen at the next poll, up to the declared dwell later.
+   * A status left out is polled within `polling.targetLagMs` until the scheduler has learned it.
+   * Each value is a whole number of ms from 1 to 86 400 000; the scheduler's constructor rejects
+   * anything else with `INVALID_INPUT` naming `provider.capabilities.expectedDwellMs.<status>`.
+   *
+   * @example `{ initiated: 2_000, ringing: 3_000, connected: 5_000 }` (the Call API's contract)
+   * @default no hint
+   */
+  readonly expectedDwellMs?: ExpectedDwellMs;
 }
+
+/** The live statuses a provider can declare an expected dwell for (see {@link CallProviderCapabilities.expectedDwellMs}). */
+export type DwellStatus = 'initiated' | 'ringing' | 'connected';
+
+/** Expected time in each live status, in ms (see {@link CallProviderCapabilities.expectedDwellMs}). */
+export type ExpectedDwellMs = Readonly<Partial<Record<DwellStatus, number>>>;
 
 /**
  * The telephony provider the scheduler dials through. Throw {@link ProviderError} for failures so

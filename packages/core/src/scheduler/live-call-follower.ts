@@ -5,6 +5,7 @@
 import type { CallError } from '../call/call.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { DwellEstimator, nextPollAt } from '../polling/dwell-estimator.js';
+import { expectedDwellOf } from '../polling/dwell-hint.js';
 import type { ProviderCallInfo } from '../provider/call-provider.js';
 import { callStatusOf, callStatusRank } from '../provider/provider-status.js';
 import type { CallEventRecord } from '../store/call-record.js';
@@ -34,7 +35,7 @@ export class LiveCallFollower {
   readonly #ctx: SchedulerContext;
   readonly #leases: LeaseKeeper;
   readonly #closer: AttemptCloser;
-  /** How long the provider's calls stay in each live status, learned from what polling sees. */
+  /** How long the provider's calls stay in each live status: its hint, refined by what polling sees. */
   readonly #dwell: DwellEstimator;
 
   /** A follower for the scheduler's live calls. */
@@ -42,7 +43,7 @@ export class LiveCallFollower {
     this.#ctx = ctx;
     this.#leases = leases;
     this.#closer = closer;
-    this.#dwell = new DwellEstimator({ maxUncertaintyMs: 2 * ctx.options.polling.targetLagMs });
+    this.#dwell = new DwellEstimator({ maxUncertaintyMs: 2 * ctx.options.polling.targetLagMs, prior: expectedDwellOf(ctx.provider) });
   }
 
   /** The poll interval a call starts with (the first poll comes after `minIntervalMs`). */
