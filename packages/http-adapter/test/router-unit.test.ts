@@ -83,6 +83,15 @@ describe('createCallRouter', () => {
       'GET /events',
       'GET /health',
       'GET /openapi.json',
+      // A CallScheduler has recurring calls: the series routes follow.
+      'POST /series',
+      'POST /series/preview',
+      'GET /series',
+      'GET /series/{id}',
+      'PATCH /series/{id}',
+      'POST /series/{id}/pause',
+      'POST /series/{id}/resume',
+      'POST /series/{id}/cancel',
     ]);
     expect(Object.isFrozen(routes)).toBe(true);
   });
