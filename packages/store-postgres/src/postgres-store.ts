@@ -47,7 +47,9 @@ import {
 } from './rows/rows.js';
 import type { AttemptRow, EventRow } from './rows/rows.js';
 import * as statements from './sql/statements.js';
-import type { ClaimedRow, EventKey } from './sql/statements.js';
+import type { ClaimedRow, EventKey, UpdatedRow } from './sql/statements.js';
+import { isMergeable, mergedUpdates } from './sql/merged-updates.js';
+import type { MergedWrite } from './sql/merged-updates.js';
 import { describeCause } from './store-errors.js';
 import { ChangeListener } from './watch/change-listener.js';
 import { ChangeNotifier } from './watch/change-notifier.js';
@@ -301,9 +303,20 @@ class PostgresStoreDriver implements CallStoreDriver {
           onError: () => undefined,
         })
       : undefined;
-    const writes = new WriteRunner(db, this.#config.groupCommit, (changes) => {
-      for (const change of changes) notifier?.announce(change);
-    });
+    const writes = new WriteRunner(
+      db,
+      this.#config.groupCommit,
+      (changes) => {
+        for (const change of changes) notifier?.announce(change);
+      },
+      {
+        run: async (conn, payloads) => {
+          const rows = (await mergedUpdates(this.#quoted, payloads as MergedWrite[]).execute(conn)).rows;
+          const byJob = new Map(rows.map((row) => [int(row.job_ord), row]));
+          return payloads.map((_, i) => byJob.get(i));
+        },
+      },
+    );
     return { db, pool, end, writes, notifier };
   }
 
@@ -531,8 +544,7 @@ class PostgresStoreDriver implements CallStoreDriver {
       }
       const newEvents = update.events ?? [];
       const events = newEvents.length > 0 ? JSON.stringify(newEvents.map((event, i) => eventInput(update.id, event, i))) : null;
-      return writes.run(async (conn: Kysely<unknown>, note: ChangeNote) => {
-        const row = (await statements.updateCall(this.#quoted, update, events).execute(conn)).rows[0];
+      const finish = async (row: UpdatedRow | undefined, conn: Kysely<unknown>, note: ChangeNote): Promise<UpdateResult | undefined> => {
         if (row === undefined) {
           // The statement wrote nothing. With an attempt patch or unclaim: a failed condition, or
           // the attempt is missing, which is bad input.
@@ -549,7 +561,13 @@ class PostgresStoreDriver implements CallStoreDriver {
         const movedEarlier = typeof due === 'number' && (before === null || due < before);
         if (movedEarlier || appended.length > 0) note({ ...(movedEarlier ? { dueAt: due } : {}), ...(appended.length > 0 ? { events: true } : {}) });
         return { call: toCallRecord(row), events: appended };
-      }, true);
+      };
+      const merged: MergedWrite = { update, events: newEvents };
+      return writes.run(
+        async (conn, note) => finish((await statements.updateCall(this.#quoted, update, events).execute(conn)).rows[0], conn, note),
+        true,
+        isMergeable(update) ? { key: update.id, payload: merged, finish: (row, conn, note) => finish(row as UpdatedRow | undefined, conn, note) } : undefined,
+      );
     })();
   }
 

@@ -1,8 +1,9 @@
-import type { CallSchedulerError} from '@call-scheduler/core';
+import type { CallRecord, CallSchedulerError, UpdateResult } from '@call-scheduler/core';
 import { isCallSchedulerError } from '@call-scheduler/core';
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations/migrations.js';
 import type { PostgresStoreOptions } from '../src/index.js';
 import { eventually, scheduledCall } from './support/calls.js';
 import { TEST_URL, useTestDatabase } from './support/database.js';
@@ -89,7 +90,7 @@ describe('PostgresStore lifecycle', () => {
     const stores = Array.from({ length: 4 }, () => new PostgresStore({ pool: db.pool(), schema }));
     await Promise.all(stores.map((store) => store.init()));
     const rows = await db.pool().query(`select name from "${schema}".schema_migrations`);
-    expect(rows.rows.map((row: { name: string }) => row.name)).toEqual(['0001_initial_schema']);
+    expect(rows.rows.map((row: { name: string }) => row.name)).toEqual(MIGRATIONS.map(([name]) => name));
     await Promise.all(stores.map((store) => store.close()));
   });
 
@@ -120,7 +121,7 @@ describe('PostgresStore lifecycle', () => {
   it('health says the store answers, and that nothing is watched before watch()', async () => {
     const store = open();
     const health = await store.health();
-    expect(health).toMatchObject({ ok: true, watching: false, details: { schema: store.schema, migration: '0001_initial_schema', notify: true } });
+    expect(health).toMatchObject({ ok: true, watching: false, details: { schema: store.schema, migration: MIGRATIONS[MIGRATIONS.length - 1]![0], notify: true } });
   });
 });
 
@@ -162,6 +163,50 @@ describe('PostgresStore group commit', () => {
     expect(good.status).toBe('fulfilled');
     expect((await store.getCall(x!.call.id))?.metadata).toBeNull();
     expect((await store.getCall(y!.call.id))?.metadata).toEqual({ b: 2 });
+  });
+});
+
+describe('PostgresStore merged writes', () => {
+  it('updateCalls of one turn on different calls run as one statement with the results each would have had alone', async () => {
+    const store = open();
+    const inserted = await store.insertCalls(Array.from({ length: 6 }, (_, i) => scheduledCall(1, { to: `+1415555030${i}` })));
+    const claimed = await store.claimDueCalls({ now: 10, limit: 10, owner: 'h', leaseExpiresAt: 50_000 });
+    expect(claimed).toHaveLength(6);
+    const [a, b, c, d, e, f] = claimed.map((r) => r.call) as [CallRecord, CallRecord, CallRecord, CallRecord, CallRecord, CallRecord];
+    const status = (s: 'ringing' | 'completed') => [{ type: 'status' as const, at: 20, attempt: 1, status: s, providerStatus: s, data: null }];
+    const results = await Promise.allSettled([
+      // a: a status write with the attempt and an event
+      store.updateCall({ id: a.id, expect: { token: a.fencingToken, statuses: ['dispatching'] }, set: { status: 'ringing', providerCallId: 'pa', leaseExpiresAt: 60_000 }, attempt: { number: 1, set: { status: 'ringing', providerCallId: 'pa' } }, events: status('ringing'), now: 20 }),
+      // b: a stale token: nothing
+      store.updateCall({ id: b.id, expect: { token: b.fencingToken + 1 }, set: { status: 'ringing' }, events: status('ringing'), now: 20 }),
+      // c: the end, releasing the lease, metadata set to null, an error
+      store.updateCall({ id: c.id, expect: { token: c.fencingToken }, set: { status: 'completed', endedAt: 20, leaseExpiresAt: null, metadata: null, error: { code: 'X', message: 'y' } }, attempt: { number: 1, set: { status: 'completed', endedAt: 20, durationSeconds: 1.5 } }, events: status('completed'), now: 20 }),
+      // d: an attempt that does not exist: INVALID_INPUT, nothing written
+      store.updateCall({ id: d.id, expect: { token: d.fencingToken }, set: { status: 'ringing' }, attempt: { number: 9, set: { status: 'ringing' } }, now: 20 }),
+      // e: a version condition that fails
+      store.updateCall({ id: e.id, expect: { version: e.version + 5 }, set: { metadata: { x: 1 } }, now: 20 }),
+      // f and f again: the same call twice in one turn, the second conditioned on the first
+      store.updateCall({ id: f.id, expect: { version: f.version }, set: { metadata: { step: 1 } }, now: 20 }),
+      store.updateCall({ id: f.id, expect: { version: f.version + 1 }, set: { metadata: { step: 2 } }, now: 21 }),
+    ]);
+    const [ra, rb, rc, rd, re, rf1, rf2] = results;
+    expect(ra).toMatchObject({ status: 'fulfilled', value: { call: { status: 'ringing', providerCallId: 'pa', lease: { owner: 'h', expiresAt: 60_000 } } } });
+    expect((ra as PromiseFulfilledResult<UpdateResult>).value.events.map((ev) => ev.status)).toEqual(['ringing']);
+    expect(rb).toEqual({ status: 'fulfilled', value: undefined });
+    expect(rc).toMatchObject({ status: 'fulfilled', value: { call: { status: 'completed', lease: null, metadata: null, error: { code: 'X', message: 'y' }, endedAt: 20 } } });
+    expect(rd.status).toBe('rejected');
+    expect((rd as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(re).toEqual({ status: 'fulfilled', value: undefined });
+    expect(rf1).toMatchObject({ status: 'fulfilled', value: { call: { metadata: { step: 1 } } } });
+    expect(rf2).toMatchObject({ status: 'fulfilled', value: { call: { metadata: { step: 2 } } } });
+
+    const details = await store.getCallDetails(c.id);
+    expect(details?.attempts[0]).toMatchObject({ status: 'completed', endedAt: 20, durationSeconds: 1.5, providerCallId: null });
+    expect(details?.call.timeZone).toBeNull();
+    expect((await store.getCall(b.id))?.status).toBe('dispatching');
+    expect((await store.getCall(d.id))?.status).toBe('dispatching');
+    expect((await store.getCallDetails(a.id))?.attempts[0]).toMatchObject({ status: 'ringing', providerCallId: 'pa' });
+    void inserted;
   });
 });
 

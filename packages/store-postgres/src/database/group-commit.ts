@@ -12,9 +12,27 @@ export type ChangeNote = (change: CallStoreChange) => void;
  */
 export type WriteJob<T> = (conn: Kysely<unknown>, note: ChangeNote) => Promise<T>;
 
+/**
+ * What makes a write mergeable with others of its group into one statement (see
+ * {@link MergeSupport}): its key (jobs of one merged statement have different keys), the payload
+ * the merged statement is built from, and what to make of the row it returned for this job
+ * (`undefined`: the statement did not change it).
+ */
+export interface MergeableJob<T> {
+  readonly key: string;
+  readonly payload: unknown;
+  readonly finish: (row: unknown, conn: Kysely<unknown>, note: ChangeNote) => Promise<T>;
+}
+
+/** Runs several mergeable jobs' writes as one statement; returns each job's row, in order. */
+export interface MergeSupport {
+  run(conn: Kysely<unknown>, payloads: readonly unknown[]): Promise<unknown[]>;
+}
+
 interface QueuedJob {
   readonly job: WriteJob<unknown>;
   readonly atomic: boolean;
+  readonly merge: MergeableJob<unknown> | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -46,14 +64,16 @@ export class WriteRunner {
   readonly #db: Kysely<unknown>;
   readonly #grouped: boolean;
   readonly #committed: (changes: readonly CallStoreChange[]) => void;
+  readonly #merge: MergeSupport | undefined;
   #queue: QueuedJob[] = [];
   #scheduled = false;
   #flushing = false;
 
-  constructor(db: Kysely<unknown>, grouped: boolean, committed: (changes: readonly CallStoreChange[]) => void) {
+  constructor(db: Kysely<unknown>, grouped: boolean, committed: (changes: readonly CallStoreChange[]) => void, merge?: MergeSupport) {
     this.#db = db;
     this.#grouped = grouped;
     this.#committed = committed;
+    this.#merge = merge;
   }
 
   /**
@@ -61,10 +81,10 @@ export class WriteRunner {
    * writes are one statement (it may read after it), so alone it runs without `BEGIN`/`COMMIT`,
    * saving two round trips.
    */
-  run<T>(job: WriteJob<T>, atomic = false): Promise<T> {
+  run<T>(job: WriteJob<T>, atomic = false, merge?: MergeableJob<T>): Promise<T> {
     if (!this.#grouped) return this.#runAlone(job, atomic);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ job, atomic, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ job, atomic, merge, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -114,17 +134,44 @@ export class WriteRunner {
    * everything back, when a job threw: the batch must then run again with a savepoint per job.
    */
   async #runTogether(batch: readonly QueuedJob[]): Promise<boolean> {
-    const values: unknown[] = [];
+    const values = new Map<QueuedJob, unknown>();
     const changes: CallStoreChange[] = [];
+    const note: ChangeNote = (change) => changes.push(change);
     let jobFailed = false;
+    const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (error) {
+        jobFailed = true;
+        throw error;
+      }
+    };
     try {
       await this.#db.transaction().execute(async (trx) => {
+        const merge = this.#merge;
+        const mergeable = merge === undefined ? [] : batch.filter((entry) => entry.merge !== undefined);
+        const mergedNow = mergeable.length >= 2 ? mergeable : [];
         for (const entry of batch) {
-          try {
-            values.push(await entry.job(trx, (change) => changes.push(change)));
-          } catch (error) {
-            jobFailed = true;
-            throw error;
+          if (mergedNow.includes(entry)) continue;
+          values.set(entry, await guard(() => entry.job(trx, note)));
+        }
+        // Waves of jobs on different keys: each wave is one statement.
+        const waves: QueuedJob[][] = [];
+        for (const entry of mergedNow) {
+          const key = (entry.merge as MergeableJob<unknown>).key;
+          const wave = waves.find((w) => !w.some((other) => other.merge?.key === key));
+          if (wave === undefined) waves.push([entry]);
+          else wave.push(entry);
+        }
+        for (const wave of waves) {
+          if (wave.length === 1) {
+            const [only] = wave as [QueuedJob];
+            values.set(only, await guard(() => only.job(trx, note)));
+            continue;
+          }
+          const rows = await guard(() => (merge as MergeSupport).run(trx, wave.map((entry) => (entry.merge as MergeableJob<unknown>).payload)));
+          for (const [i, entry] of wave.entries()) {
+            values.set(entry, await guard(() => (entry.merge as MergeableJob<unknown>).finish(rows[i], trx, note)));
           }
         }
       });
@@ -135,9 +182,7 @@ export class WriteRunner {
       return true;
     }
     this.#committed(changes);
-    batch.forEach((entry, i) => {
-      entry.resolve(values[i]);
-    });
+    for (const entry of batch) entry.resolve(values.get(entry));
     return true;
   }
 

@@ -21,6 +21,23 @@ function schemaTooNew(schema: string, unknown: readonly string[]): CallScheduler
 }
 
 /**
+ * Runs `migrate`, once more (up to three times) when it failed on a unique violation of the
+ * catalog: two hosts creating one new schema at the same moment can still collide on
+ * `create schema if not exists` in rare interleavings; the next try finds it made.
+ */
+async function migrateOnce(migrate: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate();
+      return;
+    } catch (error) {
+      const catalog = (error as { code?: unknown; schema?: unknown } | null) ?? {};
+      if (attempt >= 3 || catalog.code !== '23505' || catalog.schema !== 'pg_catalog') throw error;
+    }
+  }
+}
+
+/**
  * Brings `schema` to the latest built-in migration. All of it runs in one transaction (PostgreSQL's
  * DDL is transactional) under a transaction-scoped advisory lock on the schema's name, so several
  * hosts starting at once migrate it exactly once: the others wait, then find it done. A schema that
@@ -37,7 +54,7 @@ export async function runMigrations(db: Kysely<unknown>, schema: string): Promis
   const quoted = `"${schema}"`;
   let running: string | undefined;
   try {
-    await db.transaction().execute(async (trx) => {
+    await migrateOnce(async () => db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext('@call-scheduler/store-postgres migrations'), hashtext(${schema}))`.execute(trx);
       await sql.raw(`create schema if not exists ${quoted}`).execute(trx);
       await sql.raw(`create table if not exists ${quoted}.${MIGRATION_TABLE} (name text primary key, executed_at timestamptz not null default now())`).execute(trx);
@@ -50,7 +67,7 @@ export async function runMigrations(db: Kysely<unknown>, schema: string): Promis
         for (const statement of migration(quoted)) await sql.raw(statement).execute(trx);
         await sql`insert into ${sql.raw(`${quoted}.${MIGRATION_TABLE}`)} (name) values (${name})`.execute(trx);
       }
-    });
+    }));
   } catch (error) {
     if (error instanceof CallSchedulerError) throw error;
     throw new CallSchedulerError(

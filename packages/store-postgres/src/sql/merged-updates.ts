@@ -1,0 +1,163 @@
+import type { CallUpdate, NewCallEvent } from '@call-scheduler/core';
+import { sql } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { eventInput } from '../rows/rows.js';
+import type { UpdatedRow } from './statements.js';
+
+/*
+ * Several `updateCall`s of one group commit as ONE statement (each a row of a JSON recordset), for
+ * calls that are all different: one round trip and one plan instead of one per write. Every row
+ * keeps its own conditions (token, statuses, version, the attempt's existence) in the WHERE, so a
+ * write whose condition fails changes nothing while the others go through, exactly as if each had
+ * run alone. A field is written only when its name is in the row's `k` (patch keys) or `ak`
+ * (attempt patch keys) list: "set to null" and "leave alone" stay apart.
+ */
+
+/** One write of a merged statement. */
+export interface MergedWrite {
+  /** The write. */
+  readonly update: CallUpdate;
+  /** Its events. */
+  readonly events: readonly NewCallEvent[];
+}
+
+/** Whether `update` can be merged: everything but `unclaim`. */
+export function isMergeable(update: CallUpdate): boolean {
+  return update.unclaim !== true;
+}
+
+function callRow(update: CallUpdate, ord: number): Record<string, unknown> {
+  const set = update.set;
+  const k: string[] = [];
+  const row: Record<string, unknown> = {
+    ord,
+    id: update.id,
+    now: update.now,
+    e_token: update.expect.token ?? null,
+    e_statuses: update.expect.statuses === undefined ? null : [...update.expect.statuses],
+    e_version: update.expect.version ?? null,
+  };
+  const put = (key: string, column: string, value: unknown): void => {
+    if (value === undefined) return;
+    k.push(key);
+    row[column] = value;
+  };
+  put('status', 'status', set.status);
+  put('due_at', 'due_at', set.dueAt);
+  put('at', 'at', set.at);
+  put('time_zone', 'time_zone', set.timeZone);
+  put('calling_window', 'calling_window', set.window);
+  put('expires_at', 'expires_at', set.expiresAt);
+  put('retry_policy', 'retry_policy', set.retry);
+  put('metadata', 'metadata', set.metadata);
+  put('provider_call_id', 'provider_call_id', set.providerCallId);
+  put('provider_status', 'provider_status', set.providerStatus);
+  if (set.error !== undefined) {
+    k.push('error');
+    row.error_code = set.error?.code ?? null;
+    row.error_message = set.error?.message ?? null;
+  }
+  put('ended_at', 'ended_at', set.endedAt);
+  if (set.leaseExpiresAt === null) k.push('lease_clear');
+  else put('lease_expires_at', 'lease_expires_at', set.leaseExpiresAt);
+  row.k = k;
+  const attempt = update.attempt;
+  if (attempt !== undefined) {
+    const ak: string[] = [];
+    const a = attempt.set;
+    row.a_number = attempt.number;
+    const aput = (key: string, value: unknown): void => {
+      if (value === undefined) return;
+      ak.push(key);
+      row[`a_${key}`] = value;
+    };
+    aput('status', a.status);
+    aput('provider_call_id', a.providerCallId);
+    aput('provider_status', a.providerStatus);
+    aput('ended_at', a.endedAt);
+    aput('duration_seconds', a.durationSeconds);
+    if (a.error !== undefined) {
+      ak.push('error');
+      row.a_error_code = a.error?.code ?? null;
+      row.a_error_message = a.error?.message ?? null;
+    }
+    aput('scheduler_id', a.schedulerId);
+    row.ak = ak;
+  }
+  return row;
+}
+
+/** `column = case when '<key>' = any(x.k) then x.<column> else c.<column> end`. */
+function keep(column: string, key = column): RawBuilder<unknown> {
+  return sql.raw(`${column} = case when '${key}' = any(x.k) then x.${column} else c.${column} end`);
+}
+
+/** The same for an attempt column. */
+function keepAttempt(column: string, key = column): RawBuilder<unknown> {
+  return sql.raw(`${column} = case when '${key}' = any(x.ak) then x.a_${column} else a.${column} end`);
+}
+
+/**
+ * The merged statement of `writes` (all on different calls). Its rows: the calls it changed, as
+ * {@link UpdatedRow}s plus `job_ord`, the index of the write in `writes`.
+ */
+export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBuilder<UpdatedRow & { job_ord: number }> {
+  const calls = JSON.stringify(writes.map((write, i) => callRow(write.update, i)));
+  let ord = 0;
+  const events = JSON.stringify(writes.flatMap((write) => write.events.map((event) => eventInput(write.update.id, event, ord++))));
+  const t = (name: string): RawBuilder<unknown> => sql.raw(`${s}.${name}`);
+  return sql<UpdatedRow & { job_ord: number }>`with x as (
+      select * from json_to_recordset(${calls}::json) as x(
+        ord integer, id text, now bigint, e_token bigint, e_statuses text[], e_version bigint, k text[],
+        status text, due_at bigint, at bigint, time_zone text, calling_window jsonb, expires_at bigint,
+        retry_policy jsonb, metadata jsonb, provider_call_id text, provider_status text, error_code text,
+        error_message text, ended_at bigint, lease_expires_at bigint,
+        a_number integer, ak text[], a_status text, a_provider_call_id text, a_provider_status text,
+        a_ended_at bigint, a_duration_seconds double precision, a_error_code text, a_error_message text, a_scheduler_id text)
+    ),
+    u as (
+      update ${t('calls')} as c set
+        ${keep('status')}, ${keep('due_at')}, ${keep('at')}, ${keep('time_zone')}, ${keep('calling_window')},
+        ${keep('expires_at')}, ${keep('retry_policy')}, ${keep('metadata')}, ${keep('provider_call_id')},
+        ${keep('provider_status')}, ${keep('error_code', 'error')}, ${keep('error_message', 'error')}, ${keep('ended_at')},
+        lease_owner = case when 'lease_clear' = any(x.k) then null else c.lease_owner end,
+        lease_expires_at = case when 'lease_clear' = any(x.k) then null when 'lease_expires_at' = any(x.k) then x.lease_expires_at else c.lease_expires_at end,
+        version = c.version + 1, updated_at = x.now
+      from x
+      where c.id = x.id
+        and (x.e_token is null or (c.fencing_token = x.e_token and c.lease_expires_at is not null))
+        and (x.e_statuses is null or c.status = any(x.e_statuses))
+        and (x.e_version is null or c.version = x.e_version)
+        and (x.a_number is null or exists (select 1 from ${t('attempts')} as a where a.call_id = c.id and a.number = x.a_number))
+      returning c.*, x.ord as job_ord
+    ),
+    att as (
+      update ${t('attempts')} as a set
+        ${keepAttempt('status')}, ${keepAttempt('provider_call_id')}, ${keepAttempt('provider_status')},
+        ${keepAttempt('ended_at')}, ${keepAttempt('duration_seconds')}, ${keepAttempt('error_code', 'error')},
+        ${keepAttempt('error_message', 'error')}, ${keepAttempt('scheduler_id')}
+      from u join x on x.ord = u.job_ord
+      where a.call_id = u.id and a.number = x.a_number
+      returning a.call_id
+    ),
+    ev as (
+      insert into ${t('events')} (call_id, type, at, attempt, status, provider_status, data)
+      select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
+      from json_to_recordset(${events}::json) as e(
+        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
+      join u on u.id = e.call_id
+      order by e.ord
+      returning id, xid::text as xid, call_id
+    ),
+    rel as (
+      delete from ${t('number_claims')} as n using u join x on x.ord = u.job_ord
+      where n.to_number = u.to_number and n.call_id = u.id and 'status' = any(x.k)
+        and x.status not in ('dispatching', 'initiated', 'ringing', 'connected')
+    )
+    select u.*,
+      (select count(*) from att where att.call_id = u.id) as attempt_hits,
+      (select coalesce(json_agg(json_build_object('id', ev.id, 'xid', ev.xid, 'call_id', ev.call_id) order by ev.id), '[]'::json)
+        from ev where ev.call_id = u.id) as event_keys,
+      (select min(due_at) from ${t('calls')} where status = 'scheduled') as earliest_before
+    from u`;
+}
