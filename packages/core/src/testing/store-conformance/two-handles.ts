@@ -81,8 +81,11 @@ export function twoHandleTests(s: Suite): void {
         }
       })();
       const handleOf = (i: number): CallStore => (i % 2 === 0 ? s.store : s.peer);
-      // Every write of the two handles runs concurrently with the others and with the reader.
-      await Promise.all(calls.map((call, i) => handleOf(i).insertCalls([item(call)])));
+      // A long transaction on one handle (a batch of 300, due later, never claimed here) while the
+      // other commits small ones: where writers commit concurrently, ids are taken in one order and
+      // committed in another. Every write runs concurrently with the others and with the reader.
+      const batch = Array.from({ length: 300 }, (_, i) => newCall({ to: `+1415559${String(1000 + i)}`, dueAt: T0 + 86_400_000 }));
+      await Promise.all([s.store.insertCalls(batch.map(item)), ...calls.map((call, i) => handleOf(i + 1).insertCalls([item(call)]))]);
       const claims = await Promise.all(
         calls.map((call, i) => handleOf(i + 1).claimDueCalls(claimOptions({ owner: `w-${i}`, limit: 1 }))),
       );
@@ -112,7 +115,7 @@ export function twoHandleTests(s: Suite): void {
       expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
       const everything = await s.store.listEvents({ after: null, limit: 1000 });
       expect(seen.map((e) => e.id).sort((a, b) => a - b)).toEqual(everything.items.map((e) => e.id).sort((a, b) => a - b));
-      expect(seen).toHaveLength(calls.length * 4);
+      expect(seen).toHaveLength(calls.length * 4 + batch.length);
       for (const call of calls) {
         const ofCall = seen.filter((e) => e.callId === call.id).map((e) => e.type);
         expect(ofCall).toEqual(['scheduled', 'dispatching', 'status', 'status']);
