@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { CallScheduler, type PollingOptions } from '@call-scheduler/core';
-import { HttpCallProvider } from '@call-scheduler/core/http';
+import { CALL_API_EXPECTED_DWELL_MS, HttpCallProvider, type HttpCallProviderOptions } from '@call-scheduler/core/http';
 import { createMockCallApi, TIMELINES } from '@call-scheduler/mock-call-api';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { phoneNumber } from '../../lib/numbers.js';
@@ -19,6 +19,29 @@ export const POLLING_CONFIGS: Readonly<Record<string, PollingOptions>> = {
   'lag-500': { targetLagMs: 500 },
 };
 
+/**
+ * The provider hint each configuration runs with: `contract` is HttpCallProvider's default (the
+ * Call API contract's 2 s / 3 s / 5 s, scaled with the mock's time factor), `none` declares nothing
+ * (the scheduler learns from what it polls, as before the hint existed).
+ */
+export type HintMode = 'contract' | 'none';
+
+/** The fresh-process comparison: the same configurations, with and without the provider hint. */
+export const FRESH_CONFIGS: Readonly<Record<string, { polling: PollingOptions; hint: HintMode }>> = {
+  'fixed-1s': { polling: POLLING_CONFIGS['fixed-1s']!, hint: 'none' },
+  defaults: { polling: {}, hint: 'contract' },
+  'defaults-no-hint': { polling: {}, hint: 'none' },
+};
+
+/** HttpCallProvider's dwell option for a hint mode at a time factor (absent: the provider's default). */
+function dwellOption(hint: HintMode, timeFactor: number): Pick<HttpCallProviderOptions, 'expectedDwellMs'> {
+  if (hint === 'none') return { expectedDwellMs: null };
+  if (timeFactor === 1) return {};
+  return {
+    expectedDwellMs: Object.fromEntries(Object.entries(CALL_API_EXPECTED_DWELL_MS).map(([status, ms]) => [status, Math.max(1, Math.round(ms * timeFactor))])),
+  };
+}
+
 /** The status changes of a completed call after the dial, in ms (unscaled). */
 const CHANGES = TIMELINES.completed.filter((step) => step.atMs > 0);
 
@@ -29,10 +52,18 @@ const CHANGES = TIMELINES.completed.filter((step) => step.atMs > 0);
  * Per change, the delay from the instant the mock's status changed to the scheduler's
  * `call:status` event for it.
  */
-async function runConfig(tmpDir: string, name: string, polling: PollingOptions, count: number, gapMs: number, timeFactor: number): Promise<CaseResult> {
+async function runConfig(
+  tmpDir: string,
+  name: string,
+  polling: PollingOptions,
+  count: number,
+  gapMs: number,
+  timeFactor: number,
+  hint: HintMode = 'contract',
+): Promise<CaseResult> {
   const mock = await createMockCallApi({ timeFactor });
   const store = new SqliteStore({ filename: join(tmpDir, `polling-${name}.db`) });
-  const provider = new HttpCallProvider({ baseUrl: mock.url });
+  const provider = new HttpCallProvider({ baseUrl: mock.url, ...dwellOption(hint, timeFactor) });
   const scheduler = new CallScheduler({ store, provider, polling });
   const seen = new Map<string, Map<string, number>>();
   scheduler.on('call:status', ({ call, status }) => {
@@ -81,6 +112,7 @@ async function runConfig(tmpDir: string, name: string, polling: PollingOptions, 
   }
   return {
     polling,
+    hint,
     count,
     gapMs,
     completed: run.completed,
@@ -106,9 +138,23 @@ const sweep: CaseFn = async (context) => {
   const gapMs = context.quick ? 100 : 250;
   const timeFactor = context.quick ? 0.1 : 1;
   const entries = await Promise.all(
-    Object.entries(POLLING_CONFIGS).map(async ([name, polling]) => [name, await runConfig(context.tmpDir, name, polling, count, gapMs, timeFactor)] as const),
+    Object.entries(POLLING_CONFIGS).map(async ([name, polling]) => [name, await runConfig(context.tmpDir, name, polling, count, gapMs, timeFactor, name === 'fixed-1s' ? 'none' : 'contract')] as const),
   );
   return { timeFactor, client: 'HttpCallProvider (ky over fetch)', configs: Object.fromEntries(entries) };
 };
 
-export const cases: Record<string, CaseFn> = { sweep };
+/**
+ * A fresh process, from the first call: 5 calls due at once on a scheduler that has polled
+ * nothing yet, against the mock at real speed (quick: a tenth of it), with and without the
+ * provider's hint (each configuration its own scheduler, so none learns from another).
+ */
+const fresh: CaseFn = async (context) => {
+  const count = 5;
+  const timeFactor = context.quick ? 0.1 : 1;
+  const entries = await Promise.all(
+    Object.entries(FRESH_CONFIGS).map(async ([name, { polling, hint }]) => [name, await runConfig(context.tmpDir, `fresh-${name}`, polling, count, 0, timeFactor, hint)] as const),
+  );
+  return { timeFactor, client: 'HttpCallProvider (ky over fetch)', configs: Object.fromEntries(entries) };
+};
+
+export const cases: Record<string, CaseFn> = { sweep, fresh };

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CallScheduler, type CallSchedulerOptions, type PollingOptions } from '@call-scheduler/core';
-import { HttpCallProvider } from '@call-scheduler/core/http';
+import { CALL_API_EXPECTED_DWELL_MS, HttpCallProvider } from '@call-scheduler/core/http';
 import { createMockCallApi, type MockCallApi } from '@call-scheduler/mock-call-api';
 import { PostgresStore } from '@call-scheduler/store-postgres';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
@@ -150,7 +150,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     const store = config.databaseUrl !== undefined ? new PostgresStore({ connectionString: config.databaseUrl }) : new SqliteStore({ filename: databaseFile });
     cleanups.push(() => store.close());
 
-    const provider = new HttpCallProvider({ baseUrl: callApiUrl });
+    // The bundled mock declares the Call API contract's dwell times scaled by MOCK_TIME_FACTOR.
+    const mockFactor = config.mockTimeFactor;
+    const provider = new HttpCallProvider({
+      baseUrl: callApiUrl,
+      ...(mock === undefined ? {} : { expectedDwellMs: Object.fromEntries(Object.entries(CALL_API_EXPECTED_DWELL_MS).map(([status, ms]) => [status, Math.max(1, Math.round(ms * mockFactor))])) }),
+    });
     const scheduler = new CallScheduler({
       ...options.scheduler,
       store,

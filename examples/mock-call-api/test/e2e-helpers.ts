@@ -1,6 +1,6 @@
 import type { Call, CallScheduler, CallSchedulerOptions } from '@call-scheduler/core';
 import { CallScheduler as Scheduler } from '@call-scheduler/core';
-import { HttpCallProvider, type HttpCallProviderOptions } from '@call-scheduler/core/http';
+import { CALL_API_EXPECTED_DWELL_MS, HttpCallProvider, type HttpCallProviderOptions } from '@call-scheduler/core/http';
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { TIMELINES } from '../src/call-timeline.js';
 import { createMockCallApi, type MockCallApi, type MockCallApiOptions } from '../src/index.js';
@@ -42,7 +42,9 @@ export async function startRig(
 ): Promise<Rig> {
   const timeFactor = options.mock?.timeFactor ?? 0.1;
   const mock = await createMockCallApi({ ...options.mock, timeFactor });
-  const provider = new HttpCallProvider({ baseUrl: mock.url, timeoutMs: 2_000, ...options.provider });
+  // The contract's dwell hint, scaled like the mock's progression.
+  const expectedDwellMs = Object.fromEntries(Object.entries(CALL_API_EXPECTED_DWELL_MS).map(([status, ms]) => [status, Math.max(1, Math.round(ms * timeFactor))]));
+  const provider = new HttpCallProvider({ baseUrl: mock.url, timeoutMs: 2_000, expectedDwellMs, ...options.provider });
   const store = new MemoryStore();
   const scheduler = new Scheduler({
     store,
