@@ -1,8 +1,13 @@
+import { CallScheduler } from '@call-scheduler/core';
+import { FakeCallProvider, FakeClock } from '@call-scheduler/core/testing';
+import { MemoryStore } from '@call-scheduler/store-memory';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seriesPageSchema, seriesPreviewSchema, seriesSchema, seriesWithOccurrencesSchema } from '../src/index.js';
 import { expectProblem } from './support/expect-problem.js';
 import { call, forwardingScheduler, startHarness, type Harness } from './support/harness.js';
+import { serveHost, stopHost } from './support/hosts.js';
 import { SseClient } from './support/sse-client.js';
+import { WatchBus } from './support/watched-store.js';
 
 const TO = '+14155550123';
 const WEEKDAYS = { to: TO, cron: '0 9 * * MON-FRI', timeZone: 'America/New_York' };
@@ -147,11 +152,9 @@ describe('series routes', () => {
       const data = JSON.parse(paused?.data ?? '{}') as { series: unknown; canceledCallIds: unknown };
       expect(seriesSchema.parse(data.series).status).toBe('paused');
       expect(Array.isArray(data.canceledCallIds)).toBe(true);
-      // A series event repeats the last call event's id (or none): Last-Event-ID stays on the log.
-      const callIds = new Set(client.messages.filter((m) => m.event.startsWith('call:')).map((m) => m.id));
-      for (const m of client.messages.filter((m) => m.event.startsWith('series:'))) {
-        expect(m.id === undefined || m.id === '' || callIds.has(m.id)).toBe(true);
-      }
+      // A series event has no id of its own: the client's Last-Event-ID stays on the call events of the log.
+      for (const m of client.messages.filter((m) => m.event.startsWith('series:'))) expect(m.id).toBeUndefined();
+      for (const m of client.messages.filter((m) => m.event.startsWith('call:'))) expect(m.id).toMatch(/^\S+$/);
     } finally {
       await client.close();
     }
@@ -165,3 +168,35 @@ describe('series routes', () => {
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/series'))).toBe(false);
   });
 });
+
+describe('series events when GET /events follows the store log', () => {
+  it("sends this process's series:* events, without an id, on a stream that follows a watched store", async () => {
+    const clock = new FakeClock('2026-03-02T09:00:00Z');
+    const store = new MemoryStore();
+    const bus = new WatchBus();
+    const scheduler = new CallScheduler({ id: 'host-a', store: bus.handle(store), provider: new FakeCallProvider({ clock }), clock });
+    const host = await serveHost(scheduler, { sseRereadMs: 1_000 });
+    const client = await SseClient.connect(`${host.api}/events`);
+    try {
+      expect(client.status).toBe(200);
+      // The stream follows the store's log: it holds the store's watch.
+      expect(bus.watching).toBe(1);
+      const created = await call(`${host.api}/series`, { method: 'POST', json: WEEKDAYS });
+      expect(created.status, created.text).toBe(201);
+      const id = created.body.id as string;
+      await call(`${host.api}/series/${id}/pause`, { method: 'POST' });
+      await client.waitFor(() => client.messages.some((m) => m.event === 'series:paused'), 'series:paused');
+      const series = client.messages.filter((m) => m.event.startsWith('series:'));
+      expect(series.map((m) => m.event)).toEqual(['series:scheduled', 'series:paused']);
+      for (const m of series) {
+        expect(m.id).toBeUndefined();
+        expect(seriesSchema.parse((JSON.parse(m.data) as { series: unknown }).series).id).toBe(id);
+      }
+    } finally {
+      await client.close();
+      await stopHost(host);
+      await store.close();
+    }
+  });
+});
+
