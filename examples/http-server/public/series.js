@@ -488,6 +488,10 @@ export function initSeries(helpers) {
     input.addEventListener('change', schedulePreview);
   }
   $('#timeZone').addEventListener('change', schedulePreview);
+  // The page's own "When" logic runs on the calling-hours box too: a series keeps its own fields.
+  $('#tcpa').addEventListener('change', () => {
+    if (repeating()) syncRepeat();
+  });
   $('#series-list').addEventListener('click', onSeriesListClick);
   syncRepeat();
   void loadSeries();

@@ -91,6 +91,13 @@ describe('recurring calls on the web page in headless Chromium', () => {
     await page.locator('#to').fill(NUMBER);
     await page.locator('#repeat').selectOption('weekdays');
     expect(await page.locator('#schedule-button').textContent()).toBe('Schedule series');
+    // Calling hours on and off again leave the form a series form.
+    await page.locator('#more summary').click();
+    await page.locator('#tcpa').check();
+    await page.locator('#tcpa').uncheck();
+    await page.locator('#more summary').click();
+    expect(await page.locator('#schedule-button').textContent()).toBe('Schedule series');
+    expect(await page.locator('.field.when').isVisible()).toBe(false);
     expect(await page.locator('#repeat-time').inputValue()).toBe('09:00');
     expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
     const items = page.locator('#repeat-preview-list li');
