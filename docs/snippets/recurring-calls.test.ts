@@ -1,5 +1,51 @@
-import { OccurrenceSchedule, parseScheduleSeriesInput, type Disambiguation } from '@call-scheduler/core';
+import { CallScheduler, OccurrenceSchedule, parseScheduleSeriesInput, type CallSeries, type Disambiguation, type ScheduleSeriesInput } from '@call-scheduler/core';
+import { FakeCallProvider, FakeClock } from '@call-scheduler/core/testing';
+import { MemoryStore } from '@call-scheduler/store-memory';
 import { expect, it } from 'vitest';
+
+/** Weekday check-ins at 09:00 in New York until the end of November, skipping Thanksgiving. */
+async function weekdayCheckIns(scheduler: CallScheduler): Promise<{ series: CallSeries; preview: Date[] }> {
+  const input: ScheduleSeriesInput = {
+    to: '+12125550123',
+    cron: '0 9 * * MON-FRI',
+    timeZone: 'America/New_York',
+    endAt: { local: '2026-11-30T23:59', timeZone: 'America/New_York' },
+    expiresAfter: 2 * 3_600_000, // a call not dialed within two hours ends expired
+    skipDates: ['2026-11-26'],
+    catchUp: 'latest',
+  };
+  const preview = scheduler.previewSeries(input, 3); // the next three occurrences (Dates), nothing stored
+  const series = await scheduler.scheduleSeries(input);
+  return { series, preview };
+}
+
+/** The commands of a series: each returns the series after the change. */
+async function pauseResumeAndEnd(scheduler: CallScheduler, series: CallSeries): Promise<CallSeries> {
+  await scheduler.pauseSeries(series.id); // no calls until resumed; a waiting occurrence is canceled
+  await scheduler.resumeSeries(series.id); // goes on from now: nothing missed meanwhile is caught up
+  await scheduler.cancelOccurrence(series.id, '2026-03-11T13:00:00Z'); // one call off, the series goes on
+  return scheduler.endSeries(series.id); // no more calls; a waiting one is canceled
+}
+
+it('schedules weekday check-ins, dialed at 09:00 New York time on each side of the DST change', async () => {
+  const clock = new FakeClock('2026-03-06T12:00:00Z');
+  const provider = new FakeCallProvider({ clock });
+  const scheduler = new CallScheduler({ store: new MemoryStore(), provider, clock });
+  await scheduler.start();
+  const { series, preview } = await weekdayCheckIns(scheduler);
+  expect(preview.map((d) => d.toISOString())).toEqual(['2026-03-06T14:00:00.000Z', '2026-03-09T13:00:00.000Z', '2026-03-10T13:00:00.000Z']);
+  expect(series).toMatchObject({ status: 'active', nextOccurrenceAt: new Date('2026-03-06T14:00:00Z') });
+  await clock.advanceTo('2026-03-11T00:00:00Z');
+  expect(provider.placeRequests('+12125550123').map((r) => new Date(r.at).toISOString())).toEqual([
+    '2026-03-06T14:00:00.000Z',
+    '2026-03-09T13:00:00.000Z',
+    '2026-03-10T13:00:00.000Z',
+  ]);
+
+  const ended = await pauseResumeAndEnd(scheduler, series);
+  expect(ended).toMatchObject({ status: 'ended', endReason: 'canceled', excludedOccurrences: [new Date('2026-03-11T13:00:00Z')] });
+  await scheduler.stop();
+});
 
 const weekdays = new OccurrenceSchedule({ cron: '0 9 * * MON-FRI', timeZone: 'America/New_York' });
 const next = weekdays.upcoming(Date.parse('2026-03-05T00:00:00Z'), 4);
