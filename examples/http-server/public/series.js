@@ -5,7 +5,7 @@
 
 const WEEKDAY_NAMES = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
 const SERIES_STATUS_LABELS = { active: 'Active', paused: 'Paused', ended: 'Ended' };
-const END_REASONS = { count: 'all its calls were made', endAt: 'its end date passed', exhausted: 'its pattern has no more dates', canceled: 'it was ended' };
+const END_REASONS = { count: 'all its calls were made', endAt: 'its end date has passed', exhausted: 'its pattern has no more dates', canceled: 'no more calls' };
 const CALL_STATUS_LABELS = {
   scheduled: 'Scheduled',
   dispatching: 'Dialing',
@@ -267,7 +267,7 @@ function updateSeriesRow(li, item) {
   badge.dataset.status = item.status;
   $('.rule', li).textContent = `${describeCron(item.cron)} · ${item.timeZone}`;
   let when;
-  if (item.status === 'ended') when = `Ended: ${END_REASONS[item.endReason] ?? 'it ended'}.`;
+  if (item.status === 'ended') when = `Ended: ${END_REASONS[item.endReason] ?? 'no more calls'}.`;
   else if (item.status === 'paused') when = 'Paused: no calls until it is resumed.';
   else {
     const next = nextCallAt(item);

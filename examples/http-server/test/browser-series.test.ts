@@ -175,6 +175,25 @@ describe('recurring calls on the web page in headless Chromium', () => {
     const lastCanceled = await row.locator('.occurrence-list li.occurrence time').last().getAttribute('datetime');
     expect(Date.parse(resumed.nextOccurrenceAt!)).toBeGreaterThan(Date.parse(lastCanceled!));
     await shot('series-04-resumed');
+  });
+
+  it('ends the series after asking, and says why it ended', async () => {
+    const row = page.locator('li.series').first();
+    const id = (await row.getAttribute('data-id'))!;
+    await row.locator('[data-action="end"]').click();
+    expect(await row.locator('.confirm-question').textContent()).toBe(`End the series to ${NUMBER}? Its waiting call is canceled and no more calls are made.`);
+    // The question takes focus to its safe answer; keeping it changes nothing.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('keep');
+    await page.keyboard.press('Enter');
+    expect(await row.locator('.confirm').isVisible()).toBe(false);
+    expect((await apiSeries(id)).status).toBe('active');
+    await row.locator('[data-action="end"]').click();
+    await row.locator('[data-action="confirm-end"]').click();
+    await row.locator('.call-head .badge[data-status="ended"]').waitFor();
+    expect(await row.locator('.when').textContent()).toBe('Ended: no more calls.');
+    for (const action of ['pause', 'resume', 'end']) expect(await row.locator(`[data-action="${action}"]`).isVisible()).toBe(false);
+    expect(await apiSeries(id)).toMatchObject({ status: 'ended', endReason: 'canceled' });
+    await shot('series-05-ended');
     expect(pageErrors).toEqual([]);
   });
 });
