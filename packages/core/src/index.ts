@@ -137,6 +137,9 @@ export type {
   SchedulerHealth,
   CallListPage,
   CallStoreView,
+  CallSeriesPage,
+  ListSeriesQuery,
+  SeriesSchedulerOptions,
 } from './scheduler/call-scheduler.js';
 export type {
   CallSchedulerOptions,
