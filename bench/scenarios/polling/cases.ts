@@ -11,13 +11,18 @@ import type { CaseFn, CaseResult } from '../../lib/types.js';
 /**
  * The polling configurations compared. `fixed-1s` is the baseline (with `minIntervalMs` =
  * `maxIntervalMs` every gap is 1 s, learned or not); `defaults` is the library's default (learned
- * dwell times, `targetLagMs` 1000); `lag-500` asks for changes seen within half a second.
+ * dwell times, `targetLagMs` 1000, started from HttpCallProvider's hint); `defaults-no-hint` the
+ * same without the hint (learned from nothing); `lag-500` asks for changes seen within half a second.
  */
 export const POLLING_CONFIGS: Readonly<Record<string, PollingOptions>> = {
   'fixed-1s': { minIntervalMs: 1_000, maxIntervalMs: 1_000, backoffFactor: 1 },
   defaults: {},
+  'defaults-no-hint': {},
   'lag-500': { targetLagMs: 500 },
 };
+
+/** The configurations that run without the provider's hint. */
+const NO_HINT: ReadonlySet<string> = new Set(['fixed-1s', 'defaults-no-hint']);
 
 /**
  * The provider hint each configuration runs with: `contract` is HttpCallProvider's default (the
@@ -138,7 +143,7 @@ const sweep: CaseFn = async (context) => {
   const gapMs = context.quick ? 100 : 250;
   const timeFactor = context.quick ? 0.1 : 1;
   const entries = await Promise.all(
-    Object.entries(POLLING_CONFIGS).map(async ([name, polling]) => [name, await runConfig(context.tmpDir, name, polling, count, gapMs, timeFactor, name === 'fixed-1s' ? 'none' : 'contract')] as const),
+    Object.entries(POLLING_CONFIGS).map(async ([name, polling]) => [name, await runConfig(context.tmpDir, name, polling, count, gapMs, timeFactor, NO_HINT.has(name) ? 'none' : 'contract')] as const),
   );
   return { timeFactor, client: 'HttpCallProvider (ky over fetch)', configs: Object.fromEntries(entries) };
 };
