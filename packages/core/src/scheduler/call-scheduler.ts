@@ -15,9 +15,8 @@ import { parseInput, parseScheduleCallInput, type ScheduleCallInput } from '../s
 import type { TimeInput } from '../schema/time.js';
 import { listCallsQuerySchema, type ListCallsQuery, type RescheduleInput } from '../schema/query-schemas.js';
 import type { CallStore } from '../store/call-store.js';
-import { toCall, toCallWithHistory, toEvent } from './call-mapping.js';
 import type { LeaseKeeper } from './lease-keeper.js';
-import { PendingWork } from './pending-work.js';
+import { PendingWork, initOnce } from './pending-work.js';
 import { emitIsolated } from './safe-emit.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import type { SchedulerCommands } from './scheduler-commands.js';
@@ -76,7 +75,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   readonly #store: CallStore;
   #state: SchedulerState = 'idle';
-  #initPromise: Promise<void> | null = null;
+  readonly #init: () => Promise<void>;
   #stopPromise: Promise<void> | null = null;
   readonly #pending: PendingWork;
   readonly #ctx: SchedulerContext;
@@ -88,17 +87,14 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     super();
     this.options = resolveOptions(options); // throws INVALID_INPUT naming each bad option
     this.#store = options.store;
+    this.#init = initOnce(() => options.store.init?.());
     this.store = readOnlyView(options.store);
     this.provider = options.provider;
     this.clock = options.clock ?? systemClock;
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.#pending = new PendingWork(this.clock, (error) => this.#reportError(error, 'background'));
     ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands } = buildSchedulerParts({
-      id: this.id,
-      clock: this.clock,
-      store: this.#store,
-      provider: this.provider,
-      options: this.options,
+      ...{ id: this.id, clock: this.clock, store: this.#store, provider: this.provider, options: this.options },
       random: options.random ?? Math.random,
       isRunning: () => this.#state === 'running',
       emit: (name, payload) => this.#emit(name, payload),
@@ -160,24 +156,10 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#state = 'stopped';
   }
 
-  #init(): Promise<void> {
-    if (this.#initPromise === null) {
-      this.#initPromise = (async () => {
-        try {
-          await this.#store.init?.();
-        } catch (error) {
-          this.#initPromise = null;
-          throw error;
-        }
-      })();
-    }
-    return this.#initPromise;
-  }
-
-  #assertUsable(): void {
-    if (this.#state === 'stopping' || this.#state === 'stopped') {
-      throw new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'This scheduler was stopped; create a new one');
-    }
+  /** Refuses once stopping (`SCHEDULER_STOPPED`); then, unless `init` is false, initializes the store (once). */
+  async #ready(init = true): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') throw new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'This scheduler was stopped; create a new one');
+    if (init) await this.#init();
   }
 
   /**
@@ -194,18 +176,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    */
   async schedule(input: ScheduleCallInput): Promise<Call> {
     const parsed = parseScheduleCallInput(input);
-    this.#assertUsable();
-    await this.#init();
-    const [call] = await this.#commands.schedule([parsed]);
-    if (parsed.idempotencyKey !== undefined && call!.to !== parsed.to) {
-      // The key was used for another number: answering with that call would hide a mix-up.
-      throw new CallSchedulerError(
-        ErrorCode.IDEMPOTENCY_CONFLICT,
-        `Idempotency key "${parsed.idempotencyKey}" was already used for a call to another number (call ${call!.id})`,
-        { callId: call!.id, issues: [{ path: 'idempotencyKey', message: 'was already used for a call to another number', rule: 'idempotency_conflict' }] },
-      );
-    }
-    return call!;
+    await this.#ready();
+    return this.#commands.scheduleOne(parsed);
   }
 
   /**
@@ -215,8 +187,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async scheduleMany(inputs: readonly ScheduleCallInput[]): Promise<Call[]> {
     if (!Array.isArray(inputs)) throw new CallSchedulerError(ErrorCode.INVALID_INPUT, 'Invalid calls: expected an array of calls');
     const parsed = inputs.map((input, index) => parseScheduleCallInput(input, [index]));
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#commands.schedule(parsed);
   }
 
@@ -224,8 +195,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async get(id: string): Promise<CallWithHistory | undefined> {
     if (typeof id !== 'string' || id.length === 0) throw new CallSchedulerError(ErrorCode.INVALID_INPUT, 'Invalid id: must be a non-empty string', { issues: [{ path: 'id', message: 'must be a non-empty string', rule: 'invalid_type' }] });
     await this.#init();
-    const details = await this.#store.getCallDetails(id);
-    return details === undefined ? undefined : toCallWithHistory(details);
+    return this.#commands.get(id);
   }
 
   /**
@@ -236,17 +206,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async list(query: ListCallsQuery = {}): Promise<CallListPage> {
     const q = parseInput(listCallsQuerySchema, query, 'query');
     await this.#init();
-    const page = await this.#store.listCalls({
-      ...(q.status === undefined ? {} : { statuses: q.status }),
-      ...(q.to === undefined ? {} : { to: q.to }),
-      ...(q.from === undefined ? {} : { atFrom: q.from }),
-      ...(q.until === undefined ? {} : { atUntil: q.until }),
-      ...(q.seriesId === undefined ? {} : { seriesId: q.seriesId }),
-      limit: q.limit,
-      cursor: q.cursor ?? null,
-      order: q.order,
-    });
-    return { items: page.items.map(toCall), nextCursor: page.nextCursor };
+    return this.#commands.list(q);
   }
 
   /**
@@ -256,13 +216,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    */
   async listEvents(query: { readonly after?: string | null; readonly limit?: number; readonly callId?: string } = {}): Promise<CallEvent[]> {
     await this.#init();
-    const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
-    const page = await this.#store.listEvents({
-      after: query.after ?? null,
-      limit,
-      ...(query.callId === undefined ? {} : { callId: query.callId }),
-    });
-    return page.items.map(toEvent);
+    return this.#commands.listEvents(query);
   }
 
   /**
@@ -270,8 +224,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * `currentStatus`) when it is already being dialed or has ended.
    */
   async cancel(id: string): Promise<Call> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#commands.cancel(id);
   }
 
@@ -284,7 +237,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * `INVALID_INPUT`.
    */
   async reschedule(id: string, change: CallTimeInput | RescheduleInput): Promise<Call> {
-    this.#assertUsable();
+    await this.#ready(false);
     return this.#commands.reschedule(id, change, () => this.#init());
   }
 
@@ -340,7 +293,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     /** Calls deleted per store transaction, 1 to 10,000. @default 1000 */
     readonly batchSize?: number;
   }): Promise<number> {
-    this.#assertUsable();
+    await this.#ready(false);
     return this.#commands.purge(options, () => this.#init());
   }
 
@@ -353,8 +306,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * Throws `INVALID_INPUT` naming the field, `NOT_SUPPORTED` on a store without series.
    */
   async scheduleSeries(input: ScheduleSeriesInput): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.schedule(input);
   }
 
@@ -375,15 +327,13 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * occurrence call (if any) is canceled. Throws `SERIES_NOT_FOUND` or `INVALID_STATE`.
    */
   async pauseSeries(id: string): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.pause(id);
   }
 
   /** Resumes a `paused` series from now (what fell due while paused is not caught up). Throws `SERIES_NOT_FOUND` or `INVALID_STATE`. */
   async resumeSeries(id: string): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.resume(id);
   }
 
@@ -393,15 +343,13 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * `SERIES_NOT_FOUND`, `INVALID_STATE` or `INVALID_INPUT`.
    */
   async changeSeries(id: string, change: ChangeSeriesInput): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.change(id, change);
   }
 
   /** Ends a series for good and cancels its waiting occurrence call. Throws `SERIES_NOT_FOUND` or `INVALID_STATE` (already ended). */
   async endSeries(id: string): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.end(id);
   }
 
@@ -411,8 +359,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * (not an occurrence of the series) or `INVALID_STATE` (its call is being dialed or ended).
    */
   async cancelOccurrence(seriesId: string, occurrenceAt: TimeInput): Promise<CallSeries> {
-    this.#assertUsable();
-    await this.#init();
+    await this.#ready();
     return this.#series.cancelOccurrence(seriesId, occurrenceAt);
   }
 
@@ -442,11 +389,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * Adds a listener that runs once. (Overridden so that the scheduler's own listener-isolating
    * emit removes it after it ran: only that registration, never one added with `on()`.)
    */
-  override once<T extends EventEmitter.EventNames<CallSchedulerEvents>>(
-    event: T,
-    fn: EventEmitter.EventListener<CallSchedulerEvents, T>,
-    context?: unknown,
-  ): this {
+  override once<T extends EventEmitter.EventNames<CallSchedulerEvents>>(event: T, fn: EventEmitter.EventListener<CallSchedulerEvents, T>, context?: unknown): this {
     super.once(event, fn, context);
     this.#onceEvents.add(event);
     return this;

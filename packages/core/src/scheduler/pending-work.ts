@@ -1,5 +1,6 @@
 // Owns: the scheduler's background promises (ticks, dials, polls): each is tracked until it
 // settles, its failure is reported, and stopping can wait for all of them with a bound on the clock.
+// Also the store's one-time initialization (initOnce).
 import { MAX_TIMER_DELAY_MS, type Clock, type TimerHandle } from '../clock/clock.js';
 
 /** The background work in flight. */
@@ -36,4 +37,20 @@ export class PendingWork {
     if (timer !== undefined) this.#clock.clearTimeout(timer.handle);
     return result;
   }
+}
+
+/** `init` run once, shared by every caller; after a failure the next call runs it again. */
+export function initOnce(init: () => Promise<void> | undefined): () => Promise<void> {
+  let promise: Promise<void> | null = null;
+  return () => {
+    promise ??= (async () => {
+      try {
+        await init();
+      } catch (error) {
+        promise = null;
+        throw error;
+      }
+    })();
+    return promise;
+  };
 }

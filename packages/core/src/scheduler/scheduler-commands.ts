@@ -3,22 +3,25 @@
 // (retention). Inputs are validated before anything is stored; writes are built by
 // call-transitions; the claim loop is poked when something new is due.
 import { z } from 'zod';
-import type { Call } from '../call/call.js';
+import type { Call, CallEvent, CallWithHistory } from '../call/call.js';
 import { isLiveStatus, type CallStatus } from '../call/call-status.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { localTimeZoneOf, type CallTimeInput, type LocalTimeInput } from '../policy/local-time-schema.js';
 import type { ProviderCallInfo } from '../provider/call-provider.js';
 import { normalizeProviderStatus } from '../provider/provider-status.js';
-import { rescheduleInputSchema, type RescheduleInput } from '../schema/query-schemas.js';
+import { rescheduleInputSchema, type listCallsQuerySchema, type RescheduleInput } from '../schema/query-schemas.js';
 import { invalidInput, parseInput, type ParsedScheduleCallInput } from '../schema/schedule-input.js';
 import { timeInputSchema } from '../schema/time.js';
 import { terminalStatusSchema } from '../store/store-schemas.js';
-import { toCall, toEvent } from './call-mapping.js';
+import { toCall, toCallWithHistory, toEvent } from './call-mapping.js';
 import { cancelUpdate, newCallInsert, rescheduleUpdate } from './call-transitions.js';
 import type { LiveCallFollower } from './live-call-follower.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { trackCall } from './tracked-call.js';
+
+/** A parsed list query. */
+type ListCallsQueryParsed = z.output<typeof listCallsQuerySchema>;
 
 /** A provider's status report, as {@link SchedulerCommands.providerStatus} takes it. */
 export interface StatusReport {
@@ -94,6 +97,48 @@ export class SchedulerCommands {
     });
     if (earliest !== Number.POSITIVE_INFINITY) ctx.loop.poke(earliest);
     return calls;
+  }
+
+  /** Stores one validated call; refuses an idempotency key already used for another number. */
+  async scheduleOne(parsed: ParsedScheduleCallInput): Promise<Call> {
+    const [call] = await this.schedule([parsed]);
+    if (parsed.idempotencyKey !== undefined && call!.to !== parsed.to) {
+      // The key was used for another number: answering with that call would hide a mix-up.
+      throw new CallSchedulerError(
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        `Idempotency key "${parsed.idempotencyKey}" was already used for a call to another number (call ${call!.id})`,
+        { callId: call!.id, issues: [{ path: 'idempotencyKey', message: 'was already used for a call to another number', rule: 'idempotency_conflict' }] },
+      );
+    }
+    return call!;
+  }
+
+  /** One call with its attempts and events, or `undefined`. */
+  async get(id: string): Promise<CallWithHistory | undefined> {
+    const details = await this.#ctx.store.getCallDetails(id);
+    return details === undefined ? undefined : toCallWithHistory(details);
+  }
+
+  /** A page of calls for a parsed query. */
+  async list(q: ListCallsQueryParsed): Promise<{ items: Call[]; nextCursor: string | null }> {
+    const page = await this.#ctx.store.listCalls({
+      ...(q.status === undefined ? {} : { statuses: q.status }),
+      ...(q.to === undefined ? {} : { to: q.to }),
+      ...(q.from === undefined ? {} : { atFrom: q.from }),
+      ...(q.until === undefined ? {} : { atUntil: q.until }),
+      ...(q.seriesId === undefined ? {} : { seriesId: q.seriesId }),
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+      order: q.order,
+    });
+    return { items: page.items.map(toCall), nextCursor: page.nextCursor };
+  }
+
+  /** Stored events after a cursor, in log order (`limit` clamped to 1..1000, default 100). */
+  async listEvents(query: { readonly after?: string | null; readonly limit?: number; readonly callId?: string }): Promise<CallEvent[]> {
+    const limit = Math.min(Math.max(1, Math.floor(query.limit ?? 100)), 1000);
+    const page = await this.#ctx.store.listEvents({ after: query.after ?? null, limit, ...(query.callId === undefined ? {} : { callId: query.callId }) });
+    return page.items.map(toEvent);
   }
 
   /** Cancels a `scheduled` call. */
