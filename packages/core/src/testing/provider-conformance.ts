@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { expectedDwellOf } from '../polling/dwell-hint.js';
 import type { CallProvider, PlaceCallRequest, ProviderCallInfo } from '../provider/call-provider.js';
 import { isFinalProviderStatus, providerStatusRank, type ProviderCallStatus } from '../provider/provider-status.js';
 import { isProviderError, type ProviderError } from '../errors/provider-error.js';
@@ -163,6 +164,8 @@ export function testCallProvider(
         expect(provider.capabilities).not.toBeNull();
         const flag = provider.capabilities.idempotentPlaceCall;
         expect(flag === undefined || typeof flag === 'boolean', 'capabilities.idempotentPlaceCall is a boolean or absent').toBe(true);
+        // The scheduler's constructor checks the polling hint the same way (INVALID_INPUT).
+        expect(() => expectedDwellOf(provider), 'capabilities.expectedDwellMs is absent or whole ms per live status').not.toThrow();
       }
     });
 
