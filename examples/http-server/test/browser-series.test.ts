@@ -149,23 +149,24 @@ describe('recurring calls on the web page in headless Chromium', () => {
     const row = page.locator('li.series').first();
     const id = (await row.getAttribute('data-id'))!;
     await row.locator('[data-action="pause"]').click();
+    // The badge may change first, from the series:paused event; the row's note once the answer is in.
     await row.locator('.badge[data-status="paused"]').waitFor();
     expect(await row.locator('.when').textContent()).toBe('Paused: no calls until it is resumed.');
     const waiting = await row.locator('.occurrence-list li.occurrence').count();
-    expect(await row.locator('.row-done').textContent()).toBe(
-      `Paused the series to ${NUMBER}. ${waiting === 1 ? 'Its waiting call was' : `Its ${waiting} waiting calls were`} canceled.`,
-    );
+    await expect
+      .poll(() => row.locator('.row-done').textContent(), { timeout: WAIT_MS })
+      .toBe(`Paused the series to ${NUMBER}. ${waiting === 1 ? 'Its waiting call was' : `Its ${waiting} waiting calls were`} canceled.`);
     // Its waiting calls were canceled with it: the series view shows each one canceled.
     await expect.poll(() => row.locator('.occurrence-list li.occurrence[data-status="canceled"]').count(), { timeout: WAIT_MS }).toBe(waiting);
     expect(await row.locator('[data-action="pause"]').isVisible()).toBe(false);
     // Focus moves to the button that undoes it.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('resume');
+    expect(await page.evaluate<string | null>("document.activeElement?.getAttribute('data-action') ?? null")).toBe('resume');
     expect((await apiSeries(id)).status).toBe('paused');
     await shot('series-03-paused');
 
     await row.locator('[data-action="resume"]').click();
     await row.locator('.badge[data-status="active"]').waitFor();
-    expect(await row.locator('.row-done').textContent()).toMatch(new RegExp(`^Resumed the series to \\${NUMBER}\\. Next call: (Mon|Tue|Wed|Thu|Fri), .+ 9:00 AM E[SD]T\\.$`));
+    await expect.poll(() => row.locator('.row-done').textContent(), { timeout: WAIT_MS }).toMatch(new RegExp(`^Resumed the series to \\${NUMBER}\\. Next call: (Mon|Tue|Wed|Thu|Fri), .+ 9:00 AM E[SD]T\\.$`));
     expect(await row.locator('.when').textContent()).toMatch(/^Next call: /);
     // The calls the pause canceled stay canceled; the series goes on after the latest of them.
     const after = await row.locator('.occurrence-list li.occurrence').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-status')));
@@ -183,7 +184,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     await row.locator('[data-action="end"]').click();
     expect(await row.locator('.confirm-question').textContent()).toBe(`End the series to ${NUMBER}? Its waiting call is canceled and no more calls are made.`);
     // The question takes focus to its safe answer; keeping it changes nothing.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-action'))).toBe('keep');
+    expect(await page.evaluate<string | null>("document.activeElement?.getAttribute('data-action') ?? null")).toBe('keep');
     await page.keyboard.press('Enter');
     expect(await row.locator('.confirm').isVisible()).toBe(false);
     expect((await apiSeries(id)).status).toBe('active');
