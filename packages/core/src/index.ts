@@ -70,14 +70,19 @@ export type {
   CallStoreChange,
   CallStoreFeatures,
   CallStoreHealth,
+  CallStatusCounts,
   CallStoreWatch,
   CallUpdate,
   ClaimOptions,
+  DueSummary,
+  DueSummaryQuery,
   EventListQuery,
   EventPage,
   InsertResult,
   UpdateResult,
 } from './store/call-store.js';
+export { TELEMETRY_SCOPE, TelemetryAttribute } from './telemetry/scheduler-telemetry.js';
+export type { DialOutcome, ProviderErrorKind, ProviderOperation, TelemetryOptions, UnknownOutcomeReason } from './telemetry/scheduler-telemetry.js';
 export { GuardedCallStore } from './store/guarded-call-store.js';
 export type { CallStoreDriver, PurgeOptions } from './store/guarded-call-store.js';
 export type {

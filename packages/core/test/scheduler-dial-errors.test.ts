@@ -28,7 +28,7 @@ describe('decideAfterDialError', () => {
     expect(decision).toEqual({
       action: 'fail',
       error: { code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN, message: "The provider's answer to the dial could not be used (not JSON); not dialing again" },
-      ending: { permanent: true },
+      ending: { permanent: true, unknownReason: 'answer-lost' },
     });
   });
 
@@ -45,6 +45,10 @@ describe('decideAfterDialError', () => {
   it('an ambiguous error with a provider that does not de-duplicate ends with an unknown outcome', () => {
     const decision = decide(ProviderError.timeout('no answer'));
     expect(decision).toMatchObject({ action: 'fail', error: { code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN }, ending: { outcome: 'unknown' } });
+    // Why: no answer in time; a connection cut after sending is an answer lost.
+    expect(decision).toMatchObject({ ending: { unknownReason: 'timeout' } });
+    const cut = new ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, 'socket hang up', { retryable: true, ambiguous: true });
+    expect(decide(cut)).toMatchObject({ action: 'fail', ending: { outcome: 'unknown', unknownReason: 'answer-lost' } });
   });
 
   it('a 429 pauses every dial for its Retry-After (or the back-off), without counting as a failure', () => {
@@ -96,7 +100,7 @@ describe('decideAfterDialError', () => {
     expect(decide(ProviderError.timeout('slow'), { idempotent: true, tries, retryPolicy })).toEqual({
       action: 'fail',
       error: { code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN, message: 'The provider kept failing and may or may not have placed the call: slow' },
-      ending: { permanent: true },
+      ending: { permanent: true, unknownReason: 'timeout' },
     });
     expect(decide(ProviderError.timeout('slow'), { idempotent: true, tries: { ...tries, unknownRounds: 0 } })).toMatchObject({ action: 'fail', ending: { permanent: true } });
   });

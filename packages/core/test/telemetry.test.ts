@@ -14,9 +14,7 @@ describe('SchedulerTelemetry', () => {
     t.dialEnded('busy');
     t.dialLateness(3);
     t.dialLateness(-2);
-    t.liveCalls(1);
-    t.liveCalls(1);
-    t.liveCalls(-1);
+    t.observeLiveCalls(() => 1);
     t.providerRequest('place_call', 40);
     t.providerRequest('get_call', 10, 'lost');
     t.storeOperation('claimDueCalls', 2);

@@ -11,10 +11,13 @@ import {
   type CallPatch,
   type CallRecord,
   type CallStatus,
+  type CallStatusCounts,
   type CallStoreDriver,
   type CallStoreFeatures,
   type CallUpdate,
   type ClaimOptions,
+  type DueSummary,
+  type DueSummaryQuery,
   type EventCursor,
   type EventListQuery,
   type EventPage,
@@ -154,7 +157,31 @@ export class MemoryStore extends GuardedCallStore {
    */
   constructor(options: MemoryStoreOptions = {}) {
     parseOptions(noOptionsSchema, options, 'MemoryStore options');
-    super(withMemorySeries(new MemoryStoreDriver()));
+    const driver = new MemoryStoreDriver();
+    super(withMemorySeries(driver));
+    this.#driver = driver;
+  }
+
+  readonly #driver: MemoryStoreDriver;
+
+  /** Calls per status; see `CallStore.countByStatus`. Counts kept as calls change: O(number of statuses). */
+  countByStatus(): Promise<CallStatusCounts> {
+    return this.guarded('countByStatus', () => this.#driver.countByStatus());
+  }
+
+  /**
+   * The earliest due call and how many are due by `now + horizonMs`; see `CallStore.dueSummary`.
+   * The earliest is the due heap's top; the count walks the scheduled calls (O(n): a store for tests and development).
+   * @throws CallSchedulerError `INVALID_INPUT` naming `now` or `horizonMs`.
+   */
+  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    return this.guarded('dueSummary', () => {
+      if (!Number.isFinite(query.now)) throw invalidInputOf([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
+      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
+        throw invalidInputOf([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
+      }
+      return this.#driver.dueSummary(query);
+    });
   }
 }
 
@@ -198,10 +225,17 @@ class MemoryStoreDriver implements CallStoreDriver {
   #activeByNumber = new Map<string, number>();
   /** Per number: the start times of every attempt to it. */
   #attemptStartsByNumber = new Map<string, number[]>();
+  /** How many calls are in each status (for `countByStatus`). */
+  #statusCounts = new Map<CallStatus, number>();
+
+  #countStatus(status: CallStatus, delta: number): void {
+    this.#statusCounts.set(status, (this.#statusCounts.get(status) ?? 0) + delta);
+  }
 
   /** Drops everything the store holds. */
   async close(): Promise<void> {
     this.#calls = new Map();
+    this.#statusCounts = new Map();
     this.#order = [];
     this.#purgedIds = 0;
     this.#events = [];
@@ -270,6 +304,7 @@ class MemoryStoreDriver implements CallStoreDriver {
       const { stored } = plan;
       const { record } = stored;
       this.#calls.set(record.id, stored);
+      this.#countStatus(record.status, +1);
       this.#insertOrdered(record.id);
       if (record.idempotencyKey !== null) this.#byIdempotencyKey.set(record.idempotencyKey, record.id);
       this.#countActive(record.to, record.status, +1);
@@ -544,6 +579,26 @@ class MemoryStoreDriver implements CallStoreDriver {
     return { call: copyCall(next), events: appended.map(copyEvent) };
   }
 
+  /** Calls per status (see {@link MemoryStore.countByStatus}). */
+  async countByStatus(): Promise<CallStatusCounts> {
+    const counts: Partial<Record<CallStatus, number>> = {};
+    for (const [status, count] of this.#statusCounts) if (count > 0) counts[status] = count;
+    return counts;
+  }
+
+  /** See {@link MemoryStore.dueSummary}. */
+  async dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    const top = this.#validTop(this.#due, (stored) => stored.dueEntry);
+    const bound = query.now + query.horizonMs;
+    let dueWithin = 0;
+    if (top !== undefined && top.at <= bound) {
+      for (const { record } of this.#calls.values()) {
+        if (record.status === 'scheduled' && record.dueAt !== null && record.dueAt <= bound) dueWithin++;
+      }
+    }
+    return { earliestDueAt: top?.at ?? null, dueWithin };
+  }
+
   /** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
   async nextWakeUpAt(): Promise<number | null> {
     const due = this.#validTop(this.#due, (stored) => stored.dueEntry);
@@ -598,6 +653,7 @@ class MemoryStoreDriver implements CallStoreDriver {
     for (const stored of victims) {
       const { record } = stored;
       this.#calls.delete(record.id);
+      this.#countStatus(record.status, -1);
       this.#purgedIds += 1;
       for (const event of stored.events) this.#purgedEvents.add(event);
       this.#purgedEventCount += stored.events.length;
@@ -633,6 +689,8 @@ class MemoryStoreDriver implements CallStoreDriver {
     const previous = stored.record;
     stored.record = next;
     if (previous.status !== next.status) {
+      this.#countStatus(previous.status, -1);
+      this.#countStatus(next.status, +1);
       this.#countActive(previous.to, previous.status, -1);
       this.#countActive(next.to, next.status, +1);
     }

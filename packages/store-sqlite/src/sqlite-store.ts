@@ -7,10 +7,14 @@ import type {
   CallListQuery,
   CallPage,
   CallRecord,
+  CallStatus,
+  CallStatusCounts,
   CallStoreDriver,
   CallStoreFeatures,
   CallUpdate,
   ClaimOptions,
+  DueSummary,
+  DueSummaryQuery,
   EventCursor,
   EventListQuery,
   EventPage,
@@ -166,7 +170,31 @@ export class SqliteStore extends GuardedCallStore {
    * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
    */
   constructor(options: SqliteStoreOptions) {
-    super(withSqliteSeries(new SqliteStoreDriver(options)));
+    const driver = new SqliteStoreDriver(options);
+    super(withSqliteSeries(driver));
+    this.#driver = driver;
+  }
+
+  readonly #driver: SqliteStoreDriver;
+
+  /** Calls per status; see `CallStore.countByStatus`. One `GROUP BY` over the index `calls_status_id_idx` (no table rows read). */
+  countByStatus(): Promise<CallStatusCounts> {
+    return this.guarded('countByStatus', () => this.#driver.countByStatus());
+  }
+
+  /**
+   * The earliest due call and how many are due by `now + horizonMs`; see `CallStore.dueSummary`.
+   * Two reads of the partial index `calls_due_idx`: its first entry and a range count.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `now` or `horizonMs`.
+   */
+  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    return this.guarded('dueSummary', () => {
+      if (!Number.isFinite(query.now)) throw invalidInput([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
+      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
+        throw invalidInput([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
+      }
+      return this.#driver.dueSummary(query);
+    });
   }
 }
 
@@ -576,6 +604,28 @@ class SqliteStoreDriver implements CallStoreDriver {
         );
         return { call: toCallRecord(row), events };
       });
+    });
+  }
+
+  /** See {@link SqliteStore.countByStatus}. */
+  countByStatus(): Promise<CallStatusCounts> {
+    return this.#use('countByStatus', async (db) => {
+      const { rows } = await sql<{ status: CallStatus; n: number | bigint }>`select status, count(*) as n from calls indexed by calls_status_id_idx group by status`.execute(db);
+      const counts: Partial<Record<CallStatus, number>> = {};
+      for (const row of rows) counts[row.status] = int(row.n);
+      return counts;
+    });
+  }
+
+  /** See {@link SqliteStore.dueSummary}. */
+  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    return this.#use('dueSummary', async (db) => {
+      const bound = query.now + query.horizonMs;
+      const { rows } = await sql<{ earliest: number | bigint | null; within: number | bigint }>`select
+        (select min(due_at) from calls indexed by calls_due_idx where status = 'scheduled') as earliest,
+        (select count(*) from calls indexed by calls_due_idx where status = 'scheduled' and due_at <= ${bound}) as within`.execute(db);
+      const row = rows[0];
+      return { earliestDueAt: row?.earliest == null ? null : int(row.earliest), dueWithin: row === undefined ? 0 : int(row.within) };
     });
   }
 

@@ -21,6 +21,12 @@ import {
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { markEnded, type TrackedCall } from './tracked-call.js';
+import type { DialOutcome } from '../telemetry/scheduler-telemetry.js';
+
+/** The `call_scheduler.dials` outcome of an attempt that ended `status` (not unknown). */
+function dialOutcomeOf(status: CallStatus): DialOutcome {
+  return status === 'completed' || status === 'busy' || status === 'no-answer' || status === 'canceled' ? status : 'failed';
+}
 
 /** Ends, expires, puts back or requeues claimed calls. */
 export class AttemptCloser {
@@ -56,9 +62,11 @@ export class AttemptCloser {
    * Ends the current attempt with `status`: `completed`, or an outcome that the retry policy may
    * turn into a new attempt. `info` is the provider's final report, when there is one.
    */
-  async endAttempt(tracked: TrackedCall, status: CallStatus, error: CallError | null, info: ProviderCallInfo | null, how: AttemptEnding): Promise<void> {
+  async endAttempt(tracked: TrackedCall, status: CallStatus, error: CallError | null, info: ProviderCallInfo | null, ending: AttemptEnding): Promise<void> {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
+    // An unknown outcome's event names this scheduler, the one that concluded it.
+    const how: AttemptEnding = ending.unknownReason === undefined ? ending : { ...ending, schedulerId: ctx.id };
     const next = this.#followUp(tracked, status, how, now);
     const result = await ctx.store.updateCall(endAttemptUpdate(tracked, status, error, info, how, next, now));
     if (result === undefined) {
@@ -71,6 +79,12 @@ export class AttemptCloser {
     const previous = tracked.status;
     markEnded(tracked, result.call.status);
     ctx.tracked.delete(tracked.id);
+    const telemetry = ctx.telemetry;
+    if (telemetry !== undefined) {
+      const unknown = error?.code === ErrorCode.DISPATCH_OUTCOME_UNKNOWN;
+      telemetry.dialEnded(unknown ? 'unknown' : dialOutcomeOf(status));
+      if (unknown) telemetry.unknownOutcome(how.unknownReason ?? 'answer-lost');
+    }
     const call = toCall(result.call);
     const events = result.events.map(toEvent);
     const statusEv = info === null ? undefined : events[0];

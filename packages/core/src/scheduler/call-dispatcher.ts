@@ -67,7 +67,9 @@ export class CallDispatcher {
     if (dispatchEvent !== undefined) {
       this.#ctx.emit('call:dispatching', { call: toCall(record), event: toEvent(dispatchEvent), attempt: record.attemptCount });
     }
-    this.#runDispatch(tracked, true);
+    // The store's dispatching event says when the call was due (the claim cleared `dueAt`).
+    const dueAt = dispatchEvent?.data?.['dueAt'];
+    this.#runDispatch(tracked, true, typeof dueAt === 'number' ? dueAt : null);
   }
 
   /** Takes over a call whose lease expired (another scheduler died, or this one restarted). */
@@ -81,13 +83,13 @@ export class CallDispatcher {
     if (record.status === 'dispatching') {
       if (ctx.provider.capabilities?.idempotentPlaceCall === true) {
         // The provider de-duplicates by key: re-send the same attempt with the same key.
-        this.#runDispatch(tracked, false);
+        this.#runDispatch(tracked, false, null);
       } else {
         ctx.track(
           this.#closer.endAttempt(tracked, 'failed', {
             code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN,
             message: 'The scheduler that was dialing this call stopped before recording the answer; not dialing again',
-          }, null, { outcome: 'unknown' }),
+          }, null, { outcome: 'unknown', unknownReason: 'dialer-died' }),
         );
       }
       return;
@@ -102,13 +104,16 @@ export class CallDispatcher {
     );
   }
 
-  /** Dials `tracked` in the background; it holds back claims until it has taken its dial token. */
-  #runDispatch(tracked: TrackedCall, fresh: boolean): void {
+  /**
+   * Dials `tracked` in the background; it holds back claims until it has taken its dial token.
+   * `dueAt`: when the call was due, for the lateness of its first dial (`null`: not measured).
+   */
+  #runDispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null): void {
     this.#dispatching += 1;
     markAwaitingToken(tracked);
     this.#awaitingToken += 1;
     this.#ctx.track(
-      this.#dispatch(tracked, fresh).finally(() => {
+      this.#dispatch(tracked, fresh, dueAt).finally(() => {
         this.#dispatching -= 1;
         this.#tokenTaken(tracked);
         this.#ctx.loop.arm();
@@ -124,7 +129,7 @@ export class CallDispatcher {
    * Dials a claimed call. `fresh` is false for a dial re-sent after lease recovery (the provider
    * de-duplicates), which may already have happened: such a dial is never put back or held back.
    */
-  async #dispatch(tracked: TrackedCall, fresh: boolean): Promise<void> {
+  async #dispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null): Promise<void> {
     const ctx = this.#ctx;
     const { options, gate, provider, clock } = ctx;
     const record = tracked.record;
@@ -162,6 +167,7 @@ export class CallDispatcher {
         gate.release();
         return;
       }
+      if (dueAt !== null && lastError === null) ctx.telemetry?.dialLateness(clock.now() - dueAt);
       let info: ProviderCallInfo;
       try {
         info = await gate.run(
@@ -171,6 +177,7 @@ export class CallDispatcher {
               { signal },
             ),
           options.dispatchTimeoutMs,
+          { operation: 'place_call', callId: tracked.id, attempt: tracked.attempt },
         );
       } catch (caught) {
         if (gate.stopped) return; // stopping: the lease decides
@@ -192,7 +199,10 @@ export class CallDispatcher {
           return;
         }
         tries = decision.tries;
-        if (decision.action === 'pause') ctx.pacer.pauseUntil(now + decision.delayMs, now);
+        if (decision.action === 'pause') {
+          ctx.pacer.pauseUntil(now + decision.delayMs, now);
+          ctx.telemetry?.rateLimitPause();
+        }
         const wakeAt = now + decision.delayMs;
         if (!(await this.#leases.renew(tracked, wakeAt + options.leaseMs))) return;
         try {

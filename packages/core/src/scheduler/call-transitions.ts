@@ -15,6 +15,7 @@ import type { ParsedScheduleCallInput } from '../schema/schedule-input.js';
 import type { CallRecord, NewCallEvent } from '../store/call-record.js';
 import type { CallInsert, CallPatch, CallUpdate } from '../store/call-store.js';
 import type { JsonObject } from '../call/json.js';
+import type { UnknownOutcomeReason } from '../telemetry/scheduler-telemetry.js';
 
 /** The claim a write after a claim is made under: the call, its fencing token and attempt. */
 export interface ClaimRef {
@@ -217,6 +218,20 @@ export interface AttemptEnding {
   readonly permanent?: boolean;
   /** Guard by this version instead of the status (a report for another scheduler's call). */
   readonly version?: number;
+  /**
+   * Why the dial's outcome is unknown (with `outcome: 'unknown'`): the answer was lost, the
+   * scheduler that dialed died, or the provider did not answer in time. Written to the event.
+   */
+  readonly unknownReason?: UnknownOutcomeReason;
+  /** The scheduler that ends the attempt, written to the event of an unknown outcome. */
+  readonly schedulerId?: string;
+}
+
+/** The data of the event that ends an attempt: the error, the retry rule's reason, and for an unknown outcome why and who. */
+export function endEventData(error: CallError | null, ending: RetryEndReason | null, how: AttemptEnding): JsonObject | null {
+  const unknown = how.unknownReason === undefined ? {} : { reason: how.unknownReason, ...(how.schedulerId === undefined ? {} : { schedulerId: how.schedulerId }) };
+  if (error === null && ending === null && how.unknownReason === undefined) return null;
+  return { ...(error === null ? {} : { code: error.code, message: error.message }), ...(ending === null ? {} : { retry: ending }), ...unknown };
 }
 
 /**
@@ -298,7 +313,7 @@ export function endAttemptUpdate(
         attempt: claim.attempt,
         status,
         providerStatus: null,
-        data: error === null && ending === null ? null : { ...(error === null ? {} : { code: error.code, message: error.message }), ...(ending === null ? {} : { retry: ending }) },
+        data: endEventData(error, ending, how),
       },
     ],
     now,

@@ -4,6 +4,7 @@ import type { CallError } from '../call/call.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ProviderError } from '../errors/provider-error.js';
 import { decideRetry } from '../policy/retry-decision.js';
+import { unknownReasonOf } from '../telemetry/scheduler-telemetry.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
 import type { AttemptEnding } from './call-transitions.js';
 
@@ -65,13 +66,19 @@ export function decideAfterDialError(input: DialErrorInput): DialErrorDecision {
   const { error, idempotent, now } = input;
   if (!error.retryable && error.ambiguous) {
     // E.g. a 2xx answer we could not read: the call may exist, and a retry would not help.
-    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider's answer to the dial could not be used (${error.message}); not dialing again`, { permanent: true });
+    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider's answer to the dial could not be used (${error.message}); not dialing again`, {
+      permanent: true,
+      unknownReason: 'answer-lost',
+    });
   }
   if (!error.retryable) {
     return fail(error.code === ErrorCode.PROVIDER_REJECTED ? ErrorCode.PROVIDER_REJECTED : error.code, error.providerMessage ?? error.message, { permanent: true });
   }
   if (error.ambiguous && !idempotent) {
-    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider may or may not have placed the call (${error.message}); not dialing again`, { outcome: 'unknown' });
+    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider may or may not have placed the call (${error.message}); not dialing again`, {
+      outcome: 'unknown',
+      unknownReason: unknownReasonOf(error),
+    });
   }
   const mayHavePlaced = input.tries.mayHavePlaced || error.ambiguous;
   if (error.code === ErrorCode.PROVIDER_RATE_LIMITED) {
@@ -103,7 +110,10 @@ export function decideAfterDialError(input: DialErrorInput): DialErrorDecision {
     providerDeduplicates: true,
   });
   if (decision.action !== 'retry') {
-    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider kept failing and may or may not have placed the call: ${error.message}`, { permanent: true });
+    return fail(ErrorCode.DISPATCH_OUTCOME_UNKNOWN, `The provider kept failing and may or may not have placed the call: ${error.message}`, {
+      permanent: true,
+      unknownReason: unknownReasonOf(error),
+    });
   }
   return { action: 'resend-unknown', delayMs: decision.retryAt - now, tries: { ...input.tries, failures: 0, unknownRounds, mayHavePlaced } };
 }

@@ -7,7 +7,28 @@ import { timeoutSignal, type Clock } from '../clock/clock.js';
 import { isCallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ProviderError, isProviderError } from '../errors/provider-error.js';
+import { providerErrorKind, type ProviderOperation, type SchedulerTelemetry } from '../telemetry/scheduler-telemetry.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
+
+/** The last error of a provider request, for `CallScheduler.health()`. */
+export interface ProviderLastError {
+  /** Its code (`PROVIDER_TIMEOUT`, `PROVIDER_REJECTED`...). */
+  readonly code: string;
+  /** Its message. */
+  readonly message: string;
+  /** When it happened (the scheduler's clock, epoch ms). */
+  readonly at: number;
+}
+
+/** What a provider request is, for its metrics and span: the operation, and the call it is about. */
+export interface ProviderRequestLabel {
+  /** The provider operation. */
+  readonly operation: ProviderOperation;
+  /** The call's id (a `place_call` and `get_call` get a span linked to it). */
+  readonly callId: string;
+  /** The attempt. */
+  readonly attempt: number;
+}
 
 /** Request slots, timeouts and back-off for provider requests. */
 export class ProviderGate {
@@ -16,14 +37,17 @@ export class ProviderGate {
   readonly #maxInFlight: number;
   readonly #transient: ResolvedSchedulerOptions['transientRetry'];
   readonly #random: () => number;
+  readonly #telemetry: SchedulerTelemetry | undefined;
   #inFlight = 0;
+  #lastError: ProviderLastError | null = null;
   readonly #waiters: (() => void)[] = [];
   readonly #stopController = new AbortController();
   /** Aborted when stopping begins: back-off waits end at once (in-flight requests get `timeoutMs`). */
   readonly #waitController = new AbortController();
 
-  /** A gate for `providerName` with the scheduler's bounds. */
-  constructor(clock: Clock, providerName: string, options: ResolvedSchedulerOptions, random: () => number) {
+  /** A gate for `providerName` with the scheduler's bounds; requests are recorded to `telemetry` when given. */
+  constructor(clock: Clock, providerName: string, options: ResolvedSchedulerOptions, random: () => number, telemetry?: SchedulerTelemetry) {
+    this.#telemetry = telemetry;
     this.#clock = clock;
     this.#providerName = providerName;
     this.#maxInFlight = options.maxConcurrentRequests;
@@ -37,6 +61,11 @@ export class ProviderGate {
   /** Provider requests in flight. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /** The last error a provider request ended with (any operation), or `null` when none failed yet. */
+  get lastError(): ProviderLastError | null {
+    return this.#lastError;
   }
 
   /** Aborted when the scheduler stops waiting: back-off and pacing waits end at once. */
@@ -59,25 +88,60 @@ export class ProviderGate {
     this.#stopController.abort(reason);
   }
 
-  /** Runs one provider request within the concurrency bound and with a timeout on the clock. */
-  async request<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+  /**
+   * Runs one provider request within the concurrency bound and with a timeout on the clock;
+   * `label` names it for the metrics and spans.
+   */
+  async request<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, label?: ProviderRequestLabel): Promise<T> {
     await this.acquire();
-    return this.run(fn, timeoutMs);
+    return this.run(fn, timeoutMs, label);
   }
 
   /** Runs one provider request in a request slot already acquired (released when it ends). */
-  async run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+  async run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, label?: ProviderRequestLabel): Promise<T> {
+    const telemetry = label === undefined ? undefined : this.#telemetry;
+    if (telemetry !== undefined && label !== undefined) return this.#recorded(fn, timeoutMs, telemetry, label);
+    return this.#run(fn, timeoutMs);
+  }
+
+  async #run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
     const { signal, dispose } = timeoutSignal(this.#clock, timeoutMs, this.#stopController.signal);
     try {
       return await fn(signal);
     } catch (error) {
-      if (signal.aborted && !isProviderError(error)) {
-        throw ProviderError.timeout(`No answer from ${this.#providerName} within ${timeoutMs} ms`, { cause: error });
+      const failure =
+        signal.aborted && !isProviderError(error) ? ProviderError.timeout(`No answer from ${this.#providerName} within ${timeoutMs} ms`, { cause: error }) : error;
+      if (!this.stopped) {
+        const known = toProviderError(failure);
+        this.#lastError = { code: known.code, message: known.message, at: this.#clock.now() };
       }
-      throw error;
+      throw failure;
     } finally {
       dispose();
       this.release();
+    }
+  }
+
+  /**
+   * {@link ProviderGate.run} with its duration, error kind and span recorded. The duration is
+   * taken with `performance.now()` and only feeds the histogram (scheduling runs on the clock);
+   * the span's times are the clock's.
+   */
+  async #recorded<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, telemetry: SchedulerTelemetry, label: ProviderRequestLabel): Promise<T> {
+    const spanName = label.operation === 'place_call' ? 'call_scheduler.dial' : label.operation === 'get_call' ? 'call_scheduler.status_read' : undefined;
+    const span = spanName === undefined ? undefined : telemetry.startSpan(spanName, label.callId, label.attempt, this.#clock.now());
+    const started = performance.now();
+    try {
+      const result = await this.#run(fn, timeoutMs);
+      telemetry.providerRequest(label.operation, performance.now() - started);
+      if (span !== undefined) telemetry.endSpan(span, this.#clock.now());
+      return result;
+    } catch (caught) {
+      const error = toProviderError(caught);
+      const kind = providerErrorKind(error);
+      telemetry.providerRequest(label.operation, performance.now() - started, kind);
+      if (span !== undefined) telemetry.endSpan(span, this.#clock.now(), { kind, message: error.message });
+      throw caught;
     }
   }
 

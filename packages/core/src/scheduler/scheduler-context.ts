@@ -12,6 +12,7 @@ import type { ProviderGate } from './provider-gate.js';
 import type { CallSchedulerEvents } from './scheduler-events.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
 import type { TrackedCall } from './tracked-call.js';
+import type { SchedulerTelemetry } from '../telemetry/scheduler-telemetry.js';
 
 /** Emits a scheduler event to every listener, isolating listener errors. */
 export type EmitFn = <K extends keyof CallSchedulerEvents>(name: K, payload: Parameters<CallSchedulerEvents[K]>[0]) => void;
@@ -36,6 +37,8 @@ export interface SchedulerContext {
   readonly gate: ProviderGate;
   /** Dial pacing. */
   readonly pacer: DialPacer;
+  /** The metrics and spans, or `undefined` with `telemetry: false` (nothing is recorded). */
+  readonly telemetry: SchedulerTelemetry | undefined;
   /** Whether the scheduler is running. */
   isRunning(): boolean;
   /** Emits an event (listener errors become `scheduler:error`). */

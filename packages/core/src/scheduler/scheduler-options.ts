@@ -7,6 +7,7 @@ import type { RetryPolicy } from '../policy/retry-policy.js';
 import { callingWindowSchema, isValidTimeZone, retryPolicySchema } from '../schema/policy-schemas.js';
 import { parseInput } from '../schema/schedule-input.js';
 import type { CallStore } from '../store/call-store.js';
+import type { TelemetryOptions } from '../telemetry/scheduler-telemetry.js';
 
 /** How live calls are polled. */
 export interface PollingOptions {
@@ -140,6 +141,13 @@ export interface CallSchedulerOptions {
   readonly perNumberCap?: PerNumberCapOptions;
   /** Recurring calls (`scheduleSeries`): lead time, grace, catch-up bound, a holiday calendar. */
   readonly series?: SeriesSchedulerOptions;
+  /**
+   * Metrics and traces through `@opentelemetry/api` (see docs/observability.md): the meter and
+   * tracer providers to record to, by default the global ones (no-ops until the application
+   * registers an SDK). `false` records nothing at all: no instrument is created and the store is
+   * not wrapped. @default {} (the global providers)
+   */
+  readonly telemetry?: TelemetryOptions | false;
 }
 
 /** Options of {@link CallSchedulerOptions.perNumberCap}. */
@@ -209,6 +217,11 @@ const optionsSchema = z.object(
     provider: z.custom<CallProvider>((v) => hasFunctions(v, ['placeCall', 'getCall']), { message: 'is required: a CallProvider' }),
     clock: z.custom<Clock>((v) => hasFunctions(v, ['now', 'setTimeout', 'clearTimeout']), { message: 'must be a Clock (now, setTimeout, clearTimeout)' }).optional(),
     random: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function returning a number in [0, 1)' }).optional(),
+    telemetry: z
+      .union([z.literal(false), z.object({ meterProvider: z.custom((v) => hasFunctions(v, ['getMeter'])).optional(), tracerProvider: z.custom((v) => hasFunctions(v, ['getTracer'])).optional() })], {
+        message: 'must be false or { meterProvider?, tracerProvider? } (OpenTelemetry providers)',
+      })
+      .optional(),
     id: z.string({ message: 'must be a non-empty string' }).min(1, { message: 'must be a non-empty string' }).optional(),
     leaseMs: positive,
     dispatchTimeoutMs: positive,

@@ -17,6 +17,8 @@ import type { EmitFn, SchedulerContext } from './scheduler-context.js';
 import { SchedulerCommands } from './scheduler-commands.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
 import type { TrackedCall } from './tracked-call.js';
+import { SchedulerTelemetry, type TelemetryOptions } from '../telemetry/scheduler-telemetry.js';
+import { instrumentStore } from './instrumented-store.js';
 
 /** What the facade gives the parts. */
 export interface SchedulerPartsInput {
@@ -32,6 +34,8 @@ export interface SchedulerPartsInput {
   readonly options: ResolvedSchedulerOptions;
   /** The random source of jitter. */
   readonly random: () => number;
+  /** Where metrics and spans go (`undefined`: the global providers); `false`: nothing is recorded. */
+  readonly telemetry?: TelemetryOptions | false | undefined;
   /** Whether the scheduler runs. */
   isRunning(): boolean;
   /** Emits an event. */
@@ -50,11 +54,16 @@ export interface SchedulerParts {
   readonly leases: LeaseKeeper;
   /** The commands. */
   readonly commands: SchedulerCommands;
+  /** The instruments, or `undefined` with `telemetry: false`. */
+  readonly telemetry: SchedulerTelemetry | undefined;
 }
 
 /** Builds and wires the parts of one scheduler. */
 export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts {
-  const { clock, store, options } = input;
+  const { clock, options } = input;
+  const telemetry = input.telemetry === false ? undefined : SchedulerTelemetry.create(input.telemetry ?? {}, input.id, input.provider.name);
+  // Every store operation of the parts is timed once, here (not at all with `telemetry: false`).
+  const store = telemetry === undefined ? input.store : instrumentStore(input.store, telemetry);
   const pacer = new DialPacer(options.callsPerSecond, options.burst, clock);
   const tracked = new Map<string, TrackedCall>();
   // The loop is built before the dispatcher it feeds (which needs the loop through the context).
@@ -67,7 +76,10 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     pacer,
     load: () => ({ live: tracked.size, dispatching: late.dispatcher?.dispatching ?? 0, awaitingToken: late.dispatcher?.awaitingToken ?? 0 }),
     isRunning: () => input.isRunning(),
-    onRecovered: (result) => late.dispatcher?.onRecovered(result),
+    onRecovered: (result) => {
+      telemetry?.leaseRecoveries(1);
+      late.dispatcher?.onRecovered(result);
+    },
     onClaimed: (result) => late.dispatcher?.onClaimed(result),
     reportError: (error, operation) => input.reportError(error, operation),
     track: (promise) => input.track(promise),
@@ -80,8 +92,9 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     options,
     tracked,
     loop,
-    gate: new ProviderGate(clock, input.provider.name, options, input.random),
+    gate: new ProviderGate(clock, input.provider.name, options, input.random, telemetry),
     pacer,
+    telemetry,
     isRunning: () => input.isRunning(),
     emit: input.emit,
     reportError: (error, operation, callId) => input.reportError(error, operation, callId),
@@ -92,5 +105,12 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
   const closer = new AttemptCloser(ctx, leases);
   const follower = new LiveCallFollower(ctx, leases, closer);
   late.dispatcher = new CallDispatcher(ctx, leases, closer, follower);
-  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)) };
+  if (telemetry !== undefined) {
+    const dispatcher = late.dispatcher;
+    // Read when metrics are collected: the calls being dialed plus those followed.
+    telemetry.observeLiveCalls(() => tracked.size + dispatcher.dispatching);
+    const countByStatus = input.store.countByStatus?.bind(input.store);
+    if (countByStatus !== undefined) telemetry.observeCallCounts(countByStatus);
+  }
+  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)), telemetry };
 }

@@ -138,6 +138,25 @@ export interface CallStoreHealth {
   readonly details?: JsonObject;
 }
 
+/** Calls per status, from {@link CallStore.countByStatus}. */
+export type CallStatusCounts = Readonly<Partial<Record<CallStatus, number>>>;
+
+/** The query of {@link CallStore.dueSummary}. */
+export interface DueSummaryQuery {
+  /** The scheduler's notion of now (the store never reads a clock). */
+  readonly now: number;
+  /** Count the calls due up to `now + horizonMs` (ms, at least 0). */
+  readonly horizonMs: number;
+}
+
+/** What {@link CallStore.dueSummary} answers. */
+export interface DueSummary {
+  /** The smallest `dueAt` of a `scheduled` call, or `null` when none is scheduled. */
+  readonly earliestDueAt: number | null;
+  /** How many `scheduled` calls have `dueAt <= now + horizonMs` (overdue ones included). */
+  readonly dueWithin: number;
+}
+
 /** Arguments of the two claim operations. */
 export interface ClaimOptions {
   /** The scheduler's notion of now; the store never reads a clock. */
@@ -338,6 +357,20 @@ export interface CallStore {
 
   /** Optional: the store's own health facts for `CallScheduler.health()`. @default `{ ok: true }` when absent */
   health?(): Promise<CallStoreHealth>;
+
+  /**
+   * Optional: how many calls are stored in each status (statuses with none may be left out). Read
+   * by the `call_scheduler.calls` gauge and `CallScheduler.countInFlight()`; a store answers it
+   * from an index, not by reading every call when it can.
+   */
+  countByStatus?(): Promise<CallStatusCounts>;
+
+  /**
+   * Optional: the due calls at `now`: the earliest `dueAt` of a `scheduled` call (overdue
+   * included), and how many `scheduled` calls have `dueAt <= now + horizonMs`. For
+   * `CallScheduler.health()` (`oldestOverdueMs`, `dueNextMinute`); answered from the due index.
+   */
+  dueSummary?(query: DueSummaryQuery): Promise<DueSummary>;
 
   /**
    * Retention: deletes up to `limit` ended calls, together with their attempts and events, in one

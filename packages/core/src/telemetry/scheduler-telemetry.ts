@@ -19,11 +19,13 @@ import {
   type Meter,
   type MeterProvider,
   type ObservableResult,
+  type ObservableUpDownCounter,
   type Span,
   type Tracer,
   type TracerProvider,
-  type UpDownCounter,
 } from '@opentelemetry/api';
+import { ErrorCode } from '../errors/error-codes.js';
+import type { ProviderError } from '../errors/provider-error.js';
 
 /** The instrumentation scope's name: what a metrics or trace backend shows as the library. */
 export const TELEMETRY_SCOPE = '@call-scheduler/core';
@@ -75,7 +77,12 @@ export type CallCountsReader = () => Promise<Readonly<Record<string, number>> | 
 export class SchedulerTelemetry {
   readonly #dials: Counter;
   readonly #lateness: Histogram;
-  readonly #liveCalls: UpDownCounter;
+  readonly #liveCalls: ObservableUpDownCounter;
+  #readLiveCalls: (() => number) | undefined;
+  readonly #observeLive = (result: ObservableResult): void => {
+    const read = this.#readLiveCalls;
+    if (read !== undefined) result.observe(read(), this.#base);
+  };
   readonly #providerDuration: Histogram;
   readonly #providerErrors: Counter;
   readonly #storeDuration: Histogram;
@@ -113,7 +120,7 @@ export class SchedulerTelemetry {
       description: 'Time from a call being due to its placeCall request being sent.',
       advice: { explicitBucketBoundaries: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60] },
     });
-    this.#liveCalls = m.createUpDownCounter('call_scheduler.live_calls', {
+    this.#liveCalls = m.createObservableUpDownCounter('call_scheduler.live_calls', {
       unit: '{call}',
       description: 'Calls this scheduler is dialing or following now.',
     });
@@ -170,10 +177,21 @@ export class SchedulerTelemetry {
     this.#countCalls = read;
   }
 
-  /** Stops answering the gauge; the other instruments simply stop being recorded. */
+  /**
+   * Starts answering `call_scheduler.live_calls` with `read`: the calls this scheduler is dialing
+   * or following, read when metrics are collected (nothing is counted up and down on the way).
+   */
+  observeLiveCalls(read: () => number): void {
+    if (this.#readLiveCalls === undefined) this.#liveCalls.addCallback(this.#observeLive);
+    this.#readLiveCalls = read;
+  }
+
+  /** Stops answering the observable instruments; the others simply stop being recorded. */
   close(): void {
     if (this.#countCalls !== undefined) this.#callsGauge.removeCallback(this.#observeCalls);
     this.#countCalls = undefined;
+    if (this.#readLiveCalls !== undefined) this.#liveCalls.removeCallback(this.#observeLive);
+    this.#readLiveCalls = undefined;
   }
 
   /** An attempt ended with `outcome`. */
@@ -184,11 +202,6 @@ export class SchedulerTelemetry {
   /** A dial is sent `latenessMs` after its due time (never negative). */
   dialLateness(latenessMs: number): void {
     this.#lateness.record(Math.max(0, latenessMs) / 1000, this.#base);
-  }
-
-  /** This scheduler took (`+1`) or let go of (`-1`) a live call. */
-  liveCalls(delta: number): void {
-    this.#liveCalls.add(delta, this.#base);
   }
 
   /** A provider request took `ms` and ended `ok` or with an error of `errorKind`. */
@@ -256,4 +269,23 @@ export class SchedulerTelemetry {
     }
     span.end(endTime);
   }
+}
+
+/**
+ * The kind of a provider error: `lost` (the provider no longer knows the call), `rejected` (a
+ * permanent refusal), `ambiguous` (it may have taken effect: a timeout, an unreadable answer),
+ * else `retryable`.
+ */
+export function providerErrorKind(error: ProviderError): ProviderErrorKind {
+  if (error.code === ErrorCode.PROVIDER_CALL_NOT_FOUND) return 'lost';
+  if (error.ambiguous) return 'ambiguous';
+  return error.retryable ? 'retryable' : 'rejected';
+}
+
+/**
+ * Why a dial that failed with `error` has an unknown outcome: `timeout` when no answer came in
+ * time, else `answer-lost` (an answer that was cut off or could not be read).
+ */
+export function unknownReasonOf(error: ProviderError): UnknownOutcomeReason {
+  return error.code === ErrorCode.PROVIDER_TIMEOUT ? 'timeout' : 'answer-lost';
 }

@@ -15,6 +15,7 @@ import { listCallsTests } from './list-calls.js';
 import { listEventsTests } from './list-events.js';
 import { nextWakeUpAtTests } from './next-wake-up-at.js';
 import { purgeCallsTests } from './purge-calls.js';
+import { storeFigureTests } from './store-figures.js';
 import { suiteHelpers, type Suite, type TestBody } from './suite.js';
 import { twoHandleTests } from './two-handles.js';
 import { unclaimTests } from './unclaim.js';
@@ -126,6 +127,7 @@ export function testCallStore(makeStore: () => CallStore | Promise<CallStore>, o
     claimDueCallsTests(suite);
     claimExpiredLeasesTests(suite);
     claimOwnerTests(suite);
+    storeFigureTests(suite);
     updateCallTests(suite);
     nextWakeUpAtTests(suite);
     countAttemptsTests(suite);
