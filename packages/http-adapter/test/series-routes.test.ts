@@ -139,6 +139,30 @@ describe('series routes', () => {
     expect(expectProblem(await get('/series?status=done'), 400, 'INVALID_INPUT').errors[0]).toMatchObject({ path: 'query.status' });
   });
 
+  it('GET /series and the occurrences of GET /series/{id} page with their cursors', async () => {
+    const made: string[] = [];
+    for (const cron of ['0 9 * * *', '0 10 * * *', '0 11 * * *']) made.push((await post('/series', { ...WEEKDAYS, cron })).body.id as string);
+    const first = await get('/series?limit=2');
+    expect(first.status, first.text).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await get(`/series?limit=2&cursor=${encodeURIComponent(first.body.nextCursor as string)}`);
+    const seen = [...first.body.items, ...second.body.items].map((item: { id: string }) => item.id);
+    expect([...seen].sort()).toEqual([...made].sort());
+    expect(second.body.nextCursor).toBeNull();
+    expect(expectProblem(await get('/series?limit=0'), 400, 'INVALID_INPUT').errors[0]).toMatchObject({ path: 'query.limit' });
+    expect(expectProblem(await get('/series?page=2'), 400, 'INVALID_INPUT').errors[0]).toMatchObject({ path: 'query.page', rule: 'unrecognized_keys' });
+
+    // Daily at 09:00 from Monday: past Wednesday's, three occurrence calls exist.
+    await h.clock.advanceTo(Date.parse('2026-03-04T14:00:01Z'));
+    const latest = await get(`/series/${made[0]}?limit=2`);
+    expect(latest.status, latest.text).toBe(200);
+    expect(latest.body.occurrences.map((c: { at: string }) => c.at)).toEqual(['2026-03-04T14:00:00.000Z', '2026-03-03T14:00:00.000Z']);
+    const older = await get(`/series/${made[0]}?limit=2&cursor=${encodeURIComponent(latest.body.occurrencesCursor as string)}`);
+    expect(older.body.occurrences.map((c: { at: string }) => c.at)).toEqual(['2026-03-02T14:00:00.000Z']);
+    expect(older.body.occurrencesCursor).toBeNull();
+  });
+
   it('GET /events streams the series:* events live, without an SSE id of their own', async () => {
     const client = await SseClient.connect(`${h.api}/events`);
     try {
