@@ -83,20 +83,23 @@ describe('recurring calls across processes on one SQLite file', () => {
     const storeFile = dir.file('series.db');
     // Two schedulers load while the web tier below schedules the series.
     const loading = [spawnLoaded(storeFile, 'scheduler-a', KILL_CHANCE), spawnLoaded(storeFile, 'scheduler-b', KILL_CHANCE)];
-    const realStart = Date.now() + 200;
+    // The shared clock starts once both have loaded (loading TypeScript takes seconds on a busy machine).
+    const running = await Promise.all(loading);
+    // A web tier that never starts: it only stores the series (its store opened and migrated first).
+    const web = new SqliteStore({ filename: storeFile });
+    await web.init();
+    // Virtual time reaches ORIGIN two real seconds from now: scheduling the series fits before its first occurrence.
+    const realStart = Date.now() + 2_000;
     const clock: Clock = {
       now: () => Math.floor(ORIGIN + (Date.now() - realStart) * SPEED),
       setTimeout: (fn: () => void, ms: number): TimerHandle => setTimeout(fn, Math.ceil(ms / SPEED)),
       clearTimeout: (handle: TimerHandle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     };
-    // A web tier that never starts: it only stores the series.
-    const web = new SqliteStore({ filename: storeFile });
     const webScheduler = new CallScheduler({ store: web, provider: new FakeCallProvider({ clock }), clock });
     const startAt = ORIGIN + 2 * MINUTE;
     const series = await webScheduler.scheduleSeries({ to: '+12125550123', cron: '* * * * *', timeZone: 'UTC', startAt, count: OCCURRENCES, catchUp: 'all' });
     await web.close();
 
-    const running = await Promise.all(loading);
     const ids = ['scheduler-a', 'scheduler-b'];
     let kills = 0;
     let restarts = 0;
