@@ -173,3 +173,25 @@ describe('series commands', () => {
     expect(() => setup('2026-05-04T08:00:00Z', new MemoryStore(), { series: { leadMs: -1 } })).toThrow(/series\.leadMs/);
   });
 });
+
+describe('the store guard on series methods', () => {
+  it('checks their arguments, naming the field, before the store sees them', async () => {
+    const store = new MemoryStore();
+    await expect(store.listSeries({ limit: 0, cursor: null, order: 'asc' })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [expect.objectContaining({ path: 'limit' })] });
+    await expect(store.listDueSeries({ now: Number.NaN, limit: 10 })).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [expect.objectContaining({ path: 'now' })] });
+    await expect(store.listSeriesOccurrences({ seriesId: '', limit: 10, cursor: null, order: 'asc' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [expect.objectContaining({ path: 'seriesId' })],
+    });
+    const step = {
+      seriesId: 'series-1',
+      expectVersion: 1,
+      occurrences: [{ call: { seriesId: 'series-2', occurrenceAt: 0 }, events: [] }],
+      patch: {},
+      now: 0,
+    } as unknown as Parameters<SeriesStore['materializeOccurrences']>[0];
+    await expect(store.materializeOccurrences(step)).rejects.toMatchObject({ code: 'INVALID_INPUT', issues: [expect.objectContaining({ path: 'occurrences.0.call.seriesId' })] });
+    await store.close();
+    await expect(store.getSeries('series-1')).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+  });
+});
