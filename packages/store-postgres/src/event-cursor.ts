@@ -6,9 +6,9 @@ import type { EventCursor } from '@call-scheduler/core';
  * order, not commit order: a transaction that took id 7 may commit after one that took id 8, so a
  * reader that resumed "after id 8" would skip 7 for ever. Instead, every event records the id of
  * the transaction that wrote it (`xid`, a `pg_current_xact_id()`), and the log is read in (xid, id)
- * order, only below `pg_snapshot_xmin(pg_current_snapshot())`: the oldest transaction still running.
- * Every transaction below that line has ended, so the set of events below it never changes again,
- * and a cursor (xid, id) taken from it never has an event appear before it later.
+ * order, only below the oldest transaction still running (of this database; `HORIZON` in
+ * `sql/statements.ts`). Every transaction below that line has ended, so the set of events below it
+ * never changes again, and a cursor (xid, id) taken from it never has an event appear before it later.
  *
  * The cursor is `<xid>.<id>` in decimal: opaque to clients, checked when it comes back.
  */

@@ -117,6 +117,27 @@ describe('event cursor across connections', () => {
     expect((await follower.listEvents({ after: after.nextCursor, limit: 100 })).items).toEqual([]);
   });
 
+  it('a transaction left open in another database of the server does not hold the log back', async () => {
+    const [writer, follower] = await twoHosts();
+    const name = `cs_other_${Date.now().toString(36)}`;
+    await db.pool().query(`create database "${name}"`);
+    const url = new URL(TEST_URL);
+    url.pathname = `/${name}`;
+    const elsewhere = new pg.Client({ connectionString: url.toString() });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('begin');
+      await elsewhere.query('select pg_current_xact_id()'); // takes a transaction id and keeps it
+      await writer.insertCalls([scheduledCall(1)]);
+      const page = await follower.listEvents({ after: null, limit: 10 });
+      expect(page.items.map((e) => e.type)).toEqual(['scheduled']);
+      await elsewhere.query('rollback');
+    } finally {
+      await elsewhere.end();
+      await db.pool().query(`drop database if exists "${name}" with (force)`);
+    }
+  });
+
   it('orders the log by transaction id as a number, not as text (9 before 10)', async () => {
     const [writer, follower] = await twoHosts();
     await writer.init();

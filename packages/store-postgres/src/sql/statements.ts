@@ -372,8 +372,22 @@ export function listCalls(s: string, filter: ListFilter): RawBuilder<CallRow> {
 }
 
 /**
- * Events after a position in (xid, id) order, only from transactions that have all ended (below
- * the snapshot's xmin), so that nothing can later appear before the returned cursors.
+ * The log's horizon: the oldest transaction still running that could write to this database (its
+ * id, or the snapshot's xmax when there is none). Every event below it is committed and no event
+ * can ever appear below it again. Transactions of OTHER databases of the server are left out (they
+ * cannot write these tables, and a long one elsewhere would otherwise hold the log back): a
+ * transaction counts as another database's only while `pg_stat_activity` shows it running there,
+ * so one that ended meanwhile, or that this role may not see, still holds the line.
+ */
+const HORIZON = sql`(select coalesce(
+    (select min(x) from pg_snapshot_xip(pg_current_snapshot()) as x
+      where not exists (select 1 from pg_stat_activity as a
+        where a.datname is distinct from current_database() and a.backend_xid = xid(x))),
+    pg_snapshot_xmax(pg_current_snapshot())))`;
+
+/**
+ * Events after a position in (xid, id) order, only below the log's horizon (see `HORIZON`), so
+ * that nothing can later appear before the returned cursors.
  */
 export function listEvents(
   s: string,
@@ -382,7 +396,7 @@ export function listEvents(
   callId: string | undefined,
 ): RawBuilder<EventRow> {
   // Qualified names: the output column `xid` is text, and ORDER BY must use the xid8 column.
-  const conditions: RawBuilder<unknown>[] = [sql`e.xid < pg_snapshot_xmin(pg_current_snapshot())`];
+  const conditions: RawBuilder<unknown>[] = [sql`e.xid < ${HORIZON}`];
   if (after !== null) conditions.push(sql`(e.xid, e.id) > (${after.xid}::xid8, ${after.id}::bigint)`);
   if (callId !== undefined) conditions.push(sql`e.call_id = ${callId}::text`);
   return sql<EventRow>`select e.id, e.xid::text as xid, e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
@@ -390,9 +404,9 @@ export function listEvents(
     order by e.xid, e.id limit ${limit}::bigint`;
 }
 
-/** The log's head: the snapshot's xmin (everything below it has ended) and whether any event exists. */
+/** The log's head: its horizon (everything below it has ended) and whether any event exists. */
 export function eventLogHead(s: string): RawBuilder<{ xmin: string; any: boolean }> {
-  return sql<{ xmin: string; any: boolean }>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin,
+  return sql<{ xmin: string; any: boolean }>`select ${HORIZON}::text as xmin,
     (select min(id) from ${table(s, 'events')}) is not null as any`;
 }
 
