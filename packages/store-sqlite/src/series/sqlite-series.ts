@@ -20,7 +20,8 @@ import type {
   SeriesUpdateResult,
 } from '@call-scheduler/core';
 import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
-import type { Kysely, Transaction } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely, SqlBool, Transaction } from 'kysely';
 import { toCallRecord, toNewCallRow } from '../rows/call-row.js';
 import { int } from '../rows/columns.js';
 import { toEventRecord, toNewEventRow } from '../rows/event-row.js';
@@ -28,6 +29,9 @@ import { toNewSeriesRow, toSeriesPatchRow, toSeriesRecord } from './series-row.j
 import type { SeriesCallsTable, SeriesTables } from './series-tables.js';
 
 type Db = Kysely<SeriesTables>;
+
+/** `status = 'active'` as a literal: the partial index `call_series_plan_idx` serves only a query that spells it so. */
+const ACTIVE = sql<SqlBool>`status = 'active'`;
 type Trx = Transaction<SeriesTables>;
 
 /** How the series half reaches the database: reads on the open connection, writes in one immediate transaction. */
@@ -117,7 +121,7 @@ export class SqliteSeries implements SeriesStore {
       const rows = await db
         .selectFrom('call_series')
         .selectAll()
-        .where('status', '=', 'active')
+        .where(ACTIVE)
         .where('plan_at', '<=', options.now)
         .orderBy('plan_at')
         .orderBy('id')
@@ -133,7 +137,7 @@ export class SqliteSeries implements SeriesStore {
       const row = await db
         .selectFrom('call_series')
         .select('plan_at')
-        .where('status', '=', 'active')
+        .where(ACTIVE)
         .where('plan_at', 'is not', null)
         .orderBy('plan_at')
         .limit(1)
