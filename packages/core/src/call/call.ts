@@ -67,6 +67,8 @@ export interface CallAttempt {
   readonly durationSeconds: number | null;
   /** Why the attempt failed, or `null`. */
   readonly error: CallError | null;
+  /** The id of the scheduler that dialed it (its claim's owner), or `null` for attempts stored before it was recorded. */
+  readonly schedulerId: string | null;
 }
 
 /**

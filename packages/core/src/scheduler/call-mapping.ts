@@ -39,6 +39,7 @@ export function toAttempt(record: AttemptRecord): CallAttempt {
     endedAt: dateOrNull(record.endedAt),
     durationSeconds: record.durationSeconds,
     error: record.error,
+    schedulerId: record.schedulerId,
   };
 }
 

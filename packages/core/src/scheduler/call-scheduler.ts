@@ -96,6 +96,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands } = buildSchedulerParts({
       ...{ id: this.id, clock: this.clock, store: this.#store, provider: this.provider, options: this.options },
       random: options.random ?? Math.random,
+      telemetry: options.telemetry,
       isRunning: () => this.#state === 'running',
       emit: (name, payload) => this.#emit(name, payload),
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
@@ -132,6 +133,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     if (this.#stopPromise !== null) return this.#stopPromise;
     if (this.#state === 'idle' || this.#state === 'stopped') {
       this.#state = 'stopped';
+      this.#ctx.telemetry?.close();
       return;
     }
     this.#stopPromise = this.#stop(options.timeoutMs ?? 10_000);
@@ -154,6 +156,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     await this.#leases.handBackAll();
     this.#ctx.loop.stop();
     this.#state = 'stopped';
+    // A stopped scheduler's gauges no longer answer (its instruments stay, recording nothing more).
+    this.#ctx.telemetry?.close();
   }
 
   /** Refuses once stopping (`SCHEDULER_STOPPED`); then, unless `init` is false, initializes the store (once). */
@@ -251,16 +255,53 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     return this.#commands.providerStatus(update);
   }
 
-  /** Store reachability and what the scheduler is doing. */
+  /**
+   * Store reachability and what the scheduler is doing: its live calls and provider requests, how
+   * late the oldest overdue call is and how many are due in the next minute (stores with
+   * `dueSummary`), the provider's last error, and the store's own facts (stores with `health`).
+   */
   async health(): Promise<SchedulerHealth> {
-    const base = { state: this.#state, liveCalls: this.#ctx.tracked.size, inFlightRequests: this.#ctx.gate.inFlight };
+    const lastError = this.#ctx.gate.lastError;
+    const base = {
+      state: this.#state,
+      liveCalls: this.#ctx.tracked.size,
+      inFlightRequests: this.#ctx.gate.inFlight,
+      providerLastError: lastError === null ? null : { code: lastError.code, message: lastError.message, at: new Date(lastError.at) },
+    };
     try {
       await this.#init();
-      const next = await this.#store.nextWakeUpAt();
-      return { ...base, store: 'ok', nextWakeUpAt: next === null ? null : new Date(next) };
+      const now = this.clock.now();
+      const store = this.#store;
+      const [next, due, storeHealth] = await Promise.all([
+        store.nextWakeUpAt(),
+        store.dueSummary?.({ now, horizonMs: 60_000 }),
+        store.health?.(),
+      ]);
+      const earliest = due?.earliestDueAt ?? null;
+      return {
+        ...base,
+        store: 'ok',
+        nextWakeUpAt: next === null ? null : new Date(next),
+        oldestOverdueMs: earliest !== null && earliest < now ? now - earliest : null,
+        dueNextMinute: due === undefined ? null : due.dueWithin,
+        ...(storeHealth === undefined ? {} : { storeHealth }),
+      };
     } catch (error) {
-      return { ...base, store: 'error', error: error instanceof Error ? error.message : String(error), nextWakeUpAt: null };
+      return { ...base, store: 'error', error: error instanceof Error ? error.message : String(error), nextWakeUpAt: null, oldestOverdueMs: null, dueNextMinute: null };
     }
+  }
+
+  /**
+   * How many calls are in flight: being dialed (`dispatching`) or live (`initiated`, `ringing`,
+   * `connected`), across every scheduler sharing the store. One `countByStatus` read; throws
+   * `NOT_SUPPORTED` on a store without it.
+   */
+  async countInFlight(): Promise<number> {
+    await this.#init();
+    const store = this.#store;
+    if (store.countByStatus === undefined) throw new CallSchedulerError(ErrorCode.NOT_SUPPORTED, 'This store cannot count calls by status (no countByStatus)');
+    const counts = await store.countByStatus();
+    return (counts.dispatching ?? 0) + (counts.initiated ?? 0) + (counts.ringing ?? 0) + (counts.connected ?? 0);
   }
 
   /**

@@ -86,7 +86,11 @@ export class LiveCallFollower {
     if (!(await this.#leases.cover(tracked, ctx.clock.now() + options.requestTimeoutMs))) return;
     let info: ProviderCallInfo;
     try {
-      info = await gate.request((signal) => provider.getCall(providerCallId, { signal }), options.requestTimeoutMs);
+      info = await gate.request((signal) => provider.getCall(providerCallId, { signal }), options.requestTimeoutMs, {
+        operation: 'get_call',
+        callId: tracked.id,
+        attempt: tracked.attempt,
+      });
     } catch (caught) {
       if (gate.stopped || tracked.ended) return;
       const error = toProviderError(caught);
@@ -104,7 +108,10 @@ export class LiveCallFollower {
       }
       const delay = Math.max(gate.backoff(markPollFailed(tracked)), error.retryAfterMs ?? 0, tracked.pollIntervalMs);
       // A 429 on a status request is the same account limit: new dials wait for it too.
-      if (error.code === ErrorCode.PROVIDER_RATE_LIMITED && error.retryAfterMs !== null) ctx.pacer.pauseUntil(now + error.retryAfterMs, now);
+      if (error.code === ErrorCode.PROVIDER_RATE_LIMITED && error.retryAfterMs !== null) {
+        ctx.pacer.pauseUntil(now + error.retryAfterMs, now);
+        ctx.telemetry?.rateLimitPause();
+      }
       if (await this.#enforceBounds(tracked, now)) return;
       if (!(await this.#leases.keep(tracked, now + delay))) return;
       this.schedulePoll(tracked, now + delay);
@@ -177,7 +184,11 @@ export class LiveCallFollower {
     const providerCallId = tracked.providerCallId;
     if (cancelCall === undefined || providerCallId === null) return;
     try {
-      await ctx.gate.request((signal) => cancelCall(providerCallId, { signal }), ctx.options.requestTimeoutMs);
+      await ctx.gate.request((signal) => cancelCall(providerCallId, { signal }), ctx.options.requestTimeoutMs, {
+        operation: 'cancel_call',
+        callId: tracked.id,
+        attempt: tracked.attempt,
+      });
     } catch (error) {
       ctx.reportError(error, 'cancelCall', tracked.id);
     }

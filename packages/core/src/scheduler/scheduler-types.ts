@@ -1,5 +1,6 @@
 // Owns: the small public types of CallScheduler's API (re-exported from call-scheduler.ts).
 import type { Call } from '../call/call.js';
+import type { CallStoreHealth } from '../store/call-store.js';
 
 /** The lifecycle state of a {@link CallScheduler}. */
 export type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
@@ -37,6 +38,18 @@ export interface SchedulerHealth {
   readonly inFlightRequests: number;
   /** When the store next needs a scheduler, or `null`. */
   readonly nextWakeUpAt: Date | null;
+  /**
+   * How late the oldest overdue call is, in ms: now minus the earliest `dueAt` of a `scheduled`
+   * call when that is in the past; `null` when none is overdue, or the store cannot say (no
+   * `dueSummary`) or did not answer.
+   */
+  readonly oldestOverdueMs: number | null;
+  /** Calls due within the next minute (overdue ones included); `null` when the store cannot say. */
+  readonly dueNextMinute: number | null;
+  /** The last error of a request to the provider, and when it happened; `null` when none failed since start. */
+  readonly providerLastError: { readonly code: string; readonly message: string; readonly at: Date } | null;
+  /** The store's own facts (its `health()`), when it has them. */
+  readonly storeHealth?: CallStoreHealth;
 }
 
 /** A page of calls from {@link CallScheduler.list}. */
