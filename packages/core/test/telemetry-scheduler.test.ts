@@ -1,4 +1,4 @@
-import { metrics, trace } from '@opentelemetry/api';
+import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../src/index.js';
 import { harness, MINUTE, NUMBER, OTHER, SECOND } from './harness.js';
@@ -32,11 +32,11 @@ describe('the scheduler records every instrument', () => {
     ];
     await scheduler.start();
     await clock.advance(3 * MINUTE);
-    for (const call of [done, busy, lost, limited]) expect((await scheduler.get(call!.id))?.status).not.toBe('scheduled');
-    expect((await scheduler.get(done!.id))?.status).toBe('completed');
-    expect((await scheduler.get(busy!.id))?.attempts.map((a) => a.status)).toEqual(['busy', 'completed']);
-    expect((await scheduler.get(lost!.id))?.error?.code).toBe(ErrorCode.DISPATCH_OUTCOME_UNKNOWN);
-    expect((await scheduler.get(limited!.id))?.status).toBe('completed');
+    for (const call of [done, busy, lost, limited]) expect((await scheduler.get(call.id))?.status).not.toBe('scheduled');
+    expect((await scheduler.get(done.id))?.status).toBe('completed');
+    expect((await scheduler.get(busy.id))?.attempts.map((a) => a.status)).toEqual(['busy', 'completed']);
+    expect((await scheduler.get(lost.id))?.error?.code).toBe(ErrorCode.DISPATCH_OUTCOME_UNKNOWN);
+    expect((await scheduler.get(limited.id))?.status).toBe('completed');
 
     const base = { 'call_scheduler.scheduler.id': 'host-a', 'call_scheduler.provider.name': 'fake' };
     // Dials by outcome: 3 completed (one of them the busy call's second attempt), 1 busy, 1 unknown.
@@ -74,16 +74,16 @@ describe('the scheduler records every instrument', () => {
     const spans = sdk.spans();
     const dials = spans.filter((s) => s.name === 'call_scheduler.dial');
     expect(dials).toHaveLength(6);
-    expect(dials.filter((s) => s.status.code === 2).map((s) => s.attributes['error.type']).sort()).toEqual(['ambiguous', 'retryable']);
-    expect(new Set(dials.map((s) => s.attributes['call_scheduler.call.id']))).toEqual(new Set([done!.id, busy!.id, lost!.id, limited!.id]));
+    expect(dials.filter((s) => s.status.code === SpanStatusCode.ERROR).map((s) => s.attributes['error.type']).sort()).toEqual(['ambiguous', 'retryable']);
+    expect(new Set(dials.map((s) => s.attributes['call_scheduler.call.id']))).toEqual(new Set([done.id, busy.id, lost.id, limited.id]));
     const reads = spans.filter((s) => s.name === 'call_scheduler.status_read');
     expect(reads.length).toBe(provider.requests.filter((r) => r.kind === 'getCall').length);
     expect(reads.every((s) => typeof s.attributes['call_scheduler.call.id'] === 'string')).toBe(true);
     // Who did what: the dial names the host that claimed it; the unknown outcome says why and who concluded it.
-    const history = (await scheduler.get(lost!.id))!.events;
+    const history = (await scheduler.get(lost.id))!.events;
     expect(history.find((e) => e.type === 'dispatching')?.data).toMatchObject({ owner: 'host-a' });
     expect(history.find((e) => e.type === 'failed')?.data).toMatchObject({ code: ErrorCode.DISPATCH_OUTCOME_UNKNOWN, reason: 'answer-lost', schedulerId: 'host-a' });
-    expect((await scheduler.get(lost!.id))!.attempts[0]?.schedulerId).toBe('host-a');
+    expect((await scheduler.get(lost.id))!.attempts[0]?.schedulerId).toBe('host-a');
     await scheduler.stop();
   });
 
