@@ -6,6 +6,8 @@ import type {
   CallListQuery,
   CallPage,
   CallRecord,
+  CallStatus,
+  CallStatusCounts,
   CallStoreDriver,
   CallStoreChange,
   CallStoreFeatures,
@@ -13,6 +15,8 @@ import type {
   CallStoreWatch,
   CallUpdate,
   ClaimOptions,
+  DueSummary,
+  DueSummaryQuery,
   EventCursor,
   EventListQuery,
   EventPage,
@@ -218,8 +222,32 @@ export class PostgresStore extends GuardedCallStore {
    */
   constructor(options: PostgresStoreOptions) {
     const config = resolveOptions(options);
-    super(withPostgresSeries(new PostgresStoreDriver(config)));
+    const driver = new PostgresStoreDriver(config);
+    super(withPostgresSeries(driver));
     this.schema = config.schema;
+    this.#driver = driver;
+  }
+
+  readonly #driver: PostgresStoreDriver;
+
+  /** Calls per status; see `CallStore.countByStatus`. One `GROUP BY` over `calls_status_id_idx`. */
+  countByStatus(): Promise<CallStatusCounts> {
+    return this.guarded('countByStatus', () => this.#driver.countByStatus());
+  }
+
+  /**
+   * The earliest due call and how many are due by `now + horizonMs`; see `CallStore.dueSummary`.
+   * Two reads of the partial index `calls_due_idx`.
+   * @throws CallSchedulerError `INVALID_INPUT` naming `now` or `horizonMs`.
+   */
+  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    return this.guarded('dueSummary', () => {
+      if (!Number.isFinite(query.now)) throw invalidInput([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
+      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
+        throw invalidInput([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
+      }
+      return this.#driver.dueSummary(query);
+    });
   }
 }
 
@@ -569,6 +597,20 @@ class PostgresStoreDriver implements CallStoreDriver {
         isMergeable(update) ? { key: update.id, payload: merged, finish: (row, conn, note) => finish(row as UpdatedRow | undefined, conn, note) } : undefined,
       );
     })();
+  }
+
+  /** See {@link PostgresStore.countByStatus}. */
+  async countByStatus(): Promise<CallStatusCounts> {
+    const { rows } = await statements.countByStatus(this.#quoted).execute(this.#db().db);
+    const counts: Partial<Record<CallStatus, number>> = {};
+    for (const row of rows) counts[row.status as CallStatus] = int(row.n);
+    return counts;
+  }
+
+  /** See {@link PostgresStore.dueSummary}. */
+  async dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
+    const row = (await statements.dueSummary(this.#quoted, query.now + query.horizonMs).execute(this.#db().db)).rows[0];
+    return { earliestDueAt: row?.earliest == null ? null : int(row.earliest), dueWithin: row === undefined ? 0 : int(row.within) };
   }
 
   /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`: two index lookups. */

@@ -417,6 +417,18 @@ export function nextWakeUpTimes(s: string): RawBuilder<{ due: IntColumn | null; 
     (select min(lease_expires_at) from ${table(s, 'calls')} where lease_expires_at is not null) as lease`;
 }
 
+/** Calls per status: a walk of `calls_status_id_idx` (an index-only scan once the table is vacuumed). */
+export function countByStatus(s: string): RawBuilder<{ status: string; n: IntColumn }> {
+  return sql<{ status: string; n: IntColumn }>`select status, count(*) as n from ${table(s, 'calls')} group by status`;
+}
+
+/** The earliest due call and how many are due by `bound`: two reads of the partial index `calls_due_idx`. */
+export function dueSummary(s: string, bound: number): RawBuilder<{ earliest: IntColumn | null; within: IntColumn }> {
+  return sql<{ earliest: IntColumn | null; within: IntColumn }>`select
+    (select min(due_at) from ${table(s, 'calls')} where status = 'scheduled') as earliest,
+    (select count(*) from ${table(s, 'calls')} where status = 'scheduled' and due_at <= ${bound}::bigint) as within`;
+}
+
 /** Attempts to `to` started at or after `since`. */
 export function countAttempts(s: string, to: string, since: number): RawBuilder<{ n: IntColumn }> {
   return sql<{ n: IntColumn }>`select count(*) as n from ${table(s, 'attempts')} as a
