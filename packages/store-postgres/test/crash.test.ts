@@ -40,9 +40,9 @@ describe('crash: three scheduler processes on one database, killed with SIGKILL 
       return `n=${sorted.length} p50=${at(0.5)} p90=${at(0.9)} max=${sorted[sorted.length - 1]}`;
     };
     // The last kill, on a quiet system: every call the killed host held was taken over within the
-    // lease plus one re-read (and 500 ms for a loaded 2-core machine).
+    // lease plus one re-read (and 1 s for a loaded 2-core machine: the re-read and the claim run late there).
     expect(outcome.quietTakeoverMs.length).toBeGreaterThan(0);
-    expect(Math.max(...outcome.quietTakeoverMs)).toBeLessThanOrEqual(CRASH_LEASE_MS + CRASH_REREAD_MS + 500);
+    expect(Math.max(...outcome.quietTakeoverMs)).toBeLessThanOrEqual(CRASH_LEASE_MS + CRASH_REREAD_MS + 1_000);
     console.log(
       `crash run (seed ${seed}): ${JSON.stringify({ ...summary, recovered: outcome.eventCounts.recovered })}; ` +
         `takeover after a kill under load: ${stats(outcome.takeoverMs)}; on a quiet system: ${stats(outcome.quietTakeoverMs)} (lease ${CRASH_LEASE_MS} ms, re-read ${CRASH_REREAD_MS} ms)`,
