@@ -1,6 +1,7 @@
 import type { CallRouterScheduler } from '@call-scheduler/http-adapter';
 import { apiKeyAuthorizer, createCallRouter } from '@call-scheduler/http-adapter';
 import express, { type Express } from 'express';
+import type { PrometheusMetrics } from './metrics.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -12,6 +13,8 @@ export interface AppOptions {
   readonly apiKey?: string | undefined;
   /** Where server-side API failures are reported. @default console.error */
   readonly onError?: (error: unknown) => void;
+  /** When given, `GET /metrics` answers the scheduler's metrics in Prometheus' text format. */
+  readonly metrics?: PrometheusMetrics | undefined;
 }
 
 /** The page talks only to its own origin and loads nothing from elsewhere. */
@@ -55,6 +58,8 @@ export function createApp(options: AppOptions): Express {
       openapi: { title: 'Call Scheduler example server', version: '0.1.0' },
     }),
   );
+  const metrics = options.metrics;
+  if (metrics !== undefined) app.get('/metrics', (req, res) => metrics.handle(req, res));
   app.use(express.static(options.publicDir, { index: 'index.html', maxAge: 0, fallthrough: true }));
   app.use((req, res) => {
     res.status(404).type('text/plain').send(`Not found: ${req.path}\n`);

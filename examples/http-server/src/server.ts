@@ -11,6 +11,7 @@ import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { attachEventLog } from './event-log.js';
+import { createPrometheusMetrics } from './metrics.js';
 
 /**
  * The package folder (`examples/http-server`): this file is `src/server.ts` when run from sources
@@ -156,7 +157,11 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       baseUrl: callApiUrl,
       ...(mock === undefined ? {} : { expectedDwellMs: Object.fromEntries(Object.entries(CALL_API_EXPECTED_DWELL_MS).map(([status, ms]) => [status, Math.max(1, Math.round(ms * mockFactor))])) }),
     });
+    // GET /metrics: the scheduler's OpenTelemetry instruments through the Prometheus exporter.
+    const metrics = createPrometheusMetrics();
+    cleanups.push(() => metrics.shutdown());
     const scheduler = new CallScheduler({
+      telemetry: { meterProvider: metrics.meterProvider },
       ...options.scheduler,
       store,
       provider,
@@ -177,6 +182,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
       scheduler,
       publicDir: resolve(packageDir, 'public'),
       apiKey: config.apiKey,
+      metrics,
       onError: (error) => logError(`API request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
     const server = createServer(app);
@@ -196,6 +202,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
         await closed;
         detachLog();
         await store.close();
+        await metrics.shutdown();
         await mock?.close();
       })();
       return closing;
