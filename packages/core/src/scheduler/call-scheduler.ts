@@ -22,6 +22,7 @@ import type { SchedulerContext } from './scheduler-context.js';
 import type { SchedulerCommands } from './scheduler-commands.js';
 import { buildSchedulerParts } from './scheduler-parts.js';
 import { SeriesRunner, type CallSeriesPage, type ListSeriesQuery } from './series-runner.js';
+import { StoreWatcher } from './store-watcher.js';
 import type { CallSeries } from '../series/call-series.js';
 import type { ChangeSeriesInput, ScheduleSeriesInput } from '../series/series-input.js';
 import { createIdGenerator } from '../util/ids.js';
@@ -82,6 +83,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   readonly #leases: LeaseKeeper;
   readonly #commands: SchedulerCommands;
   readonly #series: SeriesRunner;
+  readonly #watcher: StoreWatcher;
 
   constructor(options: CallSchedulerOptions) {
     super();
@@ -103,6 +105,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       track: (promise) => this.#pending.track(promise),
     }));
     this.#series = new SeriesRunner({ ctx: this.#ctx, newId: createIdGenerator(this.clock), options: options.series, cancelCall: (id) => this.#commands.cancel(id) });
+    const onDue = (at: number): void => (this.#ctx.loop.poke(at), this.#series.wakeAt(at));
+    this.#watcher = new StoreWatcher({ store: options.store, onDue, reportError: (error, operation) => this.#reportError(error, operation) });
   }
 
   /** The lifecycle state. */
@@ -122,6 +126,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     this.#state = 'running';
     this.#ctx.loop.start(this.clock.now());
     this.#series.start();
+    await this.#watcher.start();
   }
 
   /**
@@ -148,6 +153,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   async #stop(timeoutMs: number): Promise<void> {
     this.#state = 'stopping';
     this.#series.stop();
+    await this.#watcher.stop();
     this.#ctx.loop.stop();
     this.#ctx.gate.endWaits();
     const waited = timeoutMs > 0 && (await this.#pending.settle(timeoutMs));

@@ -132,6 +132,11 @@ export class SeriesRunner {
     this.#wake(this.#ctx.clock.now());
   }
 
+  /** Another process made a series due at `at` (the store's `watch`): plan no later than then. */
+  wakeAt(at: number): void {
+    if (this.#service !== null) this.#wake(at);
+  }
+
   /** The scheduler stops: no more planning (the claim loop cancels the task itself). */
   stop(): void {
     if (this.#task !== null) this.#task.canceled = true;

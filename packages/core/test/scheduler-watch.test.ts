@@ -1,0 +1,122 @@
+import { MemoryStore } from '@call-scheduler/store-memory';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CallScheduler, type CallStore, type CallStoreChange, type CallStoreWatch, type InsertResult } from '../src/index.js';
+import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
+import { NUMBER, OTHER, SECOND, START } from './harness.js';
+
+// Wake-ups across hosts: a store that can `watch` tells every scheduler when another handle made a
+// call due, so a dialer re-arms its one timer at once instead of waiting for its slow re-read.
+
+/** Handles on one MemoryStore that announce, like LISTEN/NOTIFY, the due time of each call inserted through any of them. */
+class DueBus {
+  readonly #listeners = new Set<(change: CallStoreChange) => void>();
+  readonly store = new MemoryStore();
+  opened = 0;
+  closed = 0;
+
+  handle(): CallStore {
+    const watch = async (onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch> => {
+      this.opened++;
+      this.#listeners.add(onChange);
+      return { close: async () => void (this.closed++, this.#listeners.delete(onChange)) };
+    };
+    return new Proxy(this.store, {
+      get: (target, property) => {
+        if (property === 'watch') return watch;
+        if (property === 'close') return async () => undefined;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        if (property !== 'insertCalls') return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+        return async (...args: unknown[]) => {
+          const results = (await (value as (...a: unknown[]) => Promise<InsertResult[]>).apply(target, args));
+          const due = Math.min(...results.filter((r) => r.created && r.call.dueAt !== null).map((r) => r.call.dueAt!));
+          if (Number.isFinite(due)) queueMicrotask(() => this.#listeners.forEach((l) => l({ dueAt: due })));
+          return results;
+        };
+      },
+    });
+  }
+}
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+function hosts(storeRereadIntervalMs: number | null) {
+  const clock = new FakeClock(START);
+  const bus = new DueBus();
+  const provider = new FakeCallProvider({ clock, defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } });
+  // The web tier only schedules: it never starts.
+  const web = new CallScheduler({ store: bus.handle(), provider, clock, id: 'web' });
+  const dialer = new CallScheduler({ store: bus.handle(), provider, clock, id: 'dialer', storeRereadIntervalMs });
+  const dials: { at: number; to: string }[] = [];
+  dialer.on('call:dispatching', ({ call }) => dials.push({ at: clock.now(), to: call.to }));
+  stops.push(() => dialer.stop({ timeoutMs: 0 }), () => web.stop({ timeoutMs: 0 }));
+  return { clock, bus, web, dialer, dials, provider };
+}
+
+describe('store watch', () => {
+  it('a call scheduled by a process that never starts is dialed by another at its time, woken by the store and not by a re-read', async () => {
+    const { clock, bus, web, dialer, dials } = hosts(null);
+    await dialer.start();
+    expect(bus.opened).toBe(1);
+    // Let the dialer's first store read finish: from here on it has nothing due and no re-read.
+    await clock.advance(100);
+    await web.schedule({ to: NUMBER, at: START + 2 * SECOND });
+    await web.schedule({ to: OTHER, at: START + 500 });
+    await clock.advance(5 * SECOND);
+    expect(dials).toEqual([
+      { at: START + 500, to: OTHER },
+      { at: START + 2 * SECOND, to: NUMBER },
+    ]);
+    expect(web.state).toBe('idle');
+  });
+
+  it('a dialer on a handle without watch never sees that call (so the test above depends on the notification)', async () => {
+    const { clock, bus, web, provider } = hosts(null);
+    const unwatched = new CallScheduler({ store: bus.store, provider, clock, id: 'unwatched' });
+    const dials: number[] = [];
+    unwatched.on('call:dispatching', () => dials.push(clock.now()));
+    stops.push(() => unwatched.stop({ timeoutMs: 0 }));
+    await unwatched.start();
+    await clock.advance(100);
+    await web.schedule({ to: NUMBER, at: START + 2 * SECOND });
+    await clock.advance(5 * SECOND);
+    expect(dials).toEqual([]);
+  });
+
+  it('a notification for a later time does not dial early, and the slow re-read still runs beside the watch', async () => {
+    const { clock, web, dialer, dials } = hosts(10 * SECOND);
+    await dialer.start();
+    await clock.advance(100);
+    await web.schedule({ to: NUMBER, at: START + 3_250 });
+    await clock.advance(3_149);
+    expect(dials).toEqual([]);
+    await clock.advance(1);
+    expect(dials).toEqual([{ at: START + 3_250, to: NUMBER }]);
+  });
+
+  it('stop closes the watch, and a watch that cannot open leaves the scheduler running on the re-read', async () => {
+    const { bus, dialer } = hosts(null);
+    await dialer.start();
+    await dialer.stop();
+    expect(bus.closed).toBe(1);
+
+    const clock = new FakeClock(START);
+    const broken = new Proxy(new MemoryStore(), {
+      get: (target, property) => {
+        if (property === 'watch') return async () => Promise.reject(new Error('LISTEN refused'));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const scheduler = new CallScheduler({ store: broken, provider: new FakeCallProvider({ clock }), clock });
+    const errors: string[] = [];
+    scheduler.on('scheduler:error', ({ error, operation }) => errors.push(`${operation}: ${error.message}`));
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    expect(scheduler.state).toBe('running');
+    expect(errors).toEqual(['watch: LISTEN refused']);
+  });
+});
