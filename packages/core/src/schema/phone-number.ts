@@ -34,3 +34,11 @@ export function normalizePhoneNumber(value: string): string | null {
     return null;
   }
 }
+
+/** `+` then 2 to 15 digits, the first not 0: a number already written in E.164 (nothing to trim or strip). */
+const E164_SHAPE = /^\+[1-9]\d{1,14}$/;
+
+/** True when `value` is already written in E.164 form (not necessarily a valid number). */
+export function isE164Shaped(value: string): boolean {
+  return E164_SHAPE.test(value);
+}

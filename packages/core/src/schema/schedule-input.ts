@@ -5,9 +5,9 @@ import { ErrorCode } from '../errors/error-codes.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import { scheduleAtSchema, withTimeZoneFromLocalAt, type CallTimeInput } from '../policy/local-time-schema.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
-import { phoneNumberSchema } from './phone-number.js';
+import { isE164Shaped, normalizePhoneNumber, phoneNumberSchema } from './phone-number.js';
 import { callingWindowSchema, retryPolicySchema, timeZoneSchema } from './policy-schemas.js';
-import { timeInputSchema, type TimeInput } from './time.js';
+import { MAX_EPOCH_MS, timeInputSchema, type TimeInput } from './time.js';
 
 /** Largest accepted `metadata`, as JSON text. */
 export const MAX_METADATA_BYTES = 16 * 1024;
@@ -165,6 +165,8 @@ export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, wha
 
 /** Validates and normalizes one {@link ScheduleCallInput}; throws `INVALID_INPUT`. */
 export function parseScheduleCallInput(value: unknown, prefix: readonly (string | number)[] = []): ParsedScheduleCallInput {
+  const fast = parseCommonScheduleCallInput(value);
+  if (fast !== undefined) return fast;
   const data = parseInput(scheduleCallInputSchema, value, 'call', prefix);
   return {
     to: data.to,
@@ -175,5 +177,53 @@ export function parseScheduleCallInput(value: unknown, prefix: readonly (string 
     retry: data.retry,
     idempotencyKey: data.idempotencyKey,
     metadata: data.metadata,
+  };
+}
+
+/** What {@link idempotencyKeySchema} accepts, as one test: 1 to 255 printable ASCII characters. */
+const PRINTABLE_KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * The fast path of {@link parseScheduleCallInput} for the common input: a plain object with only
+ * `to` (already in E.164), `at` (epoch ms or a `Date`) and `idempotencyKey`. It answers exactly
+ * what {@link scheduleCallInputSchema} would, or `undefined` for anything else (any other field, any
+ * other form, any value the schema refuses), which the schema then parses, so that every error
+ * comes from the one slow path. `schedule-input-fast-path.test.ts` checks both paths agree.
+ */
+export function parseCommonScheduleCallInput(value: unknown): ParsedScheduleCallInput | undefined {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+  let to: unknown;
+  let at: unknown;
+  let idempotencyKey: unknown;
+  for (const key of Object.keys(value)) {
+    if (key === 'to') to = (value as { readonly to: unknown }).to;
+    else if (key === 'at') at = (value as { readonly at: unknown }).at;
+    else if (key === 'idempotencyKey') idempotencyKey = (value as { readonly idempotencyKey: unknown }).idempotencyKey;
+    else return undefined;
+  }
+  if (typeof to !== 'string' || !isE164Shaped(to)) return undefined;
+  let atMs: number | undefined;
+  if (typeof at === 'number') {
+    if (!Number.isSafeInteger(at) || at < 0 || at > MAX_EPOCH_MS) return undefined;
+    atMs = at;
+  } else if (at instanceof Date) {
+    const ms = at.getTime();
+    if (!(ms >= 0 && ms <= MAX_EPOCH_MS)) return undefined;
+    atMs = ms;
+  } else if (at !== undefined) {
+    return undefined;
+  }
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !PRINTABLE_KEY.test(idempotencyKey))) return undefined;
+  const e164 = normalizePhoneNumber(to);
+  if (e164 === null) return undefined;
+  return {
+    to: e164,
+    at: atMs,
+    timeZone: undefined,
+    window: undefined,
+    expiresAt: undefined,
+    retry: undefined,
+    idempotencyKey,
+    metadata: undefined,
   };
 }

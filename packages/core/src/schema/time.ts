@@ -9,7 +9,7 @@ export type TimeInput = Date | number | string;
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 /** The last millisecond of the year 9999: later instants have no RFC 3339 form (a 6-digit year). */
-const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** Validates and converts an ISO 8601 string (with `Z` or offset) or epoch ms to epoch ms. */
 export const jsonTimeSchema = z
