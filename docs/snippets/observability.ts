@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { CallScheduler, type CallProvider, type CallStore } from '@call-scheduler/core';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 
 /** A scheduler whose figures go to providers of its own instead of the global ones. */
 export function createObservedScheduler(store: CallStore, provider: CallProvider, meterProvider: MeterProvider, tracerProvider: BasicTracerProvider): CallScheduler {
@@ -20,8 +20,9 @@ export async function whoDialed(scheduler: CallScheduler, callId: string): Promi
   if (call === undefined) return [];
   const lines = call.attempts.map((attempt) => `attempt ${attempt.number} dialed by ${attempt.schedulerId ?? 'unknown'}`);
   for (const event of call.events) {
-    if (event.type === 'recovered') lines.push(`taken over by ${String(event.data?.['owner'])} from ${String(event.data?.['previousOwner'])}`);
-    if (event.data?.['reason'] !== undefined) lines.push(`outcome unknown: ${String(event.data['reason'])} (concluded by ${String(event.data['schedulerId'])})`);
+    const data = event.data ?? {};
+    if (event.type === 'recovered') lines.push(`taken over by ${JSON.stringify(data['owner'])} from ${JSON.stringify(data['previousOwner'])}`);
+    if (data['reason'] !== undefined) lines.push(`outcome unknown: ${JSON.stringify(data['reason'])} (concluded by ${JSON.stringify(data['schedulerId'])})`);
   }
   return lines;
 }
