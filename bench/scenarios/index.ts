@@ -5,9 +5,10 @@ import { memory } from './memory/index.js';
 import { onTime } from './on-time/index.js';
 import { peers } from './peers/index.js';
 import { pgBurst } from './pg-burst/index.js';
+import { pgHosts } from './pg-hosts/index.js';
 import { polling } from './polling/index.js';
 import { schedule } from './schedule/index.js';
 import { throughput } from './throughput/index.js';
 
 /** Every scenario, in the order they run. */
-export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput, schedule, memory, polling, http, peers, pgBurst];
+export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput, schedule, memory, polling, http, peers, pgBurst, pgHosts];
