@@ -28,6 +28,7 @@ import { sql } from 'kysely';
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { anyDueCall, anyExpiredLease, dueCallIds, endedCallIds, expiredLeaseIds, nextWakeUpTimes } from './hot-queries.js';
 import { GroupCommit } from './database/group-commit.js';
+import { insertRows } from './database/hot-inserts.js';
 import type { WriteJob } from './database/group-commit.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
@@ -61,7 +62,7 @@ async function insertEvents(
 ): Promise<CallEventRecord[]> {
   const out: CallEventRecord[] = [];
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const inserted = await trx.insertInto('events').values(chunk).returning('id').execute();
+    const inserted = await insertRows(trx, 'events', chunk, true);
     // The rows of one statement get increasing ids in VALUES order; RETURNING has no defined order.
     const ids = inserted.map((row) => int(row.id)).sort((a, b) => a - b);
     chunk.forEach((row, i) => {
@@ -301,7 +302,7 @@ class SqliteStoreDriver implements CallStoreDriver {
         checkBatchIds(items);
         for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
           try {
-            await trx.insertInto('calls').values(chunk.map((item) => toNewCallRow(item.call))).execute();
+            await insertRows(trx, 'calls', chunk.map((item) => toNewCallRow(item.call)), false);
           } catch (error) {
             throw await explainInsertFailure(trx, items, chunk, error);
           }
