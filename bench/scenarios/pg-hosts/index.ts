@@ -1,5 +1,6 @@
 import { dist, num, resultOf } from '../../lib/results.js';
 import { fmt, ms } from '../../lib/stats.js';
+import { markdownTable } from '../../lib/table.js';
 import type { CaseResult, CaseSpec, Figure, ScenarioDef } from '../../lib/types.js';
 
 /** The per-call store cost of one round-trips case, as a line. */
@@ -83,5 +84,9 @@ export const pgHosts: ScenarioDef = {
       }
     }
     return rows;
+  },
+  tables(results, quick) {
+    const rows = this.summarize(results, quick).map((f) => [f.figure, f.value, f.baseline, f.target, f.met === null ? '' : f.met ? 'yes' : 'NO']);
+    return `One run, each case in a fresh process (the dialing hosts are fresh processes too).\n\n${markdownTable(['figure', 'measured', 'baseline (same run)', 'target', 'met'], rows)}`;
   },
 };
