@@ -1,12 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CallScheduler, type Clock, type TimerHandle } from '@call-scheduler/core';
+import { CallScheduler } from '@call-scheduler/core';
 import { FakeCallProvider } from '@call-scheduler/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killAll, spawnFixtureProcess, type FixtureProcess } from '../../../test-support/child-processes.js';
+import { spedUpClock } from '../../../test-support/scheduler-fixture.js';
 import { PostgresStore } from '../src/index.js';
 import { TEST_URL, useTestDatabase } from './support/database.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/series-process.ts', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MINUTE = 60_000;
 /** Virtual ms per real ms: an every-minute series makes 10 occurrences per real second. */
 const SPEED = 600;
@@ -16,55 +18,18 @@ const OCCURRENCES = 150;
 const MAX_KILLS = 8;
 const KILL_CHANCE = 0.06;
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly exited: Promise<unknown>;
-  stdout(): string;
-  stderr(): string;
-}
-
-const children = new Set<ChildProcess>();
 const db = useTestDatabase();
 
 /** Spawns the fixture and waits (bounded) until it has loaded its code. */
-async function spawnLoaded(schema: string, id: string, killChance: number): Promise<Running> {
-  const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', SCRIPT, JSON.stringify({ url: TEST_URL, schema, id, origin: ORIGIN, speed: SPEED, killChance })], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<unknown>((resolve) =>
-    child.once('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  let gone = false;
-  void exited.then(() => (gone = true));
-  const deadline = Date.now() + 30_000;
-  while (!stdout.includes('loaded\n')) {
-    if (gone || Date.now() > deadline) throw new Error(`${id} did not load; stderr:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+async function spawnLoaded(schema: string, id: string, killChance: number): Promise<FixtureProcess> {
+  const running = spawnFixtureProcess(SCRIPT, PACKAGE_DIR, { url: TEST_URL, schema, id, origin: ORIGIN, speed: SPEED, killChance });
+  await running.waitForLine('loaded', 30_000);
+  return running;
 }
 
 describe('recurring calls across processes on one PostgreSQL schema', () => {
   afterEach(async () => {
-    await Promise.all(
-      [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll();
   });
 
   it('two schedulers, killed inside series steps and restarted: each occurrence exists exactly once', async () => {
@@ -77,11 +42,7 @@ describe('recurring calls across processes on one PostgreSQL schema', () => {
     await web.init();
     // Virtual time reaches ORIGIN two real seconds from now: scheduling the series fits before its first occurrence.
     const realStart = Date.now() + 2_000;
-    const clock: Clock = {
-      now: () => Math.floor(ORIGIN + (Date.now() - realStart) * SPEED),
-      setTimeout: (fn: () => void, ms: number): TimerHandle => setTimeout(fn, Math.ceil(ms / SPEED)),
-      clearTimeout: (handle: TimerHandle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    };
+    const clock = spedUpClock(ORIGIN, SPEED, () => realStart);
     const webScheduler = new CallScheduler({ store: web, provider: new FakeCallProvider({ clock }), clock });
     const startAt = ORIGIN + 2 * MINUTE;
     const series = await webScheduler.scheduleSeries({ to: '+12125550123', cron: '* * * * *', timeZone: 'UTC', startAt, count: OCCURRENCES, catchUp: 'all' });
@@ -99,7 +60,7 @@ describe('recurring calls across processes on one PostgreSQL schema', () => {
         if (row?.status === 'ended') break;
         if (Date.now() > deadline) throw new Error(`the series did not end within 120 s (${kills} kills)`);
         for (let i = 0; i < running.length; i++) {
-          const r = running[i] as Running;
+          const r = running[i] as FixtureProcess;
           if (r.child.exitCode === null && r.child.signalCode === null) continue;
           const line = /dying (.*)\n/.exec(r.stdout());
           if (line === null) throw new Error(`${ids[i]} exited without killing itself: ${r.stderr()}`);

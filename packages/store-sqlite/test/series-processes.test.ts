@@ -1,13 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CallScheduler, type Clock, type TimerHandle } from '@call-scheduler/core';
+import { CallScheduler } from '@call-scheduler/core';
 import { FakeCallProvider } from '@call-scheduler/core/testing';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { killAll, spawnFixtureProcess, type FixtureProcess } from '../../../test-support/child-processes.js';
+import { spedUpClock } from '../../../test-support/scheduler-fixture.js';
 import { SqliteStore } from '../src/index.js';
 import { tempDir } from './support/temp-files.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/series-process.ts', import.meta.url));
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const MINUTE = 60_000;
 /** Virtual ms per real ms: an every-minute series makes 10 occurrences per real second. */
 const SPEED = 600;
@@ -17,47 +19,11 @@ const OCCURRENCES = 150;
 const MAX_KILLS = 8;
 const KILL_CHANCE = 0.06;
 
-interface Running {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-}
-
-const children = new Set<ChildProcess>();
-
 /** Spawns the fixture and waits (bounded) until it has loaded its code. */
-async function spawnLoaded(storeFile: string, id: string, killChance: number): Promise<Running> {
-  const child = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', SCRIPT, JSON.stringify({ storeFile, id, origin: ORIGIN, speed: SPEED, killChance })], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  const running: Running = { child, exited, stdout: () => stdout, stderr: () => stderr };
-  await waitFor(() => stdout.includes('loaded\n'), 30_000, () => `${id} did not load; stderr:\n${stderr}`, exited);
+async function spawnLoaded(storeFile: string, id: string, killChance: number): Promise<FixtureProcess> {
+  const running = spawnFixtureProcess(SCRIPT, PACKAGE_DIR, { storeFile, id, origin: ORIGIN, speed: SPEED, killChance });
+  await running.waitForLine('loaded', 30_000);
   return running;
-}
-
-/** Polls `done` every 20 ms; rejects after `ms` or when `exited` settles first. */
-async function waitFor(done: () => boolean, ms: number, why: () => string, exited?: Promise<unknown>): Promise<void> {
-  let gone = false;
-  void exited?.then(() => (gone = true));
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (gone) throw new Error(`exited early: ${why()}`);
-    if (Date.now() > deadline) throw new Error(`timed out: ${why()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('recurring calls across processes on one SQLite file', () => {
@@ -66,16 +32,7 @@ describe('recurring calls across processes on one SQLite file', () => {
     dir = tempDir('store-sqlite-series-');
   });
   afterEach(async () => {
-    await Promise.all(
-      [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll();
     dir.remove();
   });
 
@@ -90,11 +47,7 @@ describe('recurring calls across processes on one SQLite file', () => {
     await web.init();
     // Virtual time reaches ORIGIN two real seconds from now: scheduling the series fits before its first occurrence.
     const realStart = Date.now() + 2_000;
-    const clock: Clock = {
-      now: () => Math.floor(ORIGIN + (Date.now() - realStart) * SPEED),
-      setTimeout: (fn: () => void, ms: number): TimerHandle => setTimeout(fn, Math.ceil(ms / SPEED)),
-      clearTimeout: (handle: TimerHandle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    };
+    const clock = spedUpClock(ORIGIN, SPEED, () => realStart);
     const webScheduler = new CallScheduler({ store: web, provider: new FakeCallProvider({ clock }), clock });
     const startAt = ORIGIN + 2 * MINUTE;
     const series = await webScheduler.scheduleSeries({ to: '+12125550123', cron: '* * * * *', timeZone: 'UTC', startAt, count: OCCURRENCES, catchUp: 'all' });
@@ -114,7 +67,7 @@ describe('recurring calls across processes on one SQLite file', () => {
         if ((status.get(series.id) as { status: string }).status === 'ended') break;
         if (Date.now() > deadline) throw new Error(`the series did not end within 120 s (${kills} kills)`);
         for (let i = 0; i < running.length; i++) {
-          const r = running[i] as Running;
+          const r = running[i] as FixtureProcess;
           if (r.child.exitCode === null && r.child.signalCode === null) continue;
           const line = /dying (.*)\n/.exec(r.stdout());
           if (line === null) throw new Error(`${ids[i]} exited without killing itself: ${r.stderr()}`);

@@ -1,12 +1,13 @@
 import { CallScheduler } from '@call-scheduler/core';
 import type { CallProvider } from '@call-scheduler/core';
+import { seededRandom } from '@call-scheduler/core/testing';
 import type pg from 'pg';
 import { expect } from 'vitest';
 import { PostgresStore } from '../../src/index.js';
 import { eventually } from './calls.js';
 import { createProviderSchema } from '../fixtures/durable-provider.js';
 import type { DialRow } from '../fixtures/durable-provider.js';
-import { prepareSchedulerProcess, seededRandom, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
 import type { PreparedSchedulerProcess, SchedulerProcess } from './scheduler-processes.js';
 
 /** Calls in a crash run. */
