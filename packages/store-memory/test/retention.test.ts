@@ -1,5 +1,5 @@
 import type { CallEventRecord, CallInsert, CallStatus, NewCallRecord } from '@call-scheduler/core';
-import { testCallStore } from '@call-scheduler/core/testing';
+import { callFixture, callInsertFixture, testCallStore } from '@call-scheduler/core/testing';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../src/index.js';
 
@@ -18,24 +18,7 @@ let sequence = 0;
 const nextId = (): string => `00000000-0000-7000-8000-${(++sequence).toString().padStart(12, '0')}`;
 
 function call(status: CallStatus, endedAt: number | null, overrides: Partial<NewCallRecord> = {}): CallInsert {
-  const record: NewCallRecord = {
-    id: nextId(),
-    to: '+14155550100',
-    status,
-    at: 1_000,
-    dueAt: status === 'scheduled' ? 1_000 : null,
-    timeZone: null,
-    window: null,
-    expiresAt: null,
-    retry: null,
-    idempotencyKey: null,
-    metadata: null,
-    error: null,
-    createdAt: 500,
-    endedAt,
-    ...overrides,
-  };
-  return { call: record, events: [{ type: 'scheduled', at: 500, attempt: null, status, providerStatus: null, data: null }] };
+  return callInsertFixture(callFixture({ id: nextId(), status, at: 1_000, dueAt: status === 'scheduled' ? 1_000 : null, createdAt: 500, endedAt, ...overrides }));
 }
 
 describe('MemoryStore.purgeCalls', () => {

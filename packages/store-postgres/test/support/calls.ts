@@ -1,29 +1,10 @@
 import type { CallInsert, NewCallRecord } from '@call-scheduler/core';
+import { callFixture, callInsertFixture } from '@call-scheduler/core/testing';
 import { randomUUID } from 'node:crypto';
 
 /** A `scheduled` call due at `dueAt`, with its `scheduled` event. */
 export function scheduledCall(dueAt: number, overrides: Partial<NewCallRecord> = {}): CallInsert {
-  const call: NewCallRecord = {
-    id: randomUUID(),
-    to: '+14155550100',
-    status: 'scheduled',
-    at: dueAt,
-    dueAt,
-    timeZone: null,
-    window: null,
-    expiresAt: null,
-    retry: null,
-    idempotencyKey: null,
-    metadata: null,
-    error: null,
-    createdAt: 1_000,
-    endedAt: null,
-    ...overrides,
-  };
-  return {
-    call,
-    events: [{ type: 'scheduled', at: call.createdAt, attempt: null, status: call.status, providerStatus: null, data: null }],
-  };
+  return callInsertFixture(callFixture({ id: randomUUID(), at: dueAt, dueAt, createdAt: 1_000, ...overrides }));
 }
 
 /** Resolves with the first value `take` returns that is not undefined, polling every 10 ms; rejects after `ms`. */
