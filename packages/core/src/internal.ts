@@ -33,3 +33,19 @@ export {
   terminalStatusSchema,
   noOptionsSchema,
 } from './store/store-schemas.js';
+export {
+  int,
+  intOrNull,
+  fromErrorColumns,
+  errorColumns,
+  toCallRecord,
+  newCallRecord,
+  toAttemptRecord,
+  toEventRecord,
+  INITIAL_VERSION,
+  type IntColumn,
+  type JsonColumnCodec,
+  type CallRowColumns,
+  type AttemptRowColumns,
+  type EventRowColumns,
+} from './rows/record-rows.js';

@@ -1,17 +1,9 @@
-import type {
-  AttemptRecord,
-  CallError,
-  CallEventRecord,
-  CallEventType,
-  CallRecord,
-  CallStatus,
-  CallingWindow,
-  JsonObject,
-  NewCallEvent,
-  NewCallRecord,
-  RetryPolicy,
-} from '@call-scheduler/core';
+import type { CallEventRecord, CallRecord, CallingWindow, JsonObject, NewCallEvent, NewCallRecord, RetryPolicy } from '@call-scheduler/core';
+import { int, toCallRecord as toCallRecordOf, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
+import type { JsonColumnCodec } from '@call-scheduler/core/internal';
 import { encodeEventCursor } from '../event-cursor.js';
+
+export { INITIAL_VERSION, fromErrorColumns, int, intOrNull, newCallRecord, toAttemptRecord } from '@call-scheduler/core/internal';
 
 /** A `bigint` or `integer` column as `pg` returns it: `bigint`s come as decimal strings. */
 export type IntColumn = string | number;
@@ -71,99 +63,17 @@ export interface EventRow {
   data: JsonObject | null;
 }
 
-/** An integer column as a number. */
-export function int(value: IntColumn): number {
-  return typeof value === 'number' ? value : Number(value);
-}
-
-/** A nullable integer column as a number or null. */
-export function intOrNull(value: IntColumn | null): number | null {
-  return value === null ? null : int(value);
-}
-
-/** An error from its two columns. */
-export function fromErrorColumns(code: string | null, message: string | null): CallError | null {
-  return code === null ? null : { code, message: message ?? '' };
-}
+/** `jsonb` columns arrive parsed from `pg`: read as they are. */
+const pgJson: JsonColumnCodec<unknown> = { decode: <T>(column: unknown) => (column ?? null) as T | null };
 
 /** A `calls` row as a {@link CallRecord}. */
 export function toCallRecord(row: CallRow): CallRecord {
-  const leaseExpiresAt = intOrNull(row.lease_expires_at);
-  return {
-    id: row.id,
-    to: row.to_number,
-    status: row.status as CallStatus,
-    at: int(row.at),
-    dueAt: intOrNull(row.due_at),
-    timeZone: row.time_zone,
-    window: row.calling_window,
-    expiresAt: intOrNull(row.expires_at),
-    retry: row.retry_policy,
-    idempotencyKey: row.idempotency_key,
-    metadata: row.metadata,
-    attemptCount: int(row.attempt_count),
-    providerCallId: row.provider_call_id,
-    providerStatus: row.provider_status,
-    lease:
-      row.lease_owner !== null && leaseExpiresAt !== null
-        ? { owner: row.lease_owner, token: int(row.fencing_token), expiresAt: leaseExpiresAt }
-        : null,
-    fencingToken: int(row.fencing_token),
-    version: int(row.version),
-    error: fromErrorColumns(row.error_code, row.error_message),
-    createdAt: int(row.created_at),
-    updatedAt: int(row.updated_at),
-    endedAt: intOrNull(row.ended_at),
-  };
-}
-
-/** The version a call has when inserted; every write adds one. */
-export const INITIAL_VERSION = 1;
-
-/** The record of a call just inserted from `call` (what its row reads back as). */
-export function newCallRecord(call: NewCallRecord): CallRecord {
-  return {
-    ...call,
-    attemptCount: 0,
-    providerCallId: null,
-    providerStatus: null,
-    lease: null,
-    fencingToken: 0,
-    version: INITIAL_VERSION,
-    updatedAt: call.createdAt,
-  };
-}
-
-/** An `attempts` row as an {@link AttemptRecord}. */
-export function toAttemptRecord(row: AttemptRow): AttemptRecord {
-  return {
-    callId: row.call_id,
-    number: int(row.number),
-    status: row.status as CallStatus,
-    providerCallId: row.provider_call_id,
-    providerStatus: row.provider_status,
-    startedAt: int(row.started_at),
-    endedAt: intOrNull(row.ended_at),
-    durationSeconds: row.duration_seconds,
-    error: fromErrorColumns(row.error_code, row.error_message),
-    schedulerId: row.scheduler_id,
-  };
+  return toCallRecordOf<unknown>(row, pgJson);
 }
 
 /** An `events` row as a {@link CallEventRecord}. */
 export function toEventRecord(row: EventRow): CallEventRecord {
-  const id = int(row.id);
-  return {
-    id,
-    cursor: encodeEventCursor(row.xid, id),
-    callId: row.call_id,
-    type: row.type as CallEventType,
-    at: int(row.at),
-    attempt: intOrNull(row.attempt),
-    status: row.status as CallStatus,
-    providerStatus: row.provider_status,
-    data: row.data,
-  };
+  return toEventRecordOf<unknown>(row, encodeEventCursor(row.xid, int(row.id)), pgJson);
 }
 
 /** The record of an event just appended to `callId`, from its input and the `id`/`xid` the insert returned. */

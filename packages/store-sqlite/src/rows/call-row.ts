@@ -1,40 +1,14 @@
-import type { CallError, CallPatch, CallRecord, CallStatus, CallingWindow, JsonObject, NewCallRecord, RetryPolicy } from '@call-scheduler/core';
+import type { CallPatch, CallRecord, NewCallRecord } from '@call-scheduler/core';
+import { INITIAL_VERSION, errorColumns, toCallRecord as toCallRecordOf } from '@call-scheduler/core/internal';
 import type { Insertable, Updateable } from 'kysely';
 import type { CallsTable } from '../database/tables.js';
-import { fromErrorColumns, fromJsonColumn, int, intOrNull, toJsonColumn } from './columns.js';
+import { sqliteJson, toJsonColumn } from './columns.js';
 
-/** The version a call has when inserted; every write adds one. */
-export const INITIAL_VERSION = 1;
+export { INITIAL_VERSION, errorColumns, newCallRecord } from '@call-scheduler/core/internal';
 
 /** A `calls` row as a {@link CallRecord}. */
 export function toCallRecord(row: CallsTable): CallRecord {
-  const leaseExpiresAt = intOrNull(row.lease_expires_at);
-  return {
-    id: row.id,
-    to: row.to_number,
-    status: row.status as CallStatus,
-    at: int(row.at),
-    dueAt: intOrNull(row.due_at),
-    timeZone: row.time_zone,
-    window: fromJsonColumn<CallingWindow>(row.calling_window),
-    expiresAt: intOrNull(row.expires_at),
-    retry: fromJsonColumn<RetryPolicy>(row.retry_policy),
-    idempotencyKey: row.idempotency_key,
-    metadata: fromJsonColumn<JsonObject>(row.metadata),
-    attemptCount: int(row.attempt_count),
-    providerCallId: row.provider_call_id,
-    providerStatus: row.provider_status,
-    lease:
-      row.lease_owner !== null && leaseExpiresAt !== null
-        ? { owner: row.lease_owner, token: int(row.fencing_token), expiresAt: leaseExpiresAt }
-        : null,
-    fencingToken: int(row.fencing_token),
-    version: int(row.version),
-    error: fromErrorColumns(row.error_code, row.error_message),
-    createdAt: int(row.created_at),
-    updatedAt: int(row.updated_at),
-    endedAt: intOrNull(row.ended_at),
-  };
+  return toCallRecordOf(row, sqliteJson);
 }
 
 /** The row of a call to insert. */
@@ -67,20 +41,6 @@ export function toNewCallRow(call: NewCallRecord): Insertable<CallsTable> {
   };
 }
 
-/** The record of a call just inserted from `call` (what the row reads back as). */
-export function newCallRecord(call: NewCallRecord): CallRecord {
-  return {
-    ...call,
-    attemptCount: 0,
-    providerCallId: null,
-    providerStatus: null,
-    lease: null,
-    fencingToken: 0,
-    version: INITIAL_VERSION,
-    updatedAt: call.createdAt,
-  };
-}
-
 /** The column changes of a {@link CallPatch} (without `version` and `updated_at`). */
 export function toCallPatchRow(patch: CallPatch): Updateable<CallsTable> {
   const row: Updateable<CallsTable> = {};
@@ -103,9 +63,4 @@ export function toCallPatchRow(patch: CallPatch): Updateable<CallsTable> {
     row.lease_expires_at = patch.leaseExpiresAt;
   }
   return row;
-}
-
-/** The two columns of an error. */
-export function errorColumns(error: CallError | null): { error_code: string | null; error_message: string | null } {
-  return { error_code: error?.code ?? null, error_message: error?.message ?? null };
 }
