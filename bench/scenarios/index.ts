@@ -8,7 +8,8 @@ import { pgBurst } from './pg-burst/index.js';
 import { pgHosts } from './pg-hosts/index.js';
 import { polling } from './polling/index.js';
 import { schedule } from './schedule/index.js';
+import { telemetry } from './telemetry/index.js';
 import { throughput } from './throughput/index.js';
 
 /** Every scenario, in the order they run. */
-export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput, schedule, memory, polling, http, peers, pgBurst, pgHosts];
+export const scenarios: readonly ScenarioDef[] = [onTime, burst, throughput, schedule, memory, polling, http, peers, pgBurst, pgHosts, telemetry];

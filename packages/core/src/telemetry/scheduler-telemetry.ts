@@ -225,6 +225,16 @@ export class SchedulerTelemetry {
     }
   }
 
+  /**
+   * A recorder of one store operation's durations (ms), its attributes built once: the store
+   * wrapper takes one per method, so that recording builds no key and looks nothing up.
+   */
+  storeOperationRecorder(operation: string): (ms: number) => void {
+    const histogram = this.#storeDuration;
+    const attributes = this.#attributes(`store:${operation}`, () => ({ [TelemetryAttribute.STORE_OPERATION]: operation }));
+    return (ms) => histogram.record(ms / 1000, attributes);
+  }
+
   /** A store operation took `ms`. */
   storeOperation(operation: string, ms: number): void {
     this.#storeDuration.record(
@@ -254,11 +264,10 @@ export class SchedulerTelemetry {
    * {@link SchedulerTelemetry.endSpan}.
    */
   startSpan(name: 'call_scheduler.dial' | 'call_scheduler.status_read', callId: string, attempt: number, startTime: number): Span {
-    return this.#tracer.startSpan(name, {
-      kind: SpanKind.CLIENT,
-      startTime,
-      attributes: { ...this.#base, [TelemetryAttribute.CALL_ID]: callId, [TelemetryAttribute.ATTEMPT]: attempt },
-    });
+    const span = this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime });
+    // Attributes only for a span that records (none are built for the API's no-op spans).
+    if (span.isRecording()) span.setAttributes({ ...this.#base, [TelemetryAttribute.CALL_ID]: callId, [TelemetryAttribute.ATTEMPT]: attempt });
+    return span;
   }
 
   /** Ends `span` at `endTime`, as an error when `error` is given. */
