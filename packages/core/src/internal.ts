@@ -49,3 +49,4 @@ export {
   type AttemptRowColumns,
   type EventRowColumns,
 } from './rows/record-rows.js';
+export { toSeriesRecord, type SeriesRowColumns } from './rows/series-rows.js';

@@ -64,7 +64,7 @@ export interface EventRow {
 }
 
 /** `jsonb` columns arrive parsed from `pg`: read as they are. */
-const pgJson: JsonColumnCodec<unknown> = { decode: <T>(column: unknown) => (column ?? null) as T | null };
+export const pgJson: JsonColumnCodec<unknown> = { decode: <T>(column: unknown) => (column ?? null) as T | null };
 
 /** A `calls` row as a {@link CallRecord}. */
 export function toCallRecord(row: CallRow): CallRecord {

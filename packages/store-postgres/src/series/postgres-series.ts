@@ -9,10 +9,7 @@ import type {
   CallListQuery,
   CallPage,
   CallSeriesRecord,
-  CallSeriesStatus,
   CallingWindow,
-  CatchUpPolicy,
-  Disambiguation,
   InsertSeriesResult,
   JsonObject,
   MaterializeOccurrences,
@@ -21,7 +18,6 @@ import type {
   NewCallSeriesRecord,
   OccurrenceCallRecord,
   RetryPolicy,
-  SeriesEndReason,
   SeriesListQuery,
   SeriesPage,
   SeriesPatch,
@@ -29,11 +25,11 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, encodeListCursor, invalidInput, toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import type { ChangeNote, WriteJob } from '../database/group-commit.js';
-import { appendedEvent, int, intOrNull, toCallRecord, type CallRow, type IntColumn } from '../rows/rows.js';
+import { appendedEvent, int, pgJson, toCallRecord, type CallRow, type IntColumn } from '../rows/rows.js';
 
 /** How the series half reaches the database. */
 export interface PostgresSeriesAccess {
@@ -81,34 +77,7 @@ type OccurrenceRow = CallRow & { series_id: string; occurrence_at: IntColumn };
 type OccurrencesQuery = Parameters<SeriesStore['listSeriesOccurrences']>[0];
 
 function toSeriesRecord(row: SeriesRow): CallSeriesRecord {
-  return {
-    id: row.id,
-    to: row.to_number,
-    cron: row.cron,
-    timeZone: row.time_zone,
-    disambiguation: row.disambiguation as Disambiguation,
-    startAt: intOrNull(row.start_at),
-    endAt: intOrNull(row.end_at),
-    count: intOrNull(row.max_count),
-    skipDates: row.skip_dates,
-    excludedOccurrences: row.excluded_occurrences.map(Number),
-    catchUp: row.catch_up as CatchUpPolicy,
-    window: row.calling_window,
-    expiresAfterMs: intOrNull(row.expires_after_ms),
-    retry: row.retry_policy,
-    metadata: row.metadata,
-    idempotencyKey: row.idempotency_key,
-    status: row.status as CallSeriesStatus,
-    nextOccurrenceAt: intOrNull(row.next_occurrence_at),
-    lastOccurrenceAt: intOrNull(row.last_occurrence_at),
-    occurrencesCreated: int(row.occurrences_created),
-    planAt: intOrNull(row.plan_at),
-    version: int(row.version),
-    endReason: row.end_reason as SeriesEndReason | null,
-    createdAt: int(row.created_at),
-    updatedAt: int(row.updated_at),
-    endedAt: intOrNull(row.ended_at),
-  };
+  return toSeriesRecordOf<unknown>(row, pgJson);
 }
 
 function toOccurrence(row: OccurrenceRow): OccurrenceCallRecord {

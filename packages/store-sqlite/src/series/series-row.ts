@@ -1,38 +1,11 @@
-import type { CallSeriesRecord, CallSeriesStatus, CallingWindow, CatchUpPolicy, JsonObject, NewCallSeriesRecord, RetryPolicy, SeriesEndReason, SeriesPatch } from '@call-scheduler/core';
-import type { Disambiguation } from '@call-scheduler/core';
-import { fromJsonColumn, int, intOrNull, toJsonColumn } from '../rows/columns.js';
+import type { CallSeriesRecord, NewCallSeriesRecord, SeriesPatch } from '@call-scheduler/core';
+import { toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
+import { sqliteJson, toJsonColumn } from '../rows/columns.js';
 import type { CallSeriesTable } from './series-tables.js';
 
 /** A `call_series` row as a {@link CallSeriesRecord}. */
 export function toSeriesRecord(row: CallSeriesTable): CallSeriesRecord {
-  return {
-    id: row.id,
-    to: row.to_number,
-    cron: row.cron,
-    timeZone: row.time_zone,
-    disambiguation: row.disambiguation as Disambiguation,
-    startAt: intOrNull(row.start_at),
-    endAt: intOrNull(row.end_at),
-    count: intOrNull(row.max_count),
-    skipDates: JSON.parse(row.skip_dates) as string[],
-    excludedOccurrences: JSON.parse(row.excluded_occurrences) as number[],
-    catchUp: row.catch_up as CatchUpPolicy,
-    window: fromJsonColumn<CallingWindow>(row.calling_window),
-    expiresAfterMs: intOrNull(row.expires_after_ms),
-    retry: fromJsonColumn<RetryPolicy>(row.retry_policy),
-    metadata: fromJsonColumn<JsonObject>(row.metadata),
-    idempotencyKey: row.idempotency_key,
-    status: row.status as CallSeriesStatus,
-    nextOccurrenceAt: intOrNull(row.next_occurrence_at),
-    lastOccurrenceAt: intOrNull(row.last_occurrence_at),
-    occurrencesCreated: int(row.occurrences_created),
-    planAt: intOrNull(row.plan_at),
-    version: int(row.version),
-    endReason: row.end_reason as SeriesEndReason | null,
-    createdAt: int(row.created_at),
-    updatedAt: int(row.updated_at),
-    endedAt: intOrNull(row.ended_at),
-  };
+  return toSeriesRecordOf(row, sqliteJson);
 }
 
 /** The row of a new series (`version` 1, `updated_at = created_at`). */
