@@ -47,7 +47,14 @@ export interface SchedulerHealth {
   /** Calls due within the next minute (overdue ones included); `null` when the store cannot say. */
   readonly dueNextMinute: number | null;
   /** The last error of a request to the provider, and when it happened; `null` when none failed since start. */
-  readonly providerLastError: { readonly code: string; readonly message: string; readonly at: Date } | null;
+  readonly providerLastError: {
+    /** Its code, e.g. `PROVIDER_TIMEOUT`. */
+    readonly code: string;
+    /** Its message. */
+    readonly message: string;
+    /** When it happened. */
+    readonly at: Date;
+  } | null;
   /** The store's own facts (its `health()`), when it has them. */
   readonly storeHealth?: CallStoreHealth;
 }

@@ -52,15 +52,25 @@ export type ProviderOperation = 'place_call' | 'get_call' | 'cancel_call';
 
 /** The attribute keys the library uses, in one place. */
 export const TelemetryAttribute = {
+  /** How a dial or request ended. */
   OUTCOME: 'call_scheduler.outcome',
+  /** The call's id (spans). */
   CALL_ID: 'call_scheduler.call.id',
+  /** The attempt number (spans). */
   ATTEMPT: 'call_scheduler.attempt',
+  /** The scheduler's `id` (every instrument). */
   SCHEDULER_ID: 'call_scheduler.scheduler.id',
+  /** A call status (`call_scheduler.calls`). */
   STATUS: 'call_scheduler.call.status',
+  /** The provider's `name` (every instrument). */
   PROVIDER: 'call_scheduler.provider.name',
+  /** `place_call`, `get_call` or `cancel_call`. */
   PROVIDER_OPERATION: 'call_scheduler.provider.operation',
+  /** The store method, e.g. `claimDueCalls`. */
   STORE_OPERATION: 'call_scheduler.store.operation',
+  /** Why a dial's outcome is unknown. */
   REASON: 'call_scheduler.reason',
+  /** The kind of a provider error (OpenTelemetry's `error.type`). */
   ERROR_TYPE: 'error.type',
 } as const;
 
