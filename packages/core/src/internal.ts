@@ -50,3 +50,5 @@ export {
   type EventRowColumns,
 } from './rows/record-rows.js';
 export { toSeriesRecord, type SeriesRowColumns } from './rows/series-rows.js';
+export { seriesMethods, type SeriesHalf } from './store-kit/series-methods.js';
+export { checkDueSummaryQuery } from './store-kit/due-summary-query.js';

@@ -19,7 +19,7 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, encodeListCursor, invalidInput, seriesMethods } from '@call-scheduler/core/internal';
 
 /** The parts of the MemoryStore driver the series half uses (each runs without a real `await`). */
 type CallDriver = Pick<CallStoreDriver, 'insertCalls' | 'getCall' | 'updateCall' | 'listCalls'>;
@@ -245,15 +245,7 @@ export function withMemorySeries<D extends CallDriver & { close?(): Promise<void
   const listCalls = driver.listCalls.bind(driver);
   const close = driver.close?.bind(driver);
   const methods: SeriesStore & Pick<CallDriver, 'listCalls'> & { close(): Promise<void> } = {
-    insertSeries: (record) => series.insertSeries(record),
-    getSeries: (id) => series.getSeries(id),
-    listSeries: (query) => series.listSeries(query),
-    listDueSeries: (options) => series.listDueSeries(options),
-    nextSeriesPlanAt: () => series.nextSeriesPlanAt(),
-    materializeOccurrences: (step) => series.materializeOccurrences(step),
-    updateSeries: (update) => series.updateSeries(update),
-    listSeriesOccurrences: (query) => series.listSeriesOccurrences(query),
-    listCalls: (query) => (query.seriesId === undefined ? listCalls(query) : series.listSeriesCalls({ ...query, seriesId: query.seriesId })),
+    ...seriesMethods(series, listCalls),
     close: async () => {
       series.clear();
       await close?.();

@@ -29,6 +29,7 @@ import {
 } from '@call-scheduler/core';
 import {
   MinHeap,
+  checkDueSummaryQuery,
   decodeListCursor,
   decodeSequenceCursor,
   encodeListCursor,
@@ -176,10 +177,7 @@ export class MemoryStore extends GuardedCallStore {
    */
   dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
     return this.guarded('dueSummary', () => {
-      if (!Number.isFinite(query.now)) throw invalidInputOf([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
-      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
-        throw invalidInputOf([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
-      }
+      checkDueSummaryQuery(query);
       return this.#driver.dueSummary(query);
     });
   }

@@ -1,5 +1,5 @@
 import { GuardedCallStore, systemClock } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { checkDueSummaryQuery, decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
   CallInsert,
@@ -242,10 +242,7 @@ export class PostgresStore extends GuardedCallStore {
    */
   dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
     return this.guarded('dueSummary', () => {
-      if (!Number.isFinite(query.now)) throw invalidInput([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
-      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
-        throw invalidInput([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
-      }
+      checkDueSummaryQuery(query);
       return this.#driver.dueSummary(query);
     });
   }

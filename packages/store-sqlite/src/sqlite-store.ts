@@ -1,5 +1,5 @@
 import { GuardedCallStore } from '@call-scheduler/core';
-import { decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput, parseOptions } from '@call-scheduler/core/internal';
+import { checkDueSummaryQuery, decodeListCursor, decodeSequenceCursor, encodeListCursor, encodeSequenceCursor, invalidInput, parseOptions } from '@call-scheduler/core/internal';
 import type {
   CallDetailsRecord,
   CallEventRecord,
@@ -190,10 +190,7 @@ export class SqliteStore extends GuardedCallStore {
    */
   dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
     return this.guarded('dueSummary', () => {
-      if (!Number.isFinite(query.now)) throw invalidInput([{ path: 'now', message: 'must be a finite number (epoch ms)', rule: 'invalid_type' }], 'due summary query');
-      if (!Number.isFinite(query.horizonMs) || query.horizonMs < 0) {
-        throw invalidInput([{ path: 'horizonMs', message: 'must be a number of at least 0', rule: 'too_small' }], 'due summary query');
-      }
+      checkDueSummaryQuery(query);
       return this.#driver.dueSummary(query);
     });
   }

@@ -25,7 +25,7 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput, toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
+import { decodeListCursor, encodeListCursor, invalidInput, seriesMethods, toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import type { ChangeNote, WriteJob } from '../database/group-commit.js';
@@ -345,16 +345,5 @@ export class PostgresSeries implements SeriesStore {
 export function withPostgresSeries<D extends { listCalls(query: CallListQuery): Promise<CallPage>; seriesAccess(): PostgresSeriesAccess }>(driver: D): D & SeriesStore {
   const series = new PostgresSeries(driver.seriesAccess());
   const listCalls = driver.listCalls.bind(driver);
-  const methods: SeriesStore & { listCalls(query: CallListQuery): Promise<CallPage> } = {
-    insertSeries: (record) => series.insertSeries(record),
-    getSeries: (id) => series.getSeries(id),
-    listSeries: (query) => series.listSeries(query),
-    listDueSeries: (options) => series.listDueSeries(options),
-    nextSeriesPlanAt: () => series.nextSeriesPlanAt(),
-    materializeOccurrences: (step) => series.materializeOccurrences(step),
-    updateSeries: (update) => series.updateSeries(update),
-    listSeriesOccurrences: (query) => series.listSeriesOccurrences(query),
-    listCalls: (query) => (query.seriesId === undefined ? listCalls(query) : series.listSeriesCalls({ ...query, seriesId: query.seriesId })),
-  };
-  return Object.assign(driver, methods);
+  return Object.assign(driver, seriesMethods(series, listCalls));
 }

@@ -19,7 +19,7 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, encodeListCursor, invalidInput, seriesMethods } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, SqlBool, Transaction } from 'kysely';
 import { toCallRecord, toNewCallRow } from '../rows/call-row.js';
@@ -258,16 +258,5 @@ export class SqliteSeries implements SeriesStore {
 export function withSqliteSeries<D extends { listCalls(query: CallListQuery): Promise<CallPage>; seriesAccess(): SqliteSeriesAccess }>(driver: D): D & SeriesStore {
   const series = new SqliteSeries(driver.seriesAccess());
   const listCalls = driver.listCalls.bind(driver);
-  const methods: SeriesStore & { listCalls(query: CallListQuery): Promise<CallPage> } = {
-    insertSeries: (record) => series.insertSeries(record),
-    getSeries: (id) => series.getSeries(id),
-    listSeries: (query) => series.listSeries(query),
-    listDueSeries: (options) => series.listDueSeries(options),
-    nextSeriesPlanAt: () => series.nextSeriesPlanAt(),
-    materializeOccurrences: (step) => series.materializeOccurrences(step),
-    updateSeries: (update) => series.updateSeries(update),
-    listSeriesOccurrences: (query) => series.listSeriesOccurrences(query),
-    listCalls: (query) => (query.seriesId === undefined ? listCalls(query) : series.listSeriesCalls({ ...query, seriesId: query.seriesId })),
-  };
-  return Object.assign(driver, methods);
+  return Object.assign(driver, seriesMethods(series, listCalls));
 }
