@@ -113,7 +113,7 @@ describe('store watch', () => {
     });
     const scheduler = new CallScheduler({ store: broken, provider: new FakeCallProvider({ clock }), clock });
     const errors: string[] = [];
-    scheduler.on('scheduler:error', ({ error, operation }) => errors.push(`${operation}: ${error.message}`));
+    scheduler.on('scheduler:error', ({ error, operation }) => errors.push(`${operation}: ${error instanceof Error ? error.message : String(error)}`));
     stops.push(() => scheduler.stop({ timeoutMs: 0 }));
     await scheduler.start();
     expect(scheduler.state).toBe('running');
