@@ -3,6 +3,9 @@ import { fmt, ms } from '../../lib/stats.js';
 import { markdownTable } from '../../lib/table.js';
 import type { CaseResult, CaseSpec, Figure, ScenarioDef } from '../../lib/types.js';
 
+/** The second lateness pair: 300 calls, each due 200 ms after its schedule(), gaps of 100 ms on average. */
+const SOON = { count: 300, aheadMs: 200, gapMs: 100 } as const;
+
 /** The per-call store cost of one round-trips case, as a line. */
 function costLine(result: CaseResult, phase: 'schedule' | 'dispatch'): string {
   const part = result[phase] as { storeCallsPerCall: number; byMethod: Record<string, number>; sql: Record<string, number> };
@@ -31,6 +34,9 @@ export const pgHosts: ScenarioDef = {
       { name: 'timer', timeoutMs: t(60_000) },
       { name: 'lateness-watch', timeoutMs: t(180_000) },
       { name: 'lateness-poll', timeoutMs: t(180_000) },
+      // Calls due sooner than the 1 s re-read, sparse enough that the dialers often know of nothing due.
+      { name: 'lateness-watch', id: 'lateness-watch-200ms', params: { ...SOON, count: quick ? 30 : SOON.count }, timeoutMs: t(180_000) },
+      { name: 'lateness-poll', id: 'lateness-poll-200ms', params: { ...SOON, count: quick ? 30 : SOON.count }, timeoutMs: t(180_000) },
       { name: 'raw-autocommit', timeoutMs: t(120_000) },
       { name: 'raw-batched', timeoutMs: t(120_000) },
       { name: 'burst', timeoutMs: t(180_000) },
@@ -49,14 +55,16 @@ export const pgHosts: ScenarioDef = {
     for (const [name, label] of [
       ['lateness-watch', 'lateness, LISTEN/NOTIFY (default)'],
       ['lateness-poll', 'lateness, poll-only (notify: false)'],
+      ['lateness-watch-200ms', 'lateness, LISTEN/NOTIFY (default)'],
+      ['lateness-poll-200ms', 'lateness, poll-only (notify: false)'],
     ] as const) {
       const r = resultOf(results, name);
       const d = dist(r, 'latenessMs');
       rows.push({
-        figure: `${label}, ${num(r, 'count')} calls`,
+        figure: `${label}, ${num(r, 'count')} calls each due ${num(r, 'aheadMs')} ms after its schedule(), ${num(r, 'gapMs')} ms apart on average`,
         value: `${timerLine(r)}; dials per host ${(r.dialsPerHost as number[]).join('/')}, ${num(r, 'dialedTwice')} twice`,
         baseline: `bare timer ${timerLine(timer)}`,
-        target: name === 'lateness-watch' ? 'p99 ≤ 5 ms, 0 early' : 'shown beside it',
+        target: name === 'lateness-watch' ? 'p99 ≤ 5 ms, 0 early' : name === 'lateness-poll' ? 'shown beside it' : 'informational',
         met: name === 'lateness-watch' ? d.p99 <= 5 && num(r, 'early') === 0 : null,
       });
     }
