@@ -138,26 +138,23 @@ export async function changeSeries(ctx: RouteContext): Promise<void> {
   sendJson(ctx.res, 200, seriesToJson(series));
 }
 
-/** `POST /series/{id}/pause`: 409 unless the series is active. */
-export async function pauseSeries(ctx: RouteContext): Promise<void> {
-  const scheduler = seriesScheduler(ctx);
-  const id = seriesId(ctx);
-  sendJson(ctx.res, 200, seriesToJson(await command(id, () => scheduler.pauseSeries(id))));
+/** A `POST /series/{id}/<action>` handler: runs `run` on the series and answers 200 with it (404 for an unknown id). */
+function seriesAction(run: (scheduler: CallRouterSeriesScheduler, id: string) => Promise<CallSeries>): (ctx: RouteContext) => Promise<void> {
+  return async (ctx) => {
+    const scheduler = seriesScheduler(ctx);
+    const id = seriesId(ctx);
+    sendJson(ctx.res, 200, seriesToJson(await command(id, () => run(scheduler, id))));
+  };
 }
+
+/** `POST /series/{id}/pause`: 409 unless the series is active. */
+export const pauseSeries = seriesAction((scheduler, id) => scheduler.pauseSeries(id));
 
 /** `POST /series/{id}/resume`: 409 unless the series is paused. */
-export async function resumeSeries(ctx: RouteContext): Promise<void> {
-  const scheduler = seriesScheduler(ctx);
-  const id = seriesId(ctx);
-  sendJson(ctx.res, 200, seriesToJson(await command(id, () => scheduler.resumeSeries(id))));
-}
+export const resumeSeries = seriesAction((scheduler, id) => scheduler.resumeSeries(id));
 
 /** `POST /series/{id}/cancel`: ends the series; 409 when it has ended. */
-export async function endSeries(ctx: RouteContext): Promise<void> {
-  const scheduler = seriesScheduler(ctx);
-  const id = seriesId(ctx);
-  sendJson(ctx.res, 200, seriesToJson(await command(id, () => scheduler.endSeries(id))));
-}
+export const endSeries = seriesAction((scheduler, id) => scheduler.endSeries(id));
 
 const localFormats = new Map<string, Intl.DateTimeFormat>();
 

@@ -17,6 +17,22 @@ import { changeSeries, createSeries, endSeries, getSeries, listSeries, pauseSeri
 
 const idParam = { id: seriesIdParamSchema };
 
+/** `POST /series/{id}/<action>`: no body, 200 with the series, 404 for an unknown id, 409 when the series is not in a state the action applies to. */
+function seriesActionRoute(action: string, operationId: string, summary: string, description: string, result: string, handle: CallRoute['handle']): CallRoute {
+  return {
+    method: 'POST',
+    path: `/series/{id}/${action}`,
+    operationId,
+    summary,
+    description,
+    tags: ['series'],
+    params: idParam,
+    responses: { 200: { description: result, schema: seriesSchema } },
+    problems: [404, 409, 501],
+    handle,
+  };
+}
+
 /** The recurring-call routes, served when the scheduler has the series methods. */
 export const SERIES_ROUTES: readonly CallRoute[] = [
   {
@@ -86,40 +102,28 @@ export const SERIES_ROUTES: readonly CallRoute[] = [
     problems: [400, 404, 409, 413, 415, 501],
     handle: changeSeries,
   },
-  {
-    method: 'POST',
-    path: '/series/{id}/pause',
-    operationId: 'pauseSeries',
-    summary: 'Pause an active series',
-    description: 'Its waiting occurrence calls are canceled; no occurrence is created while it is paused. 409 unless the series is `active`.',
-    tags: ['series'],
-    params: idParam,
-    responses: { 200: { description: 'The paused series.', schema: seriesSchema } },
-    problems: [404, 409, 501],
-    handle: pauseSeries,
-  },
-  {
-    method: 'POST',
-    path: '/series/{id}/resume',
-    operationId: 'resumeSeries',
-    summary: 'Resume a paused series',
-    description: 'Occurrences resume from now; those that fell while it was paused are not made up. 409 unless the series is `paused`.',
-    tags: ['series'],
-    params: idParam,
-    responses: { 200: { description: 'The resumed series.', schema: seriesSchema } },
-    problems: [404, 409, 501],
-    handle: resumeSeries,
-  },
-  {
-    method: 'POST',
-    path: '/series/{id}/cancel',
-    operationId: 'endSeries',
-    summary: 'End a series for good',
-    description: 'Its waiting occurrence calls are canceled; calls already being dialed go on. 409 when it has already ended.',
-    tags: ['series'],
-    params: idParam,
-    responses: { 200: { description: 'The ended series.', schema: seriesSchema } },
-    problems: [404, 409, 501],
-    handle: endSeries,
-  },
+  seriesActionRoute(
+    'pause',
+    'pauseSeries',
+    'Pause an active series',
+    'Its waiting occurrence calls are canceled; no occurrence is created while it is paused. 409 unless the series is `active`.',
+    'The paused series.',
+    pauseSeries,
+  ),
+  seriesActionRoute(
+    'resume',
+    'resumeSeries',
+    'Resume a paused series',
+    'Occurrences resume from now; those that fell while it was paused are not made up. 409 unless the series is `paused`.',
+    'The resumed series.',
+    resumeSeries,
+  ),
+  seriesActionRoute(
+    'cancel',
+    'endSeries',
+    'End a series for good',
+    'Its waiting occurrence calls are canceled; calls already being dialed go on. 409 when it has already ended.',
+    'The ended series.',
+    endSeries,
+  ),
 ];
