@@ -32,6 +32,17 @@ interface HostDone {
   readonly errorCount: number;
   readonly errors: readonly string[];
   readonly cpuMs: number;
+  /** Store method calls from `ready` to `stop`, by method. */
+  readonly storeCalls: Readonly<Record<string, number>>;
+  /** SQL statements (`sql`), `begin`s and pool check-outs (`connect`) from `ready` to `stop`. */
+  readonly sql: Readonly<Record<string, number>>;
+}
+
+/** The hosts' counts summed, per call. */
+function perCall(counts: readonly Readonly<Record<string, number>>[], calls: number): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const c of counts) for (const [name, n] of Object.entries(c)) sum[name] = (sum[name] ?? 0) + n;
+  return Object.fromEntries(Object.entries(sum).map(([name, n]) => [name, Math.round((n / calls) * 1000) / 1000]));
 }
 
 /** A dialing host process. */
@@ -211,6 +222,8 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
       schedulerCpuMs: (scheduleCpu.user + scheduleCpu.system) / 1000,
       hostCpuMs: reports.map((r) => r.cpuMs),
       eventsPerCall: history,
+      storeCallsPerCall: perCall(reports.map((r) => r.storeCalls), count),
+      sqlPerCall: perCall(reports.map((r) => r.sql), count),
       errorCount: reports.reduce((sum, r) => sum + r.errorCount, 0),
       errors,
     };
@@ -312,6 +325,8 @@ const burst: CaseFn = async (context) => {
       hostCpuMs: reports.map((r) => r.cpuMs),
       eventsPerCall: history,
       insertMarginMs: insertedBy,
+      storeCallsPerCall: perCall(reports.map((r) => r.storeCalls), count),
+      sqlPerCall: perCall(reports.map((r) => r.sql), count),
       errorCount: reports.reduce((sum, r) => sum + r.errorCount, 0),
       errors: reports.flatMap((r) => r.errors),
     };

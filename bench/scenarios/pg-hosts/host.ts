@@ -7,12 +7,15 @@
  * `CallScheduler` with its defaults on a `PostgresStore` and the in-process provider that answers
  * `completed` at once. It starts, writes `{"type":"ready"}` as one JSON line on stdout, and dials
  * until a line `stop` arrives on stdin; then it stops and writes `{"type":"done", ...}`: every dial
- * (`[callId, sub-ms wall clock, Date.now()]`), its completions and errors, and its CPU time.
+ * (`[callId, sub-ms wall clock, Date.now()]`), its completions and errors, its CPU time, and its store
+ * method calls and SQL statements from `ready` to `stop` (by name).
  */
 import { createInterface } from 'node:readline';
 import { CallScheduler } from '@call-scheduler/core';
 import { PostgresStore } from '@call-scheduler/store-postgres';
+import pg from 'pg';
 import { parseArgs, required } from '../../lib/cli.js';
+import { CallCounter, countingPool, countingStore } from '../../lib/counting-store.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 
@@ -23,7 +26,12 @@ function send(message: Record<string, unknown>): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const notify = required(args, 'notify') === 'true';
-  const store = new PostgresStore({ connectionString: required(args, 'url'), schema: required(args, 'schema'), notify });
+  // The store's own pool size (10), counted: store method calls and SQL statements, reported with the dials.
+  const pool = new pg.Pool({ connectionString: required(args, 'url'), max: 10 });
+  const methods = new CallCounter();
+  const statements = new CallCounter();
+  const inner = new PostgresStore({ pool: countingPool(pool, statements), schema: required(args, 'schema'), notify });
+  const store = countingStore(inner, methods);
   const wallNow = calibrateWallClock();
   const dials: [string, number, number][] = [];
   const provider = new InstantProvider({ answer: 'completed', onPlace: (request) => dials.push([request.callId, wallNow(), Date.now()]) });
@@ -54,14 +62,19 @@ async function main(): Promise<void> {
   });
   await scheduler.start();
   const health = await store.health();
+  methods.take();
+  statements.take();
   const cpu0 = process.cpuUsage();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
   const cpu = process.cpuUsage(cpu0);
   lines.close();
+  const storeCalls = methods.take();
+  const sql = statements.take();
   await scheduler.stop({ timeoutMs: 5_000 });
-  await store.close();
-  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors, cpuMs: (cpu.user + cpu.system) / 1000 });
+  await inner.close();
+  await pool.end();
+  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors, cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql });
 }
 
 main().then(

@@ -6,6 +6,13 @@ import type { CaseResult, CaseSpec, Figure, ScenarioDef } from '../../lib/types.
 /** The second lateness pair: 300 calls, each due 200 ms after its schedule(), gaps of 100 ms on average. */
 const SOON = { count: 300, aheadMs: 200, gapMs: 100 } as const;
 
+/** The hosts' SQL per call (statements, transactions), as words. */
+function sqlLine(result: CaseResult): string {
+  const sql = result.sqlPerCall as Record<string, number>;
+  const claims = (result.storeCallsPerCall as Record<string, number>).claimDueCalls ?? 0;
+  return `${(sql.sql ?? 0).toFixed(2)} SQL statements, ${(sql.begin ?? 0).toFixed(3)} transactions, ${claims.toFixed(3)} claims`;
+}
+
 /** The per-call store cost of one round-trips case, as a line. */
 function costLine(result: CaseResult, phase: 'schedule' | 'dispatch'): string {
   const part = result[phase] as { storeCallsPerCall: number; byMethod: Record<string, number>; sql: Record<string, number> };
@@ -74,7 +81,7 @@ export const pgHosts: ScenarioDef = {
     const batched = num(resultOf(results, 'raw-batched'), 'callsPerSecond');
     rows.push({
       figure: `burst of ${num(burst, 'count')} due at once, ${num(burst, 'hosts')} processes, full history (${num(burst, 'eventsPerCall').toFixed(1)} events/call)`,
-      value: `${fmt(rate)} calls/s (first dial ${ms(num(burst, 'firstDialLateMs'))} late; dials per host ${(burst.dialsPerHost as number[]).join('/')})`,
+      value: `${fmt(rate)} calls/s (first dial ${ms(num(burst, 'firstDialLateMs'))} late; dials per host ${(burst.dialsPerHost as number[]).join('/')}; per call ${sqlLine(burst)}; host CPU ${(burst.hostCpuMs as number[]).map((v) => fmt(v)).join('/')} ms)`,
       baseline: `raw pg: ${fmt(auto)} calls/s one autocommit per statement, ${fmt(batched)} calls/s batched per claim`,
       target: '≥ 5,000 calls/s',
       met: rate >= 5_000,
