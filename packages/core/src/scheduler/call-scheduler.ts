@@ -3,7 +3,6 @@
 // the dispatcher, the live-call follower, the lease keeper, the attempt closer, the provider gate
 // and the commands. It holds no call state of its own. See docs/architecture.md.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'eventemitter3';
 import type { Call, CallEvent, CallWithHistory } from '../call/call.js';
 import type { CallStatus } from '../call/call-status.js';
 import { systemClock, type Clock } from '../clock/clock.js';
@@ -17,12 +16,13 @@ import { listCallsQuerySchema, type ListCallsQuery, type RescheduleInput } from 
 import type { CallStore } from '../store/call-store.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { PendingWork, initOnce } from './pending-work.js';
-import { emitIsolated } from './safe-emit.js';
+import { IsolatingEmitter } from './safe-emit.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import type { SchedulerCommands } from './scheduler-commands.js';
 import { buildSchedulerParts } from './scheduler-parts.js';
 import { SeriesRunner, type CallSeriesPage, type ListSeriesQuery } from './series-runner.js';
 import { StoreWatcher } from './store-watcher.js';
+import { countInFlight, readHealth } from './scheduler-health.js';
 import type { CallSeries } from '../series/call-series.js';
 import type { ChangeSeriesInput, ScheduleSeriesInput } from '../series/series-input.js';
 import { createIdGenerator } from '../util/ids.js';
@@ -58,7 +58,7 @@ export type { CallSeriesPage, ListSeriesQuery, SeriesSchedulerOptions } from './
  * await scheduler.schedule({ to: '+14155550123', at: '2026-11-22T10:00:00Z' });
  * ```
  */
-export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
+export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
   /** This scheduler's id (the lease owner it writes). */
   readonly id: string;
   /** The clock everything runs on. */
@@ -100,7 +100,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
       random: options.random ?? Math.random,
       telemetry: options.telemetry,
       isRunning: () => this.#state === 'running',
-      emit: (name, payload) => this.#emit(name, payload),
+      emit: (name, payload) => this.emitIsolated(name, payload, (error, operation, callId) => this.#reportError(error, operation, callId)),
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
       track: (promise) => this.#pending.track(promise),
     }));
@@ -267,34 +267,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    * `dueSummary`), the provider's last error, and the store's own facts (stores with `health`).
    */
   async health(): Promise<SchedulerHealth> {
-    const lastError = this.#ctx.gate.lastError;
-    const base = {
-      state: this.#state,
-      liveCalls: this.#ctx.tracked.size,
-      inFlightRequests: this.#ctx.gate.inFlight,
-      providerLastError: lastError === null ? null : { code: lastError.code, message: lastError.message, at: new Date(lastError.at) },
-    };
-    try {
-      await this.#init();
-      const now = this.clock.now();
-      const store = this.#store;
-      const [next, due, storeHealth] = await Promise.all([
-        store.nextWakeUpAt(),
-        store.dueSummary?.({ now, horizonMs: 60_000 }),
-        store.health?.(),
-      ]);
-      const earliest = due?.earliestDueAt ?? null;
-      return {
-        ...base,
-        store: 'ok',
-        nextWakeUpAt: next === null ? null : new Date(next),
-        oldestOverdueMs: earliest !== null && earliest < now ? now - earliest : null,
-        dueNextMinute: due === undefined ? null : due.dueWithin,
-        ...(storeHealth === undefined ? {} : { storeHealth }),
-      };
-    } catch (error) {
-      return { ...base, store: 'error', error: error instanceof Error ? error.message : String(error), nextWakeUpAt: null, oldestOverdueMs: null, dueNextMinute: null };
-    }
+    return readHealth(this.#ctx, this.#state, this.#init);
   }
 
   /**
@@ -304,10 +277,7 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
    */
   async countInFlight(): Promise<number> {
     await this.#init();
-    const store = this.#store;
-    if (store.countByStatus === undefined) throw new CallSchedulerError(ErrorCode.NOT_SUPPORTED, 'This store cannot count calls by status (no countByStatus)');
-    const counts = await store.countByStatus();
-    return (counts.dispatching ?? 0) + (counts.initiated ?? 0) + (counts.ringing ?? 0) + (counts.connected ?? 0);
+    return countInFlight(this.#store);
   }
 
   /**
@@ -369,25 +339,24 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
     return this.#series.list(query);
   }
 
-  /**
-   * Pauses an `active` series: no occurrence is created until it is resumed, and its waiting
-   * occurrence call (if any) is canceled. Throws `SERIES_NOT_FOUND` or `INVALID_STATE`.
-   */
+  /** Pauses an `active` series (its waiting occurrence call is canceled). Throws `SERIES_NOT_FOUND` or `INVALID_STATE`. */
   async pauseSeries(id: string): Promise<CallSeries> {
     await this.#ready();
     return this.#series.pause(id);
   }
 
-  /** Resumes a `paused` series from now (what fell due while paused is not caught up). Throws `SERIES_NOT_FOUND` or `INVALID_STATE`. */
+  /**
+   * Resumes a `paused` series from now: what fell due while paused is not caught up, and an occurrence whose call the
+   * pause canceled stays canceled. Throws `SERIES_NOT_FOUND` or `INVALID_STATE`.
+   */
   async resumeSeries(id: string): Promise<CallSeries> {
     await this.#ready();
     return this.#series.resume(id);
   }
 
   /**
-   * Changes a series that has not ended (cron, zone, count, window, expiry, retry, skip dates,
-   * catch-up, metadata). A waiting occurrence the new rule no longer has is canceled. Throws
-   * `SERIES_NOT_FOUND`, `INVALID_STATE` or `INVALID_INPUT`.
+   * Changes a series that has not ended (cron, zone, count, window, expiry, retry, skip dates, catch-up, metadata); a
+   * waiting occurrence the new rule no longer has is canceled. Throws `SERIES_NOT_FOUND`, `INVALID_STATE`, `INVALID_INPUT`.
    */
   async changeSeries(id: string, change: ChangeSeriesInput): Promise<CallSeries> {
     await this.#ready();
@@ -401,9 +370,8 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
   }
 
   /**
-   * Cancels one occurrence without ending the series: its call when it exists (as `cancel`), or
-   * the occurrence is excluded before it is created. Throws `SERIES_NOT_FOUND`, `INVALID_INPUT`
-   * (not an occurrence of the series) or `INVALID_STATE` (its call is being dialed or ended).
+   * Cancels one occurrence, not the series: its call (as `cancel`), or the occurrence before it is created. Throws
+   * `SERIES_NOT_FOUND`, `INVALID_INPUT` (no such occurrence) or `INVALID_STATE` (its call is being dialed or ended).
    */
   async cancelOccurrence(seriesId: string, occurrenceAt: TimeInput): Promise<CallSeries> {
     await this.#ready();
@@ -417,28 +385,6 @@ export class CallScheduler extends EventEmitter<CallSchedulerEvents> {
 
   #reportError(error: unknown, operation: string, callId?: string): void {
     const payload: SchedulerErrorPayload = callId === undefined ? { error, operation } : { error, operation, callId };
-    this.#emit('scheduler:error', payload);
-  }
-
-  /** Emits to every listener; a listener that throws is reported as `scheduler:error` and the others still run. */
-  #emit<K extends keyof CallSchedulerEvents>(name: K, payload: Parameters<CallSchedulerEvents[K]>[0]): void {
-    const listeners = this.listeners(name) as ((p: unknown) => unknown)[];
-    const sweep = this.#onceEvents.delete(name);
-    emitIsolated(this, name, listeners, payload, (error, operation, callId) => this.#reportError(error, operation, callId));
-    // Removes the registrations made by once() of the listeners that ran (eventemitter3 flags them).
-    if (sweep) for (const fn of new Set(listeners)) super.off(name, fn, undefined, true);
-  }
-
-  /** Events that may have listeners added with `once()` (swept after their next emit). */
-  readonly #onceEvents = new Set<string>();
-
-  /**
-   * Adds a listener that runs once. (Overridden so that the scheduler's own listener-isolating
-   * emit removes it after it ran: only that registration, never one added with `on()`.)
-   */
-  override once<T extends EventEmitter.EventNames<CallSchedulerEvents>>(event: T, fn: EventEmitter.EventListener<CallSchedulerEvents, T>, context?: unknown): this {
-    super.once(event, fn, context);
-    this.#onceEvents.add(event);
-    return this;
+    this.emitIsolated('scheduler:error', payload, () => {});
   }
 }

@@ -293,7 +293,7 @@ export interface SeriesStore {
   /**
    * Up to `limit` `active` series with `planAt <= now`, earliest `planAt` first (then id). A
    * plain read: two schedulers may both get a series, and the version check of
-   * {@link SeriesStore.materializeOccurrences} lets one of them win.
+   * `materializeOccurrences` lets one of them win.
    */
   listDueSeries(options: { readonly now: number; readonly limit: number }): Promise<CallSeriesRecord[]>;
 
