@@ -223,6 +223,9 @@ describe.each(FLAVORS)('routes through %s', (flavor) => {
     expect(done.body.status).toBe('completed');
     const details = await h.scheduler.get(created.id);
     expect(details?.attempts[0]?.durationSeconds).toBe(7);
+    // The attempt, as GET /calls/:id shows it, names the scheduler that dialed it.
+    const shown = await call(`${h.api}/calls/${created.id}`);
+    expect(shown.body.attempts[0].schedulerId).toBe(h.scheduler.id);
     const unknown = await call(`${h.api}/webhooks/call-status`, { method: 'POST', json: { providerCallId: 'nope', status: 'ringing' } });
     expectProblem(unknown, 404, 'CALL_NOT_FOUND');
     const bad = await call(`${h.api}/webhooks/call-status`, { method: 'POST', json: { status: 7 } });

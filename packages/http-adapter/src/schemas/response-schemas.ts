@@ -66,6 +66,8 @@ export const callAttemptSchema = z.object({
   endedAt: time.nullable(),
   /** Talk time reported by the provider, in seconds, or `null`. */
   durationSeconds: z.number().nullable(),
+  /** The id of the scheduler (host) that claimed and dialed this attempt, or `null` for attempts stored before it was recorded. */
+  schedulerId: z.string().nullable(),
   /** Why the attempt failed, or `null`. */
   error: callErrorSchema.nullable(),
 });

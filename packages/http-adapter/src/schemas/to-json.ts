@@ -36,6 +36,7 @@ function attemptToJson(attempt: CallAttempt): CallWithHistoryJson['attempts'][nu
     startedAt: iso(attempt.startedAt),
     endedAt: isoOrNull(attempt.endedAt),
     durationSeconds: attempt.durationSeconds,
+    schedulerId: attempt.schedulerId,
     error: attempt.error === null ? null : { code: attempt.error.code, message: attempt.error.message },
   };
 }
