@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectEndedWithoutDuplicate } from '../../../test-support/crash-checks.js';
 import { CRASH_CALLS, CRASH_KILLS, CRASH_LEASE_MS, CRASH_REREAD_MS, QUIET_CALLS, crashRun } from './support/crash-run.js';
 import { TEST_URL, useTestDatabase } from './support/database.js';
 import { killAll } from './support/scheduler-processes.js';
@@ -17,19 +18,7 @@ describe('crash: three scheduler processes on one database, killed with SIGKILL 
     const summary = { completed: 0, unknownDialed: 0, unknownNotDialed: 0 };
     for (const call of outcome.calls) {
       const dials = outcome.dialsByCall.get(call.id) ?? [];
-      expect(dials.length, `call ${call.id} dialed ${dials.length} times (seed ${seed})`).toBeLessThanOrEqual(1);
-      if (call.status === 'completed') {
-        summary.completed += 1;
-        expect(dials).toHaveLength(1);
-        expect(call.provider_call_id).toBe(dials[0]?.provider_call_id);
-      } else {
-        // The only other end: the process died between the claim and recording the provider's
-        // answer, so whether it rang is unknown and it is not dialed again.
-        expect([call.status, call.error_code]).toEqual(['failed', 'DISPATCH_OUTCOME_UNKNOWN']);
-        if (dials.length === 1) summary.unknownDialed += 1;
-        else summary.unknownNotDialed += 1;
-      }
-      expect(call.attempt_count).toBe(1);
+      expectEndedWithoutDuplicate(call, dials, seed, summary);
     }
     // The kills did interrupt work in flight (otherwise this test would prove little).
     expect(outcome.eventCounts.recovered ?? 0).toBeGreaterThan(0);

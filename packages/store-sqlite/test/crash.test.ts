@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectEndedWithoutDuplicate } from '../../../test-support/crash-checks.js';
 import { CRASH_CALLS, CRASH_KILLS, crashRun } from './support/crash-run.js';
 import { killAll } from './support/scheduler-processes.js';
 import { tempDir } from './support/temp-files.js';
@@ -22,19 +23,7 @@ describe('crash: scheduler processes killed with SIGKILL during a run', () => {
     const hosts = [...Array.from({ length: CRASH_KILLS }, (_, i) => `victim-${i}`), 'survivor'];
     for (const call of outcome.calls) {
       const dials = outcome.dialsByCall.get(call.id) ?? [];
-      expect(dials.length, `call ${call.id} dialed ${dials.length} times (seed ${seed})`).toBeLessThanOrEqual(1);
-      if (call.status === 'completed') {
-        summary.completed += 1;
-        expect(dials).toHaveLength(1);
-        expect(call.provider_call_id).toBe(dials[0]?.provider_call_id);
-      } else {
-        // The only other end: the process died between the claim and recording the provider's
-        // answer, so whether it rang is unknown and it is not dialed again.
-        expect([call.status, call.error_code]).toEqual(['failed', 'DISPATCH_OUTCOME_UNKNOWN']);
-        if (dials.length === 1) summary.unknownDialed += 1;
-        else summary.unknownNotDialed += 1;
-      }
-      expect(call.attempt_count).toBe(1);
+      expectEndedWithoutDuplicate(call, dials, seed, summary);
       // Who did what: the dial names the host that claimed it, in the attempt and its dispatching event.
       const history = outcome.historyByCall.get(call.id);
       const dialer = history?.attemptSchedulers.get(1);
