@@ -9,6 +9,27 @@ export interface RecordedQuery {
 }
 
 /**
+ * `raw` as a database for `new SqliteStore({ database })` that calls `before` with each statement
+ * and its parameters just before running it (a test records it, or dies there).
+ */
+export function hookedDatabase(raw: Database.Database, before: (sql: string, parameters: readonly unknown[]) => void): SqliteStoreDatabase {
+  return {
+    memory: raw.memory,
+    name: raw.name,
+    close: () => raw.close(),
+    prepare(sql: string): SqliteStatement {
+      const statement = raw.prepare(sql);
+      return {
+        reader: statement.reader,
+        all: (parameters) => (before(sql, parameters), statement.all(parameters)),
+        run: (parameters) => (before(sql, parameters), statement.run(parameters)),
+        iterate: (parameters) => (before(sql, parameters), statement.iterate(parameters)),
+      };
+    },
+  };
+}
+
+/**
  * A better-sqlite3 database for `new SqliteStore({ database })` that records every statement the
  * store runs with its parameters, so that a test can `EXPLAIN QUERY PLAN` exactly those.
  */
@@ -19,23 +40,9 @@ export function recordingDatabase(filename: string): {
 } {
   const raw = new Database(filename);
   const queries: RecordedQuery[] = [];
-  const database: SqliteStoreDatabase = {
-    memory: raw.memory,
-    name: raw.name,
-    close: () => raw.close(),
-    prepare(sql: string): SqliteStatement {
-      const statement = raw.prepare(sql);
-      const record = (parameters: readonly unknown[]): void => {
-        queries.push({ sql, parameters: [...parameters] });
-      };
-      return {
-        reader: statement.reader,
-        all: (parameters) => (record(parameters), statement.all(parameters)),
-        run: (parameters) => (record(parameters), statement.run(parameters)),
-        iterate: (parameters) => (record(parameters), statement.iterate(parameters)),
-      };
-    },
-  };
+  const database = hookedDatabase(raw, (sql, parameters) => {
+    queries.push({ sql, parameters: [...parameters] });
+  });
   return { database, raw, queries };
 }
 
