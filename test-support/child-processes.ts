@@ -143,3 +143,17 @@ export async function pollUntilNoneOpen(countOpen: () => number | Promise<number
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** {@link prepareSchedulerProcess} and a start that waits until it runs, for one fixture script. */
+export interface SchedulerProcessLauncher<O extends { readonly id: string }> {
+  /** Spawns the fixture and waits (at most `timeoutMs`) until it has loaded; its scheduler starts on `go()`. */
+  prepare(options: O, timeoutMs?: number): Promise<PreparedSchedulerProcess>;
+  /** Starts a scheduler process and waits until it runs. */
+  start(options: O): Promise<FixtureProcess>;
+}
+
+/** The launcher of the scheduler fixture `script`, spawned in the package directory `cwd`. */
+export function schedulerProcessLauncher<O extends { readonly id: string }>(script: string, cwd: string): SchedulerProcessLauncher<O> {
+  const prepare = (options: O, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> => prepareSchedulerProcess(script, cwd, options, timeoutMs);
+  return { prepare, start: async (options) => (await prepare(options)).go() };
+}

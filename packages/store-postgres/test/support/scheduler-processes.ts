@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { OPEN_STATUSES_SQL, pollUntilNoneOpen, prepareSchedulerProcess as prepare } from '../../../../test-support/child-processes.js';
+import { OPEN_STATUSES_SQL, pollUntilNoneOpen, schedulerProcessLauncher } from '../../../../test-support/child-processes.js';
 import type { FixtureProcess, PreparedSchedulerProcess } from '../../../../test-support/child-processes.js';
 
 export { killAll, stopSchedulerProcess } from '../../../../test-support/child-processes.js';
@@ -23,18 +23,13 @@ export interface SchedulerProcessOptions {
 /** A running `fixtures/scheduler-process.ts`. */
 export type SchedulerProcess = FixtureProcess;
 
-/**
- * Spawns `fixtures/scheduler-process.ts` and waits (at most `timeoutMs`) until it has loaded its
- * code; its scheduler starts only on `go()`.
- */
-export async function prepareSchedulerProcess(options: SchedulerProcessOptions, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> {
-  return prepare(SCRIPT, PACKAGE_DIR, options, timeoutMs);
-}
+const launcher = schedulerProcessLauncher<SchedulerProcessOptions>(SCRIPT, PACKAGE_DIR);
+
+/** Spawns `fixtures/scheduler-process.ts` and waits (at most `timeoutMs`) until it has loaded; its scheduler starts only on `go()`. */
+export const prepareSchedulerProcess: (options: SchedulerProcessOptions, timeoutMs?: number) => Promise<PreparedSchedulerProcess> = launcher.prepare;
 
 /** Starts a scheduler process and waits until it runs. */
-export async function startSchedulerProcess(options: SchedulerProcessOptions): Promise<SchedulerProcess> {
-  return (await prepareSchedulerProcess(options)).go();
-}
+export const startSchedulerProcess: (options: SchedulerProcessOptions) => Promise<SchedulerProcess> = launcher.start;
 
 /**
  * Waits until no call in `schema` is open (every call terminal), checking every 100 ms for at most
