@@ -1,3 +1,6 @@
+// Frozen once released: a migration spells out its own columns and shares no code with other
+// migrations or with the row types, so that a later change elsewhere can never alter what it
+// does on a database that has not run it yet. Its likeness to other migrations is intentional.
 /**
  * The first schema: `calls`, `attempts`, `events`, `number_claims` and the indexes of the hot
  * queries, as SQL in the store's schema (`s` is its quoted name). Never edit a shipped migration:

@@ -1,3 +1,6 @@
+// Frozen once released: a migration spells out its own columns and shares no code with other
+// migrations or with the row types, so that a later change elsewhere can never alter what it
+// does on a database that has not run it yet. Its likeness to other migrations is intentional.
 /**
  * Recurring calls: the `call_series` table (a rule plus its cursor, see core's `SeriesStore`) and
  * two nullable columns on `calls`, `series_id` and `occurrence_at`, unique together where set (the

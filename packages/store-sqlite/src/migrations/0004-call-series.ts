@@ -1,3 +1,6 @@
+// Frozen once released: a migration spells out its own columns and shares no code with other
+// migrations or with the row types, so that a later change elsewhere can never alter what it
+// does on a database that has not run it yet. Its likeness to other migrations is intentional.
 import { sql } from 'kysely';
 import type { Kysely, Migration, SqlBool } from 'kysely';
 
