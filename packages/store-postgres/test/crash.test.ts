@@ -30,8 +30,9 @@ describe('crash: three scheduler processes on one database, killed with SIGKILL 
     };
     // The last kill, on a quiet system: every call the killed host held was taken over. Most runs
     // take them over within the lease plus one re-read (1,941-1,980 ms against 2,250 ms), but about
-    // one run in three took up to 17 s. Suspected cause, not confirmed: a survivor recovers expired
-    // leases only with claim capacity to spare (an open problem, see issue 13's note).
+    // later runs took 16,988 ms for all 50 calls at once, about dispatchTimeoutMs (15 s) + leaseMs:
+    // probably the lease stretched to cover a dial (leaseMs here is shorter than dispatchTimeoutMs)
+    // is not shortened once the provider answered (an open problem, see issue 13's note).
     // Until that is fixed the bound here is loose; the figure is printed below for every run.
     expect(outcome.quietTakeoverMs.length).toBeGreaterThan(0);
     expect(Math.max(...outcome.quietTakeoverMs)).toBeLessThanOrEqual(CRASH_LEASE_MS + CRASH_REREAD_MS + 25_000);
