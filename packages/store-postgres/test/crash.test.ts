@@ -30,9 +30,9 @@ describe('crash: three scheduler processes on one database, killed with SIGKILL 
     };
     // The last kill, on a quiet system: every call the killed host held was taken over. Most runs
     // take them over within the lease plus one re-read (1,941-1,980 ms against 2,250 ms), but about
-    // later runs took 16,988 ms for all 50 calls at once, about dispatchTimeoutMs (15 s) + leaseMs:
-    // probably the lease stretched to cover a dial (leaseMs here is shorter than dispatchTimeoutMs)
-    // is not shortened once the provider answered (an open problem, see issue 13's note).
+    // runs took 16,988 ms for all 50 calls at once when the scheduler used the store directly
+    // instead of through its telemetry wrapper (1,979 ms with it, back to back): a latent defect
+    // not yet found (see issue 13's note). Under load some takeovers still take ~17 s.
     // Until that is fixed the bound here is loose; the figure is printed below for every run.
     expect(outcome.quietTakeoverMs.length).toBeGreaterThan(0);
     expect(Math.max(...outcome.quietTakeoverMs)).toBeLessThanOrEqual(CRASH_LEASE_MS + CRASH_REREAD_MS + 25_000);
