@@ -23,7 +23,7 @@ export function hmacSignature(secret: string, timestampSeconds: number, body: st
  * @example
  * ```ts
  * const body = JSON.stringify({ providerCallId: 'c1', status: 'completed' });
- * await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signWebhook(secret, body, Date.now()) } });
+ * await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signWebhook(secret, body, Date.now()) } }); // clock-ok: the sender signs with its own wall clock (a user example, not library code)
  * ```
  */
 export function signWebhook(secret: string, body: string, nowMs: number): Record<string, string> {
