@@ -77,7 +77,7 @@ describe('the store behind a scheduler', () => {
 });
 
 describe('leases', () => {
-  it('a leaseMs shorter than dispatchTimeoutMs is handled: the lease is extended to outlast a slow dial, so no other scheduler takes the call over', async () => {
+  it('a leaseMs shorter than dispatchTimeoutMs is handled: the lease is renewed while a slow dial runs, so no other scheduler takes the call over', async () => {
     const a = harness({ id: 'a', leaseMs: 2 * SECOND, dispatchTimeoutMs: 10 * SECOND, storeRereadIntervalMs: 100, providerOptions: { defaultBehavior: { latencyMs: 8 * SECOND } } });
     const b = new CallScheduler({ id: 'b', store: a.store, provider: a.provider, clock: a.clock, storeRereadIntervalMs: 100 });
     const recovered: string[] = [];
@@ -95,6 +95,29 @@ describe('leases', () => {
     expect(a.provider.dials()).toBe(1);
     expect(recovered).toEqual([]);
     expect(a.errors()).toEqual([]);
+  });
+
+  it('a lease shorter than the request timeouts is never stretched over them: it stays within leaseMs of now while a slow dial or poll runs, so a host that dies mid-request holds its call at most leaseMs', async () => {
+    const leaseMs = 2 * SECOND;
+    const { clock, scheduler, store, provider } = harness({ id: 'a', leaseMs, dispatchTimeoutMs: 15 * SECOND, requestTimeoutMs: 10 * SECOND, providerOptions: { defaultBehavior: { latencyMs: 6 * SECOND } } });
+    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    await scheduler.start();
+    const call = await scheduler.schedule({ to: NUMBER });
+    const ahead: number[] = [];
+    const statuses = new Set<string>();
+    for (let t = 0; t < 20 * SECOND; t += 250) {
+      await clock.advance(250);
+      const record = await store.getCall(call.id);
+      if (record?.lease === null || record?.lease === undefined) continue;
+      statuses.add(record.status);
+      ahead.push(record.lease.expiresAt - clock.now());
+    }
+    // Both a dial and polls ran while the lease was checked.
+    expect(statuses).toContain('dispatching');
+    expect(provider.requests.filter((r) => r.kind === 'getCall').length).toBeGreaterThan(0);
+    expect(Math.max(...ahead)).toBeLessThanOrEqual(leaseMs);
+    // ... and was never allowed to run out: nobody else could have taken the call over.
+    expect(Math.min(...ahead)).toBeGreaterThan(0);
   });
 
   it('a lease lost mid-work is reported as scheduler:error with code LEASE_LOST, and the scheduler stops following that call', async () => {

@@ -154,32 +154,34 @@ export class CallDispatcher {
         }
         return;
       }
-      // Fence the dial: the lease must still be ours (waiting for a token or a slot may have
-      // outlasted it), and must outlast the request.
-      let fenced: boolean;
-      try {
-        fenced = await this.#leases.fence(tracked, clock.now() + options.dispatchTimeoutMs);
-      } catch (error) {
-        gate.release();
-        throw error;
-      }
-      if (!fenced) {
-        gate.release();
-        return;
-      }
-      if (dueAt !== null && lastError === null) ctx.telemetry?.dialLateness(clock.now() - dueAt);
+      // The lease must still be ours (waiting for a token or a slot may have outlasted it), and is
+      // kept for as long as the dial runs.
+      let sent = false;
       let info: ProviderCallInfo;
       try {
-        info = await gate.run(
-          (signal) =>
-            provider.placeCall(
-              { to: tracked.to, callId: tracked.id, attempt: tracked.attempt, idempotencyKey: `${tracked.id}:${tracked.attempt}`, metadata: record.metadata },
-              { signal },
-            ),
-          options.dispatchTimeoutMs,
-          { operation: 'place_call', callId: tracked.id, attempt: tracked.attempt },
-        );
+        const answer = await this.#leases.during(tracked, options.dispatchTimeoutMs, () => {
+          sent = true;
+          if (dueAt !== null && lastError === null) ctx.telemetry?.dialLateness(clock.now() - dueAt);
+          return gate.run(
+            (signal) =>
+              provider.placeCall(
+                { to: tracked.to, callId: tracked.id, attempt: tracked.attempt, idempotencyKey: `${tracked.id}:${tracked.attempt}`, metadata: record.metadata },
+                { signal },
+              ),
+            options.dispatchTimeoutMs,
+            { operation: 'place_call', callId: tracked.id, attempt: tracked.attempt },
+          );
+        });
+        if (answer === undefined) {
+          gate.release();
+          return;
+        }
+        info = answer.value;
       } catch (caught) {
+        if (!sent) {
+          gate.release(); // the lease could not be checked: nothing was sent
+          throw caught;
+        }
         if (gate.stopped) return; // stopping: the lease decides
         const error = toProviderError(caught);
         lastError = error;

@@ -7,6 +7,7 @@ import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { leaseUpdate } from './call-transitions.js';
 import type { SchedulerContext } from './scheduler-context.js';
+import type { WakeTask } from './wake-timer.js';
 import { markEnded, markLeaseRenewed, markResynced, type TrackedCall } from './tracked-call.js';
 
 /** Keeps, renews and gives up the leases of tracked calls. */
@@ -26,24 +27,51 @@ export class LeaseKeeper {
   }
 
   /**
-   * Makes sure the lease lasts at least until `until` (the end of a request about to start),
-   * renewing it only when it would not; false when it was lost. With the default `leaseMs` (longer
-   * than the request timeouts) this never writes: {@link LeaseKeeper.keep} already covers it.
+   * Runs a provider request that may last `timeoutMs` under the lease; `undefined` when the lease
+   * was lost before it could start (then nothing is sent).
+   *
+   * When the lease already outlasts the request's timeout by a quarter of `leaseMs` (time for the
+   * answer's write), nothing is written: with the defaults (a 30 s lease, 15 s and 10 s request
+   * timeouts) that is every request. Otherwise the lease is kept at least `leaseMs / 2` ahead and
+   * renewed to `now + leaseMs` whenever only half of it is left, for as long as the request runs (a
+   * heartbeat). The lease is never stretched over the whole timeout: a host that dies mid-request
+   * holds its calls for at most `leaseMs`, and another scheduler takes them over after that.
    */
-  async cover(tracked: TrackedCall, until: number): Promise<boolean> {
-    if (tracked.leaseExpiresAt >= until) return true;
-    return this.renew(tracked, until + this.#ctx.options.leaseMs);
-  }
-
-  /**
-   * Fences a dial whose request may last until `requestEnd`: the lease must outlast it by a quarter
-   * of `leaseMs` (time for the answer's write), else it is renewed to `requestEnd + leaseMs` first. With the defaults (a
-   * 30 s lease, a 15 s dial timeout) a dial right after its claim writes nothing here.
-   */
-  async fence(tracked: TrackedCall, requestEnd: number): Promise<boolean> {
-    const leaseMs = this.#ctx.options.leaseMs;
-    if (tracked.leaseExpiresAt >= requestEnd + leaseMs / 4) return true;
-    return this.renew(tracked, requestEnd + leaseMs);
+  async during<T>(tracked: TrackedCall, timeoutMs: number, request: () => Promise<T>): Promise<{ readonly value: T } | undefined> {
+    const ctx = this.#ctx;
+    const leaseMs = ctx.options.leaseMs;
+    const now = ctx.clock.now();
+    if (tracked.leaseExpiresAt >= now + timeoutMs + leaseMs / 4) return { value: await request() };
+    if (tracked.leaseExpiresAt < now + leaseMs / 2 && !(await this.renew(tracked, now + leaseMs))) return undefined;
+    let settled = false;
+    let task: WakeTask | null = null;
+    let renewing: Promise<unknown> = Promise.resolve();
+    const beatAt = (at: number): void => {
+      if (settled || tracked.ended) return;
+      task = ctx.loop.at(at, () => {
+        task = null;
+        if (settled || tracked.ended) return;
+        renewing = this.renew(tracked, ctx.clock.now() + leaseMs).then(
+          (kept) => {
+            if (kept) beatAt(tracked.leaseExpiresAt - leaseMs / 2);
+          },
+          (error: unknown) => {
+            // A failed write is not a lost lease: try again soon.
+            ctx.reportError(error, 'renew', tracked.id);
+            beatAt(ctx.clock.now() + leaseMs / 8);
+          },
+        );
+      });
+    };
+    beatAt(tracked.leaseExpiresAt - leaseMs / 2);
+    try {
+      return { value: await request() };
+    } finally {
+      settled = true;
+      if (task !== null) (task as WakeTask).canceled = true;
+      // The answer's write must not race a renewal of the same row.
+      await renewing;
+    }
   }
 
   /** Sets the lease to end at `expiresAt`; false when it was lost. */

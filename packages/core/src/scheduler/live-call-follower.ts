@@ -82,16 +82,22 @@ export class LiveCallFollower {
     const { options, gate, provider } = ctx;
     const providerCallId = tracked.providerCallId;
     if (providerCallId === null) return;
-    // A lease shorter than the request timeout must not run out while the provider answers.
-    if (!(await this.#leases.cover(tracked, ctx.clock.now() + options.requestTimeoutMs))) return;
     let info: ProviderCallInfo;
+    let sent = false;
     try {
-      info = await gate.request((signal) => provider.getCall(providerCallId, { signal }), options.requestTimeoutMs, {
-        operation: 'get_call',
-        callId: tracked.id,
-        attempt: tracked.attempt,
+      // The lease is kept while the provider answers (see LeaseKeeper.during).
+      const answer = await this.#leases.during(tracked, options.requestTimeoutMs, () => {
+        sent = true;
+        return gate.request((signal) => provider.getCall(providerCallId, { signal }), options.requestTimeoutMs, {
+          operation: 'get_call',
+          callId: tracked.id,
+          attempt: tracked.attempt,
+        });
       });
+      if (answer === undefined) return;
+      info = answer.value;
     } catch (caught) {
+      if (!sent) throw caught; // the store failed before the request: reported by the caller
       if (gate.stopped || tracked.ended) return;
       const error = toProviderError(caught);
       const now = ctx.clock.now();

@@ -283,9 +283,9 @@ const optionsSchema = z.object(
  * Checks the options like an input (a {@link CallSchedulerError} `INVALID_INPUT` naming each bad
  * field, e.g. `polling.minIntervalMs`), fills in defaults and freezes.
  *
- * `leaseMs` may be shorter than `dispatchTimeoutMs`: before each dial the lease is extended so that
- * it outlasts the dial's timeout by at least `leaseMs / 2`, and it is renewed while a call is
- * followed.
+ * `leaseMs` may be shorter than `dispatchTimeoutMs`: while a dial or a status request runs, the
+ * lease is renewed whenever half of it is left (never stretched over the request's timeout), and it
+ * is renewed while a call is followed.
  */
 export function resolveOptions(options: CallSchedulerOptions): ResolvedSchedulerOptions {
   const o = parseInput(optionsSchema, options, WHAT);
