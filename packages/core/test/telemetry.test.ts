@@ -81,6 +81,12 @@ describe('SchedulerTelemetry', () => {
     expect(spans[1]?.attributes['error.type']).toBe('lost');
   });
 
+  it('knows whether its metrics are recorded: not through the API alone, yes with an SDK', () => {
+    expect(SchedulerTelemetry.create({}, 'host-a', 'fake').recordsMetrics).toBe(false);
+    sdk = new InMemoryTelemetry();
+    expect(SchedulerTelemetry.create(sdk, 'host-a', 'fake').recordsMetrics).toBe(true);
+  });
+
   it('is a no-op without an SDK', () => {
     const t = SchedulerTelemetry.create({}, 'host-a', 'fake');
     expect(() => {

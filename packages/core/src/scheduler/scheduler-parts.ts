@@ -62,8 +62,9 @@ export interface SchedulerParts {
 export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts {
   const { clock, options } = input;
   const telemetry = input.telemetry === false ? undefined : SchedulerTelemetry.create(input.telemetry ?? {}, input.id, input.provider.name);
-  // Every store operation of the parts is timed once, here (not at all with `telemetry: false`).
-  const store = telemetry === undefined ? input.store : instrumentStore(input.store, telemetry);
+  // Every store operation of the parts is timed once, here (not at all with `telemetry: false`, nor
+  // when no SDK was registered before the scheduler was made: the histogram would drop it all).
+  const store = telemetry === undefined || !telemetry.recordsMetrics ? input.store : instrumentStore(input.store, telemetry);
   const pacer = new DialPacer(options.callsPerSecond, options.burst, clock);
   const tracked = new Map<string, TrackedCall>();
   // The loop is built before the dispatcher it feeds (which needs the loop through the context).

@@ -9,6 +9,7 @@
  * every instrument with its unit and attributes.
  */
 import {
+  createNoopMeter,
   metrics,
   SpanKind,
   SpanStatusCode,
@@ -26,6 +27,9 @@ import {
 } from '@opentelemetry/api';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { ProviderError } from '../errors/provider-error.js';
+
+/** The class of `@opentelemetry/api`'s no-op meter (what the global provider hands out until an SDK registers one). */
+const NOOP_METER_CLASS = createNoopMeter().constructor as new () => Meter;
 
 /** The instrumentation scope's name: what a metrics or trace backend shows as the library. */
 export const TELEMETRY_SCOPE = '@call-scheduler/core';
@@ -101,6 +105,12 @@ export class SchedulerTelemetry {
   readonly #rateLimitPauses: Counter;
   readonly #tracer: Tracer;
   readonly #meter: Meter;
+  /**
+   * False when the meter provider hands out the API's no-op meter (no SDK was registered before
+   * the scheduler was made): every metric would be dropped, so work done only to measure (timing
+   * each store operation) is skipped.
+   */
+  readonly recordsMetrics: boolean;
   readonly #base: Attributes;
   /** Attribute sets by key, built once: recording allocates nothing on the hot path. */
   readonly #attributeSets = new Map<string, Attributes>();
@@ -118,6 +128,7 @@ export class SchedulerTelemetry {
     const meterProvider = options.meterProvider ?? metrics.getMeterProvider();
     const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
     this.#meter = meterProvider.getMeter(TELEMETRY_SCOPE);
+    this.recordsMetrics = !(this.#meter instanceof NOOP_METER_CLASS);
     this.#tracer = tracerProvider.getTracer(TELEMETRY_SCOPE);
     this.#base = { [TelemetryAttribute.SCHEDULER_ID]: schedulerId, [TelemetryAttribute.PROVIDER]: providerName };
     const m = this.#meter;
