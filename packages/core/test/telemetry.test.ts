@@ -17,7 +17,7 @@ describe('SchedulerTelemetry', () => {
     t.observeLiveCalls(() => 1);
     t.providerRequest('place_call', 40);
     t.providerRequest('get_call', 10, 'lost');
-    t.storeOperation('claimDueCalls', 2);
+    t.storeOperationRecorder('claimDueCalls')(2);
     t.leaseRecoveries(0);
     t.leaseRecoveries(2);
     t.unknownOutcome('timeout');

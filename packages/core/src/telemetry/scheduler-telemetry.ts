@@ -19,6 +19,8 @@ import {
   type Histogram,
   type Meter,
   type MeterProvider,
+  type MetricOptions,
+  type ObservableGauge,
   type ObservableResult,
   type ObservableUpDownCounter,
   type Span,
@@ -84,25 +86,117 @@ export const TelemetryAttribute = {
  */
 export type CallCountsReader = () => Promise<Readonly<Record<string, number>> | undefined>;
 
+/** The instrument each kind of {@link InstrumentSpec} creates. */
+interface InstrumentOfKind {
+  readonly counter: Counter;
+  readonly histogram: Histogram;
+  readonly 'observable-up-down-counter': ObservableUpDownCounter;
+  readonly 'observable-gauge': ObservableGauge;
+}
+
+/** One instrument the library records: its kind, name, unit, description and, for a histogram, its buckets (seconds). */
+interface InstrumentSpec {
+  readonly kind: keyof InstrumentOfKind;
+  readonly name: string;
+  readonly unit: string;
+  readonly description: string;
+  readonly buckets?: readonly number[];
+}
+
+/** Every instrument of a scheduler, by the key {@link SchedulerTelemetry} reaches it with. `docs/observability.md` lists them. */
+const INSTRUMENTS = {
+  dials: { kind: 'counter', name: 'call_scheduler.dials', unit: '{dial}', description: 'Dials (attempts) that ended, by outcome.' },
+  lateness: {
+    kind: 'histogram',
+    name: 'call_scheduler.dial.lateness',
+    unit: 's',
+    description: 'Time from a call being due to its placeCall request being sent.',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+  },
+  liveCalls: {
+    kind: 'observable-up-down-counter',
+    name: 'call_scheduler.live_calls',
+    unit: '{call}',
+    description: 'Calls this scheduler is dialing or following now.',
+  },
+  providerDuration: {
+    kind: 'histogram',
+    name: 'call_scheduler.provider.request.duration',
+    unit: 's',
+    description: 'Duration of requests to the call provider, by operation and outcome.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+  },
+  providerErrors: {
+    kind: 'counter',
+    name: 'call_scheduler.provider.errors',
+    unit: '{error}',
+    description: 'Provider request errors, by kind (retryable, ambiguous, rejected, lost).',
+  },
+  storeDuration: {
+    kind: 'histogram',
+    name: 'call_scheduler.store.operation.duration',
+    unit: 's',
+    description: 'Duration of store operations, by operation.',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  },
+  recoveries: {
+    kind: 'counter',
+    name: 'call_scheduler.lease.recoveries',
+    unit: '{call}',
+    description: 'Calls taken over after their lease expired (their scheduler died or stalled).',
+  },
+  unknownOutcomes: {
+    kind: 'counter',
+    name: 'call_scheduler.dial.unknown_outcomes',
+    unit: '{dial}',
+    description: 'Dials whose outcome is unknown (DISPATCH_OUTCOME_UNKNOWN), by reason.',
+  },
+  rateLimitPauses: {
+    kind: 'counter',
+    name: 'call_scheduler.provider.rate_limit_pauses',
+    unit: '{pause}',
+    description: 'Pauses of all dialing after the provider answered 429.',
+  },
+  calls: {
+    kind: 'observable-gauge',
+    name: 'call_scheduler.calls',
+    unit: '{call}',
+    description: 'Calls in the store, by status, read when metrics are collected.',
+  },
+} as const satisfies Record<string, InstrumentSpec>;
+
+/** The instruments of one scheduler, one per entry of {@link INSTRUMENTS}. */
+type Instruments = { readonly [K in keyof typeof INSTRUMENTS]: InstrumentOfKind[(typeof INSTRUMENTS)[K]['kind']] };
+
+/** How `meter` creates an instrument of each kind. */
+const CREATE_INSTRUMENT: { readonly [K in keyof InstrumentOfKind]: (meter: Meter, name: string, options: MetricOptions) => InstrumentOfKind[K] } = {
+  counter: (meter, name, options) => meter.createCounter(name, options),
+  histogram: (meter, name, options) => meter.createHistogram(name, options),
+  'observable-up-down-counter': (meter, name, options) => meter.createObservableUpDownCounter(name, options),
+  'observable-gauge': (meter, name, options) => meter.createObservableGauge(name, options),
+};
+
+/** Creates every instrument of {@link INSTRUMENTS} from `meter`. */
+function createInstruments(meter: Meter): Instruments {
+  const entries = Object.entries(INSTRUMENTS).map(([key, spec]: [string, InstrumentSpec]) => {
+    const options: MetricOptions = { unit: spec.unit, description: spec.description };
+    if (spec.buckets !== undefined) options.advice = { explicitBucketBoundaries: [...spec.buckets] };
+    return [key, CREATE_INSTRUMENT[spec.kind](meter, spec.name, options)];
+  });
+  return Object.fromEntries(entries) as Instruments;
+}
+
 /**
  * Every instrument of one scheduler. Create one per scheduler with {@link SchedulerTelemetry.create};
  * {@link SchedulerTelemetry.close} removes the gauges' callbacks.
  */
 export class SchedulerTelemetry {
-  readonly #dials: Counter;
-  readonly #lateness: Histogram;
-  readonly #liveCalls: ObservableUpDownCounter;
+  readonly #instruments: Instruments;
   #readLiveCalls: (() => number) | undefined;
   readonly #observeLive = (result: ObservableResult): void => {
     const read = this.#readLiveCalls;
     if (read !== undefined) result.observe(read(), this.#base);
   };
-  readonly #providerDuration: Histogram;
-  readonly #providerErrors: Counter;
-  readonly #storeDuration: Histogram;
-  readonly #recoveries: Counter;
-  readonly #unknownOutcomes: Counter;
-  readonly #rateLimitPauses: Counter;
   readonly #tracer: Tracer;
   readonly #meter: Meter;
   /**
@@ -114,7 +208,6 @@ export class SchedulerTelemetry {
   readonly #base: Attributes;
   /** Attribute sets by key, built once: recording allocates nothing on the hot path. */
   readonly #attributeSets = new Map<string, Attributes>();
-  readonly #callsGauge;
   #countCalls: CallCountsReader | undefined;
   readonly #observeCalls = async (result: ObservableResult): Promise<void> => {
     const counts = await this.#countCalls?.().catch(() => undefined);
@@ -131,50 +224,7 @@ export class SchedulerTelemetry {
     this.recordsMetrics = !(this.#meter instanceof NOOP_METER_CLASS);
     this.#tracer = tracerProvider.getTracer(TELEMETRY_SCOPE);
     this.#base = { [TelemetryAttribute.SCHEDULER_ID]: schedulerId, [TelemetryAttribute.PROVIDER]: providerName };
-    const m = this.#meter;
-    this.#dials = m.createCounter('call_scheduler.dials', {
-      unit: '{dial}',
-      description: 'Dials (attempts) that ended, by outcome.',
-    });
-    this.#lateness = m.createHistogram('call_scheduler.dial.lateness', {
-      unit: 's',
-      description: 'Time from a call being due to its placeCall request being sent.',
-      advice: { explicitBucketBoundaries: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60] },
-    });
-    this.#liveCalls = m.createObservableUpDownCounter('call_scheduler.live_calls', {
-      unit: '{call}',
-      description: 'Calls this scheduler is dialing or following now.',
-    });
-    this.#providerDuration = m.createHistogram('call_scheduler.provider.request.duration', {
-      unit: 's',
-      description: 'Duration of requests to the call provider, by operation and outcome.',
-      advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15] },
-    });
-    this.#providerErrors = m.createCounter('call_scheduler.provider.errors', {
-      unit: '{error}',
-      description: 'Provider request errors, by kind (retryable, ambiguous, rejected, lost).',
-    });
-    this.#storeDuration = m.createHistogram('call_scheduler.store.operation.duration', {
-      unit: 's',
-      description: 'Duration of store operations, by operation.',
-      advice: { explicitBucketBoundaries: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] },
-    });
-    this.#recoveries = m.createCounter('call_scheduler.lease.recoveries', {
-      unit: '{call}',
-      description: 'Calls taken over after their lease expired (their scheduler died or stalled).',
-    });
-    this.#unknownOutcomes = m.createCounter('call_scheduler.dial.unknown_outcomes', {
-      unit: '{dial}',
-      description: 'Dials whose outcome is unknown (DISPATCH_OUTCOME_UNKNOWN), by reason.',
-    });
-    this.#rateLimitPauses = m.createCounter('call_scheduler.provider.rate_limit_pauses', {
-      unit: '{pause}',
-      description: 'Pauses of all dialing after the provider answered 429.',
-    });
-    this.#callsGauge = m.createObservableGauge('call_scheduler.calls', {
-      unit: '{call}',
-      description: 'Calls in the store, by status, read when metrics are collected.',
-    });
+    this.#instruments = createInstruments(this.#meter);
   }
 
   /** The instruments of one scheduler, recording to `options`' providers (the global ones by default). */
@@ -194,7 +244,7 @@ export class SchedulerTelemetry {
 
   /** Starts answering the `call_scheduler.calls` gauge with `read`. */
   observeCallCounts(read: CallCountsReader): void {
-    if (this.#countCalls === undefined) this.#callsGauge.addCallback(this.#observeCalls);
+    if (this.#countCalls === undefined) this.#instruments.calls.addCallback(this.#observeCalls);
     this.#countCalls = read;
   }
 
@@ -203,32 +253,32 @@ export class SchedulerTelemetry {
    * or following, read when metrics are collected (nothing is counted up and down on the way).
    */
   observeLiveCalls(read: () => number): void {
-    if (this.#readLiveCalls === undefined) this.#liveCalls.addCallback(this.#observeLive);
+    if (this.#readLiveCalls === undefined) this.#instruments.liveCalls.addCallback(this.#observeLive);
     this.#readLiveCalls = read;
   }
 
   /** Stops answering the observable instruments; the others simply stop being recorded. */
   close(): void {
-    if (this.#countCalls !== undefined) this.#callsGauge.removeCallback(this.#observeCalls);
+    if (this.#countCalls !== undefined) this.#instruments.calls.removeCallback(this.#observeCalls);
     this.#countCalls = undefined;
-    if (this.#readLiveCalls !== undefined) this.#liveCalls.removeCallback(this.#observeLive);
+    if (this.#readLiveCalls !== undefined) this.#instruments.liveCalls.removeCallback(this.#observeLive);
     this.#readLiveCalls = undefined;
   }
 
   /** An attempt ended with `outcome`. */
   dialEnded(outcome: DialOutcome): void {
-    this.#dials.add(1, this.#attributes(`dial:${outcome}`, () => ({ [TelemetryAttribute.OUTCOME]: outcome })));
+    this.#instruments.dials.add(1, this.#attributes(`dial:${outcome}`, () => ({ [TelemetryAttribute.OUTCOME]: outcome })));
   }
 
   /** A dial is sent `latenessMs` after its due time (never negative). */
   dialLateness(latenessMs: number): void {
-    this.#lateness.record(Math.max(0, latenessMs) / 1000, this.#base);
+    this.#instruments.lateness.record(Math.max(0, latenessMs) / 1000, this.#base);
   }
 
   /** A provider request took `ms` and ended `ok` or with an error of `errorKind`. */
   providerRequest(operation: ProviderOperation, ms: number, errorKind?: ProviderErrorKind): void {
     const outcome = errorKind === undefined ? 'ok' : 'error';
-    this.#providerDuration.record(
+    this.#instruments.providerDuration.record(
       ms / 1000,
       this.#attributes(`provider:${operation}:${outcome}`, () => ({
         [TelemetryAttribute.PROVIDER_OPERATION]: operation,
@@ -236,7 +286,7 @@ export class SchedulerTelemetry {
       })),
     );
     if (errorKind !== undefined) {
-      this.#providerErrors.add(
+      this.#instruments.providerErrors.add(
         1,
         this.#attributes(`provider-error:${operation}:${errorKind}`, () => ({
           [TelemetryAttribute.PROVIDER_OPERATION]: operation,
@@ -251,32 +301,24 @@ export class SchedulerTelemetry {
    * wrapper takes one per method, so that recording builds no key and looks nothing up.
    */
   storeOperationRecorder(operation: string): (ms: number) => void {
-    const histogram = this.#storeDuration;
+    const histogram = this.#instruments.storeDuration;
     const attributes = this.#attributes(`store:${operation}`, () => ({ [TelemetryAttribute.STORE_OPERATION]: operation }));
     return (ms) => histogram.record(ms / 1000, attributes);
   }
 
-  /** A store operation took `ms`. */
-  storeOperation(operation: string, ms: number): void {
-    this.#storeDuration.record(
-      ms / 1000,
-      this.#attributes(`store:${operation}`, () => ({ [TelemetryAttribute.STORE_OPERATION]: operation })),
-    );
-  }
-
   /** `count` calls were taken over after their lease expired. */
   leaseRecoveries(count: number): void {
-    if (count > 0) this.#recoveries.add(count, this.#base);
+    if (count > 0) this.#instruments.recoveries.add(count, this.#base);
   }
 
   /** A dial's outcome is unknown, for `reason`. */
   unknownOutcome(reason: UnknownOutcomeReason): void {
-    this.#unknownOutcomes.add(1, this.#attributes(`unknown:${reason}`, () => ({ [TelemetryAttribute.REASON]: reason })));
+    this.#instruments.unknownOutcomes.add(1, this.#attributes(`unknown:${reason}`, () => ({ [TelemetryAttribute.REASON]: reason })));
   }
 
   /** Dialing paused after a 429. */
   rateLimitPause(): void {
-    this.#rateLimitPauses.add(1, this.#base);
+    this.#instruments.rateLimitPauses.add(1, this.#base);
   }
 
   /**
