@@ -1,0 +1,32 @@
+// Owns: MemoryStore's figures: calls per status, the due summary and the next wake-up.
+import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery } from '@call-scheduler/core';
+import type { MemoryState } from './memory-state.js';
+
+/** Calls per status (see {@link MemoryStore.countByStatus}). */
+export function countByStatus(state: MemoryState): CallStatusCounts {
+  const counts: Partial<Record<CallStatus, number>> = {};
+  for (const [status, count] of state.statusCounts) if (count > 0) counts[status] = count;
+  return counts;
+}
+
+/** See {@link MemoryStore.dueSummary}. */
+export function dueSummary(state: MemoryState, query: DueSummaryQuery): DueSummary {
+  const top = state.validTop(state.due, (stored) => stored.dueEntry);
+  const bound = query.now + query.horizonMs;
+  let dueWithin = 0;
+  if (top !== undefined && top.at <= bound) {
+    for (const { record } of state.calls.values()) {
+      if (record.status === 'scheduled' && record.dueAt !== null && record.dueAt <= bound) dueWithin++;
+    }
+  }
+  return { earliestDueAt: top?.at ?? null, dueWithin };
+}
+
+/** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
+export function nextWakeUpAt(state: MemoryState): number | null {
+  const due = state.validTop(state.due, (stored) => stored.dueEntry);
+  const lease = state.validTop(state.leases, (stored) => stored.leaseEntry);
+  if (due === undefined) return lease?.at ?? null;
+  if (lease === undefined) return due.at;
+  return Math.min(due.at, lease.at);
+}
