@@ -17,6 +17,7 @@ import {
   statusMoveUpdate,
   type ClaimRef,
 } from '../src/scheduler/call-transitions.js';
+import { callFixture } from '../src/testing/fixtures.js';
 import { HOUR, MINUTE, NUMBER, START } from './harness.js';
 
 // Every builder is pure: these tests run without a scheduler, a store or a clock.
@@ -40,30 +41,8 @@ function input(fields: Partial<ParsedScheduleCallInput> & { to: string }): Parse
 }
 
 function record(change: Partial<CallRecord> = {}): CallRecord {
-  return {
-    id: 'c1',
-    to: NUMBER,
-    status: 'scheduled',
-    at: NOW + HOUR,
-    dueAt: NOW + HOUR,
-    timeZone: null,
-    window: null,
-    expiresAt: null,
-    retry: null,
-    idempotencyKey: null,
-    metadata: null,
-    attemptCount: 0,
-    providerCallId: null,
-    providerStatus: null,
-    lease: null,
-    fencingToken: 0,
-    version: 3,
-    error: null,
-    createdAt: NOW - HOUR,
-    updatedAt: NOW - HOUR,
-    endedAt: null,
-    ...change,
-  };
+  const call = callFixture({ id: 'c1', to: NUMBER, at: NOW + HOUR, dueAt: NOW + HOUR, createdAt: NOW - HOUR });
+  return { ...call, attemptCount: 0, providerCallId: null, providerStatus: null, lease: null, fencingToken: 0, version: 3, updatedAt: NOW - HOUR, ...change };
 }
 
 describe('expiredError', () => {

@@ -1,3 +1,4 @@
+import { seriesFixture } from '@call-scheduler/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
 import { fullScans, plansOf, recordingDatabase } from './support/recording-database.js';
@@ -22,32 +23,8 @@ describe('query plans of the series queries', () => {
     for (let i = 0; i < 300; i++) {
       const id = `series-${String(i).padStart(4, '0')}`;
       const paused = i % 3 === 0;
-      await store.insertSeries({
-        id,
-        to: '+12125550123',
-        cron: '0 9 * * *',
-        timeZone: 'UTC',
-        disambiguation: 'compatible',
-        startAt: null,
-        endAt: null,
-        count: null,
-        skipDates: [],
-        excludedOccurrences: [],
-        catchUp: 'skip',
-        window: null,
-        expiresAfterMs: null,
-        retry: null,
-        metadata: null,
-        idempotencyKey: null,
-        status: paused ? 'paused' : 'active',
-        nextOccurrenceAt: T0 + 9 * 3_600_000 + (i % 30) * DAY,
-        lastOccurrenceAt: null,
-        occurrencesCreated: 0,
-        planAt: paused ? null : T0 + 9 * 3_600_000 + (i % 30) * DAY - 60_000,
-        endReason: null,
-        createdAt: T0,
-        endedAt: null,
-      });
+      const nextOccurrenceAt = T0 + 9 * 3_600_000 + (i % 30) * DAY;
+      await store.insertSeries(seriesFixture({ id, status: paused ? 'paused' : 'active', nextOccurrenceAt, planAt: paused ? null : nextOccurrenceAt - 60_000, createdAt: T0 }));
     }
   });
 

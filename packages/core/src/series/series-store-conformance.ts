@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewCallEvent, NewCallRecord } from '../store/call-record.js';
 import type { CallStore } from '../store/call-store.js';
 import { FakeClock } from '../testing/fake-clock.js';
+import { callFixture, callInsertFixture, seriesFixture } from '../testing/fixtures.js';
 import { createIdGenerator } from '../util/ids.js';
 import type { CallSeriesRecord, NewCallSeriesRecord, OccurrenceInsert, SeriesCursorPatch, SeriesStore } from './series-store.js';
 
@@ -54,58 +55,10 @@ export function testSeriesStore(
       await store.close?.();
     });
 
-    const newSeries = (overrides: Partial<NewCallSeriesRecord> = {}): NewCallSeriesRecord => ({
-      id: nextId(),
-      to: NUMBER_A,
-      cron: '0 9 * * MON-FRI',
-      timeZone: 'America/New_York',
-      disambiguation: 'compatible',
-      startAt: null,
-      endAt: null,
-      count: null,
-      skipDates: [],
-      excludedOccurrences: [],
-      catchUp: 'skip',
-      window: null,
-      expiresAfterMs: null,
-      retry: null,
-      metadata: null,
-      idempotencyKey: null,
-      status: 'active',
-      nextOccurrenceAt: T0 + HOUR,
-      lastOccurrenceAt: null,
-      occurrencesCreated: 0,
-      planAt: T0 + HOUR - 60_000,
-      endReason: null,
-      createdAt: T0 - 60_000,
-      endedAt: null,
-      ...overrides,
-    });
+    const newSeries = (overrides: Partial<NewCallSeriesRecord> = {}): NewCallSeriesRecord => seriesFixture({ id: nextId(), to: NUMBER_A, ...overrides });
 
-    const scheduledEvent = (at: number): NewCallEvent => ({ type: 'scheduled', at, attempt: null, status: 'scheduled', providerStatus: null, data: null });
-
-    const occurrence = (seriesId: string, occurrenceAt: number, overrides: Partial<NewCallRecord> = {}): OccurrenceInsert => ({
-      call: {
-        id: nextId(),
-        to: NUMBER_A,
-        status: 'scheduled',
-        at: occurrenceAt,
-        dueAt: occurrenceAt,
-        timeZone: 'America/New_York',
-        window: null,
-        expiresAt: null,
-        retry: null,
-        idempotencyKey: null,
-        metadata: null,
-        error: null,
-        createdAt: T0,
-        endedAt: null,
-        ...overrides,
-        seriesId,
-        occurrenceAt,
-      },
-      events: [scheduledEvent(T0)],
-    });
+    const occurrence = (seriesId: string, occurrenceAt: number, overrides: Partial<NewCallRecord> = {}): OccurrenceInsert =>
+      callInsertFixture({ ...callFixture({ id: nextId(), to: NUMBER_A, at: occurrenceAt, dueAt: occurrenceAt, ...overrides }), seriesId, occurrenceAt });
 
     const cursor = (series: CallSeriesRecord, nextOccurrenceAt: number | null, created: number): SeriesCursorPatch => ({
       nextOccurrenceAt,

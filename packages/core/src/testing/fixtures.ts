@@ -1,3 +1,4 @@
+import type { NewCallSeriesRecord } from '../series/series-store.js';
 import type { NewCallRecord } from '../store/call-record.js';
 import type { CallInsert } from '../store/call-store.js';
 
@@ -17,8 +18,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** 2026-01-01T00:00:00Z, the default time of {@link callFixture}. */
+/** 2026-01-01T00:00:00Z, the default time of {@link callFixture} and {@link seriesFixture}. */
 const FIXTURE_TIME = Date.UTC(2026, 0, 1);
+const HOUR = 3_600_000;
 
 /**
  * A new call as a store receives it, for store tests: `scheduled`, due and created at
@@ -43,7 +45,44 @@ export function callFixture(overrides: Partial<NewCallRecord> & Pick<NewCallReco
   };
 }
 
-/** `call` with its `scheduled` event (at `createdAt`, in the call's status), as `insertCalls` takes it. */
-export function callInsertFixture(call: NewCallRecord): CallInsert {
+/**
+ * `call` with its `scheduled` event (at `createdAt`, in the call's status), as `insertCalls` takes
+ * it (or `materializeOccurrences`, for a call with its series fields).
+ */
+export function callInsertFixture<C extends NewCallRecord>(call: C): CallInsert & { readonly call: C } {
   return { call, events: [{ type: 'scheduled', at: call.createdAt, attempt: null, status: call.status, providerStatus: null, data: null }] };
+}
+
+/**
+ * A new series as a store receives it, for store tests: `active`, weekdays at 09:00 in New York,
+ * to `+14155550100`, created at 2026-01-01T00:00:00Z with its next occurrence an hour later
+ * (planned a minute before it), nothing created yet, every optional field empty; `overrides` win.
+ */
+export function seriesFixture(overrides: Partial<NewCallSeriesRecord> & Pick<NewCallSeriesRecord, 'id'>): NewCallSeriesRecord {
+  return {
+    to: '+14155550100',
+    cron: '0 9 * * MON-FRI',
+    timeZone: 'America/New_York',
+    disambiguation: 'compatible',
+    startAt: null,
+    endAt: null,
+    count: null,
+    skipDates: [],
+    excludedOccurrences: [],
+    catchUp: 'skip',
+    window: null,
+    expiresAfterMs: null,
+    retry: null,
+    metadata: null,
+    idempotencyKey: null,
+    status: 'active',
+    nextOccurrenceAt: FIXTURE_TIME + HOUR,
+    lastOccurrenceAt: null,
+    occurrencesCreated: 0,
+    planAt: FIXTURE_TIME + HOUR - 60_000,
+    endReason: null,
+    createdAt: FIXTURE_TIME,
+    endedAt: null,
+    ...overrides,
+  };
 }
