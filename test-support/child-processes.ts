@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 /** How a child process ended. */
 export interface ExitStatus {
@@ -152,8 +153,13 @@ export interface SchedulerProcessLauncher<O extends { readonly id: string }> {
   start(options: O): Promise<FixtureProcess>;
 }
 
-/** The launcher of the scheduler fixture `script`, spawned in the package directory `cwd`. */
-export function schedulerProcessLauncher<O extends { readonly id: string }>(script: string, cwd: string): SchedulerProcessLauncher<O> {
-  const prepare = (options: O, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> => prepareSchedulerProcess(script, cwd, options, timeoutMs);
+/**
+ * The launcher of the scheduler fixture at `script`, a file of `<package>/test/fixtures/`: spawned
+ * in the package directory, so that the package's dependencies resolve.
+ */
+export function schedulerProcessLauncher<O extends { readonly id: string }>(script: URL): SchedulerProcessLauncher<O> {
+  const file = fileURLToPath(script);
+  const cwd = fileURLToPath(new URL('../..', script));
+  const prepare = (options: O, timeoutMs = 30_000): Promise<PreparedSchedulerProcess> => prepareSchedulerProcess(file, cwd, options, timeoutMs);
   return { prepare, start: async (options) => (await prepare(options)).go() };
 }

@@ -1,13 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { OPEN_STATUSES_SQL, pollUntilNoneOpen, schedulerProcessLauncher } from '../../../../test-support/child-processes.js';
-import type { FixtureProcess, PreparedSchedulerProcess } from '../../../../test-support/child-processes.js';
 
 export { killAll, stopSchedulerProcess } from '../../../../test-support/child-processes.js';
-export type { PreparedSchedulerProcess } from '../../../../test-support/child-processes.js';
-
-const SCRIPT = fileURLToPath(new URL('../fixtures/scheduler-process.ts', import.meta.url));
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Options passed to `fixtures/scheduler-process.ts`. */
 export interface SchedulerProcessOptions {
@@ -18,16 +12,13 @@ export interface SchedulerProcessOptions {
   readonly leaseMs: number;
 }
 
-/** A running `fixtures/scheduler-process.ts`. */
-export type SchedulerProcess = FixtureProcess;
-
-const launcher = schedulerProcessLauncher<SchedulerProcessOptions>(SCRIPT, PACKAGE_DIR);
-
-/** Spawns `fixtures/scheduler-process.ts` and waits (at most `timeoutMs`) until it has loaded; its scheduler starts only on `go()`. */
-export const prepareSchedulerProcess: (options: SchedulerProcessOptions, timeoutMs?: number) => Promise<PreparedSchedulerProcess> = launcher.prepare;
-
-/** Starts a scheduler process and waits until it runs. */
-export const startSchedulerProcess: (options: SchedulerProcessOptions) => Promise<SchedulerProcess> = launcher.start;
+/**
+ * Spawn `fixtures/scheduler-process.ts`: `prepareSchedulerProcess` waits (at most `timeoutMs`) until
+ * it has loaded and starts its scheduler on `go()`; `startSchedulerProcess` waits until it runs.
+ */
+export const { prepare: prepareSchedulerProcess, start: startSchedulerProcess } = schedulerProcessLauncher<SchedulerProcessOptions>(
+  new URL('../fixtures/scheduler-process.ts', import.meta.url),
+);
 
 /**
  * Waits until no call in `storeFile` is open (every call terminal), checking every 100 ms for at
