@@ -43,3 +43,53 @@ export function expectEndedWithoutDuplicate(call: CrashCall, dials: readonly { r
   }
   expect(call.attempt_count).toBe(1);
 }
+
+/** One call's who-did-what, as a crash test reads it back from the store. */
+export interface CallHistory {
+  /** `scheduler_id` of each attempt, by attempt number. */
+  readonly attemptSchedulers: ReadonlyMap<number, string | null>;
+  /** The data of its `dispatching`, `recovered` and `failed` events, in log order. */
+  readonly events: readonly { readonly type: string; readonly attempt: number | null; readonly data: Record<string, unknown> | null }[];
+}
+
+/**
+ * Asserts who did what for one call of a crash run without de-duplication: its first attempt names
+ * one of `hosts` as its dialer, in the attempt and in its `dispatching` event; and a call that did
+ * not complete says why: `DISPATCH_OUTCOME_UNKNOWN` because the dialer died (`dialer-died`), named
+ * by the scheduler that concluded it (one of `hosts`), after a `recovered` event naming the dialer
+ * as the previous owner. Returns the dialer.
+ */
+export function expectHistoryNamesDialer(call: CrashCall, history: CallHistory | undefined, hosts: readonly string[]): string | null | undefined {
+  const dialer = history?.attemptSchedulers.get(1);
+  expect(hosts, `call ${call.id}: attempt 1 dialed by ${dialer}`).toContain(dialer);
+  expect(history?.events.find((e) => e.type === 'dispatching')?.data, `call ${call.id}`).toMatchObject({ owner: dialer });
+  if (call.status !== 'completed') {
+    const ended = history?.events.find((e) => e.type === 'failed');
+    expect(ended?.data, `call ${call.id}`).toMatchObject({ code: 'DISPATCH_OUTCOME_UNKNOWN', reason: 'dialer-died' });
+    expect(hosts).toContain(ended?.data?.['schedulerId']);
+    const recovered = history?.events.filter((e) => e.type === 'recovered') ?? [];
+    expect(recovered[0]?.data, `call ${call.id}`).toMatchObject({ previousOwner: dialer });
+  }
+  return dialer;
+}
+
+/**
+ * For a crash run with a de-duplicating provider: asserts that every call completed on exactly one
+ * provider call, and returns how many of those dials were sent more than once with the same
+ * idempotency key (re-sent after a killed process never recorded the answer).
+ */
+export function expectEachCompletedOnOneCall(
+  calls: readonly CrashCall[],
+  dialsByCall: ReadonlyMap<string, readonly { readonly provider_call_id: string; readonly idempotency_key: string }[]>,
+  requestsByKey: ReadonlyMap<string, number>,
+): number {
+  let resent = 0;
+  for (const call of calls) {
+    const dials = dialsByCall.get(call.id) ?? [];
+    expect(call.status, `${call.id} ${call.error_code ?? ''}`).toBe('completed');
+    expect(dials).toHaveLength(1);
+    expect(call.provider_call_id).toBe(dials[0]?.provider_call_id);
+    if ((requestsByKey.get(dials[0]?.idempotency_key ?? '') ?? 0) > 1) resent += 1;
+  }
+  return resent;
+}

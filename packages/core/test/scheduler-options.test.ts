@@ -120,6 +120,25 @@ describe('leases', () => {
     expect(Math.min(...ahead)).toBeGreaterThan(0);
   });
 
+  it('a claimed call waiting for a request slot longer than half its lease keeps its lease: another scheduler does not take it for a dead host\'s', async () => {
+    const a = harness({ id: 'a', leaseMs: 2 * SECOND, maxConcurrentRequests: 1, storeRereadIntervalMs: 100, providerOptions: { defaultBehavior: { latencyMs: 3 * SECOND } } });
+    const b = new CallScheduler({ id: 'b', store: a.store, provider: a.provider, clock: a.clock, storeRereadIntervalMs: 100 });
+    const recovered: string[] = [];
+    b.on('call:recovered', ({ call }) => recovered.push(call.id));
+    stops.push(() => a.scheduler.stop({ timeoutMs: 0 }), () => b.stop({ timeoutMs: 0 }));
+    await a.scheduler.start();
+    const calls = await a.scheduler.scheduleMany([{ to: NUMBER }, { to: '+14155550199' }]);
+    await a.clock.advance(0);
+    // A holds both: one dialing, one waiting for the only request slot (3 s, more than the lease).
+    for (const call of calls) expect((await a.store.getCall(call.id))?.lease?.owner).toBe('a');
+    await b.start();
+    await a.clock.advance(60 * SECOND);
+    expect(recovered).toEqual([]);
+    for (const call of calls) expect((await a.scheduler.get(call.id))?.status).toBe('completed');
+    expect(a.provider.dials()).toBe(2);
+    expect(a.errors()).toEqual([]);
+  });
+
   it('a lease lost mid-work is reported as scheduler:error with code LEASE_LOST, and the scheduler stops following that call', async () => {
     const { clock, scheduler, store, errors } = harness({ id: 'a' });
     stops.push(() => scheduler.stop({ timeoutMs: 0 }));

@@ -116,7 +116,19 @@ describe('races and rare paths', () => {
     const store = new MemoryStore();
     const provider = new FakeCallProvider({ clock });
     provider.script(SLOW, { latencyMs: 10 * SECOND });
-    const a = new CallScheduler({ id: 'a', clock, store, provider, maxConcurrentRequests: 1, leaseMs: 5 * SECOND });
+    // `a` cannot renew a lease (its store refuses lease-only writes, as in an outage), so the
+    // lease of the call waiting for the slot runs out although `a` keeps it while waiting.
+    const refusing = new Proxy(store, {
+      get(target, property) {
+        if (property === 'updateCall') {
+          return (update: Parameters<MemoryStore['updateCall']>[0]) =>
+            Object.keys(update.set).join() === 'leaseExpiresAt' ? Promise.reject(new Error('store unavailable')) : target.updateCall(update);
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const a = new CallScheduler({ id: 'a', clock, store: refusing, provider, maxConcurrentRequests: 1, leaseMs: 5 * SECOND });
     await a.start();
     // Both are claimed by `a` at once; the second waits for a's one request slot, past its lease.
     const [, waiting] = await a.scheduleMany([{ to: SLOW }, { to: WAITING }]);

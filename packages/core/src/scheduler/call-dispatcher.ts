@@ -142,9 +142,21 @@ export class CallDispatcher {
     let lastError: ProviderError | null = null;
     for (;;) {
       if (!tries.mayHavePlaced && !(await this.#mayDialNow(tracked, tries.failures === 0 && tries.rateLimited === 0))) return;
-      try {
-        await this.#acquireDialSlot(tracked);
-      } catch {
+      // The wait for a dial token and a request slot is kept under the lease too: a call that
+      // waits longer than half its lease is not taken for a dead host's.
+      const waited = await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
+        this.#acquireDialSlot(tracked).then(
+          () => true,
+          () => false,
+        ),
+      );
+      if (waited === undefined) return; // the lease was lost: nothing of this try was sent
+      if (waited.value && tracked.ended) {
+        // The lease was lost while waiting (reported): nothing of this try was sent.
+        this.#ctx.gate.release();
+        return;
+      }
+      if (!waited.value) {
         // Stopping while waiting for a dial token: nothing of this try was sent.
         if (tries.mayHavePlaced) return; // the lease decides
         if (lastError === null) {

@@ -27,8 +27,8 @@ export class LeaseKeeper {
   }
 
   /**
-   * Runs a provider request that may last `timeoutMs` under the lease; `undefined` when the lease
-   * was lost before it could start (then nothing is sent).
+   * Runs a provider request that may last `timeoutMs` (or a wait, `Infinity`) under the lease;
+   * `undefined` when the lease was lost before it could start (then nothing is sent).
    *
    * When the lease already outlasts the request's timeout by a quarter of `leaseMs` (time for the
    * answer's write), nothing is written: with the defaults (a 30 s lease, 15 s and 10 s request
@@ -41,6 +41,7 @@ export class LeaseKeeper {
     const ctx = this.#ctx;
     const leaseMs = ctx.options.leaseMs;
     const now = ctx.clock.now();
+    if (tracked.ended) return undefined;
     if (tracked.leaseExpiresAt >= now + timeoutMs + leaseMs / 4) return { value: await request() };
     if (tracked.leaseExpiresAt < now + leaseMs / 2 && !(await this.renew(tracked, now + leaseMs))) return undefined;
     let settled = false;

@@ -2,12 +2,14 @@ import { CallScheduler } from '@call-scheduler/core';
 import type { CallProvider } from '@call-scheduler/core';
 import { seededRandom } from '@call-scheduler/core/testing';
 import type pg from 'pg';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
+import type { CallHistory } from '../../../../test-support/crash-checks.js';
 import { PostgresStore } from '../../src/index.js';
 import { eventually } from './calls.js';
 import { createProviderSchema } from '../fixtures/durable-provider.js';
 import type { DialRow } from '../fixtures/durable-provider.js';
-import { prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { killAll, prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { TEST_URL, useTestDatabase } from './database.js';
 import type { PreparedSchedulerProcess, SchedulerProcess } from './scheduler-processes.js';
 
 /** Calls in a crash run. */
@@ -41,11 +43,28 @@ export interface CrashOutcome {
   readonly dialsByCall: ReadonlyMap<string, readonly DialRow[]>;
   /** `placeCall` requests, by idempotency key (more than the dials when the provider de-duplicated). */
   readonly requestsByKey: ReadonlyMap<string, number>;
+  /** Who did what, by call: each attempt's scheduler, and the data of its claim, recovery and end events. */
+  readonly historyByCall: ReadonlyMap<string, CallHistory>;
+  /** Every scheduler process of the run, by id. */
+  readonly hosts: readonly string[];
   /** For each call a killed scheduler had claimed: ms from the kill to its first `recovered` event. */
   readonly takeoverMs: readonly number[];
   /** The same for the last kill, on a quiet system. */
   readonly quietTakeoverMs: readonly number[];
   readonly kills: number;
+}
+
+/**
+ * For a crash test file: a database (checked before, schemas dropped after) and the run, with
+ * every scheduler process killed after each test. `run(prefix, idempotent, seed)` runs
+ * {@link crashRun} in a schema of its own.
+ */
+export function useCrashRun(): (prefix: string, idempotent: boolean, seed: number) => Promise<CrashOutcome> {
+  const db = useTestDatabase();
+  afterEach(async () => {
+    await killAll();
+  });
+  return (prefix, idempotent, seed) => crashRun(TEST_URL, db.pool(), db.schema(prefix), idempotent, seed);
 }
 
 /**
@@ -122,7 +141,7 @@ export async function crashRun(url: string, pool: pg.Pool, schema: string, idemp
       await pool.query(`select min(e.at)::bigint as at from "${schema}".events e join "${schema}".attempts a on a.call_id = e.call_id and a.number = 1
         where e.type = 'recovered' and a.scheduler_id = $1 and e.call_id = any($2) group by e.call_id`, [victim.id, quietIds])
     ).rows.map((row: { at: string }) => Number(row.at) - (killedAt.get(victim.id) as number));
-    return { ...(await readOutcome(pool, schema, providerSchema, killedAt)), kills: killedAt.size, quietTakeoverMs: quietTakeover };
+    return { ...(await readOutcome(pool, schema, providerSchema, killedAt)), kills: killedAt.size, quietTakeoverMs: quietTakeover, hosts: Array.from({ length: next }, (_, i) => `host-${i}`) };
   } finally {
     for (const spare of spares) void spare.then((s) => s.go(1).catch(() => undefined)).catch(() => undefined);
     await setupStore.close();
@@ -130,7 +149,7 @@ export async function crashRun(url: string, pool: pg.Pool, schema: string, idemp
   }
 }
 
-async function readOutcome(pool: pg.Pool, schema: string, providerSchema: string, killedAt: ReadonlyMap<string, number>): Promise<Omit<CrashOutcome, 'kills' | 'quietTakeoverMs'>> {
+async function readOutcome(pool: pg.Pool, schema: string, providerSchema: string, killedAt: ReadonlyMap<string, number>): Promise<Omit<CrashOutcome, 'kills' | 'quietTakeoverMs' | 'hosts'>> {
   const s = `"${schema}"`;
   const calls = (
     await pool.query(`select c.id, c.status, c.error_code, c.provider_call_id, c.attempt_count, a.scheduler_id
@@ -156,5 +175,21 @@ async function readOutcome(pool: pg.Pool, schema: string, providerSchema: string
     const killed = killedAt.get(r.scheduler_id);
     return killed === undefined ? [] : [Number(r.at) - killed];
   });
-  return { calls, eventCounts, dialsByCall, requestsByKey, takeoverMs };
+  const historyByCall = new Map<string, { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] }>();
+  const historyOf = (id: string): { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] } => {
+    let history = historyByCall.get(id);
+    if (history === undefined) {
+      history = { attemptSchedulers: new Map(), events: [] };
+      historyByCall.set(id, history);
+    }
+    return history;
+  };
+  for (const row of (await pool.query(`select call_id, number, scheduler_id from ${s}.attempts`)).rows as { call_id: string; number: number; scheduler_id: string | null }[]) {
+    historyOf(row.call_id).attemptSchedulers.set(row.number, row.scheduler_id);
+  }
+  const eventRows = (
+    await pool.query(`select call_id, type, attempt, data from ${s}.events where type in ('dispatching', 'recovered', 'failed') order by xid, id`)
+  ).rows as { call_id: string; type: string; attempt: number | null; data: Record<string, unknown> | null }[];
+  for (const row of eventRows) historyOf(row.call_id).events.push({ type: row.type, attempt: row.attempt, data: row.data });
+  return { calls, eventCounts, dialsByCall, requestsByKey, takeoverMs, historyByCall };
 }

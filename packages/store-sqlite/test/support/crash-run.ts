@@ -1,7 +1,8 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { readOutcome } from './outcomes.js';
 import { seededRandom } from '@call-scheduler/core/testing';
-import { prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { killAll, prepareSchedulerProcess, stopSchedulerProcess, waitUntilAllEnded } from './scheduler-processes.js';
+import { tempDir } from './temp-files.js';
 import { scheduleCalls } from './scheduling.js';
 
 /** Calls in a crash run. */
@@ -9,6 +10,25 @@ export const CRASH_CALLS = 2_000;
 /** Scheduler processes killed with SIGKILL in a crash run (then one survivor runs to the end). */
 export const CRASH_KILLS = 8;
 const LEASE_MS = 1_000;
+/**
+ * For a crash test file: a fresh temporary directory for each test, given as its `file(name)`;
+ * after each test every scheduler process is killed and the directory removed.
+ */
+export function useCrashDirectory(): (name: string) => string {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  beforeEach(() => {
+    dir = tempDir('store-sqlite-crash-');
+  });
+  afterEach(async () => {
+    await killAll();
+    dir?.remove();
+  });
+  return (name) => {
+    if (dir === undefined) throw new Error('useCrashDirectory: the directory exists only inside tests');
+    return dir.file(name);
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
