@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, isCallSchedulerError, isProviderError, type PlaceCallRequest, type ProviderError } from '@call-scheduler/core';
+import { ErrorCode, isCallSchedulerError, type PlaceCallRequest } from '@call-scheduler/core';
 import { CALL_API_EXPECTED_DWELL_MS, HttpCallProvider } from '@call-scheduler/core/http';
 import { FakeClock } from '@call-scheduler/core/testing';
+import { providerErrorOf } from '../../../test-support/rejections.js';
 
 // ------------------------------------------------------------------ raw node:http servers
 
@@ -108,16 +109,6 @@ function dial(to = '+14155550123'): PlaceCallRequest {
 }
 const live = (): { signal: AbortSignal } => ({ signal: new AbortController().signal });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isProviderError(error), `not a ProviderError: ${String(error)}`).toBe(true);
-    return error as ProviderError;
-  }
-  throw new Error('expected a rejection');
-}
-
 const timerCount = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 // ------------------------------------------------------------------ tests
@@ -184,7 +175,7 @@ describe('HttpCallProvider: error classification', () => {
   it('sends a POST that got 503 exactly once: unavailable, retryable, not ambiguous', async () => {
     const server = await serve((_req, res) => sendText(res, 503, 'Service Unavailable', 'text/plain'));
     const provider = new HttpCallProvider({ baseUrl: server.url, getRetries: 3 });
-    const error = await failure(provider.placeCall(dial(), live()));
+    const error = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_UNAVAILABLE, retryable: true, ambiguous: false, httpStatus: 503 });
     expect(server.requests).toHaveLength(1);
   });
@@ -193,7 +184,7 @@ describe('HttpCallProvider: error classification', () => {
     const page =
       '<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request.</p>\n';
     const server = await serve((_req, res) => sendText(res, 500, page));
-    const error = await failure(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
+    const error = await providerErrorOf(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_UNAVAILABLE, retryable: true, httpStatus: 500 });
     expect(error.providerMessage).toBe('500 Internal Server Error: The server encountered an internal error and was unable to complete your request.');
     expect(error.message).not.toContain('<');
@@ -201,7 +192,7 @@ describe('HttpCallProvider: error classification', () => {
 
   it('turns 400 { error } into a permanent rejection carrying the provider message', async () => {
     const server = await serve((_req, res) => sendJson(res, 400, { error: 'Invalid phone number' }));
-    const error = await failure(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial('+1'), live()));
+    const error = await providerErrorOf(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial('+1'), live()));
     expect(error).toMatchObject({
       code: ErrorCode.PROVIDER_REJECTED,
       retryable: false,
@@ -223,15 +214,15 @@ describe('HttpCallProvider: error classification', () => {
       sendText(res, status, body, type);
     });
     const provider = new HttpCallProvider({ baseUrl: server.url });
-    const html = await failure(provider.placeCall(dial(), live()));
+    const html = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(html.providerMessage).toBe(
       "415 Unsupported Media Type: Did not attempt to load JSON data because the request Content-Type was not 'application/json'.",
     );
-    const long = await failure(provider.placeCall(dial(), live()));
+    const long = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(long.code).toBe(ErrorCode.PROVIDER_REJECTED);
     expect(long.providerMessage?.length).toBeLessThanOrEqual(300);
     expect(long.providerMessage?.startsWith('xxx')).toBe(true);
-    const empty = await failure(provider.placeCall(dial(), live()));
+    const empty = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(empty).toMatchObject({ code: ErrorCode.PROVIDER_REJECTED, providerMessage: 'Unauthorized', httpStatus: 401 });
   });
 
@@ -241,25 +232,25 @@ describe('HttpCallProvider: error classification', () => {
     const headers = [{ 'retry-after': '3' }, { 'retry-after': date }, {}, { 'retry-after': 'soon' }];
     const server = await serve((_req, res, _body, i) => sendJson(res, 429, { error: 'Too Many Requests' }, headers[i]));
     const provider = new HttpCallProvider({ baseUrl: server.url, clock });
-    const seconds = await failure(provider.placeCall(dial(), live()));
+    const seconds = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(seconds).toMatchObject({ code: ErrorCode.PROVIDER_RATE_LIMITED, retryable: true, ambiguous: false, retryAfterMs: 3000, httpStatus: 429 });
-    expect((await failure(provider.placeCall(dial(), live()))).retryAfterMs).toBe(7000);
-    expect((await failure(provider.placeCall(dial(), live()))).retryAfterMs).toBeNull();
-    expect((await failure(provider.getCall('x', live()))).retryAfterMs).toBeNull();
+    expect((await providerErrorOf(provider.placeCall(dial(), live()))).retryAfterMs).toBe(7000);
+    expect((await providerErrorOf(provider.placeCall(dial(), live()))).retryAfterMs).toBeNull();
+    expect((await providerErrorOf(provider.getCall('x', live()))).retryAfterMs).toBeNull();
   });
 
   it('maps 404 on GET to PROVIDER_CALL_NOT_FOUND and 404 on POST to a rejection', async () => {
     const server = await serve((_req, res) => sendJson(res, 404, { error: 'Call not found' }));
     const provider = new HttpCallProvider({ baseUrl: server.url });
-    const get = await failure(provider.getCall('gone', live()));
+    const get = await providerErrorOf(provider.getCall('gone', live()));
     expect(get).toMatchObject({ code: ErrorCode.PROVIDER_CALL_NOT_FOUND, retryable: false, httpStatus: 404, providerMessage: 'Call not found' });
-    const post = await failure(provider.placeCall(dial(), live()));
+    const post = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(post).toMatchObject({ code: ErrorCode.PROVIDER_REJECTED, retryable: false });
   });
 
   it('treats a 504 from a gateway on a dial as ambiguous', async () => {
     const server = await serve((_req, res) => sendText(res, 504, 'Gateway Timeout', 'text/plain'));
-    const error = await failure(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
+    const error = await providerErrorOf(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_TIMEOUT, retryable: true, ambiguous: true, httpStatus: 504 });
   });
 
@@ -267,35 +258,35 @@ describe('HttpCallProvider: error classification', () => {
     const bodies = ['<html>hello</html>', JSON.stringify({ success: true }), JSON.stringify({ call: { id: '', status: 'x' } })];
     const server = await serve((_req, res, _body, i) => sendText(res, 201, bodies[i % 3] ?? '', 'application/json'));
     const provider = new HttpCallProvider({ baseUrl: server.url });
-    const notJson = await failure(provider.placeCall(dial(), live()));
+    const notJson = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(notJson).toMatchObject({ code: ErrorCode.PROVIDER_BAD_RESPONSE, retryable: false, ambiguous: true, httpStatus: 201 });
     expect(notJson.message).toContain('<html>hello</html>');
-    const noCall = await failure(provider.getCall('x', live()));
+    const noCall = await providerErrorOf(provider.getCall('x', live()));
     expect(noCall).toMatchObject({ code: ErrorCode.PROVIDER_BAD_RESPONSE, retryable: true, ambiguous: false });
     expect(noCall.message).toContain('call');
-    const emptyId = await failure(provider.getCall('x', live()));
+    const emptyId = await providerErrorOf(provider.getCall('x', live()));
     expect(emptyId.message).toContain('call.id');
   });
 
   it('a refused connection is unavailable and not ambiguous (nothing was sent)', async () => {
     const port = await closedPort();
     const provider = new HttpCallProvider({ baseUrl: `http://127.0.0.1:${port}` });
-    const error = await failure(provider.placeCall(dial(), live()));
+    const error = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_UNAVAILABLE, retryable: true, ambiguous: false, httpStatus: null });
     expect(error.message).toContain('ECONNREFUSED');
-    const viaLocalhost = await failure(new HttpCallProvider({ baseUrl: `http://localhost:${port}` }).getCall('x', live()));
+    const viaLocalhost = await providerErrorOf(new HttpCallProvider({ baseUrl: `http://localhost:${port}` }).getCall('x', live()));
     expect(viaLocalhost).toMatchObject({ code: ErrorCode.PROVIDER_UNAVAILABLE, ambiguous: false });
   });
 
   it('a connection reset after the dial was sent is an ambiguous timeout', async () => {
     const server = await serve((req) => req.socket.destroy());
     const provider = new HttpCallProvider({ baseUrl: server.url });
-    const error = await failure(provider.placeCall(dial(), live()));
+    const error = await providerErrorOf(provider.placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_TIMEOUT, retryable: true, ambiguous: true });
     expect(error.message).toMatch(/other side closed|ECONNRESET|socket/i);
     expect(server.requests).toHaveLength(1);
     const reset = await serve((req) => req.socket.resetAndDestroy());
-    const resetError = await failure(new HttpCallProvider({ baseUrl: reset.url }).placeCall(dial(), live()));
+    const resetError = await providerErrorOf(new HttpCallProvider({ baseUrl: reset.url }).placeCall(dial(), live()));
     expect(resetError).toMatchObject({ code: ErrorCode.PROVIDER_TIMEOUT, ambiguous: true });
   });
 
@@ -305,7 +296,7 @@ describe('HttpCallProvider: error classification', () => {
       res.write('{"success": true, "call": {');
       setImmediate(() => req.socket.destroy());
     });
-    const error = await failure(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
+    const error = await providerErrorOf(new HttpCallProvider({ baseUrl: server.url }).placeCall(dial(), live()));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_TIMEOUT, ambiguous: true });
   });
 
@@ -313,7 +304,7 @@ describe('HttpCallProvider: error classification', () => {
     const server = await serve(() => {}); // never answers
     const clock = new FakeClock();
     const provider = new HttpCallProvider({ baseUrl: server.url, clock, timeoutMs: 5_000 });
-    const pending = failure(provider.placeCall(dial(), live()));
+    const pending = providerErrorOf(provider.placeCall(dial(), live()));
     await server.received(1);
     expect(clock.pendingTimers).toBe(1);
     await clock.advance(4_999);
@@ -329,7 +320,7 @@ describe('HttpCallProvider: error classification', () => {
     const provider = new HttpCallProvider({ baseUrl: server.url });
     const controller = new AbortController();
     const before = timerCount();
-    const pending = failure(provider.placeCall(dial(), { signal: controller.signal }));
+    const pending = providerErrorOf(provider.placeCall(dial(), { signal: controller.signal }));
     await server.received(1);
     controller.abort(new Error('scheduler stopping'));
     const error = await pending;
@@ -343,7 +334,7 @@ describe('HttpCallProvider: error classification', () => {
     const provider = new HttpCallProvider({ baseUrl: server.url });
     const controller = new AbortController();
     controller.abort();
-    const error = await failure(provider.placeCall(dial(), { signal: controller.signal }));
+    const error = await providerErrorOf(provider.placeCall(dial(), { signal: controller.signal }));
     expect(error).toMatchObject({ code: ErrorCode.PROVIDER_TIMEOUT, retryable: true, ambiguous: false });
     expect(server.requests).toHaveLength(0);
   });
@@ -360,7 +351,7 @@ describe('HttpCallProvider: error classification', () => {
 describe('HttpCallProvider: status-read retries', () => {
   it('does not retry a GET by default', async () => {
     const server = await serve((_req, res) => sendText(res, 503, 'busy', 'text/plain', { 'retry-after': '0' }));
-    await failure(new HttpCallProvider({ baseUrl: server.url }).getCall('x', live()));
+    await providerErrorOf(new HttpCallProvider({ baseUrl: server.url }).getCall('x', live()));
     expect(server.requests).toHaveLength(1);
   });
 
@@ -379,7 +370,7 @@ describe('HttpCallProvider: status-read retries', () => {
       i === 0 ? sendText(res, 502, 'bad gateway', 'text/plain') : sendJson(res, 429, { error: 'slow down' }, { 'retry-after': '60' }),
     );
     const provider = new HttpCallProvider({ baseUrl: server.url, getRetries: 5, clock });
-    const pending = failure(provider.getCall('x', live()));
+    const pending = providerErrorOf(provider.getCall('x', live()));
     await server.received(1);
     while (server.requests.length < 2) await clock.advance(50);
     const error = await pending;
@@ -427,7 +418,7 @@ describe('HttpCallProvider: status-read retries', () => {
 
   it('never retries a 404 or a 4xx', async () => {
     const server = await serve((_req, res) => sendJson(res, 404, { error: 'Call not found' }));
-    await failure(new HttpCallProvider({ baseUrl: server.url, getRetries: 3 }).getCall('x', live()));
+    await providerErrorOf(new HttpCallProvider({ baseUrl: server.url, getRetries: 3 }).getCall('x', live()));
     expect(server.requests).toHaveLength(1);
   });
 });

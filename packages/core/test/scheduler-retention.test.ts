@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isCallSchedulerError, type CallSchedulerError, type CallStore } from '../src/index.js';
+import type { CallStore } from '../src/index.js';
 import type { FakeCallBehavior } from '../src/testing/index.js';
 import { DAY, HOUR, MINUTE, SECOND, START, harness } from './harness.js';
+import { schedulerErrorOf } from '../../../test-support/rejections.js';
 
 /** Run in reverse order after each test: schedulers stop before their stores close, files go last. */
 const cleanups: (() => unknown)[] = [];
@@ -44,16 +45,6 @@ const LONG: FakeCallBehavior = {
 };
 
 const number = (i: number): string => `+1415555${String(2000 + i)}`;
-
-async function rejection(run: () => Promise<unknown>): Promise<CallSchedulerError> {
-  try {
-    await run();
-  } catch (error) {
-    if (isCallSchedulerError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 for (const kind of ['memory', 'sqlite'] as const) {
   describe(`CallScheduler.purge on a ${kind} store`, () => {
@@ -175,7 +166,7 @@ describe('CallScheduler.purge input and support', () => {
       [{ endedBefore: now, olderThan: DAY }, ''],
     ];
     for (const [options, path] of cases) {
-      const error = await rejection(() => scheduler.purge(options as Parameters<typeof scheduler.purge>[0]));
+      const error = await schedulerErrorOf(() => scheduler.purge(options as Parameters<typeof scheduler.purge>[0]));
       expect(error.code, JSON.stringify(options)).toBe('INVALID_INPUT');
       expect(error.issues.map((i) => i.path), JSON.stringify(options)).toContain(path);
       if (path !== '') expect(error.message).toContain(path);
@@ -192,20 +183,20 @@ describe('CallScheduler.purge input and support', () => {
     const store = new MemoryStore();
     Object.defineProperty(store, 'purgeCalls', { value: undefined });
     const { clock, scheduler } = setup('memory', store);
-    const error = await rejection(() => scheduler.purge({ endedBefore: clock.now() }));
+    const error = await schedulerErrorOf(() => scheduler.purge({ endedBefore: clock.now() }));
     expect(error.code).toBe('NOT_SUPPORTED');
     expect(error.message).toContain('purgeCalls');
 
     const liar = new MemoryStore();
     Object.defineProperty(liar, 'purgeCalls', { value: async (options: { limit: number }) => options.limit + 1 });
     const other = setup('memory', liar);
-    expect((await rejection(() => other.scheduler.purge({ endedBefore: other.clock.now() }))).code).toBe('STORE_ERROR');
+    expect((await schedulerErrorOf(() => other.scheduler.purge({ endedBefore: other.clock.now() }))).code).toBe('STORE_ERROR');
   });
 
   it('is refused after stop()', async () => {
     const { clock, scheduler } = setup('memory');
     await scheduler.start();
     await scheduler.stop();
-    expect((await rejection(() => scheduler.purge({ endedBefore: clock.now() }))).code).toBe('SCHEDULER_STOPPED');
+    expect((await schedulerErrorOf(() => scheduler.purge({ endedBefore: clock.now() }))).code).toBe('SCHEDULER_STOPPED');
   });
 });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isCallSchedulerError, type CallSchedulerError } from '../src/errors/call-scheduler-error.js';
 import { newCallInsert } from '../src/scheduler/call-transitions.js';
 import { OccurrenceSchedule } from '../src/series/occurrences.js';
 import { CALL_SERIES_EVENT_NAMES, toCallSeries } from '../src/series/call-series.js';
@@ -7,6 +6,7 @@ import { SeriesService, type SeriesServiceOptions } from '../src/series/series-s
 import type { CallStore } from '../src/store/call-store.js';
 import type { SeriesStore } from '../src/series/series-store.js';
 import { referenceStore } from './series-reference-store.js';
+import { schedulerErrorOf } from '../../../test-support/rejections.js';
 
 const Z = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
@@ -37,16 +37,6 @@ async function runUntil(service: SeriesService, store: CallStore & SeriesStore, 
 
 async function allCalls(store: CallStore) {
   return (await store.listCalls({ limit: 1000, cursor: null, order: 'asc' })).items;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<CallSchedulerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCallSchedulerError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const weekdaySeason = {
@@ -88,7 +78,7 @@ describe('SeriesService on a store', () => {
   it('refuses bad input before storing anything', async () => {
     const store = referenceStore();
     const service = serviceOn(store, 'c');
-    const error = await rejectionOf(service.schedule({ ...weekdaySeason, cron: '0 9 30 2 *', endAt: undefined }, Z('2026-02-20T12:00:00Z')));
+    const error = await schedulerErrorOf(service.schedule({ ...weekdaySeason, cron: '0 9 30 2 *', endAt: undefined }, Z('2026-02-20T12:00:00Z')));
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.issues.map((i) => i.path)).toEqual(['cron']);
     expect((await store.listSeries({ limit: 10, cursor: null, order: 'asc' })).items).toEqual([]);
@@ -186,12 +176,12 @@ describe('SeriesService changes', () => {
     expect(paused?.canceledCallIds).toEqual([call?.id]);
     expect(call).toMatchObject({ status: 'canceled' });
     expect((await store.getCallDetails(call?.id as string))?.events.at(-1)?.data).toEqual({ reason: 'series-paused', seriesId: id });
-    expect((await rejectionOf(service.pause(id, Z('2026-06-01T13:00:00Z')))).code).toBe('INVALID_STATE');
+    expect((await schedulerErrorOf(service.pause(id, Z('2026-06-01T13:00:00Z')))).code).toBe('INVALID_STATE');
     expect(await store.nextSeriesPlanAt()).toBeNull();
 
     const resumed = await service.resume(id, Z('2026-06-03T15:00:00Z'));
     expect(resumed?.series).toMatchObject({ status: 'active', nextOccurrenceAt: Z('2026-06-04T13:00:00Z'), planAt: Z('2026-06-04T12:59:00Z') });
-    expect((await rejectionOf(service.resume(id, Z('2026-06-03T15:00:00Z')))).currentStatus).toBe('active');
+    expect((await schedulerErrorOf(service.resume(id, Z('2026-06-03T15:00:00Z')))).currentStatus).toBe('active');
     expect(await service.pause('no-such-series', start)).toBeUndefined();
   });
 
@@ -209,10 +199,10 @@ describe('SeriesService changes', () => {
 
   it('refuses a change that would leave no occurrence, or bad fields, naming the field', async () => {
     const { service, id } = await running();
-    expect((await rejectionOf(service.change(id, { cron: '0 9 30 2 *' }, start))).issues.map((i) => i.path)).toEqual(['cron']);
-    expect((await rejectionOf(service.change(id, { endAt: '2026-05-01T00:00:00Z' }, start))).issues.map((i) => i.path)).toEqual(['endAt']);
-    expect((await rejectionOf(service.change(id, { count: 0 }, start))).issues.map((i) => i.path)).toEqual(['count']);
-    expect((await rejectionOf(service.change(id, {}, start))).issues[0]?.message).toBe('must change at least one field');
+    expect((await schedulerErrorOf(service.change(id, { cron: '0 9 30 2 *' }, start))).issues.map((i) => i.path)).toEqual(['cron']);
+    expect((await schedulerErrorOf(service.change(id, { endAt: '2026-05-01T00:00:00Z' }, start))).issues.map((i) => i.path)).toEqual(['endAt']);
+    expect((await schedulerErrorOf(service.change(id, { count: 0 }, start))).issues.map((i) => i.path)).toEqual(['count']);
+    expect((await schedulerErrorOf(service.change(id, {}, start))).issues[0]?.message).toBe('must change at least one field');
   });
 
   it('cancels one occurrence: its call when it exists, otherwise it is never created', async () => {
@@ -222,7 +212,7 @@ describe('SeriesService changes', () => {
     expect(excluded).toMatchObject({ kind: 'excluded', series: { excludedOccurrences: [Z('2026-06-03T13:00:00Z')] } });
     await runUntil(service, store, start, Z('2026-06-05T00:00:00Z'));
     expect((await allCalls(store)).map((c) => iso(c.at)?.slice(0, 10))).toEqual(['2026-06-01', '2026-06-02', '2026-06-04']);
-    expect((await rejectionOf(service.cancelOccurrence(id, Z('2026-06-06T13:30:00Z'), start))).issues.map((i) => i.path)).toEqual(['occurrenceAt']);
+    expect((await schedulerErrorOf(service.cancelOccurrence(id, Z('2026-06-06T13:30:00Z'), start))).issues.map((i) => i.path)).toEqual(['occurrenceAt']);
   });
 
   it('end cancels the waiting call and ends the series for good', async () => {
@@ -230,8 +220,8 @@ describe('SeriesService changes', () => {
     const ended = await service.end(id, Z('2026-06-01T12:59:30Z'));
     expect(ended?.series).toMatchObject({ status: 'ended', endReason: 'canceled', planAt: null });
     expect((await allCalls(store)).map((c) => c.status)).toEqual(['canceled']);
-    expect((await rejectionOf(service.end(id, start))).code).toBe('INVALID_STATE');
-    expect((await rejectionOf(service.change(id, { cron: '0 8 * * *' }, start))).code).toBe('INVALID_STATE');
+    expect((await schedulerErrorOf(service.end(id, start))).code).toBe('INVALID_STATE');
+    expect((await schedulerErrorOf(service.change(id, { cron: '0 8 * * *' }, start))).code).toBe('INVALID_STATE');
   });
 });
 

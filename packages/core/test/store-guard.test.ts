@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isCallSchedulerError, type CallSchedulerError } from '../src/index.js';
 import { GuardedCallStore, type CallStoreDriver } from '../src/store/guarded-call-store.js';
+import { schedulerErrorOf } from '../../../test-support/rejections.js';
 
 /** A driver whose methods record their calls; `open` fails while `failOpen` is set. */
 function recordingDriver(overrides: Partial<CallStoreDriver> = {}): CallStoreDriver & { opened: number; closed: number; failOpen: boolean } {
@@ -33,16 +33,6 @@ function recordingDriver(overrides: Partial<CallStoreDriver> = {}): CallStoreDri
   return driver;
 }
 
-async function rejection(run: () => Promise<unknown>): Promise<CallSchedulerError> {
-  try {
-    await run();
-  } catch (error) {
-    if (isCallSchedulerError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
 const CLAIM = { now: 1_000, limit: 10, owner: 'a', leaseExpiresAt: 2_000 };
 
 describe('GuardedCallStore', () => {
@@ -50,7 +40,7 @@ describe('GuardedCallStore', () => {
     const driver = recordingDriver();
     driver.failOpen = true;
     const store = new GuardedCallStore(driver);
-    const failed = await rejection(() => store.getCall('x'));
+    const failed = await schedulerErrorOf(() => store.getCall('x'));
     expect(failed.code).toBe('STORE_INIT_FAILED');
     expect(failed.message).toContain('TestStore: init failed: disk on fire');
     driver.failOpen = false;
@@ -67,7 +57,7 @@ describe('GuardedCallStore', () => {
     await store.close();
     expect(driver.closed).toBe(1);
     for (const run of [() => store.init(), () => store.getCall('x'), () => store.claimDueCalls(CLAIM), () => store.purgeCalls!({ endedBefore: 1, limit: 1 })]) {
-      const error = await rejection(run);
+      const error = await schedulerErrorOf(run);
       expect(error.code).toBe('STORE_CLOSED');
       expect(error.message).toBe('The TestStore is closed');
     }
@@ -99,7 +89,7 @@ describe('GuardedCallStore', () => {
     await store.init();
     const pending = store.getCall('x');
     const closing = store.close().then(() => order.push('close resolved'));
-    expect((await rejection(() => store.getCall('y'))).code).toBe('STORE_CLOSED');
+    expect((await schedulerErrorOf(() => store.getCall('y'))).code).toBe('STORE_CLOSED');
     expect(order).toEqual([]);
     finish();
     await pending;
@@ -111,7 +101,7 @@ describe('GuardedCallStore', () => {
     let opened!: () => void;
     const driver = recordingDriver({ open: () => new Promise<void>((resolve) => (opened = resolve)) });
     const store = new GuardedCallStore(driver);
-    const waiting = rejection(() => store.getCall('x'));
+    const waiting = schedulerErrorOf(() => store.getCall('x'));
     const closing = store.close();
     opened();
     await closing;
@@ -132,11 +122,11 @@ describe('GuardedCallStore', () => {
     );
     let promise: Promise<unknown> | undefined;
     expect(() => (promise = store.getCall('x'))).not.toThrow();
-    const error = await rejection(() => promise!);
+    const error = await schedulerErrorOf(() => promise!);
     expect(error.code).toBe('STORE_ERROR');
     expect(error.message).toBe('TestStore: getCall failed: SQLITE_CORRUPT');
     expect(error.cause).toBe(cause);
-    expect((await rejection(() => store.countAttempts({ to: '+1', since: 0 }))).message).toBe('TestStore: countAttempts failed: boom (E42)');
+    expect((await schedulerErrorOf(() => store.countAttempts({ to: '+1', since: 0 }))).message).toBe('TestStore: countAttempts failed: boom (E42)');
   });
 
   it('checks arguments with the shared schemas before the driver sees them, naming the field', async () => {
@@ -169,7 +159,7 @@ describe('GuardedCallStore', () => {
       [() => store.updateCall({ id: 'x', expect: {}, set: {}, unclaim: true, attempt: { number: 1, set: {} }, now: 1 }), 'unclaim'],
     ];
     for (const [run, field] of cases) {
-      const error = await rejection(run);
+      const error = await schedulerErrorOf(run);
       expect(error.code).toBe('INVALID_INPUT');
       expect(error.issues.map((i) => i.path)).toEqual([field]);
     }

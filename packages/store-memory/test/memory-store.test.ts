@@ -3,6 +3,7 @@ import { createIdGenerator, isCallSchedulerError, type CallInsert, type NewCallR
 import { FakeClock, callFixture, callInsertFixture, seededRandom } from '@call-scheduler/core/testing';
 import { decodeListCursor } from '@call-scheduler/core/internal';
 import { MemoryStore } from '../src/index.js';
+import { rejectionOf } from '../../../test-support/rejections.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -21,15 +22,6 @@ function factory(cheapIds = false): (overrides?: Partial<NewCallRecord>) => Call
 }
 
 const claimOptions = { owner: 'me', leaseExpiresAt: T0 + 30_000 };
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('MemoryStore', () => {
   it('says it is neither durable nor shared', () => {
@@ -157,11 +149,11 @@ describe('MemoryStore', () => {
     const page = await store.listCalls({ limit: 2, cursor: null, order: 'asc' });
     expect(decodeListCursor(page.nextCursor!)).toBe(page.items[1]!.id);
     for (const cursor of ['', 'a', 'not a cursor', `${page.nextCursor!}=`]) {
-      const error = await rejection(store.listCalls({ limit: 2, cursor, order: 'asc' }));
+      const error = await rejectionOf(store.listCalls({ limit: 2, cursor, order: 'asc' }));
       expect(isCallSchedulerError(error) && error.code).toBe('INVALID_INPUT');
       expect((error as { issues: { path: string }[] }).issues[0]?.path).toBe('cursor');
     }
-    const badOrder = await rejection(store.listCalls({ limit: 2, cursor: null, order: 'up' as 'asc' }));
+    const badOrder = await rejectionOf(store.listCalls({ limit: 2, cursor: null, order: 'up' as 'asc' }));
     expect((badOrder as Error).message).toContain('order');
   });
 
@@ -171,7 +163,7 @@ describe('MemoryStore', () => {
     const item = make();
     await store.insertCalls([item]);
     await store.claimDueCalls({ ...claimOptions, now: T0, limit: 1 });
-    const error = await rejection(
+    const error = await rejectionOf(
       store.updateCall({ id: item.call.id, expect: { token: 1 }, set: {}, attempt: { number: 2, set: { status: 'failed' } }, now: T0 }),
     );
     expect(isCallSchedulerError(error) && error.code).toBe('INVALID_INPUT');
@@ -184,7 +176,7 @@ describe('MemoryStore', () => {
     const make = factory();
     const item = make();
     await store.insertCalls([item]);
-    const error = await rejection(store.insertCalls([make(), { ...item, call: { ...item.call, to: '+14155550199' } }]));
+    const error = await rejectionOf(store.insertCalls([make(), { ...item, call: { ...item.call, to: '+14155550199' } }]));
     expect(isCallSchedulerError(error) && error.code).toBe('INVALID_INPUT');
     expect((error as { issues: { path: string }[] }).issues[0]?.path).toBe('items.1.call.id');
   });
@@ -210,9 +202,9 @@ describe('MemoryStore', () => {
     const [result] = await store.insertCalls([make()]);
     expect(result?.created).toBe(true);
     await store[Symbol.asyncDispose]();
-    const getError = await rejection(store.getCall(result!.call.id));
+    const getError = await rejectionOf(store.getCall(result!.call.id));
     expect(isCallSchedulerError(getError) && getError.code).toBe('STORE_CLOSED');
-    const initError = await rejection(store.init());
+    const initError = await rejectionOf(store.init());
     expect(isCallSchedulerError(initError) && initError.code).toBe('STORE_CLOSED');
     await store.close();
   });

@@ -8,16 +8,7 @@ import type { SqliteStoreOptions } from '../src/index.js';
 import { recordingDatabase } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
 import { tempDir } from './support/temp-files.js';
-
-/** The CallSchedulerError `run` rejects with (fails the test when it resolves). */
-async function rejection(run: () => Promise<unknown>): Promise<{ code: string; message: string; issues: readonly { path: string }[] }> {
-  const error: unknown = await run().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isCallSchedulerError(error)) throw new Error(`expected a CallSchedulerError, got ${String(error)}`);
-  return error;
-}
+import { schedulerErrorOf } from '../../../test-support/rejections.js';
 
 describe('SqliteStore life cycle', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -75,12 +66,12 @@ describe('SqliteStore life cycle', () => {
     const file = dir.file('garbage.db');
     writeFileSync(file, randomBytes(8192));
     const store = new SqliteStore({ filename: file });
-    const error = await rejection(() => store.init());
+    const error = await schedulerErrorOf(() => store.init());
     expect(error.code).toBe('STORE_INIT_FAILED');
     expect(error.message).toContain(file);
     expect(error.message).toMatch(/not a database/);
     // Every method reports the same, instead of failing later in some other way.
-    expect((await rejection(() => store.getCall('x'))).code).toBe('STORE_INIT_FAILED');
+    expect((await schedulerErrorOf(() => store.getCall('x'))).code).toBe('STORE_INIT_FAILED');
     // The failure is not cached: once the file is replaced, init succeeds.
     rmSync(file);
     await store.init();
@@ -103,7 +94,7 @@ describe('SqliteStore life cycle', () => {
     randomBytes(3000).copy(bytes, 100);
     writeFileSync(file, bytes);
     const store = new SqliteStore({ filename: file });
-    const error = await rejection(() => store.init());
+    const error = await schedulerErrorOf(() => store.init());
     expect(error.code).toBe('STORE_INIT_FAILED');
     expect(error.message).toContain(file);
     await store.close();
@@ -115,7 +106,7 @@ describe('SqliteStore life cycle', () => {
   ])('rejects %s at init with STORE_INIT_FAILED naming the path and the cause', async (_name, makePath, cause) => {
     const file = makePath(dir.path);
     const store = new SqliteStore({ filename: file });
-    const error = await rejection(() => store.init());
+    const error = await schedulerErrorOf(() => store.init());
     expect(error.code).toBe('STORE_INIT_FAILED');
     expect(error.message).toContain(file);
     expect(error.message).toMatch(cause);
@@ -135,11 +126,11 @@ describe('SqliteStore life cycle', () => {
     raw.close();
 
     const store = new SqliteStore({ filename: file });
-    const error = await rejection(() => store.init());
+    const error = await schedulerErrorOf(() => store.init());
     expect(error.code).toBe('STORE_SCHEMA_TOO_NEW');
     expect(error.message).toContain('9999_from_the_future');
     expect(error.message).toContain(file);
-    expect((await rejection(() => store.getCall(item.call.id))).code).toBe('STORE_SCHEMA_TOO_NEW');
+    expect((await schedulerErrorOf(() => store.getCall(item.call.id))).code).toBe('STORE_SCHEMA_TOO_NEW');
     await store.close();
 
     const after = new Database(file);
@@ -198,7 +189,7 @@ describe('SqliteStore life cycle', () => {
     const first = new SqliteStore({ filename: file });
     await first.init();
     const second = new SqliteStore({ filename: file });
-    const error = await rejection(() => second.init());
+    const error = await schedulerErrorOf(() => second.init());
     expect(error.code).toBe('STORE_INIT_FAILED');
     expect(error.message).toMatch(/another SqliteStore of this process/);
     await first.close();
@@ -226,7 +217,7 @@ describe('SqliteStore life cycle', () => {
     expect((await peer.getCall(items[0]!.call.id))?.status).toBe('dispatching');
     // While the peer is open, the file is still taken for a store without the option.
     const third = new SqliteStore({ filename: file });
-    expect((await rejection(() => third.init())).code).toBe('STORE_INIT_FAILED');
+    expect((await schedulerErrorOf(() => third.init())).code).toBe('STORE_INIT_FAILED');
     await peer.close();
     await third.init();
     expect((await third.listCalls({ limit: 1000, cursor: null, order: 'asc' })).items).toHaveLength(200);
@@ -238,8 +229,8 @@ describe('SqliteStore life cycle', () => {
     await store.init();
     await Promise.all([store.close(), store.close()]);
     await store.close();
-    expect((await rejection(() => store.init())).code).toBe('STORE_CLOSED');
-    expect((await rejection(() => store.getCall('x'))).code).toBe('STORE_CLOSED');
+    expect((await schedulerErrorOf(() => store.init())).code).toBe('STORE_CLOSED');
+    expect((await schedulerErrorOf(() => store.getCall('x'))).code).toBe('STORE_CLOSED');
     // Closing a store that was never opened is fine too.
     await new SqliteStore({ filename: dir.file('never.db') }).close();
   });
@@ -262,7 +253,7 @@ describe('SqliteStore life cycle', () => {
     const init = store.init();
     await store.close();
     await init.catch(() => undefined);
-    expect((await rejection(() => store.getCall('x'))).code).toBe('STORE_CLOSED');
+    expect((await schedulerErrorOf(() => store.getCall('x'))).code).toBe('STORE_CLOSED');
     // The file is free again for another store of this process.
     const again = new SqliteStore({ filename: dir.file('close-during-init.db') });
     await again.init();
