@@ -16,5 +16,5 @@ describe('crash with a de-duplicating provider: scheduler processes killed with 
     // the provider's de-duplication, not luck, kept them to one call.
     expect(resent).toBeGreaterThan(0);
     console.log(`crash run with de-duplication (seed ${seed}): ${JSON.stringify({ resent, recovered: outcome.eventCounts.recovered })}`);
-  }, 60_000);
+  }, 150_000);
 });
