@@ -10,7 +10,7 @@ import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 
 /**
- * Sizes: 10,000 calls over 10 s (quick: 250 over 0.5 s), or `count` and `spreadMs` from the params;
+ * Sizes: 10,000 calls over 10 s (quick: 250 over 0.5 s) unless `count` and `spreadMs` come in the params (the scenario asks for 5,000 and 500 over 10 s);
  * the first is due `leadMs` after the setup.
  */
 function sizes(context: CaseContext): { count: number; spreadMs: number } {
