@@ -1,6 +1,7 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { CALL_EVENT_NAMES, CallScheduler, type CallSchedulerOptions, type CallStore } from '../src/index.js';
 import { FakeCallProvider, FakeClock, type FakeCallProviderOptions } from '../src/testing/index.js';
+import { cleanupAfterEach, type TestCleanup } from './support/cleanup-after-each.js';
 
 export const START = Date.parse('2026-11-21T09:00:00Z');
 export const NUMBER = '+14155550123';
@@ -43,4 +44,16 @@ export function harness(
   const errors = () => events.filter((e) => e.name === 'scheduler:error');
   const of = (callId: string) => events.filter((e) => e.callId === callId);
   return { clock, provider, store, scheduler, events, errors, of };
+}
+
+/**
+ * Call at the top level of a test file: {@link harness}, each scheduler it makes stopped after
+ * its test by `cleanup` (a new {@link cleanupAfterEach} unless given).
+ */
+export function harnessStoppedAfterEach(cleanup: TestCleanup = cleanupAfterEach()): typeof harness {
+  return (...args) => {
+    const h = harness(...args);
+    cleanup.stop(h.scheduler);
+    return h;
+  };
 }

@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, ProviderError } from '../src/index.js';
-import { NUMBER, SECOND, harness } from './harness.js';
+import { NUMBER, SECOND, harnessStoppedAfterEach } from './harness.js';
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
-
-function setup(...args: Parameters<typeof harness>) {
-  const h = harness(...args);
-  stops.push(() => h.scheduler.stop({ timeoutMs: 0 }));
-  return h;
-}
+const setup = harnessStoppedAfterEach();
 
 describe('listeners', () => {
   it('once(fn), off(fn), then on(fn) keeps fn for every later emit', async () => {

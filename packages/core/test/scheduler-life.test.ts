@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallSchedulerError, ErrorCode, ProviderError, isCallSchedulerError } from '../src/index.js';
-import { DAY, HOUR, MINUTE, NUMBER, OTHER, SECOND, START, harness } from './harness.js';
+import { DAY, HOUR, MINUTE, NUMBER, OTHER, SECOND, START, harnessStoppedAfterEach } from './harness.js';
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
-
-function setup(...args: Parameters<typeof harness>) {
-  const h = harness(...args);
-  stops.push(() => h.scheduler.stop({ timeoutMs: 0 }));
-  return h;
-}
+const setup = harnessStoppedAfterEach();
 
 describe('the life of a call on a fake clock', () => {
   it('schedules for next week, dials at exactly its time, follows every status and keeps the history', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CallScheduler,
   ErrorCode,
@@ -17,6 +17,7 @@ import {
   type TimerHandle,
 } from '../src/index.js';
 import { FakeCallProvider, FakeClock, type FakeCallBehavior, type FakeCallProviderOptions } from '../src/testing/index.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -28,22 +29,18 @@ const Z = (iso: string): number => Date.parse(iso);
 type StoreKind = 'memory' | 'sqlite';
 const STORE_KINDS: readonly StoreKind[] = ['memory', 'sqlite'];
 
-/** Run in reverse order after each test: schedulers stop before their stores close, files go last. */
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 function tempDatabaseFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'call-scheduler-policies-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   return join(dir, 'calls.db');
 }
 
 function openStore(kind: StoreKind, filename?: string): CallStore {
   if (kind === 'memory') return new MemoryStore();
   const store = new SqliteStore({ filename: filename ?? tempDatabaseFile() });
-  cleanups.push(() => store.close());
+  cleanup.add(() => store.close());
   return store;
 }
 
@@ -79,7 +76,7 @@ function rig(options: RigOptions = {}) {
   for (const name of ['call:scheduled', 'call:rescheduled', 'call:dispatching', 'call:completed', 'call:failed', 'call:retrying', 'call:expired', 'scheduler:error'] as const) {
     scheduler.on(name, (payload: unknown) => events.push({ name, at: clock.now(), payload: payload as { call?: Call } }));
   }
-  cleanups.push(() => scheduler.stop({ timeoutMs: 0 }));
+  cleanup.stop(scheduler);
   const named = (name: string, callId?: string) => events.filter((e) => e.name === name && (callId === undefined || e.payload.call?.id === callId));
   const errors = () => named('scheduler:error').map((e) => e.payload);
   /** Times of the `placeCall` requests that started a call. */
@@ -618,7 +615,7 @@ describe('a restart keeps every decision (SQLite file)', () => {
 
     // A new process: another scheduler (no default retry policy) on the same file, the clock going on.
     const storeB = new SqliteStore({ filename });
-    cleanups.push(() => storeB.close());
+    cleanup.add(() => storeB.close());
     const b = rig({ clock, store: storeB, perNumberCap: cap, id: 'scheduler-b' });
     b.provider.script(NUMBER, BUSY, QUICK);
     await b.scheduler.start();

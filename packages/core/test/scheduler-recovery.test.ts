@@ -1,18 +1,16 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallScheduler, ErrorCode } from '../src/index.js';
 import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
 import { HOUR, MINUTE, NUMBER, OTHER, SECOND, START, harness } from './harness.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
+const cleanup = cleanupAfterEach();
 
 describe('recovery and several schedulers on one store', () => {
   it('a call claimed by a scheduler that died is failed DISPATCH_OUTCOME_UNKNOWN on its lease expiry, never re-dialed', async () => {
     const { clock, provider, scheduler, store } = harness({ id: 'survivor' });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     const call = await scheduler.schedule({ to: NUMBER });
     // A scheduler that claims and then dies before recording the provider's answer.
     const [claimed] = await store.claimDueCalls({ now: START, limit: 10, owner: 'dead', leaseExpiresAt: START + 30 * SECOND });
@@ -30,7 +28,7 @@ describe('recovery and several schedulers on one store', () => {
 
   it('a live call left by a dead scheduler is polled again to its end', async () => {
     const { clock, provider, scheduler, store } = harness({ id: 'survivor' });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     const call = await scheduler.schedule({ to: NUMBER });
     const [claimed] = await store.claimDueCalls({ now: START, limit: 1, owner: 'dead', leaseExpiresAt: START + 30 * SECOND });
     const info = await provider.placeCall(
@@ -53,7 +51,7 @@ describe('recovery and several schedulers on one store', () => {
 
   it('with a provider that de-duplicates, a dead scheduler’s dial is re-sent with the same key: one call', async () => {
     const h = harness({ id: 'survivor', providerOptions: { capabilities: { idempotentPlaceCall: true } } });
-    stops.push(() => h.scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(h.scheduler);
     const call = await h.scheduler.schedule({ to: NUMBER });
     await h.store.claimDueCalls({ now: START, limit: 1, owner: 'dead', leaseExpiresAt: START + 10 * SECOND });
     // The dead scheduler's request did reach the provider.
@@ -76,7 +74,7 @@ describe('recovery and several schedulers on one store', () => {
     const schedulers = ['a', 'b', 'c'].map(
       (id) => new CallScheduler({ id, clock, store, provider, storeRereadIntervalMs: 100, claimBatchSize: 7, onePerNumber: false }),
     );
-    for (const s of schedulers) stops.push(() => s.stop({ timeoutMs: 0 }));
+    for (const s of schedulers) cleanup.stop(s);
     const perScheduler = new Map<string, number>();
     for (const s of schedulers) s.on('call:dispatching', () => perScheduler.set(s.id, (perScheduler.get(s.id) ?? 0) + 1));
     for (const s of schedulers) await s.start();
@@ -95,7 +93,7 @@ describe('recovery and several schedulers on one store', () => {
 
   it('never has two live calls to one number', async () => {
     const { clock, provider, scheduler } = harness();
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     await scheduler.scheduleMany([{ to: NUMBER }, { to: NUMBER }, { to: OTHER }]);
     await clock.advance(0);
@@ -110,7 +108,7 @@ describe('recovery and several schedulers on one store', () => {
 describe('webhooks', () => {
   it('feeds a provider push into the same status machine, ignoring stale reports', async () => {
     const { clock, scheduler, provider } = harness({ polling: { minIntervalMs: HOUR, maxIntervalMs: HOUR } });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     const call = await scheduler.schedule({ to: NUMBER });
     await clock.advance(0);
@@ -141,7 +139,7 @@ describe('webhooks', () => {
     const provider = new FakeCallProvider({ clock });
     const owner = new CallScheduler({ id: 'owner', clock, store, provider, polling: { minIntervalMs: 10 * MINUTE, maxIntervalMs: 10 * MINUTE } });
     const receiver = new CallScheduler({ id: 'receiver', clock, store, provider });
-    stops.push(() => owner.stop({ timeoutMs: 0 }));
+    cleanup.stop(owner);
     await owner.start();
     const call = await owner.schedule({ to: NUMBER });
     await clock.advance(0);

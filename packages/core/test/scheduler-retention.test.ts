@@ -3,33 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallStore } from '../src/index.js';
 import type { FakeCallBehavior } from '../src/testing/index.js';
 import { DAY, HOUR, MINUTE, SECOND, START, harness } from './harness.js';
 import { schedulerErrorOf } from '../../../test-support/rejections.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
-/** Run in reverse order after each test: schedulers stop before their stores close, files go last. */
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupAfterEach();
 
 type StoreKind = 'memory' | 'sqlite';
 
 function openStore(kind: StoreKind): CallStore {
   if (kind === 'memory') return new MemoryStore();
   const dir = mkdtempSync(join(tmpdir(), 'call-scheduler-retention-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const store = new SqliteStore({ filename: join(dir, 'calls.db') });
-  cleanups.push(() => store.close());
+  cleanup.add(() => store.close());
   return store;
 }
 
 /** A scheduler on a fake clock; no periodic re-reads (one process), so that days pass quickly. */
 function setup(kind: StoreKind, store: CallStore = openStore(kind)) {
   const h = harness({ store, storeRereadIntervalMs: null });
-  cleanups.push(() => h.scheduler.stop({ timeoutMs: 0 }));
+  cleanup.stop(h.scheduler);
   return h;
 }
 

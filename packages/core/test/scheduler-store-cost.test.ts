@@ -1,15 +1,13 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallStore, CallUpdate } from '../src/index.js';
 import type { FakeClock } from '../src/testing/index.js';
 import { NUMBER, SECOND, START, harness } from './harness.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
 // What the scheduler asks of its store, counted: each store call is work (a transaction on SQLite).
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
+const cleanup = cleanupAfterEach();
 
 /** A MemoryStore that counts calls per method and keeps every `updateCall`; `after` runs after each call. */
 function countingStore(after: (name: string) => void = () => {}): { store: CallStore; counts: Map<string, number>; updates: CallUpdate[] } {
@@ -43,7 +41,7 @@ describe('store calls per call', () => {
     });
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
     clockRef.clock = clock;
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     await scheduler.scheduleMany(Array.from({ length: 20 }, (_, i) => ({ to: `+1415555${String(1000 + i)}` })));
     await clock.advance(10 * SECOND);
@@ -55,7 +53,7 @@ describe('store calls per call', () => {
   it('a call that ends does not send the scheduler back to the store when no due call is held back', async () => {
     const { store, counts } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     // One call due every second (each ends at once), to ten numbers: nothing is ever held back.
     await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * SECOND })));
@@ -70,7 +68,7 @@ describe('store calls per call', () => {
   it('calls far apart cost one claim each: the lease expiry of a call that ended is only looked at, not claimed from', async () => {
     const { store, counts } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     // One call a minute (longer than the 30 s lease): the store's next wake-up after each claim is
     // that claim's lease expiry, 30 s later, though the call ended at once.
@@ -87,7 +85,7 @@ describe('store calls per call', () => {
   it('a call held back by a live call to the same number is still claimed as soon as that call ends', async () => {
     const { store } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'ringing' }, { afterMs: 3 * SECOND, status: 'completed' }] } } });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     await scheduler.scheduleMany([{ to: NUMBER }, { to: NUMBER }]);
     await clock.advance(0);
@@ -122,7 +120,7 @@ describe('store calls per call', () => {
       },
     });
     const { clock, scheduler, provider } = harness({ store: slowRead, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'ringing' }] } } });
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     const first = await scheduler.schedule({ to: NUMBER });
     await clock.advance(0);

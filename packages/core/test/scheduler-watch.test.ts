@@ -1,8 +1,9 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CallScheduler, type CallStore, type CallStoreChange, type CallStoreWatch, type InsertResult } from '../src/index.js';
 import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
 import { NUMBER, OTHER, SECOND, START } from './harness.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
 // Wake-ups across hosts: a store that can `watch` tells every scheduler when another handle made a
 // call due, so a dialer re-arms its one timer at once instead of waiting for its slow re-read.
@@ -38,10 +39,7 @@ class DueBus {
   }
 }
 
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-});
+const cleanup = cleanupAfterEach();
 
 function hosts(storeRereadIntervalMs: number | null) {
   const clock = new FakeClock(START);
@@ -52,7 +50,7 @@ function hosts(storeRereadIntervalMs: number | null) {
   const dialer = new CallScheduler({ store: bus.handle(), provider, clock, id: 'dialer', storeRereadIntervalMs });
   const dials: { at: number; to: string }[] = [];
   dialer.on('call:dispatching', ({ call }) => dials.push({ at: clock.now(), to: call.to }));
-  stops.push(() => dialer.stop({ timeoutMs: 0 }), () => web.stop({ timeoutMs: 0 }));
+  cleanup.stop(dialer, web);
   return { clock, bus, web, dialer, dials, provider };
 }
 
@@ -78,7 +76,7 @@ describe('store watch', () => {
     const unwatched = new CallScheduler({ store: bus.store, provider, clock, id: 'unwatched' });
     const dials: number[] = [];
     unwatched.on('call:dispatching', () => dials.push(clock.now()));
-    stops.push(() => unwatched.stop({ timeoutMs: 0 }));
+    cleanup.stop(unwatched);
     await unwatched.start();
     await clock.advance(100);
     await web.schedule({ to: NUMBER, at: START + 2 * SECOND });
@@ -114,7 +112,7 @@ describe('store watch', () => {
     const scheduler = new CallScheduler({ store: broken, provider: new FakeCallProvider({ clock }), clock });
     const errors: string[] = [];
     scheduler.on('scheduler:error', ({ error, operation }) => errors.push(`${operation}: ${error instanceof Error ? error.message : String(error)}`));
-    stops.push(() => scheduler.stop({ timeoutMs: 0 }));
+    cleanup.stop(scheduler);
     await scheduler.start();
     expect(scheduler.state).toBe('running');
     expect(errors).toEqual(['watch: LISTEN refused']);
