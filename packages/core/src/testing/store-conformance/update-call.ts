@@ -82,24 +82,7 @@ export function updateCallTests(s: Suite): void {
     test('updateCall sets and clears nullable fields', async () => {
       const input = newCall({ metadata: { a: 1 }, timeZone: 'Europe/Paris', error: { code: 'X', message: 'y' } });
       const [stored] = await insert(input);
-      const set = await s.store.updateCall({
-        id: input.id,
-        expect: { version: stored!.version },
-        set: {
-          at: T0 + 10,
-          dueAt: T0 + 20,
-          timeZone: null,
-          window: { tue: [{ start: '08:00', end: '21:00' }] },
-          expiresAt: T0 + 99,
-          retry: { failed: { delaysMs: [5], maxAttempts: 2 } },
-          metadata: null,
-          error: null,
-        },
-        events: [{ type: 'rescheduled', at: T0 + 1, attempt: null, status: 'scheduled', providerStatus: null, data: null }],
-        now: T0 + 1,
-      });
-      expect(set?.call).toEqual({
-        ...stored,
+      const changes = {
         at: T0 + 10,
         dueAt: T0 + 20,
         timeZone: null,
@@ -108,9 +91,15 @@ export function updateCallTests(s: Suite): void {
         retry: { failed: { delaysMs: [5], maxAttempts: 2 } },
         metadata: null,
         error: null,
-        version: stored!.version + 1,
-        updatedAt: T0 + 1,
+      };
+      const set = await s.store.updateCall({
+        id: input.id,
+        expect: { version: stored!.version },
+        set: changes,
+        events: [{ type: 'rescheduled', at: T0 + 1, attempt: null, status: 'scheduled', providerStatus: null, data: null }],
+        now: T0 + 1,
       });
+      expect(set?.call).toEqual({ ...stored, ...changes, version: stored!.version + 1, updatedAt: T0 + 1 });
       expect(await mustGet(input.id)).toEqual(set!.call);
     });
 
