@@ -32,74 +32,68 @@ class ChangeBus {
   }
 }
 
+/** One handle: passes every operation to `inner`, announcing on `bus` what changed; the `owner` handle closes `inner`. */
 class WatchingDriver implements CallStoreDriver {
   readonly name = 'WatchingStore';
-  readonly #inner: MemoryStore;
-  readonly #bus: ChangeBus;
-  readonly #owner: boolean;
 
-  constructor(inner: MemoryStore, bus: ChangeBus, owner: boolean) {
-    this.#inner = inner;
-    this.#bus = bus;
-    this.#owner = owner;
-  }
+  constructor(readonly inner: MemoryStore, readonly bus: ChangeBus, readonly owner: boolean) {}
 
   async close(): Promise<void> {
-    if (this.#owner) await this.#inner.close();
+    if (this.owner) await this.inner.close();
   }
 
   async #changed(events: boolean): Promise<void> {
-    const next = await this.#inner.nextWakeUpAt();
+    const next = await this.inner.nextWakeUpAt();
     const change: { dueAt?: number; events?: boolean } = {};
-    if (next !== null && next < this.#bus.announced) {
-      this.#bus.announced = next;
+    if (next !== null && next < this.bus.announced) {
+      this.bus.announced = next;
       change.dueAt = next;
     }
     if (events) change.events = true;
-    if (change.dueAt !== undefined || events) this.#bus.emit(change);
+    if (change.dueAt !== undefined || events) this.bus.emit(change);
   }
 
   async insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
-    const results = await this.#inner.insertCalls(items);
+    const results = await this.inner.insertCalls(items);
     await this.#changed(results.some((r) => r.events.length > 0));
     return results;
   }
 
   async claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
-    const results = await this.#inner.claimDueCalls(options);
+    const results = await this.inner.claimDueCalls(options);
     await this.#changed(results.length > 0);
     return results;
   }
 
   async claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
-    const results = await this.#inner.claimExpiredLeases(options);
+    const results = await this.inner.claimExpiredLeases(options);
     await this.#changed(results.length > 0);
     return results;
   }
 
   async updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
-    const result = await this.#inner.updateCall(update);
+    const result = await this.inner.updateCall(update);
     await this.#changed(result !== undefined && result.events.length > 0);
     return result;
   }
 
   async watch(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch> {
-    this.#bus.listeners.add(onChange);
+    this.bus.listeners.add(onChange);
     return {
       close: async () => {
-        this.#bus.listeners.delete(onChange);
+        this.bus.listeners.delete(onChange);
       },
     };
   }
 
-  getCall = (id: string) => this.#inner.getCall(id);
-  getCallDetails = (id: string) => this.#inner.getCallDetails(id);
-  findCallByProviderCallId = (id: string) => this.#inner.findCallByProviderCallId(id);
-  listCalls: CallStoreDriver['listCalls'] = (query) => this.#inner.listCalls(query);
-  listEvents: CallStoreDriver['listEvents'] = (query) => this.#inner.listEvents(query);
-  eventLogHead = () => this.#inner.eventLogHead();
-  nextWakeUpAt = () => this.#inner.nextWakeUpAt();
-  countAttempts: CallStoreDriver['countAttempts'] = (query) => this.#inner.countAttempts(query);
+  getCall = (id: string) => this.inner.getCall(id);
+  getCallDetails = (id: string) => this.inner.getCallDetails(id);
+  findCallByProviderCallId = (id: string) => this.inner.findCallByProviderCallId(id);
+  listCalls: CallStoreDriver['listCalls'] = (query) => this.inner.listCalls(query);
+  listEvents: CallStoreDriver['listEvents'] = (query) => this.inner.listEvents(query);
+  eventLogHead = () => this.inner.eventLogHead();
+  nextWakeUpAt = () => this.inner.nextWakeUpAt();
+  countAttempts: CallStoreDriver['countAttempts'] = (query) => this.inner.countAttempts(query);
 }
 
 const shared = new WeakMap<GuardedCallStore, { inner: MemoryStore; bus: ChangeBus }>();
