@@ -6,6 +6,7 @@ import type { MemoryState, Mutable, TimeHeapEntry } from './memory-state.js';
 /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
 export function claimDueCalls(state: MemoryState, options: ClaimOptions): UpdateResult[] {
   const { now, limit, owner, leaseExpiresAt } = options;
+  const dueBy = options.dueBy ?? now;
   const onePerNumber = options.onePerNumber ?? false;
   const results: UpdateResult[] = [];
   const skipped: TimeHeapEntry[] = [];
@@ -17,7 +18,7 @@ export function claimDueCalls(state: MemoryState, options: ClaimOptions): Update
       state.due.pop(); // stale: the call was claimed, rescheduled or ended since
       continue;
     }
-    if (top.at > now) break;
+    if (top.at > dueBy) break;
     state.due.pop();
     const { record } = stored;
     if (onePerNumber && (state.activeByNumber.get(record.to) ?? 0) > 0) {

@@ -18,20 +18,20 @@ const TERMINAL_STATUSES = sql.raw(`('completed', 'busy', 'no-answer', 'failed', 
 const OPEN_STATUSES = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
 
 /**
- * The ids of up to `limit` scheduled calls due at `now`, earliest `due_at` first, then id: a walk
+ * The ids of up to `limit` scheduled calls due by `dueBy`, earliest `due_at` first, then id: a walk
  * of `calls_due_idx` that stops after `limit` rows. With `onePerNumber`, a call is skipped when
  * another call to its number is open and either not scheduled (being dialed, live) or due before
  * it, so that one claim takes at most one call per number (`calls_open_to_idx`).
  */
-export function dueCallIds(now: number, limit: number, onePerNumber: boolean): RawBuilder<string> {
+export function dueCallIds(dueBy: number, limit: number, onePerNumber: boolean): RawBuilder<string> {
   const numberIsFree = onePerNumber
     ? sql`and not exists (
         select 1 from calls as o indexed by calls_open_to_idx
         where o.to_number = c.to_number and o.status in ${OPEN_STATUSES} and o.id <> c.id
-          and (o.status <> 'scheduled' or (o.due_at <= ${now} and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
+          and (o.status <> 'scheduled' or (o.due_at <= ${dueBy} and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
     : sql``;
   return sql`(select c.id from calls as c indexed by calls_due_idx
-    where c.status = 'scheduled' and c.due_at <= ${now} ${numberIsFree}
+    where c.status = 'scheduled' and c.due_at <= ${dueBy} ${numberIsFree}
     order by c.due_at, c.id limit ${limit})`;
 }
 
@@ -42,9 +42,9 @@ export function expiredLeaseIds(now: number, limit: number): RawBuilder<string> 
     order by c.lease_expires_at, c.id limit ${limit})`;
 }
 
-/** One row when some scheduled call is due at `now` (a read, so an empty claim takes no write lock). */
-export function anyDueCall(now: number): RawBuilder<{ one: number }> {
-  return sql`select 1 as one from calls indexed by calls_due_idx where status = 'scheduled' and due_at <= ${now} limit 1`;
+/** One row when some scheduled call is due by `dueBy` (a read, so an empty claim takes no write lock). */
+export function anyDueCall(dueBy: number): RawBuilder<{ one: number }> {
+  return sql`select 1 as one from calls indexed by calls_due_idx where status = 'scheduled' and due_at <= ${dueBy} limit 1`;
 }
 
 /** One row when some lease expired at `now`. */

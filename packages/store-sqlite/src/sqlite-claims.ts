@@ -28,9 +28,10 @@ function byClaimOrder(a: CallsTable, b: CallsTable): number {
  */
 export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions): Promise<UpdateResult[]> {
   const { now, limit, owner, leaseExpiresAt } = options;
+  const dueBy = options.dueBy ?? now;
   const { db } = access;
   if (limit <= 0) return [];
-  if ((await anyDueCall(now).execute(db)).rows.length === 0) return [];
+  if ((await anyDueCall(dueBy).execute(db)).rows.length === 0) return [];
 
   return db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -47,7 +48,7 @@ export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions)
         version: sql<number>`version + 1`,
         updated_at: now,
       })
-      .where('id', 'in', dueCallIds(now, limit, options.onePerNumber === true))
+      .where('id', 'in', dueCallIds(dueBy, limit, options.onePerNumber === true))
       .returningAll()
       .execute();
     if (rows.length === 0) return [];

@@ -128,9 +128,10 @@ export class AttemptCloser {
 
   /**
    * Puts a claimed call that will not be dialed now back to `scheduled` at `dueAt`, undoing the
-   * claim's attempt, with a `rescheduled` event that says why.
+   * claim's attempt, with a `rescheduled` event that says why. The claim loop is poked for
+   * `dueAt`, unless `poke` is false (the caller pokes once its own write is done).
    */
-  async putBack(tracked: TrackedCall, dueAt: number, reason: CallError): Promise<void> {
+  async putBack(tracked: TrackedCall, dueAt: number, reason: CallError, poke = true): Promise<void> {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
     const result = await ctx.store.updateCall(putBackUpdate(tracked, dueAt, reason, now));
@@ -140,7 +141,7 @@ export class AttemptCloser {
     }
     markEnded(tracked);
     ctx.emit('call:rescheduled', { call: toCall(result.call), event: toEvent(result.events[0]!) });
-    ctx.loop.poke(dueAt);
+    if (poke) ctx.loop.poke(dueAt);
     ctx.loop.callEnded(now);
   }
 

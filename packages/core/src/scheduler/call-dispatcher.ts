@@ -36,6 +36,8 @@ export class CallDispatcher {
   #dispatching = 0;
   /** Claimed calls that have not yet taken their dial token (they hold back further claims). */
   #awaitingToken = 0;
+  /** Calls claimed before their time (`claimAheadMs`), waiting for it: how to release each. */
+  readonly #heldAhead = new Map<string, { readonly release: AbortController; readonly done: Promise<void>; readonly dueAt: number }>();
 
   /** A dispatcher for the scheduler's claims. */
   constructor(ctx: SchedulerContext, leases: LeaseKeeper, closer: AttemptCloser, follower: LiveCallFollower) {
@@ -54,6 +56,19 @@ export class CallDispatcher {
   /** Claimed calls still waiting for a dial token. */
   get awaitingToken(): number {
     return this.#awaitingToken;
+  }
+
+  /**
+   * Releases a call this scheduler claimed ahead of its time and has not dialed: it goes back to
+   * `scheduled` at its due time (without poking the claim loop). Returns that due time, or `null`
+   * when this scheduler holds no such call.
+   */
+  async release(id: string): Promise<number | null> {
+    const held = this.#heldAhead.get(id);
+    if (held === undefined) return null;
+    held.release.abort();
+    await held.done;
+    return held.dueAt;
   }
 
   /** A due call was claimed: dial it. */
@@ -137,6 +152,7 @@ export class CallDispatcher {
       await this.#closer.expire(tracked, expiredError('expires-at-passed', ctx.windowPolicy(record)), false);
       return;
     }
+    if (fresh && dueAt !== null && dueAt > clock.now() && !(await this.#holdUntilDue(tracked, dueAt))) return;
     const idempotent = provider.capabilities?.idempotentPlaceCall === true;
     let tries: DialTries = firstDialTries(!fresh);
     let lastError: ProviderError | null = null;
@@ -232,6 +248,45 @@ export class CallDispatcher {
       }
       await this.#accepted(tracked, info);
       return;
+    }
+  }
+
+  /**
+   * Holds a call claimed before its time (`claimAheadMs`) until `dueAt`, under its lease, on the
+   * one timer. True when its time came; false when it was released (by {@link CallDispatcher.release}
+   * or because the scheduler stops: then it is back to `scheduled` at `dueAt`) or its lease lost.
+   */
+  async #holdUntilDue(tracked: TrackedCall, dueAt: number): Promise<boolean> {
+    const ctx = this.#ctx;
+    const release = new AbortController();
+    let finished = (): void => undefined;
+    const done = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    this.#heldAhead.set(tracked.id, { release, done, dueAt });
+    try {
+      const signal = AbortSignal.any([ctx.gate.waitSignal, release.signal]);
+      const waited = await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
+        ctx.loop.waitUntil(dueAt, signal).then(
+          () => true,
+          () => false,
+        ),
+      );
+      if (waited === undefined || tracked.ended) return false;
+      if (waited.value && !release.signal.aborted) return true;
+      const byRelease = release.signal.aborted;
+      await this.#closer.putBack(
+        tracked,
+        dueAt,
+        byRelease
+          ? { code: ErrorCode.INVALID_STATE, message: 'Claimed ahead of its time and released before its dial, to be changed on this scheduler' }
+          : { code: ErrorCode.SCHEDULER_STOPPED, message: 'Not dialed: the scheduler stopped before its time' },
+        !byRelease,
+      );
+      return false;
+    } finally {
+      this.#heldAhead.delete(tracked.id);
+      finished();
     }
   }
 

@@ -82,6 +82,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
   readonly #ctx: SchedulerContext;
   readonly #leases: LeaseKeeper;
   readonly #commands: SchedulerCommands;
+  readonly #release: (id: string) => Promise<number | null>;
   readonly #series: SeriesRunner;
   readonly #watcher: StoreWatcher;
 
@@ -95,7 +96,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
     this.clock = options.clock ?? systemClock;
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.#pending = new PendingWork(this.clock, (error) => this.#reportError(error, 'background'));
-    ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands } = buildSchedulerParts({
+    ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands, release: this.#release } = buildSchedulerParts({
       ...{ id: this.id, clock: this.clock, store: this.#store, provider: this.provider, options: this.options },
       random: options.random ?? Math.random,
       telemetry: options.telemetry,
@@ -104,7 +105,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
       track: (promise) => this.#pending.track(promise),
     }));
-    this.#series = new SeriesRunner({ ctx: this.#ctx, newId: createIdGenerator(this.clock), options: options.series, cancelCall: (id) => this.#commands.cancel(id) });
+    this.#series = new SeriesRunner({ ctx: this.#ctx, newId: createIdGenerator(this.clock), options: options.series, cancelCall: (id) => this.#releasedFor(id, () => this.#commands.cancel(id)) });
     const onDue = (at: number): void => (this.#ctx.loop.poke(at), this.#series.wakeAt(at));
     this.#watcher = new StoreWatcher({ store: options.store, onDue, reportError: (error, operation) => this.#reportError(error, operation) });
   }
@@ -235,7 +236,13 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
    */
   async cancel(id: string): Promise<Call> {
     await this.#ready();
-    return this.#commands.cancel(id);
+    return this.#releasedFor(id, () => this.#commands.cancel(id));
+  }
+
+  /** Runs a change of call `id` after releasing it if this scheduler holds it ahead of its time (`claimAheadMs`). */
+  async #releasedFor<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const heldDueAt = await this.#release(id);
+    return change().finally(() => heldDueAt !== null && this.#ctx.loop.poke(heldDueAt));
   }
 
   /**
@@ -248,7 +255,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
    */
   async reschedule(id: string, change: CallTimeInput | RescheduleInput): Promise<Call> {
     await this.#ready(false);
-    return this.#commands.reschedule(id, change, () => this.#init());
+    return this.#releasedFor(id, () => this.#commands.reschedule(id, change, () => this.#init()));
   }
 
   /**

@@ -2,7 +2,9 @@
 // ended calls) into the next store wake-up, computes the capacity left for claims (live calls,
 // dials in progress, request slots, dial tokens), runs a tick on the one timer (due local tasks,
 // then recovery of expired leases, claims of due calls, the next wake-up), backs off after a
-// store error, and hands what it claimed or recovered to callbacks. It never dials or writes a call.
+// store error, and hands what it claimed or recovered to callbacks. With `claimAheadMs` it claims
+// calls that much before they are due (the dispatcher holds them until their time). It never
+// dials or writes a call.
 import type { Clock } from '../clock/clock.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -63,6 +65,12 @@ export class ClaimLoop {
    * read again, and the claims run only if something is due.
    */
   #ownLeaseAt: number | null = null;
+  /**
+   * The `dueBy` of the last claim of due calls (`claimAheadMs` ahead of its read): a wake-up at or
+   * before it is not looked for `claimAheadMs` early again (it is a lease expiry, or a call that
+   * claim had to skip). Forgotten on a poke, which may bring a call due within it.
+   */
+  #claimedThrough = Number.NEGATIVE_INFINITY;
 
   /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
   constructor(deps: ClaimLoopDeps) {
@@ -87,6 +95,7 @@ export class ClaimLoop {
     // Kept until folded into #storeNextAt, so that a tick whose store read started before the
     // write cannot overwrite it with an older answer.
     this.#pokedAt = Math.min(this.#pokedAt, at);
+    this.#claimedThrough = Number.NEGATIVE_INFINITY;
     if (this.#ticking) {
       this.#tickAgain = true;
       return;
@@ -142,15 +151,20 @@ export class ClaimLoop {
     return Math.min(this.#baseCapacity(), this.#d.pacer.available(now) - this.#d.load().awaitingToken);
   }
 
+  /** When to go to the store for something due at `at`: `claimAheadMs` early, unless already claimed through. */
+  #claimTimeFor(at: number): number {
+    return at > this.#claimedThrough ? at - this.#d.options.claimAheadMs : at;
+  }
+
   #storeWorkAt(): number {
     let at = Number.POSITIVE_INFINITY;
     if (this.#storeNextAt !== null) {
       const now = this.#d.clock.now();
-      if (this.#capacity(now) > 0) at = this.#storeNextAt;
+      if (this.#capacity(now) > 0) at = this.#claimTimeFor(this.#storeNextAt);
       else if (this.#d.load().awaitingToken === 0 && this.#baseCapacity() > 0) {
         // Only dial pacing (the rate, or a 429 pause) holds claims back: look again when the next
         // token is due. (While a claimed call still waits for its token, it re-arms when it takes it.)
-        at = Math.max(this.#storeNextAt, now + Math.max(1, this.#d.pacer.msUntilAvailable(now)));
+        at = Math.max(this.#claimTimeFor(this.#storeNextAt), now + Math.max(1, this.#d.pacer.msUntilAvailable(now)));
       }
     }
     const reread = this.#d.options.storeRereadIntervalMs;
@@ -213,7 +227,7 @@ export class ClaimLoop {
     this.#ownLeaseAt = null;
     this.#pokedAt = Number.POSITIVE_INFINITY;
     const next = await this.#d.store.nextWakeUpAt();
-    if (next !== null && next <= now) {
+    if (next !== null && this.#claimTimeFor(next) <= now) {
       await this.#storeWork(now);
       return;
     }
@@ -238,9 +252,11 @@ export class ClaimLoop {
       took += recovered.length;
     }
     if (capacity > 0) {
-      const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber });
+      const ahead = options.claimAheadMs;
+      const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber, ...(ahead > 0 ? { dueBy: now + ahead } : {}) });
       for (const result of claimed) this.#d.onClaimed(result);
       if (claimed.length === capacity) this.#tickAgain = true;
+      else this.#claimedThrough = now + ahead;
       took += claimed.length;
     }
     let next = await store.nextWakeUpAt();

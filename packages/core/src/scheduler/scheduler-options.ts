@@ -73,6 +73,14 @@ export interface CallSchedulerOptions {
   /** Most calls one claim takes from the store. @default 50 */
   readonly claimBatchSize?: number;
   /**
+   * Claim calls up to this many ms before they are due, hold them under their lease, and dial each
+   * at its due time from the scheduler's timer, with no store work on that path: lateness falls to
+   * the timer's own. A call held this way is `dispatching` already: `cancel` and `reschedule` on
+   * this scheduler release it first, but another process's `cancel` finds it being dialed (as
+   * for any claimed call). At most `leaseMs / 2`; `0` claims only due calls. @default 0
+   */
+  readonly claimAheadMs?: number;
+  /**
    * Re-read the store at least this often to see calls written by other processes; `null` turns
    * it off. @default 1000 when `store.features.shared`, otherwise `null`
    */
@@ -172,6 +180,8 @@ export interface ResolvedSchedulerOptions {
   readonly maxLiveCalls: number;
   /** See {@link CallSchedulerOptions.claimBatchSize}. */
   readonly claimBatchSize: number;
+  /** See {@link CallSchedulerOptions.claimAheadMs}. */
+  readonly claimAheadMs: number;
   /** See {@link CallSchedulerOptions.storeRereadIntervalMs}; `null` for no re-reads. */
   readonly storeRereadIntervalMs: number | null;
   /** See {@link CallSchedulerOptions.polling}, every default filled in. */
@@ -229,6 +239,7 @@ const optionsSchema = z.object(
     maxConcurrentRequests: positive,
     maxLiveCalls: positive,
     claimBatchSize: positive,
+    claimAheadMs: z.number({ message: 'must be a number of ms from 0 to leaseMs / 2' }).min(0, { message: 'must be a number of ms from 0 to leaseMs / 2' }).finite().optional(),
     storeRereadIntervalMs: positive.nullable(),
     polling: z
       .object(
@@ -277,7 +288,10 @@ const optionsSchema = z.object(
       .optional(),
   },
   { message: 'must be an object with at least store and provider' },
-);
+).refine((o) => o.claimAheadMs === undefined || o.claimAheadMs <= (o.leaseMs ?? 30_000) / 2, {
+  message: 'must be at most leaseMs / 2 (a call is held under its lease until its time)',
+  path: ['claimAheadMs'],
+});
 
 /**
  * Checks the options like an input (a {@link CallSchedulerError} `INVALID_INPUT` naming each bad
@@ -299,6 +313,7 @@ export function resolveOptions(options: CallSchedulerOptions): ResolvedScheduler
     maxConcurrentRequests: Math.floor(o.maxConcurrentRequests ?? 16),
     maxLiveCalls: Math.floor(o.maxLiveCalls ?? 200),
     claimBatchSize: Math.floor(o.claimBatchSize ?? 50),
+    claimAheadMs: o.claimAheadMs ?? 0,
     storeRereadIntervalMs: reread,
     polling: Object.freeze({
       minIntervalMs: polling.minIntervalMs ?? 500,

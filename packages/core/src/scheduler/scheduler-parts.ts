@@ -54,6 +54,8 @@ export interface SchedulerParts {
   readonly leases: LeaseKeeper;
   /** The commands. */
   readonly commands: SchedulerCommands;
+  /** Releases a call claimed ahead of its time and not dialed yet (see `CallDispatcher.release`). */
+  readonly release: (id: string) => Promise<number | null>;
   /** The instruments, or `undefined` with `telemetry: false`. */
   readonly telemetry: SchedulerTelemetry | undefined;
 }
@@ -113,5 +115,6 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     const countByStatus = input.store.countByStatus?.bind(input.store);
     if (countByStatus !== undefined) telemetry.observeCallCounts(countByStatus);
   }
-  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)), telemetry };
+  const dispatcher = late.dispatcher;
+  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)), telemetry, release: (id) => dispatcher.release(id) };
 }

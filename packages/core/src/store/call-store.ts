@@ -168,6 +168,13 @@ export interface ClaimOptions {
   /** The new lease's expiry. */
   readonly leaseExpiresAt: number;
   /**
+   * For {@link CallStore.claimDueCalls}: claim calls due up to this instant (at least `now`), so
+   * that a scheduler can hold calls a little before their time and dial each at its time. The
+   * claim's writes are still stamped `now`. Other operations ignore it.
+   * @default now
+   */
+  readonly dueBy?: number;
+  /**
    * For {@link CallStore.claimDueCalls}: skip a due call when another call to the same number is
    * `dispatching` or live, and claim at most one call per number in one claim.
    * @default false

@@ -45,8 +45,9 @@ export const claimOptionsSchema = z.object({
   limit: z.number().int({ message: 'must be a whole number' }).min(0),
   owner: z.string().min(1),
   leaseExpiresAt: finiteMs,
+  dueBy: finiteMs.optional(),
   onePerNumber: z.boolean().optional(),
-});
+}).refine((o) => o.dueBy === undefined || o.dueBy >= o.now, { message: 'must not be before now', path: ['dueBy'] });
 
 /** `CallStore.countAttempts`'s query. */
 export const countAttemptsQuerySchema = z.object({

@@ -1,0 +1,108 @@
+import { MemoryStore } from '@call-scheduler/store-memory';
+import { describe, expect, it } from 'vitest';
+import { CallScheduler, ErrorCode, isCallSchedulerError } from '../src/index.js';
+import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
+import { NUMBER, OTHER, SECOND, START, harnessStoppedAfterEach } from './harness.js';
+import { cleanupAfterEach } from './support/cleanup-after-each.js';
+
+const cleanup = cleanupAfterEach();
+const harness = harnessStoppedAfterEach(cleanup);
+const AHEAD = 200;
+
+describe('claimAheadMs: calls claimed before their time are dialed at it', () => {
+  it('claims a call claimAheadMs before it is due and dials it exactly at its time, never before', async () => {
+    const { clock, scheduler, store, provider } = harness({ claimAheadMs: AHEAD });
+    await scheduler.start();
+    const dueAt = START + 10 * SECOND;
+    const call = await scheduler.schedule({ to: NUMBER, at: dueAt });
+    await clock.advanceTo(dueAt - AHEAD - 1);
+    expect((await store.getCall(call.id))?.status).toBe('scheduled');
+    await clock.advanceTo(dueAt - AHEAD);
+    expect((await store.getCall(call.id))?.status).toBe('dispatching');
+    await clock.advanceTo(dueAt - 1);
+    expect(provider.requests.filter((r) => r.kind === 'placeCall')).toEqual([]);
+    await clock.advanceTo(dueAt);
+    expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => r.at)).toEqual([dueAt]);
+    await clock.advance(60 * SECOND);
+    expect((await scheduler.get(call.id))?.status).toBe('completed');
+  });
+
+  it('a batch due within the horizon is claimed in one store read, and each call is dialed at its own time', async () => {
+    const { clock, scheduler, provider } = harness({ claimAheadMs: AHEAD });
+    await scheduler.start();
+    const base = START + 5 * SECOND;
+    const offsets = [0, 37, 120, 199];
+    await scheduler.scheduleMany(offsets.map((offset, i) => ({ to: `+1415555020${i}`, at: base + offset })));
+    await clock.advanceTo(base + 250);
+    expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => r.at - base)).toEqual(offsets);
+  });
+
+  it('cancel and reschedule on the scheduler that holds the call release it first: canceled, or dialed at the new time', async () => {
+    const { clock, scheduler, provider } = harness({ claimAheadMs: AHEAD });
+    await scheduler.start();
+    const dueAt = START + 10 * SECOND;
+    const [toCancel, toMove] = await scheduler.scheduleMany([
+      { to: NUMBER, at: dueAt },
+      { to: OTHER, at: dueAt },
+    ]);
+    await clock.advanceTo(dueAt - AHEAD / 2);
+    expect((await scheduler.get(toCancel!.id))?.status).toBe('dispatching');
+    expect((await scheduler.cancel(toCancel!.id)).status).toBe('canceled');
+    const later = dueAt + 30 * SECOND;
+    const moved = await scheduler.reschedule(toMove!.id, later);
+    expect(moved.status).toBe('scheduled');
+    expect(moved.attemptCount).toBe(0);
+    await clock.advanceTo(later + 60 * SECOND);
+    expect((await scheduler.get(toCancel!.id))?.status).toBe('canceled');
+    expect(provider.placeRequests(NUMBER)).toHaveLength(0);
+    expect(provider.placeRequests(OTHER).map((r) => r.at)).toEqual([later]);
+    expect((await scheduler.get(toMove!.id))?.status).toBe('completed');
+  });
+
+  it('a stop before the time puts a held call back to scheduled, its attempt undone, and the next scheduler dials it on time', async () => {
+    const clock = new FakeClock(START);
+    const store = new MemoryStore();
+    const provider = new FakeCallProvider({ clock });
+    const first = new CallScheduler({ id: 'first', clock, store, provider, claimAheadMs: AHEAD });
+    await first.start();
+    const dueAt = START + 10 * SECOND;
+    const call = await first.schedule({ to: NUMBER, at: dueAt });
+    await clock.advanceTo(dueAt - AHEAD / 2);
+    expect((await store.getCall(call.id))?.status).toBe('dispatching');
+    await first.stop();
+    const after = await store.getCall(call.id);
+    expect(after).toMatchObject({ status: 'scheduled', dueAt, attemptCount: 0, lease: null });
+    const second = new CallScheduler({ id: 'second', clock, store, provider, claimAheadMs: AHEAD });
+    cleanup.stop(second);
+    await second.start();
+    await clock.advanceTo(dueAt + 60 * SECOND);
+    expect(provider.placeRequests(NUMBER).map((r) => r.at)).toEqual([dueAt]);
+    expect((await store.getCall(call.id))?.status).toBe('completed');
+  });
+
+  it('an overdue call is still dialed at once, and a call scheduled inside the horizon is claimed at once and dialed at its time', async () => {
+    const { clock, scheduler, provider } = harness({ claimAheadMs: AHEAD });
+    await scheduler.start();
+    const overdue = await scheduler.schedule({ to: NUMBER, at: START - SECOND });
+    await clock.advance(0);
+    expect(provider.placeRequests(NUMBER).map((r) => r.at)).toEqual([START]);
+    const soonAt = clock.now() + 50;
+    await scheduler.schedule({ to: OTHER, at: soonAt });
+    await clock.advance(0);
+    expect(provider.placeRequests(OTHER)).toHaveLength(0);
+    await clock.advanceTo(soonAt);
+    expect(provider.placeRequests(OTHER).map((r) => r.at)).toEqual([soonAt]);
+    expect(overdue.id).toBeTruthy();
+  });
+
+  it('claimAheadMs above leaseMs / 2 is refused, naming the field', () => {
+    const clock = new FakeClock(START);
+    try {
+      new CallScheduler({ store: new MemoryStore(), provider: new FakeCallProvider({ clock }), clock, leaseMs: 1000, claimAheadMs: 600 });
+      expect.unreachable('expected INVALID_INPUT');
+    } catch (error) {
+      expect(isCallSchedulerError(error) && error.code).toBe(ErrorCode.INVALID_INPUT);
+      expect(isCallSchedulerError(error) ? error.issues?.map((i) => i.path) : []).toEqual(['claimAheadMs']);
+    }
+  });
+});
