@@ -112,7 +112,9 @@ const schedulerSqlite: CaseFn = async (context) => {
     },
   });
   const store = new SqliteStore({ filename });
-  const scheduler = new CallScheduler({ store, provider });
+  // `claimAheadMs` from the params (default 0: the scheduler's default).
+  const claimAheadMs = intParam(context.params, 'claimAheadMs', 0);
+  const scheduler = new CallScheduler({ store, provider, claimAheadMs });
   let completed = 0;
   let failed = 0;
   const errors: string[] = [];

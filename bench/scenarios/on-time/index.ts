@@ -2,7 +2,10 @@ import { dist, num, resultOf } from '../../lib/results.js';
 import { fmt, ms } from '../../lib/stats.js';
 import type { Figure, ScenarioDef } from '../../lib/types.js';
 
-/** Dispatch lateness of calls spread over 10 s, against a bare re-armed `setTimeout`. */
+/** The claim horizon of the `claimAheadMs` cases. */
+const CLAIM_AHEAD_MS = 100;
+
+/** Dispatch lateness of calls spread over 10 s, against a bare re-armed `setTimeout`: the scheduler with its defaults, and with `claimAheadMs`. */
 export const onTime: ScenarioDef = {
   name: 'on-time',
   title: 'On time: dispatch lateness of calls due over 10 s at 500/s and at 50/s (SQLite, instant provider) vs a bare re-armed setTimeout',
@@ -10,21 +13,26 @@ export const onTime: ScenarioDef = {
     // Issue 14's two rates: 500 calls/s, and a tenth of it (timer precision apart from throughput).
     const fast = quick ? { count: 250 } : { count: 5_000 };
     const slow = quick ? { count: 25 } : { count: 500 };
+    const ahead = { claimAheadMs: CLAIM_AHEAD_MS };
     return [
       { name: 'timer', params: fast, timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', params: fast, timeoutMs: quick ? 40_000 : 120_000 },
+      { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead', params: { ...fast, ...ahead }, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'timer', id: 'timer-tenth', params: slow, timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-tenth', params: slow, timeoutMs: quick ? 40_000 : 120_000 },
+      { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-tenth', params: { ...slow, ...ahead }, timeoutMs: quick ? 40_000 : 120_000 },
     ];
   },
   summarize(results) {
     const rows: Figure[] = [];
-    for (const [suffix, label] of [
-      ['', ''],
-      ['-tenth', 'a tenth of the rate: '],
+    for (const [timerId, schedulerId, label] of [
+      ['timer', 'scheduler-sqlite', 'defaults: '],
+      ['timer', 'scheduler-sqlite-ahead', `claimAheadMs ${CLAIM_AHEAD_MS}: `],
+      ['timer-tenth', 'scheduler-sqlite-tenth', 'a tenth of the rate, defaults: '],
+      ['timer-tenth', 'scheduler-sqlite-ahead-tenth', `a tenth of the rate, claimAheadMs ${CLAIM_AHEAD_MS}: `],
     ] as const) {
-      const base = resultOf(results, `timer${suffix}`);
-      const sched = resultOf(results, `scheduler-sqlite${suffix}`);
+      const base = resultOf(results, timerId);
+      const sched = resultOf(results, schedulerId);
       const b = dist(base, 'latenessMs');
       const s = dist(sched, 'latenessMs');
       const count = num(sched, 'count');
