@@ -97,10 +97,7 @@ describe('GET /health', () => {
     h = await startHarness({
       flavor: 'node',
       router: { health: { maxOverdueMs: 5_000 } },
-      wrapScheduler: (scheduler) =>
-        forwardingScheduler(scheduler, {
-          health: async () => ({ ...(await scheduler.health()), oldestOverdueMs, dueNextMinute: 3 }),
-        }),
+      schedulerOverrides: (scheduler) => ({ health: async () => ({ ...(await scheduler.health()), oldestOverdueMs, dueNextMinute: 3 }) }),
     });
     const calm = await call(`${h.api}/health`);
     expect(calm.status).toBe(200);
@@ -116,8 +113,7 @@ describe('GET /health', () => {
   it('without the option, an overdue call does not fail the check', async () => {
     h = await startHarness({
       flavor: 'node',
-      wrapScheduler: (scheduler) =>
-        forwardingScheduler(scheduler, { health: async () => ({ ...(await scheduler.health()), oldestOverdueMs: 3_600_000 }) }),
+      schedulerOverrides: (scheduler) => ({ health: async () => ({ ...(await scheduler.health()), oldestOverdueMs: 3_600_000 }) }),
     });
     expect((await call(`${h.api}/health`)).status).toBe(200);
   });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { callEventMessageSchema } from '../src/index.js';
 import { expectProblem } from './support/expect-problem.js';
-import { call, FLAVORS, forwardingScheduler, startHarness, within, type Harness } from './support/harness.js';
+import { call, FLAVORS, startHarness, within, type Harness } from './support/harness.js';
 import { SseClient, type SseMessage } from './support/sse-client.js';
 
 const TO = '+14155550123';
@@ -106,16 +106,15 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     h = await startHarness({
       flavor,
       start: false,
-      wrapScheduler: (scheduler) =>
-        forwardingScheduler(scheduler, {
-          listEvents: async (query) => {
-            const page = await scheduler.listEvents(query);
-            pagesRead++;
-            await scheduler.schedule({ to: TO, at: '2026-04-02T10:00:00Z' });
-            await scheduler.schedule({ to: TO, at: '2026-04-02T11:00:00Z' });
-            return page;
-          },
-        }),
+      schedulerOverrides: (scheduler) => ({
+        listEvents: async (query) => {
+          const page = await scheduler.listEvents(query);
+          pagesRead++;
+          await scheduler.schedule({ to: TO, at: '2026-04-02T10:00:00Z' });
+          await scheduler.schedule({ to: TO, at: '2026-04-02T11:00:00Z' });
+          return page;
+        },
+      }),
     });
     for (let i = 0; i < 12; i++) {
       await h.scheduler.scheduleMany(Array.from({ length: 100 }, () => ({ to: TO, at: '2026-04-01T10:00:00Z' })));
@@ -164,23 +163,22 @@ describe.each(FLAVORS)('GET /events through %s', (flavor) => {
     h = await startHarness({
       flavor,
       start: false,
-      wrapScheduler: (scheduler) =>
-        forwardingScheduler(scheduler, {
-          listEvents: async (query) => {
-            entered();
-            await released;
-            return scheduler.listEvents(query);
-          },
-          on: (event, listener) => {
-            listening++;
-            return scheduler.on(event, listener);
-          },
-          off: (event, listener) => {
-            listening--;
-            if (listening === 0) allOff();
-            return scheduler.off(event, listener);
-          },
-        }),
+      schedulerOverrides: (scheduler) => ({
+        listEvents: async (query) => {
+          entered();
+          await released;
+          return scheduler.listEvents(query);
+        },
+        on: (event, listener) => {
+          listening++;
+          return scheduler.on(event, listener);
+        },
+        off: (event, listener) => {
+          listening--;
+          if (listening === 0) allOff();
+          return scheduler.off(event, listener);
+        },
+      }),
     });
     const controller = new AbortController();
     const pending = fetch(`${h.api}/events`, { headers: { 'Last-Event-ID': '0' }, signal: controller.signal }).catch(() => undefined);

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   readonly start?: boolean;
   /** Serve a wrapper of the real scheduler instead of the scheduler itself. */
   readonly wrapScheduler?: (scheduler: CallScheduler) => CallRouterScheduler;
+  /** Serve the real scheduler through {@link forwardingScheduler}, with these of its methods replaced. */
+  readonly schedulerOverrides?: (scheduler: CallScheduler) => Partial<CallRouterScheduler>;
 }
 
 /** Answers a test route outside the router, to show fall-through to `next()`. */
@@ -63,7 +65,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   if (options.start !== false) await scheduler.start();
   const reported: unknown[] = [];
   const routerOptions: CallRouterOptions = {
-    scheduler: options.wrapScheduler?.(scheduler) ?? scheduler,
+    scheduler: options.schedulerOverrides ? forwardingScheduler(scheduler, options.schedulerOverrides(scheduler)) : (options.wrapScheduler?.(scheduler) ?? scheduler),
     onError: (error) => reported.push(error),
     ...options.router,
   };
