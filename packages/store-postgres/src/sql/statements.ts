@@ -42,8 +42,8 @@ export type ClaimedRow = CallRow & {
 };
 
 /**
- * The claim of due calls, in one statement: a `FOR UPDATE SKIP LOCKED` walk of `calls_due_idx`
- * (earliest `due_at`, then id, stopping after `limit` rows) in a CTE, the `UPDATE ... RETURNING` of
+ * The claim of due calls (due by `dueBy`, default `now`), in one statement: a `FOR UPDATE SKIP
+ * LOCKED` walk of `calls_due_idx` (earliest `due_at`, then id, stopping after `limit` rows) in a CTE, the `UPDATE ... RETURNING` of
  * those rows, and the inserts of their attempts and `dispatching` events.
  *
  * With `onePerNumber`, a candidate is skipped when another call to its number is being dialed or
@@ -55,12 +55,13 @@ export type ClaimedRow = CallRow & {
  */
 export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<ClaimedRow> {
   const { now, limit, owner, leaseExpiresAt } = options;
+  const dueBy = options.dueBy ?? now;
   const onePerNumber = options.onePerNumber === true;
   const numberIsFree = onePerNumber
     ? sql`and not exists (
         select 1 from ${table(s, 'calls')} as o
         where o.to_number = c.to_number and o.status in ${OPEN_STATUSES} and o.id <> c.id
-          and (o.status <> 'scheduled' or (o.due_at <= ${now}::bigint and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
+          and (o.status <> 'scheduled' or (o.due_at <= ${dueBy}::bigint and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
     : sql``;
   const held = onePerNumber
     ? sql`held as (
@@ -73,7 +74,7 @@ export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<Clai
   const heldJoin = onePerNumber ? sql`join held on held.call_id = due.id` : sql``;
   return sql<ClaimedRow>`with due as (
       select c.id, c.to_number, c.due_at from ${table(s, 'calls')} as c
-      where c.status = 'scheduled' and c.due_at <= ${now}::bigint ${numberIsFree}
+      where c.status = 'scheduled' and c.due_at <= ${dueBy}::bigint ${numberIsFree}
       order by c.due_at, c.id
       limit ${limit}::bigint
       for update of c skip locked

@@ -22,6 +22,23 @@ export function claimDueCallsTests(s: Suite): void {
       expect(ids((await claim({ now: T0 + 1 })).map((r) => r.call))).toEqual([future.id]);
     });
 
+    test('claimDueCalls with dueBy claims the calls due by then, earliest first, and stamps its writes now; dueBy before now is refused', async () => {
+      const due = newCall({ dueAt: T0 - 5 });
+      const soon = newCall({ to: NUMBER_B, dueAt: T0 + 150 });
+      const later = newCall({ to: NUMBER_C, dueAt: T0 + 151 });
+      await insert(later, soon, due);
+      const results = await claim({ dueBy: T0 + 150 });
+      expect(ids(results.map((r) => r.call))).toEqual([due.id, soon.id]);
+      for (const { call, events } of results) {
+        expect(call).toMatchObject({ status: 'dispatching', dueAt: null, updatedAt: T0 });
+        expect(events[0]).toMatchObject({ type: 'dispatching', at: T0 });
+      }
+      expect(results[1]!.events[0]!.data).toMatchObject({ dueAt: T0 + 150 });
+      expect((await mustGet(later.id)).status).toBe('scheduled');
+      await expect(claim({ dueBy: T0 - 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      expect((await mustGet(later.id)).status).toBe('scheduled');
+    });
+
     test('claimDueCalls claims the earliest dueAt first, then by id, at most limit', async () => {
       const calls = [
         newCall({ dueAt: T0 - 10 }),
