@@ -1,19 +1,11 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
 import { eventually, scheduledCall } from './support/calls.js';
 import { TEST_URL, useTestDatabase } from './support/database.js';
 
 // Two handles on two pools: two hosts as far as PostgreSQL can tell.
 const db = useTestDatabase();
-let otherPool: pg.Pool;
-beforeAll(() => {
-  otherPool = new pg.Pool({ connectionString: TEST_URL, max: 4 });
-  otherPool.on('error', () => undefined);
-});
-afterAll(async () => {
-  await otherPool.end();
-});
 const opened: PostgresStore[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
@@ -21,7 +13,7 @@ afterEach(async () => {
 async function twoHosts(): Promise<[PostgresStore, PostgresStore]> {
   const first = new PostgresStore({ pool: db.pool(), schema: db.schema('cs_hosts') });
   await first.init();
-  const second = new PostgresStore({ pool: otherPool, schema: first.schema });
+  const second = new PostgresStore({ pool: db.peerPool(), schema: first.schema });
   opened.push(first, second);
   return [first, second];
 }
@@ -84,7 +76,7 @@ describe('event cursor across connections', () => {
     expect(start.items.map((e) => e.type)).toEqual(['scheduled']);
 
     // Another connection takes an event id and keeps its transaction open.
-    const slow = await otherPool.connect();
+    const slow = await db.peerPool().connect();
     try {
       await slow.query('begin');
       const early = await slow.query(

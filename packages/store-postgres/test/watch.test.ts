@@ -1,20 +1,11 @@
 import type { CallStoreChange } from '@call-scheduler/core';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
 import type { PostgresStoreCommonOptions } from '../src/index.js';
 import { eventually, scheduledCall } from './support/calls.js';
-import { TEST_URL, useTestDatabase } from './support/database.js';
+import { useTestDatabase } from './support/database.js';
 
 const db = useTestDatabase();
-let otherPool: pg.Pool;
-beforeAll(() => {
-  otherPool = new pg.Pool({ connectionString: TEST_URL, max: 4 });
-  otherPool.on('error', () => undefined);
-});
-afterAll(async () => {
-  await otherPool.end();
-});
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -27,7 +18,7 @@ async function watcherAndWriter(
 ): Promise<{ watcher: PostgresStore; writer: PostgresStore; changes: CallStoreChange[] }> {
   const watcher = new PostgresStore({ pool: db.pool(), schema: db.schema('cs_watch'), ...watcherOptions });
   await watcher.init();
-  const writer = new PostgresStore({ pool: otherPool, schema: watcher.schema, ...writerOptions });
+  const writer = new PostgresStore({ pool: db.peerPool(), schema: watcher.schema, ...writerOptions });
   await writer.init();
   const changes: CallStoreChange[] = [];
   const watch = await watcher.watch((change) => changes.push(change));

@@ -28,28 +28,40 @@ export async function assertDatabase(): Promise<void> {
   }
 }
 
+/** The test database of one test file (see {@link useTestDatabase}). */
+export interface TestDatabase {
+  /** The file's shared pool. */
+  pool(): pg.Pool;
+  /** A second pool (at most 4 connections), as another host would have its own: for a peer handle. */
+  peerPool(): pg.Pool;
+  /** A new schema name, dropped after the file's tests. */
+  schema(prefix?: string): string;
+}
+
 /**
- * For one test file: checks the server in `beforeAll`, gives a shared pool, and drops in `afterAll`
- * every schema handed out by `schema()`.
+ * For one test file: checks the server in `beforeAll`, gives a shared pool and a peer pool, and
+ * drops in `afterAll` every schema handed out by `schema()`.
  */
-export function useTestDatabase(): { readonly pool: () => pg.Pool; schema(prefix?: string): string } {
-  let pool: pg.Pool | undefined;
+export function useTestDatabase(): TestDatabase {
+  let pools: { readonly main: pg.Pool; readonly peer: pg.Pool } | undefined;
   const schemas: string[] = [];
+  const newPool = (max: number): pg.Pool => new pg.Pool({ connectionString: TEST_URL, max }).on('error', () => undefined);
   beforeAll(async () => {
     await assertDatabase();
-    pool = new pg.Pool({ connectionString: TEST_URL, max: 8 });
-    pool.on('error', () => undefined);
+    pools = { main: newPool(8), peer: newPool(4) };
   });
   afterAll(async () => {
-    if (pool === undefined) return;
-    for (const name of schemas) await pool.query(`drop schema if exists "${name}" cascade`);
-    await pool.end();
+    if (pools === undefined) return;
+    for (const name of schemas) await pools.main.query(`drop schema if exists "${name}" cascade`);
+    await Promise.all([pools.main.end(), pools.peer.end()]);
   });
+  const opened = (): NonNullable<typeof pools> => {
+    if (pools === undefined) throw new Error('useTestDatabase: the pools exist only inside tests');
+    return pools;
+  };
   return {
-    pool: () => {
-      if (pool === undefined) throw new Error('useTestDatabase: the pool exists only inside tests');
-      return pool;
-    },
+    pool: () => opened().main,
+    peerPool: () => opened().peer,
     schema(prefix) {
       const name = randomSchema(prefix);
       schemas.push(name);
