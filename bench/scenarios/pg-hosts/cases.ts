@@ -53,10 +53,10 @@ interface Host {
   kill(): void;
 }
 
-function startHost(url: string, id: string, notify: boolean): Host {
+function startHost(url: string, id: string, notify: boolean, claimAheadMs = 0): Host {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@call-scheduler/source', '--import', 'tsx', HOST_SCRIPT, `--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`],
+    ['--conditions=@call-scheduler/source', '--import', 'tsx', HOST_SCRIPT, `--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, `--claim-ahead-ms=${claimAheadMs}`],
     { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -161,10 +161,12 @@ function settings(context: CaseContext): { count: number; aheadMs: number; gapMs
 async function lateness(context: CaseContext, notify: boolean): Promise<CaseResult> {
   const { count, aheadMs, gapMs } = settings(context);
   const hostCount = intParam(context.params, 'hosts', 2);
+  // The dialers' claimAheadMs (default 0: the scheduler's default).
+  const claimAheadMs = intParam(context.params, 'claimAheadMs', 0);
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   try {
-    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, notify));
+    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, notify, claimAheadMs));
     const ready = await Promise.all(hosts.map((h) => h.ready));
     const store = new PostgresStore({ connectionString: db.url, schema: SCHEMA, notify });
     const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
@@ -211,6 +213,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
       count,
       aheadMs,
       gapMs,
+      claimAheadMs,
       hosts: hostCount,
       watching: ready.map((r) => r.watching),
       dialsPerHost: reports.map((r) => r.dials.length),

@@ -2,9 +2,9 @@
  * One dialing host of the pg-hosts scenario, in a process of its own (started by `cases.ts`):
  *
  *   node --conditions=@call-scheduler/source --import tsx bench/scenarios/pg-hosts/host.ts \
- *     --url=postgres://... --schema=bench --notify=true --id=dialer-1
+ *     --url=postgres://... --schema=bench --notify=true --id=dialer-1 [--claim-ahead-ms=100]
  *
- * `CallScheduler` with its defaults on a `PostgresStore` and the in-process provider that answers
+ * `CallScheduler` with its defaults (but `claimAheadMs` when given) on a `PostgresStore` and the in-process provider that answers
  * `completed` at once. It starts, writes `{"type":"ready"}` as one JSON line on stdout, and dials
  * until a line `stop` arrives on stdin; then it stops and writes `{"type":"done", ...}`: every dial
  * (`[callId, sub-ms wall clock, Date.now()]`), its completions and errors, its CPU time, and its store
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const wallNow = calibrateWallClock();
   const dials: [string, number, number][] = [];
   const provider = new InstantProvider({ answer: 'completed', onPlace: (request) => dials.push([request.callId, wallNow(), Date.now()]) });
-  const scheduler = new CallScheduler({ store, provider, id: required(args, 'id') });
+  const scheduler = new CallScheduler({ store, provider, id: required(args, 'id'), claimAheadMs: Number(args.get('claim-ahead-ms') ?? 0) });
   let completed = 0;
   let failed = 0;
   let lastEndedAt = 0;
