@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
 import { fullScans, plansOf, queryPlan, recordingDatabase } from './support/recording-database.js';
 import type { RecordedQuery } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
+import { usePlanStore } from './support/plan-store.js';
 import { tempDir } from './support/temp-files.js';
 
-
 describe('query plans of the hot queries', () => {
-  // Unset when beforeAll failed early: afterAll cleans up whatever exists.
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let recorder: ReturnType<typeof recordingDatabase>;
-  let store: SqliteStore;
-
   // One store for every plan check (filling it is the slow part); the checks only read plans, and
   // the claims they run take a few of its many due calls.
-  beforeAll(async () => {
-    dir = tempDir();
-    recorder = recordingDatabase(dir.file('plans.db'));
-    store = new SqliteStore({ database: recorder.database });
-    await store.init();
+  const rig = usePlanStore(async ({ store }) => {
     // A store with some history: scheduled, dispatching (leased), live and ended calls.
     const numbers = Array.from({ length: 50 }, (_, i) => `+1415555${(1000 + i).toString()}`);
     await store.insertCalls(Array.from({ length: 2_000 }, (_, i) => scheduledCall(1_000 + i, { to: numbers[i % 50] ?? '' })));
@@ -35,16 +26,6 @@ describe('query plans of the hot queries', () => {
       });
     }
   });
-
-  afterAll(async () => {
-    try {
-      await (store as SqliteStore | undefined)?.close();
-      (recorder as typeof recorder | undefined)?.raw.close();
-    } finally {
-      dir?.remove();
-    }
-  });
-
 
   const hotQueries: Record<string, { run: (s: SqliteStore) => Promise<unknown>; indexes: string[] }> = {
     claim: { run: (s) => s.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }), indexes: ['calls_due_idx'] },
@@ -67,10 +48,10 @@ describe('query plans of the hot queries', () => {
 
   for (const statistics of ['without statistics', 'after ANALYZE'] as const) {
     describe(statistics, () => {
-      if (statistics === 'after ANALYZE') beforeAll(() => void recorder.raw.exec('analyze'));
+      if (statistics === 'after ANALYZE') beforeAll(() => void rig.recorder.raw.exec('analyze'));
       for (const [name, { run, indexes }] of Object.entries(hotQueries)) {
         it(`${name}: no full table scan${indexes.length > 0 ? `, uses ${indexes.join(' and ')}` : ''}`, async () => {
-          const plans = await plansOf(recorder, () => run(store));
+          const plans = await plansOf(rig.recorder, () => run(rig.store));
           for (const { sql, plan } of plans) {
             expect(fullScans(plan), `${sql}\n${plan.join('\n')}`).toEqual([]);
           }
@@ -82,12 +63,12 @@ describe('query plans of the hot queries', () => {
   }
 
   it('the full-scan detector sees a full scan (so that the checks above can fail)', () => {
-    const plan = queryPlan(recorder.raw, { sql: 'select * from calls where at = ? order by due_at', parameters: [5] });
+    const plan = queryPlan(rig.recorder.raw, { sql: 'select * from calls where at = ? order by due_at', parameters: [5] });
     expect(fullScans(plan)).toEqual(['SCAN calls']);
   });
 
   it('the claim walks its index in order and stops at the limit (no sort of all due calls)', async () => {
-    const plans = await plansOf(recorder, () => store.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }));
+    const plans = await plansOf(rig.recorder, () => rig.store.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }));
     const update = plans.find((p) => /^update/i.test(p.sql.trim()));
     expect(update?.plan.join('\n')).toMatch(/SEARCH \w+ USING COVERING INDEX calls_due_idx \(due_at<\?\)/);
     expect(update?.plan.join('\n')).not.toMatch(/TEMP B-TREE/);

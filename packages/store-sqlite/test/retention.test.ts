@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
 import { fullScans, plansOf, queryPlan, recordingDatabase } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
+import { usePlanStore } from './support/plan-store.js';
 import { tempDir } from './support/temp-files.js';
 
 const TERMINAL: readonly CallStatus[] = ['completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired'];
@@ -23,53 +24,34 @@ function addAttempts(raw: Database.Database): void {
   raw.exec(`update calls set attempt_count = 1 where attempt_count = 0`);
 }
 
-
 const count = (raw: Database.Database, sql: string, ...params: unknown[]): number => (raw.prepare(sql).get(...params) as { n: number }).n;
 
 describe('SqliteStore.purgeCalls: query plans', () => {
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let recorder: ReturnType<typeof recordingDatabase>;
-  let store: SqliteStore;
-
   // 20,000 calls: most ended (oldest first by id, so that id order cannot stand in for ended_at
   // order, every tenth in another status), and scheduled and live calls that must stay.
-  beforeAll(async () => {
-    dir = tempDir('store-sqlite-retention-plans-');
-    recorder = recordingDatabase(dir.file('plans.db'));
-    store = new SqliteStore({ database: recorder.database });
-    await store.init();
+  const rig = usePlanStore(async ({ store, recorder }) => {
     const ended = Array.from({ length: 18_000 }, (_, i) => endedCall(1_000_000 - i, TERMINAL[i % 10 === 0 ? 3 : 0]));
     const scheduled = Array.from({ length: 2_000 }, (_, i) => scheduledCall(5_000_000 + i));
     await store.insertCalls([...ended, ...scheduled]);
     addAttempts(recorder.raw);
-  }, 60_000);
-
-  afterAll(async () => {
-    try {
-      await (store as SqliteStore | undefined)?.close();
-      (recorder as typeof recorder | undefined)?.raw.close();
-    } finally {
-      dir?.remove();
-    }
-  });
-
+  }, { prefix: 'store-sqlite-retention-plans-', timeoutMs: 60_000 });
 
   for (const statistics of ['without statistics', 'after ANALYZE'] as const) {
     describe(statistics, () => {
-      if (statistics === 'after ANALYZE') beforeAll(() => void recorder.raw.exec('analyze'));
+      if (statistics === 'after ANALYZE') beforeAll(() => void rig.recorder.raw.exec('analyze'));
 
       for (const [name, statuses] of [
         ['every terminal status', undefined],
         ['some statuses', ['failed', 'canceled']],
       ] as const) {
         it(`a purge (${name}) walks calls_ended_idx in order, stops at its limit, and scans no table`, async () => {
-          const before = count(recorder.raw, 'select count(*) as n from calls');
+          const before = count(rig.recorder.raw, 'select count(*) as n from calls');
           let deleted = 0;
-          const plans = await plansOf(recorder, async () => {
-            deleted = await store.purgeCalls({ endedBefore: 2_000_000, limit: 100, ...(statuses === undefined ? {} : { statuses }) });
+          const plans = await plansOf(rig.recorder, async () => {
+            deleted = await rig.store.purgeCalls({ endedBefore: 2_000_000, limit: 100, ...(statuses === undefined ? {} : { statuses }) });
           });
           expect(deleted).toBe(100);
-          expect(count(recorder.raw, 'select count(*) as n from calls')).toBe(before - 100);
+          expect(count(rig.recorder.raw, 'select count(*) as n from calls')).toBe(before - 100);
           for (const { sql, plan } of plans) expect(fullScans(plan), `${sql}\n${plan.join('\n')}`).toEqual([]);
           const purge = plans.find((p) => /^\s*delete from "calls"/i.test(p.sql));
           expect(purge, plans.map((p) => p.sql).join('\n')).toBeDefined();
@@ -86,10 +68,10 @@ describe('SqliteStore.purgeCalls: query plans', () => {
   }
 
   it('the partial index holds the terminal calls only', () => {
-    const indexed = count(recorder.raw, "select count(*) as n from calls indexed by calls_ended_idx where status in ('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')");
-    const terminal = count(recorder.raw, "select count(*) as n from calls where status not in ('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')");
+    const indexed = count(rig.recorder.raw, "select count(*) as n from calls indexed by calls_ended_idx where status in ('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')");
+    const terminal = count(rig.recorder.raw, "select count(*) as n from calls where status not in ('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')");
     expect(indexed).toBe(terminal);
-    const sqlText = (recorder.raw.prepare("select sql from sqlite_master where name = 'calls_ended_idx'").get() as { sql: string }).sql;
+    const sqlText = (rig.recorder.raw.prepare("select sql from sqlite_master where name = 'calls_ended_idx'").get() as { sql: string }).sql;
     expect(sqlText).toMatch(/where status in \('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired'\)/i);
   });
 });

@@ -1,24 +1,15 @@
 import { seriesFixture } from '@call-scheduler/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../src/index.js';
-import { fullScans, plansOf, recordingDatabase } from './support/recording-database.js';
+import { describe, expect, it } from 'vitest';
+import { fullScans, plansOf } from './support/recording-database.js';
 import { scheduledCall } from './support/records.js';
-import { tempDir } from './support/temp-files.js';
+import { usePlanStore } from './support/plan-store.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 
 describe('query plans of the series queries', () => {
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let recorder: ReturnType<typeof recordingDatabase>;
-  let store: SqliteStore;
-
   // 300 series (a third paused) and 2,000 ordinary calls: every series read walks an index.
-  beforeAll(async () => {
-    dir = tempDir();
-    recorder = recordingDatabase(dir.file('series-plans.db'));
-    store = new SqliteStore({ database: recorder.database });
-    await store.init();
+  const rig = usePlanStore(async ({ store }) => {
     await store.insertCalls(Array.from({ length: 2_000 }, (_, i) => scheduledCall(1_000 + i)));
     for (let i = 0; i < 300; i++) {
       const id = `series-${String(i).padStart(4, '0')}`;
@@ -28,24 +19,19 @@ describe('query plans of the series queries', () => {
     }
   });
 
-  afterAll(async () => {
-    await store.close();
-    dir?.remove();
-  });
-
   const cases: [string, () => Promise<unknown>][] = [
-    ['listDueSeries', () => store.listDueSeries({ now: T0 + 3 * DAY, limit: 100 })],
-    ['nextSeriesPlanAt', () => store.nextSeriesPlanAt()],
-    ['listSeriesOccurrences', () => store.listSeriesOccurrences({ seriesId: 'series-0001', limit: 10, cursor: null, order: 'desc' })],
-    ['getSeries', () => store.getSeries('series-0001')],
+    ['listDueSeries', () => rig.store.listDueSeries({ now: T0 + 3 * DAY, limit: 100 })],
+    ['nextSeriesPlanAt', () => rig.store.nextSeriesPlanAt()],
+    ['listSeriesOccurrences', () => rig.store.listSeriesOccurrences({ seriesId: 'series-0001', limit: 10, cursor: null, order: 'desc' })],
+    ['getSeries', () => rig.store.getSeries('series-0001')],
     [
       'materializeOccurrences',
       async () => {
-        const series = await store.getSeries('series-0002');
+        const series = await rig.store.getSeries('series-0002');
         if (series === undefined) throw new Error('series-0002 is missing');
         const at = series.nextOccurrenceAt as number;
         const call = scheduledCall(at).call;
-        await store.materializeOccurrences({
+        await rig.store.materializeOccurrences({
           seriesId: series.id,
           expectVersion: series.version,
           occurrences: [{ call: { ...call, seriesId: series.id, occurrenceAt: at }, events: [] }],
@@ -58,14 +44,14 @@ describe('query plans of the series queries', () => {
 
   for (const [name, run] of cases) {
     it(`${name} reads no whole table`, async () => {
-      const plans = await plansOf(recorder, run);
+      const plans = await plansOf(rig.recorder, run);
       for (const { sql, plan } of plans) expect(fullScans(plan), `${sql}\n${plan.join('\n')}`).toEqual([]);
     });
   }
 
   it('listDueSeries and nextSeriesPlanAt walk the partial index of active series', async () => {
-    for (const run of [() => store.listDueSeries({ now: T0 + 3 * DAY, limit: 100 }), () => store.nextSeriesPlanAt()]) {
-      const [first] = await plansOf(recorder, run);
+    for (const run of [() => rig.store.listDueSeries({ now: T0 + 3 * DAY, limit: 100 }), () => rig.store.nextSeriesPlanAt()]) {
+      const [first] = await plansOf(rig.recorder, run);
       expect(first?.plan.join(' ')).toContain('call_series_plan_idx');
     }
   });
