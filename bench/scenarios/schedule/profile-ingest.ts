@@ -40,12 +40,17 @@ async function main(): Promise<void> {
   const batches: (typeof inputs)[] = [];
   for (let from = 0; from < count; from += BATCH) batches.push(inputs.slice(from, from + BATCH));
   const stop = out === undefined ? null : await startProfiler(out);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   if (mode === 'one') for (const input of inputs) await scheduler.schedule(input);
   else for (const batch of batches) await scheduler.scheduleMany(batch);
   const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   await stop?.();
-  process.stdout.write(`${kind} ${mode}: ${Math.round(count / (elapsedMs / 1000))} calls/s (${((elapsedMs * 1000) / count).toFixed(1)} µs per call)\n`);
+  const cpuUsPerCall = (cpu.user + cpu.system) / count;
+  process.stdout.write(
+    `${kind} ${mode}: ${Math.round(count / (elapsedMs / 1000))} calls/s (${((elapsedMs * 1000) / count).toFixed(1)} µs per call, CPU ${cpuUsPerCall.toFixed(1)} µs per call)\n`,
+  );
   await scheduler.stop();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
