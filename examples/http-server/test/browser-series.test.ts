@@ -1,42 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CallSeriesJson } from '@call-scheduler/http-adapter';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.js';
-import { startTestServer, tempDir } from './support.js';
+import { openBrowserPage, WAIT_MS, type BrowserPage } from './browser-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'example-http-server');
-/** Every wait for the page is bounded by this. */
-const WAIT_MS = 15_000;
 const NUMBER = '+12125550147';
 
-let dir: { path: string; remove: () => void } | undefined;
-let running: RunningServer | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
+let web: BrowserPage;
 let page: Page;
-const pageErrors: string[] = [];
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
 async function apiSeries(id: string): Promise<CallSeriesJson> {
-  const response = await fetch(`${running!.url}api/series/${id}`);
+  const response = await fetch(`${web.running.url}api/series/${id}`);
   return (await response.json()) as CallSeriesJson;
 }
 
@@ -51,28 +24,14 @@ function newYorkTime(iso: string): string {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser test needs Debian's chromium ("apt-get install -y chromium"; .ci/run does this in CI).`);
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dir = tempDir();
   // A week's lead: a series creates its occurrence calls of the coming week at once, so that the
   // page has occurrence calls (and their statuses) to show without waiting for a real 09:00.
-  ({ running } = await startTestServer(dir.path, { MOCK_TIME_FACTOR: '0.1' }, { scheduler: { series: { leadMs: 7 * 86_400_000 } } }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
-  context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  context.setDefaultTimeout(WAIT_MS);
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(running.url, { waitUntil: 'load', timeout: WAIT_MS });
-  await page.locator('#connection[data-state="live"]').waitFor({ timeout: WAIT_MS });
+  web = await openBrowserPage({ env: { MOCK_TIME_FACTOR: '0.1' }, server: { scheduler: { series: { leadMs: 7 * 86_400_000 } } }, viewport: { width: 1280, height: 1000 } });
+  page = web.page;
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await running?.close(2_000);
-  dir?.remove();
+  await (web as BrowserPage | undefined)?.close();
 });
 
 describe('recurring calls on the web page in headless Chromium', () => {
@@ -83,7 +42,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     await page.locator('#cron').fill('0 9 * *');
     await expect.poll(() => page.locator('#repeat-preview-message').textContent(), { timeout: WAIT_MS }).toMatch(/^Cron pattern .+\.$/);
     expect(await page.locator('#repeat-preview-list li').count()).toBe(0);
-    const list = await fetch(`${running!.url}api/series`).then(async (r) => (await r.json()) as { items: unknown[] });
+    const list = await fetch(`${web.running.url}api/series`).then(async (r) => (await r.json()) as { items: unknown[] });
     expect(list.items).toEqual([]);
   });
 
@@ -109,7 +68,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     const texts = await items.allTextContents();
     for (const text of texts) expect(text).toMatch(/^(Mon|Tue|Wed|Thu|Fri), \w{3} \d+, \d{4}, 9:00 AM E[SD]T$/);
     expect(await page.locator('#repeat-preview-zone').textContent()).toBe("On the recipient's clocks: America/New_York.");
-    await shot('series-01-preview');
+    await web.shot('series-01-preview');
 
     await page.locator('#schedule-button').click();
     const row = page.locator('li.series').first();
@@ -137,7 +96,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     // The form is back to one call.
     expect(await page.locator('#repeat').inputValue()).toBe('never');
     expect(await page.locator('#repeat-preview').isVisible()).toBe(false);
-    await shot('series-02-created');
+    await web.shot('series-02-created');
 
     const id = (await row.getAttribute('data-id'))!;
     const stored = await apiSeries(id);
@@ -162,7 +121,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     // Focus moves to the button that undoes it.
     expect(await page.evaluate<string | null>("document.activeElement?.getAttribute('data-action') ?? null")).toBe('resume');
     expect((await apiSeries(id)).status).toBe('paused');
-    await shot('series-03-paused');
+    await web.shot('series-03-paused');
 
     await row.locator('[data-action="resume"]').click();
     await row.locator('.badge[data-status="active"]').waitFor();
@@ -175,7 +134,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     expect(resumed.status).toBe('active');
     const lastCanceled = await row.locator('.occurrence-list li.occurrence time').last().getAttribute('datetime');
     expect(Date.parse(resumed.nextOccurrenceAt!)).toBeGreaterThan(Date.parse(lastCanceled!));
-    await shot('series-04-resumed');
+    await web.shot('series-04-resumed');
   });
 
   it('ends the series after asking, and says why it ended', async () => {
@@ -194,7 +153,7 @@ describe('recurring calls on the web page in headless Chromium', () => {
     expect(await row.locator('.when').textContent()).toBe('Ended: no more calls.');
     for (const action of ['pause', 'resume', 'end']) expect(await row.locator(`[data-action="${action}"]`).isVisible()).toBe(false);
     expect(await apiSeries(id)).toMatchObject({ status: 'ended', endReason: 'canceled' });
-    await shot('series-05-ended');
-    expect(pageErrors).toEqual([]);
+    await web.shot('series-05-ended');
+    expect(web.pageErrors).toEqual([]);
   });
 });

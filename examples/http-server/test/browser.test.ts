@@ -1,44 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CallJson, CallWithHistoryJson } from '@call-scheduler/http-adapter';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.js';
+import { openBrowserPage, WAIT_MS, type BrowserPage } from './browser-page.js';
 import { startTestServer, tempDir } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'example-http-server');
-/** Every wait for the page is bounded by this. */
-const WAIT_MS = 15_000;
 
 const NOW_NUMBER = '+14155550123';
 const LATER_NUMBER = '+13125550199';
 
-let dir: { path: string; remove: () => void } | undefined;
-let running: RunningServer | undefined;
-let browser: Browser | undefined;
-let context: BrowserContext | undefined;
+let web: BrowserPage;
 let page: Page;
-const pageErrors: string[] = [];
-
-async function shot(name: string, target: Page = page): Promise<void> {
-  await target.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
-}
 
 async function apiCall(id: string): Promise<CallWithHistoryJson> {
-  const response = await fetch(`${running!.url}api/calls/${id}`);
+  const response = await fetch(`${web.running.url}api/calls/${id}`);
   return (await response.json()) as CallWithHistoryJson;
 }
 
@@ -80,30 +54,14 @@ function rowOf(number: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the browser test needs Debian's chromium. Install it with "apt-get update && apt-get install -y chromium" (.ci/run does this in CI).`,
-    );
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dir = tempDir();
   // Time factor 0.1: a call rings at 0.2 s, connects at 0.5 s and completes at 1 s. The server's
   // own polling, scaled to the factor (25 to 100 ms), sees each step.
-  ({ running } = await startTestServer(dir.path, { MOCK_TIME_FACTOR: '0.1' }, { polling: 'server default' }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'America/New_York' });
-  context.setDefaultTimeout(WAIT_MS);
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(running.url, { waitUntil: 'load', timeout: WAIT_MS });
-  await page.locator('#connection[data-state="live"]').waitFor({ timeout: WAIT_MS });
+  web = await openBrowserPage({ env: { MOCK_TIME_FACTOR: '0.1' }, server: { polling: 'server default' }, viewport: { width: 1280, height: 900 } });
+  page = web.page;
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await running?.close(2_000);
-  dir?.remove();
+  await (web as BrowserPage | undefined)?.close();
 });
 
 describe('the web page in headless Chromium', () => {
@@ -112,7 +70,7 @@ describe('the web page in headless Chromium', () => {
     expect(await page.locator('#empty-title').textContent()).toBe('No calls yet');
     expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
     expect(await page.locator('#schedule-button').textContent()).toBe('Call now');
-    await shot('01-empty');
+    await web.shot('01-empty');
   });
 
   it('calls now and shows the badge go through ringing and connected to completed', async () => {
@@ -129,7 +87,7 @@ describe('the web page in headless Chromium', () => {
     const id = (await row.getAttribute('data-id'))!;
     await row.locator('.badge[data-status="completed"]').waitFor({ timeout: WAIT_MS });
     await expect.poll(() => page.locator('#form-done').textContent(), { timeout: WAIT_MS }).toBe('');
-    await shot('02-call-completed');
+    await web.shot('02-call-completed');
 
     const seen = await page.evaluate<string[]>(`window.badgeLog[${JSON.stringify(id)}] ?? []`);
     const order = ['ringing', 'connected', 'completed'].map((status) => seen.indexOf(status));
@@ -150,7 +108,7 @@ describe('the web page in headless Chromium', () => {
     const stored = await apiCall(id);
     expect(stored.status).toBe('completed');
     expect(stored.timeZone).toBe('America/New_York');
-    expect(running!.mock?.dialsTo(NOW_NUMBER)).toHaveLength(1);
+    expect(web.running.mock?.dialsTo(NOW_NUMBER)).toHaveLength(1);
   });
 
   it('opens a call with the keyboard to show its attempts and timeline', async () => {
@@ -175,7 +133,7 @@ describe('the web page in headless Chromium', () => {
     expect(Number.parseFloat(connected)).toBeGreaterThan(0);
     expect(Number.parseFloat(connected)).toBeLessThan(10);
     expect(text).toContain("talk time 10 s (the provider's figure)");
-    await shot('03-call-details');
+    await web.shot('03-call-details');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await page.evaluate('document.activeElement?.getAttribute("data-action")')).toBe('details');
@@ -203,7 +161,7 @@ describe('the web page in headless Chromium', () => {
     expect(Object.keys(stored.window ?? {})).toHaveLength(7);
     expect(stored.retry).toEqual({ busy: { delaysMs: [300_000], maxAttempts: 3 }, 'no-answer': { delaysMs: [300_000], maxAttempts: 3 } });
     expect(await row.locator('.when').textContent()).toContain('in America/Chicago');
-    await shot('04-call-scheduled');
+    await web.shot('04-call-scheduled');
 
     await row.locator('button[data-action="reschedule"]').click();
     const input = row.locator('form.reschedule input');
@@ -216,7 +174,7 @@ describe('the web page in headless Chromium', () => {
     // The row says what happened, in the call's zone, and what the time was before.
     const rescheduled = (await row.locator('.row-done').textContent())!;
     expect(rescheduled).toMatch(/^Rescheduled: the call to \+13125550199 is now due Tue, Jul 16, 2030, 10:00 AM CDT in America\/Chicago, in \d+ years \(was Tue, Jan 15, 2030, 9:30 AM CST in America\/Chicago\)\.$/);
-    await shot('05a-call-rescheduled');
+    await web.shot('05a-call-rescheduled');
 
     // Cancel asks first; "Keep the call" keeps it.
     await row.locator('button[data-action="cancel"]').click();
@@ -224,7 +182,7 @@ describe('the web page in headless Chromium', () => {
     await confirm.waitFor();
     expect(await confirm.locator('p').textContent()).toContain('It will not be dialed, and this cannot be undone.');
     expect(await page.evaluate('document.activeElement?.dataset.action')).toBe('keep');
-    await shot('05b-cancel-asks');
+    await web.shot('05b-cancel-asks');
     await row.locator('button[data-action="keep"]').click();
     expect(await confirm.isVisible()).toBe(false);
     expect((await apiCall(id)).status).toBe('scheduled');
@@ -236,8 +194,8 @@ describe('the web page in headless Chromium', () => {
     );
     expect(await row.locator('button[data-action="cancel"]').isVisible()).toBe(false);
     expect((await apiCall(id)).status).toBe('canceled');
-    expect(running!.mock?.dialsTo(LATER_NUMBER)).toHaveLength(0);
-    await shot('05-call-canceled');
+    expect(web.running.mock?.dialsTo(LATER_NUMBER)).toHaveLength(0);
+    await web.shot('05-call-canceled');
   });
 
   it('filters by status and searches by number', async () => {
@@ -254,7 +212,7 @@ describe('the web page in headless Chromium', () => {
     await page.locator('#search').fill('999999');
     await page.locator('#empty').waitFor();
     expect(await page.locator('#empty-title').textContent()).toBe('No calls match');
-    await shot('06-no-match');
+    await web.shot('06-no-match');
     await page.locator('#search').fill('');
     await expect.poll(() => page.locator('li.call').count()).toBe(2);
   });
@@ -269,23 +227,23 @@ describe('the web page in headless Chromium', () => {
     expect(await page.locator('#to').getAttribute('aria-invalid')).toBe('true');
     expect(await page.evaluate('document.activeElement?.id')).toBe('to');
     expect(await page.locator('#to').getAttribute('aria-describedby')).toContain('to-error');
-    await shot('07-invalid-number');
+    await web.shot('07-invalid-number');
     // Only two calls exist: nothing was stored for the bad input.
-    const list = (await (await fetch(`${running!.url}api/calls`)).json()) as { items: CallJson[] };
+    const list = (await (await fetch(`${web.running.url}api/calls`)).json()) as { items: CallJson[] };
     expect(list.items).toHaveLength(2);
   });
 
   it('fits a phone-sized screen', async () => {
-    const phone = await browser!.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+    const phone = await web.browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'en-US', timezoneId: 'Europe/Berlin' });
     try {
       const small = await phone.newPage();
-      small.on('pageerror', (e) => pageErrors.push(e.message));
-      await small.goto(running!.url, { waitUntil: 'load', timeout: WAIT_MS });
+      small.on('pageerror', (e) => web.pageErrors.push(e.message));
+      await small.goto(web.running.url, { waitUntil: 'load', timeout: WAIT_MS });
       await small.locator('li.call').nth(1).waitFor({ timeout: WAIT_MS });
       expect(await small.locator('#timeZone').inputValue()).toBe('Europe/Berlin');
       const overflow = await small.evaluate('document.documentElement.scrollWidth - window.innerWidth');
       expect(overflow).toBeLessThanOrEqual(0);
-      await shot('08-phone', small);
+      await web.shot('08-phone', { page: small });
     } finally {
       await phone.close();
     }
@@ -310,7 +268,7 @@ describe('the web page in headless Chromium', () => {
       expect(sent.some((url) => /to=\+1\+/.test(url))).toBe(false);
       // Besides the newest page, the page asks for every call still to come (the schedule's part).
       expect(sent.some((url) => url.includes('status=dispatching%2Cinitiated%2Cringing%2Cconnected%2Cscheduled') && url.includes('to=%2B1%20312%20555%200199'))).toBe(true);
-      await shot('10-search-as-typed');
+      await web.shot('10-search-as-typed');
 
       const boxes = async () =>
         Promise.all(['#filter-status', '#search', '#calls'].map(async (selector) => (await page.locator(selector).boundingBox())!));
@@ -320,7 +278,7 @@ describe('the web page in headless Chromium', () => {
       expect(await page.locator('#search').getAttribute('aria-invalid')).toBe('true');
       const after = await boxes();
       for (const [i, box] of after.entries()) expect({ x: box.x, y: box.y, height: i < 2 ? box.height : 0 }).toEqual({ x: before[i]!.x, y: before[i]!.y, height: i < 2 ? before[i]!.height : 0 });
-      await shot('11-search-error-no-shift');
+      await web.shot('11-search-error-no-shift');
     } finally {
       page.off('request', onRequest);
       await page.locator('#search').fill('');
@@ -355,7 +313,7 @@ describe('the web page in headless Chromium', () => {
     expect(await page.locator('#timeZone-note').textContent()).toBe(
       'Same moment, new clocks: Tue, Jan 15, 2030, 9:40 AM GMT+9 in Asia/Tokyo is Tue, Jan 15, 2030, 1:40 AM GMT+1 in Europe/Berlin.',
     );
-    await shot('12-zone-keeps-instant');
+    await web.shot('12-zone-keeps-instant');
 
     await page.locator('#timeZone').fill('Mars/Olympus');
     await page.locator('#timeZone').press('Tab');
@@ -366,8 +324,8 @@ describe('the web page in headless Chromium', () => {
     await page.locator('#to').fill(LATER_NUMBER);
     await page.locator('#schedule-button').click();
     expect(await page.locator('#timeZone-error').isVisible()).toBe(true); // nothing sent
-    await shot('13-zone-unknown');
-    const list = (await (await fetch(`${running!.url}api/calls`)).json()) as { items: CallJson[] };
+    await web.shot('13-zone-unknown');
+    const list = (await (await fetch(`${web.running.url}api/calls`)).json()) as { items: CallJson[] };
     expect(list.items).toHaveLength(2);
   });
 
@@ -393,7 +351,7 @@ describe('the web page in headless Chromium', () => {
     expect(await page.locator('#tcpa').isChecked()).toBe(false);
     expect(await page.locator('#timeZone').inputValue()).toBe('America/New_York');
     expect(await page.locator('#timeZone-field').isVisible()).toBe(false);
-    await shot('14-moved-by-calling-hours');
+    await web.shot('14-moved-by-calling-hours');
 
     // "Now" with calling hours, in a zone where it is night now: the zone shows (the hours are read
     // on its clocks), and the page says the call waits for the morning instead of "Calling ... now".
@@ -414,15 +372,15 @@ describe('the web page in headless Chromium', () => {
     const waiting = await apiCall((await rowOf('+12125550101').getAttribute('data-id'))!);
     expect(waiting.status).toBe('scheduled');
     expect(Date.parse(waiting.nextAttemptAt!)).toBeGreaterThan(Date.now() + 2 * 60 * 60_000);
-    expect(running!.mock?.dialsTo('+12125550101')).toHaveLength(0);
-    await shot('14b-now-at-night-waits');
+    expect(web.running.mock?.dialsTo('+12125550101')).toHaveLength(0);
+    await web.shot('14b-now-at-night-waits');
   });
 
   it('lists upcoming calls by due time with a countdown, ended ones latest first, and fits more than 7 at 1080p when compact', async () => {
     const now = Date.now();
     const offsetsMin = [60 * 24 * 3, 5, 45, 60 * 5, 60 * 24, 10, 60 * 24 * 30, 90];
     for (const [i, minutes] of offsetsMin.entries()) {
-      const response = await fetch(`${running!.url}api/calls`, {
+      const response = await fetch(`${web.running.url}api/calls`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ to: `+1 212 555 01${String(i + 10)}`, at: new Date(now + minutes * 60_000 + 20_000).toISOString(), timeZone: 'America/New_York' }),
@@ -450,13 +408,13 @@ describe('the web page in headless Chromium', () => {
         );
       await page.evaluate('window.scrollTo(0, 0)');
       const comfortable = await fitting();
-      await page.screenshot({ path: join(ARTIFACTS, '15-schedule-1080p.png') });
+      await web.shot('15-schedule-1080p', { fullPage: false });
       await page.locator('#density').click();
       expect(await page.locator('#density').getAttribute('aria-pressed')).toBe('true');
       const compact = await fitting();
       expect(compact, `rows in view at 1920x1080: ${comfortable} comfortable, ${compact} compact`).toBeGreaterThan(7);
       expect(compact).toBeGreaterThan(comfortable);
-      await page.screenshot({ path: join(ARTIFACTS, '16-schedule-1080p-compact.png') });
+      await web.shot('16-schedule-1080p-compact', { fullPage: false });
       // The header lines up with the content column.
       const title = (await page.locator('.top h1').boundingBox())!;
       const heading = (await page.locator('#schedule-heading').boundingBox())!;
@@ -485,7 +443,7 @@ describe('the web page in headless Chromium', () => {
       const box = (await error.boundingBox())!;
       const button = (await page.locator('#schedule-button').boundingBox())!;
       expect(button.y - (box.y + box.height)).toBeGreaterThanOrEqual(8);
-      await shot('17-form-error-gap');
+      await web.shot('17-form-error-gap');
     } finally {
       await page.unroute('**/api/calls');
       await page.locator('#to').fill('');
@@ -505,29 +463,29 @@ describe('the web page in headless Chromium', () => {
     await page.locator('#purge-confirm').waitFor();
     expect(await page.locator('#purge-question').textContent()).toContain('Every ended call');
     expect(await page.locator('#purge-question').textContent()).toContain('2 of the calls shown');
-    await shot('18-clear-asks');
+    await web.shot('18-clear-asks');
     await page.locator('#purge-yes').click();
     await expect.poll(() => page.locator('#purge-done').textContent(), { timeout: WAIT_MS }).toMatch(/^Cleared 2 ended calls that ended before /);
     expect(await page.locator('.call-group[data-group="past"]').isVisible()).toBe(false);
     expect(await page.locator('.call-group[data-group="upcoming"] li.call').count()).toBe(10);
-    const list = (await (await fetch(`${running!.url}api/calls?limit=100`)).json()) as { items: CallJson[] };
+    const list = (await (await fetch(`${web.running.url}api/calls?limit=100`)).json()) as { items: CallJson[] };
     expect(list.items.map((call) => call.status).sort()).toEqual(Array.from({ length: 10 }, () => 'scheduled'));
-    await shot('19-cleared');
+    await web.shot('19-cleared');
   });
 
   it('asks for the API key when the server wants one, and then works', async () => {
     const keyDir = tempDir();
     const keyed = await startTestServer(keyDir.path, { API_KEY: 'open-sesame-1234', MOCK_TIME_FACTOR: '0.1' });
     try {
-      const keyPage = await context!.newPage();
-      keyPage.on('pageerror', (e) => pageErrors.push(e.message));
+      const keyPage = await web.context.newPage();
+      keyPage.on('pageerror', (e) => web.pageErrors.push(e.message));
       await keyPage.goto(keyed.running.url, { waitUntil: 'load', timeout: WAIT_MS });
       await keyPage.locator('#key-dialog').waitFor({ state: 'visible', timeout: WAIT_MS });
       expect(await keyPage.locator('#api-key-error').isVisible()).toBe(false);
       await keyPage.locator('#api-key').fill('not-the-key-9876');
       await keyPage.locator('#key-form button[type="submit"]').click();
       await keyPage.locator('#api-key-error').waitFor({ state: 'visible', timeout: WAIT_MS });
-      await shot('09-api-key-refused', keyPage);
+      await web.shot('09-api-key-refused', { page: keyPage });
       await keyPage.locator('#api-key').fill('open-sesame-1234');
       await keyPage.locator('#key-form button[type="submit"]').click();
       await keyPage.locator('#connection[data-state="live"]').waitFor({ timeout: WAIT_MS });
@@ -543,6 +501,6 @@ describe('the web page in headless Chromium', () => {
   });
 
   it('raised no script errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(web.pageErrors).toEqual([]);
   });
 });
