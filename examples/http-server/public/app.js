@@ -1,23 +1,9 @@
 // The example server's page: plain JavaScript, no framework. It talks to the call API at ./api.
 /* global TextDecoderStream, sessionStorage, localStorage, setInterval */
 import { instantToLocalInput, offsetAt, zonedToInstant } from './zoned-time.js';
+import { $, clearErrors, el, rowEnd, sendScheduleForm, showFieldError, showFormError, showRowError, showRowHead, STATUS_LABELS, whileBusy } from './page-kit.js';
 import { initSeries, loadSeries, onCallChanged, onSeriesEvent, repeating, submitSeries } from './series.js';
 
-const $ = (selector, root = document) => root.querySelector(selector);
-
-const STATUS_LABELS = {
-  scheduled: 'Scheduled',
-  dispatching: 'Dialing',
-  initiated: 'Initiated',
-  ringing: 'Ringing',
-  connected: 'Connected',
-  completed: 'Completed',
-  busy: 'Busy',
-  'no-answer': 'No answer',
-  failed: 'Failed',
-  canceled: 'Canceled',
-  expired: 'Expired',
-};
 const STATUS_RANK = {
   scheduled: 0,
   dispatching: 1,
@@ -43,7 +29,6 @@ const EVENT_LABELS = {
   canceled: 'Canceled',
   expired: 'Expired',
 };
-const TCPA_WINDOW = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, [{ start: '08:00', end: '21:00' }]]));
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const KEY_STORAGE = 'callScheduler.apiKey';
 const DENSITY_STORAGE = 'callScheduler.density';
@@ -94,22 +79,6 @@ function newKey() {
   const bytes = new Uint8Array(16);
   window.crypto.getRandomValues(bytes);
   return `page-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** Builds an element; children are nodes or text (never parsed as HTML). */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === 'className') node.className = value;
-    else if (name === 'dataset') Object.assign(node.dataset, value);
-    else node.setAttribute(name, value === true ? '' : String(value));
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof window.Node ? child : String(child));
-  }
-  return node;
 }
 
 function sleep(ms) {
@@ -279,30 +248,6 @@ function fieldOfPath(path) {
   return ['to', 'at', 'timeZone', 'window', 'retry'].includes(head) ? head : null;
 }
 
-function clearErrors(form) {
-  for (const error of form.querySelectorAll('.error, .form-error')) {
-    error.textContent = '';
-    error.hidden = true;
-  }
-  for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
-}
-
-function showFieldError(form, field, message) {
-  const error = form.querySelector(`#${field}-error`) ?? form.querySelector(`[data-error-for="${field}"]`);
-  if (error === null) return false;
-  error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
-  error.hidden = false;
-  const container = error.closest('.field');
-  for (const input of container?.querySelectorAll('input, select') ?? []) input.setAttribute('aria-invalid', 'true');
-  return true;
-}
-
-function showFormError(form, message) {
-  const error = form.querySelector('.form-error');
-  error.textContent = error.textContent ? `${error.textContent} ${message}` : message;
-  error.hidden = false;
-}
-
 /** Puts each `errors[]` entry of a problem next to its field; the rest goes to the form. */
 function showProblem(form, result, describeField = fieldOfPath) {
   const errors = Array.isArray(result.data?.errors) ? result.data.errors : [];
@@ -447,23 +392,6 @@ function describeScheduled(call, requestedAt, later) {
  * The calling hours and retries of the form, as `{ window?, retry? }`; `null` (with the field's
  * error shown) when the retry minutes are not valid. A call and a series take the same ones.
  */
-function policiesOf(form) {
-  const policies = {};
-  if ($('#tcpa').checked) policies.window = TCPA_WINDOW;
-  const retries = Number($('#retries').value);
-  if (retries > 0) {
-    const minutes = Number($('#retryMinutes').value);
-    if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
-      showFieldError(form, 'retry', 'Minutes between tries must be a whole number from 1 to 1440.');
-      $('#more').open = true;
-      return null;
-    }
-    const rule = { delaysMs: [minutes * 60_000], maxAttempts: retries + 1 };
-    policies.retry = { busy: rule, 'no-answer': rule };
-  }
-  return policies;
-}
-
 async function submitSchedule(event) {
   event.preventDefault();
   // "Repeat" other than never schedules a series (series.js).
@@ -501,18 +429,7 @@ async function submitSchedule(event) {
       requestedAt = instant;
     }
   }
-  const policies = policiesOf(form);
-  if (policies === null) invalid = true;
-  else Object.assign(body, policies);
-  if (invalid) {
-    form.querySelector('[aria-invalid="true"]')?.focus();
-    return;
-  }
-
-  const button = $('#schedule-button');
-  button.disabled = true;
-  button.setAttribute('aria-busy', 'true');
-  try {
+  await sendScheduleForm(form, body, invalid, async () => {
     const result = await api('api/calls', { method: 'POST', body, headers: { 'idempotency-key': state.draftKey } });
     if (!result.ok) {
       showProblem(form, result);
@@ -527,12 +444,7 @@ async function submitSchedule(event) {
     state.formDone = { callId: call.id, now: done.now };
     $('#form-done').textContent = done.text;
     syncFormDone();
-  } catch (error) {
-    showFormError(form, `Cannot reach the server (${error.message}). Is it still running?`);
-  } finally {
-    button.disabled = false;
-    button.removeAttribute('aria-busy');
-  }
+  });
 }
 
 /** "Calling ... now." is true while the call is live: it goes once the call has ended. */
@@ -618,19 +530,6 @@ function createRow(call) {
   const details = el('button', { type: 'button', className: 'details', dataset: { action: 'details' } }, 'Details');
   const reschedule = el('button', { type: 'button', dataset: { action: 'reschedule' }, 'aria-expanded': 'false' }, 'Reschedule');
   const cancel = el('button', { type: 'button', className: 'danger', dataset: { action: 'cancel' } }, 'Cancel');
-  const confirm = el(
-    'div',
-    { className: 'confirm', hidden: true },
-    el('p', { className: 'confirm-question' }),
-    el(
-      'div',
-      { className: 'actions' },
-      el('button', { type: 'button', className: 'danger', dataset: { action: 'confirm-cancel' } }, 'Yes, cancel it'),
-      el('button', { type: 'button', dataset: { action: 'keep' } }, 'Keep the call'),
-    ),
-  );
-  const rowError = el('p', { className: 'row-error', role: 'alert', hidden: true });
-  const rowDone = el('p', { className: 'row-done', role: 'status' });
   const inputId = `reschedule-${call.id}`;
   const editor = el(
     'form',
@@ -657,21 +556,14 @@ function createRow(call) {
     when,
     problem,
     el('div', { className: 'call-actions' }, details, reschedule, cancel),
-    confirm,
-    rowError,
-    rowDone,
+    rowEnd({ action: 'confirm-cancel', yes: 'Yes, cancel it', keep: 'Keep the call' }),
     editor,
   );
   return li;
 }
 
 function updateRow(li, call) {
-  const label = STATUS_LABELS[call.status] ?? call.status;
-  li.dataset.status = call.status;
-  $('.number', li).textContent = call.to;
-  const badge = $('.badge', li);
-  badge.textContent = label;
-  badge.dataset.status = call.status;
+  showRowHead(li, { status: call.status, label: STATUS_LABELS[call.status] ?? call.status, to: call.to });
   const when = describeWhen(call);
   $('.when', li).textContent = when;
   $('.when', li).title = when; // the compact density may cut the line short
@@ -826,12 +718,6 @@ function closeEditor(li, focusButton = true) {
   if (focusButton && !button.hidden) button.focus();
 }
 
-function showRowError(li, message) {
-  const error = $('.row-error', li);
-  error.textContent = message;
-  error.hidden = message === '';
-}
-
 /** The first click on Cancel asks; only "Yes, cancel it" cancels. */
 function askToCancel(li) {
   const id = li.dataset.id;
@@ -853,11 +739,9 @@ function keepCall(li) {
 
 async function cancelCall(li) {
   const id = li.dataset.id;
-  const button = $('[data-action="confirm-cancel"]', li);
-  button.disabled = true;
-  showRowError(li, '');
   const before = state.calls.get(id);
-  try {
+  showRowError(li, '');
+  const cancel = async () => {
     const result = await api(`api/calls/${encodeURIComponent(id)}/cancel`, { method: 'POST' });
     state.confirming.delete(id);
     if (!result.ok) {
@@ -872,11 +756,8 @@ async function cancelCall(li) {
     render();
     announce(text);
     $('[data-action="details"]', li).focus();
-  } catch (error) {
-    showRowError(li, `Cannot reach the server (${error.message}).`);
-  } finally {
-    button.disabled = false;
-  }
+  };
+  await whileBusy($('[data-action="confirm-cancel"]', li), cancel, (text) => showRowError(li, text));
 }
 
 async function saveReschedule(li) {
@@ -1313,19 +1194,13 @@ function start() {
   $('#timeZone').addEventListener('change', onZoneChange);
   syncWhen();
   initSeries({
-    $,
-    el,
     api,
     announce,
-    clearErrors,
     formatDateTime,
     knownZone,
     newKey,
-    policies: policiesOf,
     problemText,
     resetForm,
-    showFieldError,
-    showFormError,
     showProblem,
     syncWhen,
     zone: () => state.zone,

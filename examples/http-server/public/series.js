@@ -2,23 +2,11 @@
 // recipient's clocks before saving) and the "Recurring calls" list, where each series shows its
 // occurrence calls with their statuses and can be paused, resumed and ended. Plain JavaScript,
 // talking to the same API as the rest of the page: /api/series.
+import { $, clearErrors, el, rowEnd, sendScheduleForm, showFieldError, showRowError, showRowHead, STATUS_LABELS, whileBusy } from './page-kit.js';
 
 const WEEKDAY_NAMES = { MON: 'Mon', TUE: 'Tue', WED: 'Wed', THU: 'Thu', FRI: 'Fri', SAT: 'Sat', SUN: 'Sun' };
 const SERIES_STATUS_LABELS = { active: 'Active', paused: 'Paused', ended: 'Ended' };
 const END_REASONS = { count: 'all its calls were made', endAt: 'its end date has passed', exhausted: 'its pattern has no more dates', canceled: 'no more calls' };
-const CALL_STATUS_LABELS = {
-  scheduled: 'Scheduled',
-  dispatching: 'Dialing',
-  initiated: 'Dialing',
-  ringing: 'Ringing',
-  connected: 'Connected',
-  completed: 'Completed',
-  busy: 'Busy',
-  'no-answer': 'No answer',
-  failed: 'Failed',
-  canceled: 'Canceled',
-  expired: 'Expired',
-};
 const PREVIEW_COUNT = 5;
 
 /** What the page's main script hands over (its helpers), set by {@link initSeries}. */
@@ -41,8 +29,6 @@ const series = {
   previewSeq: 0,
   refreshTimer: null,
 };
-
-const $ = (selector, root = document) => root.querySelector(selector);
 
 /** The chosen repeat: `never`, `daily`, `weekdays`, `weekly` or `custom`. */
 function repeatChoice() {
@@ -151,7 +137,7 @@ async function preview() {
   const items = result.data.occurrences;
   showPreviewMessage(items.length === 0 ? 'This pattern has no dates ahead.' : '');
   $('#repeat-preview-list').replaceChildren(
-    ...items.map((occurrence) => h.el('li', { dataset: { at: occurrence.at } }, h.el('time', { datetime: occurrence.at }, h.formatDateTime(occurrence.at, { timeZone: result.data.timeZone })))),
+    ...items.map((occurrence) => el('li', { dataset: { at: occurrence.at } }, el('time', { datetime: occurrence.at }, h.formatDateTime(occurrence.at, { timeZone: result.data.timeZone })))),
   );
 }
 
@@ -164,32 +150,22 @@ function fieldOfSeriesPath(path) {
 /** Schedules the form's series (`POST api/series`), then lists it with its occurrences open. */
 export async function submitSeries() {
   const form = $('#schedule-form');
-  h.clearErrors(form);
+  clearErrors(form);
   $('#form-done').textContent = '';
   const zone = h.knownZone($('#timeZone').value);
   let invalid = false;
   if (zone === null) {
-    h.showFieldError(form, 'timeZone', `“${$('#timeZone').value.trim()}” is not a time zone of the list. Type a city, e.g. Chicago, and pick it.`);
+    showFieldError(form, 'timeZone', `“${$('#timeZone').value.trim()}” is not a time zone of the list. Type a city, e.g. Chicago, and pick it.`);
     invalid = true;
   }
   const rule = cronOfForm();
   if (rule.error !== undefined) {
-    h.showFieldError(form, rule.error.field, rule.error.message);
+    showFieldError(form, rule.error.field, rule.error.message);
     invalid = true;
   }
   const body = { to: $('#to').value, cron: rule.cron, timeZone: zone ?? h.zone() };
-  const policies = h.policies(form);
-  if (policies === null) invalid = true;
-  else Object.assign(body, policies);
-  if (invalid) {
-    form.querySelector('[aria-invalid="true"]')?.focus();
-    return;
-  }
-  const button = $('#schedule-button');
-  button.disabled = true;
-  button.setAttribute('aria-busy', 'true');
-  series.draftKey ??= h.newKey();
-  try {
+  await sendScheduleForm(form, body, invalid, async () => {
+    series.draftKey ??= h.newKey();
     const result = await h.api('api/series', { method: 'POST', body, headers: { 'idempotency-key': series.draftKey } });
     if (!result.ok) {
       h.showProblem(form, result, fieldOfSeriesPath);
@@ -206,12 +182,7 @@ export async function submitSeries() {
     const first = nextCallAt(series.byId.get(created.id) ?? created);
     const text = `Scheduled a series: calls to ${created.to}, ${describeCron(created.cron).toLowerCase()} in ${created.timeZone}.${first ? ` First: ${h.formatDateTime(first, { timeZone: created.timeZone })}.` : ''}`;
     $('#form-done').textContent = text;
-  } catch (error) {
-    h.showFormError(form, `Cannot reach the server (${error.message}). Is it still running?`);
-  } finally {
-    button.disabled = false;
-    button.removeAttribute('aria-busy');
-  }
+  });
 }
 
 // ------------------------------------------------------------------ the list of series
@@ -227,44 +198,27 @@ function nextCallAt(item) {
 
 function createSeriesRow(item) {
   const listId = `occurrences-${item.id}`;
-  return h.el(
+  return el(
     'li',
     { className: 'series', dataset: { id: item.id } },
-    h.el('div', { className: 'call-head' }, h.el('span', { className: 'number' }), h.el('span', { className: 'badge' })),
-    h.el('p', { className: 'rule' }),
-    h.el('p', { className: 'when' }),
-    h.el(
+    el('div', { className: 'call-head' }, el('span', { className: 'number' }), el('span', { className: 'badge' })),
+    el('p', { className: 'rule' }),
+    el('p', { className: 'when' }),
+    el(
       'div',
       { className: 'call-actions' },
-      h.el('button', { type: 'button', dataset: { action: 'occurrences' }, 'aria-expanded': 'false', 'aria-controls': listId }, 'Calls'),
-      h.el('button', { type: 'button', dataset: { action: 'pause' } }, 'Pause'),
-      h.el('button', { type: 'button', dataset: { action: 'resume' } }, 'Resume'),
-      h.el('button', { type: 'button', className: 'danger', dataset: { action: 'end' } }, 'End…'),
+      el('button', { type: 'button', dataset: { action: 'occurrences' }, 'aria-expanded': 'false', 'aria-controls': listId }, 'Calls'),
+      el('button', { type: 'button', dataset: { action: 'pause' } }, 'Pause'),
+      el('button', { type: 'button', dataset: { action: 'resume' } }, 'Resume'),
+      el('button', { type: 'button', className: 'danger', dataset: { action: 'end' } }, 'End…'),
     ),
-    h.el(
-      'div',
-      { className: 'confirm', hidden: true },
-      h.el('p', { className: 'confirm-question' }),
-      h.el(
-        'div',
-        { className: 'actions' },
-        h.el('button', { type: 'button', className: 'danger', dataset: { action: 'confirm-end' } }, 'Yes, end it'),
-        h.el('button', { type: 'button', dataset: { action: 'keep' } }, 'Keep the series'),
-      ),
-    ),
-    h.el('p', { className: 'row-error', role: 'alert', hidden: true }),
-    h.el('p', { className: 'row-done', role: 'status' }),
-    h.el('div', { className: 'occurrences', id: listId, hidden: true }, h.el('ol', { className: 'occurrence-list', 'aria-label': 'Calls of this series' })),
+    rowEnd({ action: 'confirm-end', yes: 'Yes, end it', keep: 'Keep the series' }),
+    el('div', { className: 'occurrences', id: listId, hidden: true }, el('ol', { className: 'occurrence-list', 'aria-label': 'Calls of this series' })),
   );
 }
 
 function updateSeriesRow(li, item) {
-  const label = SERIES_STATUS_LABELS[item.status] ?? item.status;
-  li.dataset.status = item.status;
-  $('.number', li).textContent = item.to;
-  const badge = $('.badge', li);
-  badge.textContent = label;
-  badge.dataset.status = item.status;
+  showRowHead(li, { status: item.status, label: SERIES_STATUS_LABELS[item.status] ?? item.status, to: item.to });
   $('.rule', li).textContent = `${describeCron(item.cron)} · ${item.timeZone}`;
   let when;
   if (item.status === 'ended') when = `Ended: ${END_REASONS[item.endReason] ?? 'no more calls'}.`;
@@ -295,15 +249,15 @@ function updateSeriesRow(li, item) {
     const list = $('.occurrence-list', li);
     list.replaceChildren(
       ...calls.map((call) =>
-        h.el(
+        el(
           'li',
           { className: 'occurrence', dataset: { id: call.id, status: call.status } },
-          h.el('time', { datetime: call.at }, h.formatDateTime(call.at, { timeZone: item.timeZone })),
-          h.el('span', { className: 'badge', dataset: { status: call.status } }, CALL_STATUS_LABELS[call.status] ?? call.status),
+          el('time', { datetime: call.at }, h.formatDateTime(call.at, { timeZone: item.timeZone })),
+          el('span', { className: 'badge', dataset: { status: call.status } }, STATUS_LABELS[call.status] ?? call.status),
         ),
       ),
     );
-    if (calls.length === 0) list.append(h.el('li', { className: 'occurrence empty-occurrence' }, 'No call yet: the first one is created shortly before it is due.'));
+    if (calls.length === 0) list.append(el('li', { className: 'occurrence empty-occurrence' }, 'No call yet: the first one is created shortly before it is due.'));
   }
 }
 
@@ -368,20 +322,13 @@ function rowOf(target) {
   return target.closest('li.series');
 }
 
-function showRowError(li, message) {
-  const error = $('.row-error', li);
-  error.textContent = message;
-  error.hidden = message === '';
-}
-
 async function command(li, action) {
   const id = li.dataset.id;
   const button = $(`[data-action="${action === 'cancel' ? 'confirm-end' : action}"]`, li);
   const waiting = (series.occurrences.get(id) ?? []).filter((call) => call.status === 'scheduled').length;
   const canceledText = waiting === 0 ? '' : waiting === 1 ? ' Its waiting call was canceled.' : ` Its ${waiting} waiting calls were canceled.`;
-  button.disabled = true;
   showRowError(li, '');
-  try {
+  const send = async () => {
     const result = await h.api(`api/series/${encodeURIComponent(id)}/${action}`, { method: 'POST' });
     series.confirming.delete(id);
     if (!result.ok) {
@@ -405,11 +352,8 @@ async function command(li, action) {
     h.announce(text);
     const focusOn = action === 'pause' ? 'resume' : action === 'resume' ? 'pause' : 'occurrences';
     $(`[data-action="${focusOn}"]`, li)?.focus();
-  } catch (error) {
-    showRowError(li, `Cannot reach the server (${error.message}).`);
-  } finally {
-    button.disabled = false;
-  }
+  };
+  await whileBusy(button, send, (text) => showRowError(li, text));
 }
 
 function onSeriesListClick(event) {
