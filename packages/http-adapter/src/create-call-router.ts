@@ -54,13 +54,18 @@ function matchSegments(pattern: readonly string[], segments: readonly string[]):
   return params;
 }
 
+/** The `Allow` list of a path: its routes' methods, `HEAD` where `GET` is, and `OPTIONS`. */
+function allowedMethods(matches: readonly { readonly compiled: CompiledRoute }[]): string[] {
+  const methods = matches.map((m) => m.compiled.route.method);
+  return [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])];
+}
+
 function decodeSegments(path: string): string[] | undefined {
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  const segments = trimmed.split('/').slice(1);
+  if (!trimmed.includes('%')) return segments;
   try {
-    return trimmed
-      .split('/')
-      .slice(1)
-      .map((s) => decodeURIComponent(s));
+    return segments.map((s) => decodeURIComponent(s));
   } catch {
     return undefined;
   }
@@ -173,21 +178,22 @@ export function createCallRouter(options: CallRouterOptions): CallRouter {
     }
     if (matches.length === 0 && !owned) return fallThrough(req, res, url, next);
     // CORS headers go on every answer of the router, errors included, so that a browser can read them.
-    const cross = corsHeaders(req, cors);
-    for (const [name, value] of Object.entries(cross)) res.setHeader(name, value);
+    const cross = cors === undefined ? undefined : corsHeaders(req, cors);
+    if (cross !== undefined) for (const [name, value] of Object.entries(cross)) res.setHeader(name, value);
     if (matches.length === 0) throw new HttpProblem(404, HttpErrorCode.NOT_FOUND, `No route for ${path.slice(0, 200)}`);
-    const methods = matches.map((m) => m.compiled.route.method);
-    const allow = [...new Set([...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])];
     const method = (req.method ?? 'GET').toUpperCase();
 
     if (method === 'OPTIONS') {
+      const allow = allowedMethods(matches);
       const isPreflight = cors !== undefined && req.headers['access-control-request-method'] !== undefined;
-      const extra = isPreflight && cross['Access-Control-Allow-Origin'] !== undefined ? preflightHeaders(req, cors, allow) : {};
+      const extra = isPreflight && cross?.['Access-Control-Allow-Origin'] !== undefined ? preflightHeaders(req, cors, allow) : {};
       sendEmpty(res, 204, { Allow: allow.join(', '), ...extra, 'Content-Length': '0' });
       return;
     }
-    const match = matches.find((m) => m.compiled.route.method === (method === 'HEAD' ? 'GET' : method));
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    const match = matches.find((m) => m.compiled.route.method === wanted);
     if (match === undefined) {
+      const allow = allowedMethods(matches);
       throw new HttpProblem(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${method.slice(0, 20)} is not allowed here; use ${allow.join(', ')}`, {
         headers: { Allow: allow.join(', ') },
       });

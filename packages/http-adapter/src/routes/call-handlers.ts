@@ -58,6 +58,23 @@ function notFound(id: string): HttpProblem {
 }
 
 /**
+ * What `POST /calls` hands the scheduler, which parses it again: the body as sent (validated
+ * above), except that `to` is its E.164 form and an instant `at` its epoch milliseconds (the same
+ * call, in the form the scheduler parses quickest). A local `at` stays as sent, so that its
+ * wall-clock time keeps its meaning.
+ */
+function scheduleInputOf(
+  prepared: Record<string, unknown>,
+  input: z.output<typeof createCallBodySchema>,
+  idempotencyKey: string | undefined,
+): ScheduleCallInput {
+  const scheduleInput: Record<string, unknown> = { ...prepared, to: input.to };
+  if (typeof prepared['at'] === 'string' || typeof prepared['at'] === 'number') scheduleInput['at'] = input.at;
+  if (idempotencyKey !== undefined) scheduleInput['idempotencyKey'] = idempotencyKey;
+  return scheduleInput as unknown as ScheduleCallInput;
+}
+
+/**
  * `POST /calls`: 201 with the new call and a `Location`; 200 with the earlier call when the
  * idempotency key was used before.
  */
@@ -77,9 +94,7 @@ export async function createCall(ctx: RouteContext): Promise<void> {
     }
     idempotencyKey = headerKey;
   }
-  // The scheduler gets the body as sent (validated above): it parses it again, so that local
-  // times keep their meaning.
-  const scheduleInput = withoutUndefined({ ...prepared, idempotencyKey }) as unknown as ScheduleCallInput;
+  const scheduleInput = scheduleInputOf(prepared, input, idempotencyKey);
 
   // The scheduler returns the earlier call for a used key without saying so: a call is new when
   // its `call:scheduled` event was emitted during this request (or, failing that, when it was

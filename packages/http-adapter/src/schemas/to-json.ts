@@ -4,6 +4,8 @@ import type { CallEventJson, CallJson, CallWithHistoryJson, HealthJson } from '.
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null | undefined): string | null => (date instanceof Date ? date.toISOString() : null);
 
+const errorToJson = (error: Call['error']): CallJson['error'] => (error === null ? null : { code: error.code, message: error.message });
+
 /** A {@link Call} as JSON: the library's field names, times as ISO 8601 UTC strings. */
 export function callToJson(call: Call): CallJson {
   return {
@@ -20,7 +22,7 @@ export function callToJson(call: Call): CallJson {
     metadata: call.metadata,
     attemptCount: call.attemptCount,
     providerCallId: call.providerCallId,
-    error: call.error === null ? null : { code: call.error.code, message: call.error.message },
+    error: errorToJson(call.error),
     createdAt: iso(call.createdAt),
     updatedAt: iso(call.updatedAt),
     endedAt: isoOrNull(call.endedAt),
@@ -37,7 +39,7 @@ function attemptToJson(attempt: CallAttempt): CallWithHistoryJson['attempts'][nu
     endedAt: isoOrNull(attempt.endedAt),
     durationSeconds: attempt.durationSeconds,
     schedulerId: attempt.schedulerId,
-    error: attempt.error === null ? null : { code: attempt.error.code, message: attempt.error.message },
+    error: errorToJson(attempt.error),
   };
 }
 
@@ -56,9 +58,15 @@ export function eventToJson(event: CallEvent): CallEventJson {
   };
 }
 
-/** A {@link CallWithHistory} as JSON. */
+/**
+ * A {@link CallWithHistory} as JSON: {@link callToJson} with `attempts` and `events` added to it
+ * (a spread into a new object costs more to build and to serialize).
+ */
 export function callWithHistoryToJson(call: CallWithHistory): CallWithHistoryJson {
-  return { ...callToJson(call), attempts: call.attempts.map(attemptToJson), events: call.events.map(eventToJson) };
+  const json = callToJson(call) as CallWithHistoryJson;
+  json.attempts = call.attempts.map(attemptToJson);
+  json.events = call.events.map(eventToJson);
+  return json;
 }
 
 /** A health answer as JSON. */
