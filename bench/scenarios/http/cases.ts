@@ -12,6 +12,8 @@ interface Server {
   readonly child: ChildProcess;
   readonly port: number;
   readonly id: string;
+  /** The server process's CPU time so far (user + system), in µs. */
+  cpuUs(): Promise<number>;
 }
 
 /** Starts `server.ts` in its own process and waits for its port (at most 30 s). */
@@ -42,10 +44,18 @@ function startServer(context: CaseContext, mode: 'bare' | 'router'): Promise<Ser
       reject(new Error(`the server exited with ${code}`));
     });
     if (child.stdout === null) throw new Error('no stdout');
-    createInterface({ input: child.stdout }).once('line', (line) => {
+    // Each stdout line answers the oldest waiter: first the ready line, then one per `cpu` asked.
+    const waiting: ((line: string) => void)[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.(line));
+    const cpuUs = (): Promise<number> =>
+      new Promise<number>((answer) => {
+        waiting.push((line) => answer((JSON.parse(line) as { cpuUs: number }).cpuUs));
+        child.stdin?.write('cpu\n');
+      });
+    waiting.push((line) => {
       clearTimeout(timer);
       const ready = JSON.parse(line) as { port: number; id: string };
-      resolve({ child, port: ready.port, id: ready.id });
+      resolve({ child, port: ready.port, id: ready.id, cpuUs });
     });
   });
 }
@@ -93,7 +103,16 @@ function autocannon(load: Load): Promise<Record<string, unknown>> {
   });
 }
 
-function summary(result: Record<string, unknown>): CaseResult {
+interface LoadSummary {
+  readonly requestsPerSecond: number;
+  readonly total: number;
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly mean: number };
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+}
+
+function summary(result: Record<string, unknown>): LoadSummary {
   const requests = result.requests as { average: number; total: number };
   const latency = result.latency as { p50: number; p99: number; average: number };
   const non2xx = Number(result.non2xx ?? 0);
@@ -120,13 +139,19 @@ async function measure(context: CaseContext, mode: 'bare' | 'router', method: 'G
       method === 'POST'
         ? { method, url: base, body: JSON.stringify({ to: '+14155550123', at: tomorrow() }), seconds }
         : { method, url: `${base}/${server.id}`, seconds };
-    // A profiled server is measured cold, so that its profile covers the measured requests only.
-    if (!context.quick && context.params.profile === undefined) await autocannon({ ...load, seconds: 2 });
+    // Both routes are measured warm (a quick run warms up for 1 s, a full one for 2 s); a profiled
+    // server is measured cold, so that its profile covers the measured requests only.
+    if (context.params.profile === undefined) await autocannon({ ...load, seconds: context.quick ? 1 : 2 });
+    const cpuBefore = await server.cpuUs();
     const result = summary(await autocannon(load));
+    const cpuUs = (await server.cpuUs()) - cpuBefore;
     if (result.non2xx !== 0 || result.errors !== 0) throw new Error(`${mode} ${method}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
     if (result.total === 0) throw new Error(`${mode} ${method}: no request answered`);
+    // The server's own CPU time per answered request: what a request costs the server, which
+    // other load on the machine changes much less than it changes requests/s.
+    const serverCpuUsPerRequest = cpuUs / result.total;
     // `count` (the requests answered) lets a profile summary give µs per request.
-    return { mode, method, connections: CONNECTIONS, seconds, client: 'autocannon 9 (separate process)', ...result, count: result.total };
+    return { mode, method, connections: CONNECTIONS, seconds, client: 'autocannon 9 (separate process)', ...result, serverCpuUsPerRequest, count: result.total };
   } finally {
     await stopServer(server);
   }

@@ -5,7 +5,7 @@ import type { Figure, ScenarioDef } from '../../lib/types.js';
 /** Requests per second through Express + the router, against a bare Express JSON route. */
 export const http: ScenarioDef = {
   name: 'http',
-  title: 'HTTP: requests/s for POST /calls and GET /calls/:id through Express 5 + createCallRouter (SQLite) vs a bare Express JSON route; autocannon, 64 connections, another process',
+  title: 'HTTP: requests/s and server CPU per request for POST /calls and GET /calls/:id through Express 5 + createCallRouter (SQLite) vs a bare Express JSON route; autocannon, 64 connections, another process, after a warm-up',
   cases: (quick) => [
     ...['bare-post', 'router-post', 'bare-get', 'router-get'].map((name) => ({ name, timeoutMs: quick ? 60_000 : 90_000 })),
     // Where the server's time goes under POST load (the server process runs under the CPU profiler).
@@ -28,6 +28,15 @@ export const http: ScenarioDef = {
         baseline: `${fmt(bareRps)} req/s`,
         target: '≤ 1.5×',
         met: overhead <= 1.5,
+      });
+      const cpu = num(router, 'serverCpuUsPerRequest');
+      const bareCpu = num(bare, 'serverCpuUsPerRequest');
+      rows.push({
+        figure: `${label}: server CPU per request`,
+        value: `${fmt(cpu, 0)} µs (${fmt(cpu / bareCpu, 2)}× the bare route's)`,
+        baseline: `${fmt(bareCpu, 0)} µs`,
+        target: '',
+        met: null,
       });
       const lat = dist(router, 'latencyMs');
       const bareLat = dist(bare, 'latencyMs');

@@ -2,9 +2,11 @@
  * The HTTP scenario's server, in its own process: `--mode=bare` (plain Express JSON routes) or
  * `--mode=router` (Express + `createCallRouter` over a scheduler on SQLite at `--db`). Listens on
  * 127.0.0.1 on a free port, prints `{"port":…,"id":…}` on stdout, and exits on SIGTERM, when its
- * parent goes away (stdin closes), or after `--max-seconds` at the latest. With `--profile=<file>`
+ * parent goes away (stdin closes), or after `--max-seconds` at the latest. A line `cpu` on its stdin
+ * is answered on stdout with `{"cpuUs":…}`, the process's CPU time so far. With `--profile=<file>`
  * it runs under the V8 CPU profiler from start to exit and writes the `.cpuprofile` there.
  */
+import { createInterface } from 'node:readline';
 import express from 'express';
 import { CallScheduler } from '@call-scheduler/core';
 import { createCallRouter } from '@call-scheduler/http-adapter';
@@ -61,8 +63,13 @@ async function main(): Promise<void> {
       .finally(() => process.exit(0));
   };
   process.on('SIGTERM', stop);
+  // A `cpu` line on stdin is answered with this process's CPU time so far (user + system, µs).
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'cpu') return;
+    const usage = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuUs: usage.user + usage.system })}\n`);
+  });
   process.stdin.on('end', stop);
-  process.stdin.resume();
   setTimeout(stop, maxSeconds * 1000).unref();
 }
 
