@@ -1,21 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, type PlaceCallRequest } from '@call-scheduler/core';
 import { HttpCallProvider } from '@call-scheduler/core/http';
 import { FakeClock } from '@call-scheduler/core/testing';
-import { createMockCallApi, type MockCallApi, type MockCallApiOptions } from '../src/index.js';
+import { mocksClosedAfterEach } from './mocks-after-each.js';
 import { providerErrorOf } from '../../../test-support/rejections.js';
 
 // How HttpCallProvider classifies each fault of the mock Call API (real HTTP on 127.0.0.1).
 
-const mocks: MockCallApi[] = [];
-async function start(options: MockCallApiOptions = {}): Promise<MockCallApi> {
-  const mock = await createMockCallApi(options);
-  mocks.push(mock);
-  return mock;
-}
-afterEach(async () => {
-  await Promise.all(mocks.splice(0).map((m) => m.close()));
-});
+const start = mocksClosedAfterEach();
 
 let n = 0;
 function dial(to = '+14155550123'): PlaceCallRequest {

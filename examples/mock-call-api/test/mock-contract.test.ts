@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@call-scheduler/core/testing';
-import { createMockCallApi, type MockCallApi, type MockCallApiOptions } from '../src/index.js';
+import { createMockCallApi, type MockCallApi } from '../src/index.js';
+import { mocksClosedAfterEach } from './mocks-after-each.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const LOCAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$/;
 
-const mocks: MockCallApi[] = [];
-async function start(options: MockCallApiOptions = {}): Promise<MockCallApi> {
-  const mock = await createMockCallApi(options);
-  mocks.push(mock);
-  return mock;
-}
-afterEach(async () => {
-  await Promise.all(mocks.splice(0).map((m) => m.close()));
-});
+const start = mocksClosedAfterEach();
 
 interface Answer {
   status: number;
