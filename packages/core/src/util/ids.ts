@@ -13,6 +13,11 @@ export function createIdGenerator(clock: Clock): () => string {
   // 10–20 µs, a slice of the pool well under 1 µs.
   let pool = Buffer.alloc(0);
   let offset = 0;
+  // The id's 36 characters are written into one buffer and read out as one flat string (a string
+  // built from pieces is a cons-string of ~480 B more per id held in memory), without the
+  // intermediate buffer and strings of a hex encoding.
+  const text = Buffer.alloc(36);
+  text[8] = text[13] = text[18] = text[23] = DASH;
   return () => {
     let ms = clock.now();
     if (ms <= lastMs) {
@@ -26,18 +31,32 @@ export function createIdGenerator(clock: Clock): () => string {
       counter = 0;
     }
     lastMs = ms;
-    if (offset + 16 > pool.length) {
+    if (!(ms >= 0 && ms <= MAX_MS)) throw new RangeError(`An id needs a time from 1970 to the year 10889 in 48 bits of milliseconds, got ${ms}`);
+    if (offset + 8 > pool.length) {
       pool = randomBytes(4096);
       offset = 0;
     }
-    const bytes = Buffer.from(pool.subarray(offset, offset + 16));
-    offset += 16;
-    bytes.writeUIntBE(ms, 0, 6);
-    bytes[6] = 0x70 | (counter >> 8);
-    bytes[7] = counter & 0xff;
-    bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-    const hex = bytes.toString('hex');
-    // Flatten into one fresh string (a cons-string costs ~480 B more per id held in memory).
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    // 48-bit milliseconds, version 7 and the 12-bit counter, variant 10 and 62 random bits.
+    writeHex(text, 0, Math.floor(ms / 0x10000), 8);
+    writeHex(text, 9, ms % 0x10000, 4);
+    writeHex(text, 14, 0x7000 | counter, 4);
+    writeHex(text, 19, 0x8000 | ((pool[offset]! & 0x3f) << 8) | pool[offset + 1]!, 4);
+    for (let i = 0; i < 6; i++) writeHex(text, 24 + 2 * i, pool[offset + 2 + i]!, 2);
+    offset += 8;
+    return text.toString('latin1', 0, 36);
   };
+}
+
+/** The largest 48-bit millisecond time. */
+const MAX_MS = 0xffff_ffff_ffff;
+const DASH = 0x2d;
+/** ASCII codes of `0`-`9`, `a`-`f`. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Writes `value` as `digits` lowercase hex characters at `at`. */
+function writeHex(target: Buffer, at: number, value: number, digits: number): void {
+  for (let i = digits - 1; i >= 0; i--) {
+    target[at + i] = HEX_DIGITS[value % 16]!;
+    value = Math.floor(value / 16);
+  }
 }
