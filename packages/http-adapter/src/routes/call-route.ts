@@ -1,3 +1,4 @@
+import { idempotencyKeySchema } from '@call-scheduler/core';
 import type { z } from 'zod';
 import type { RouteContext } from './route-context.js';
 
@@ -66,4 +67,19 @@ export interface CallRouteInfo {
   readonly path: string;
   /** The OpenAPI operation id. */
   readonly operationId: string;
+}
+
+/**
+ * The `Idempotency-Key` header and the answers of a route that schedules a `thing` (`call`,
+ * `series`) idempotently: 201 with the new one and its `Location`, 200 with the one first
+ * scheduled with the same key.
+ */
+export function idempotentScheduling(thing: string, schema: z.ZodType): Pick<CallRoute, 'headers' | 'responses'> {
+  return {
+    headers: [{ name: 'Idempotency-Key', description: 'De-duplicates scheduling (1 to 255 printable ASCII characters).', schema: idempotencyKeySchema }],
+    responses: {
+      201: { description: `The new ${thing}.`, schema, headers: { Location: `The URL of the new ${thing}.` } },
+      200: { description: `The ${thing} first scheduled with this idempotency key.`, schema },
+    },
+  };
 }

@@ -1,4 +1,3 @@
-import { idempotencyKeySchema } from '@call-scheduler/core';
 import { z } from 'zod';
 import { callApiWebhookBodySchema } from '@call-scheduler/core/http';
 import {
@@ -12,7 +11,7 @@ import {
 } from '../schemas/request-schemas.js';
 import { callEventMessageSchema, callPageSchema, callSchema, callWithHistorySchema, healthSchema, purgeResultSchema } from '../schemas/response-schemas.js';
 import { cancelCall, createCall, getCall, listCalls, rescheduleCall } from './call-handlers.js';
-import type { CallRoute } from './call-route.js';
+import { idempotentScheduling, type CallRoute } from './call-route.js';
 import { streamEvents } from './events-handler.js';
 import { getHealth, getOpenApi, purgeCalls, receiveProviderStatus } from './service-handlers.js';
 import { SERIES_ROUTES } from './series-routes.js';
@@ -29,12 +28,8 @@ const CORE_ROUTES: readonly CallRoute[] = [
     summary: 'Schedule a call',
     description: 'No `at` means now. An `Idempotency-Key` header (or `idempotencyKey` field) de-duplicates: a repeat answers 200 with the first call.',
     tags: ['calls'],
-    headers: [{ name: 'Idempotency-Key', description: 'De-duplicates scheduling (1 to 255 printable ASCII characters).', schema: idempotencyKeySchema }],
+    ...idempotentScheduling('call', callSchema),
     body: { schema: createCallBodySchema, required: true },
-    responses: {
-      201: { description: 'The new call.', schema: callSchema, headers: { Location: 'The URL of the new call.' } },
-      200: { description: 'The call first scheduled with this idempotency key.', schema: callSchema },
-    },
     problems: [400, 409, 413, 415],
     handle: createCall,
   },

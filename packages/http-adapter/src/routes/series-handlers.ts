@@ -5,15 +5,7 @@ import { HttpProblem, invalidInputProblem } from '../http/problem.js';
 import { missingBodyProblem, readJsonBody } from '../http/read-json-body.js';
 import { sendJson } from '../http/send.js';
 import { parseOrProblem } from '../schemas/field-problems.js';
-import {
-  changeSeriesBodySchema,
-  createSeriesBodySchema,
-  getSeriesQuerySchema,
-  listSeriesQuerySchema,
-  previewSeriesBodySchema,
-  previewSeriesQuerySchema,
-  seriesToJson,
-} from '../schemas/series-schemas.js';
+import * as seriesSchemas from '../schemas/series-schemas.js';
 import { callToJson } from '../schemas/to-json.js';
 import { parseQuery, withoutUndefined } from './call-handlers.js';
 import type { RouteContext } from './route-context.js';
@@ -67,7 +59,7 @@ export async function createSeries(ctx: RouteContext): Promise<void> {
   const header = ctx.req.headers['idempotency-key'];
   if (Array.isArray(header)) throw invalidInputProblem([{ path: 'headers.idempotency-key', message: 'must be given once', rule: 'duplicate' }], 'headers');
   const value = await body(ctx);
-  const input = parseOrProblem(createSeriesBodySchema, value, 'series');
+  const input = parseOrProblem(seriesSchemas.createSeriesBodySchema, value, 'series');
   let idempotencyKey = input.idempotencyKey;
   if (header !== undefined) {
     const headerKey = parseOrProblem(idempotencyKeySchema, header, 'Idempotency-Key header', 'headers.idempotency-key');
@@ -99,22 +91,22 @@ export async function createSeries(ctx: RouteContext): Promise<void> {
     }
   }
   const created = idempotencyKey === undefined || scheduledIds.has(series.id) || series.createdAt.getTime() > requestedAt;
-  sendJson(ctx.res, created ? 201 : 200, seriesToJson(series), created ? { Location: location(ctx, series.id) } : {});
+  sendJson(ctx.res, created ? 201 : 200, seriesSchemas.seriesToJson(series), created ? { Location: location(ctx, series.id) } : {});
 }
 
 /** `GET /series`: a page of series, newest first. */
 export async function listSeries(ctx: RouteContext): Promise<void> {
   const scheduler = seriesScheduler(ctx);
-  const query = parseQuery(ctx, listSeriesQuerySchema);
+  const query = parseQuery(ctx, seriesSchemas.listSeriesQuerySchema);
   const page = await scheduler.listSeries(withoutUndefined({ status: query.status, limit: query.limit, cursor: query.cursor }));
-  sendJson(ctx.res, 200, { items: page.items.map(seriesToJson), nextCursor: page.nextCursor });
+  sendJson(ctx.res, 200, { items: page.items.map(seriesSchemas.seriesToJson), nextCursor: page.nextCursor });
 }
 
 /** `GET /series/{id}`: the series and a page of its occurrence calls (latest first) with their statuses. */
 export async function getSeries(ctx: RouteContext): Promise<void> {
   const scheduler = seriesScheduler(ctx);
   const id = seriesId(ctx);
-  const query = parseQuery(ctx, getSeriesQuerySchema);
+  const query = parseQuery(ctx, seriesSchemas.getSeriesQuerySchema);
   const series = await scheduler.getSeries(id);
   if (series === undefined) throw notFound(id);
   const occurrencesQuery: ListCallsQuery & { readonly seriesId: string } = {
@@ -124,7 +116,7 @@ export async function getSeries(ctx: RouteContext): Promise<void> {
     ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
   };
   const page = await ctx.settings.scheduler.list(occurrencesQuery);
-  sendJson(ctx.res, 200, { ...seriesToJson(series), occurrences: page.items.map(callToJson), occurrencesCursor: page.nextCursor });
+  sendJson(ctx.res, 200, { ...seriesSchemas.seriesToJson(series), occurrences: page.items.map(callToJson), occurrencesCursor: page.nextCursor });
 }
 
 /** `PATCH /series/{id}`: changes the rule or policies; 409 once the series has ended. */
@@ -132,10 +124,10 @@ export async function changeSeries(ctx: RouteContext): Promise<void> {
   const scheduler = seriesScheduler(ctx);
   const id = seriesId(ctx);
   const value = await body(ctx);
-  parseOrProblem(changeSeriesBodySchema, value, 'series change');
+  parseOrProblem(seriesSchemas.changeSeriesBodySchema, value, 'series change');
   // As sent (validated above), so that a local time keeps its meaning for the scheduler.
   const series = await command(id, () => scheduler.changeSeries(id, value as ChangeSeriesInput));
-  sendJson(ctx.res, 200, seriesToJson(series));
+  sendJson(ctx.res, 200, seriesSchemas.seriesToJson(series));
 }
 
 /** A `POST /series/{id}/<action>` handler: runs `run` on the series and answers 200 with it (404 for an unknown id). */
@@ -143,7 +135,7 @@ function seriesAction(run: (scheduler: CallRouterSeriesScheduler, id: string) =>
   return async (ctx) => {
     const scheduler = seriesScheduler(ctx);
     const id = seriesId(ctx);
-    sendJson(ctx.res, 200, seriesToJson(await command(id, () => run(scheduler, id))));
+    sendJson(ctx.res, 200, seriesSchemas.seriesToJson(await command(id, () => run(scheduler, id))));
   };
 }
 
@@ -184,9 +176,9 @@ const PREVIEW_PLACEHOLDER_NUMBER = '+12025550100';
 /** `POST /series/preview`: the next occurrences of an input (instants and the recipient's wall-clock times); nothing is stored. */
 export async function previewSeries(ctx: RouteContext): Promise<void> {
   const scheduler = seriesScheduler(ctx);
-  const query = parseQuery(ctx, previewSeriesQuerySchema);
+  const query = parseQuery(ctx, seriesSchemas.previewSeriesQuerySchema);
   const value = await body(ctx);
-  const input = parseOrProblem(previewSeriesBodySchema, value, 'series');
+  const input = parseOrProblem(seriesSchemas.previewSeriesBodySchema, value, 'series');
   // The occurrences do not depend on the number: a placeholder stands in for one not typed yet.
   const withNumber = input.to === undefined ? { ...(value as Record<string, unknown>), to: PREVIEW_PLACEHOLDER_NUMBER } : value;
   const dates = await scheduler.previewSeries(withNumber as ScheduleSeriesInput, query.limit ?? 5);

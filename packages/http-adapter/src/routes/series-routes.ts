@@ -1,4 +1,3 @@
-import { idempotencyKeySchema } from '@call-scheduler/core';
 import {
   changeSeriesBodySchema,
   createSeriesBodySchema,
@@ -12,30 +11,37 @@ import {
   seriesSchema,
   seriesWithOccurrencesSchema,
 } from '../schemas/series-schemas.js';
-import type { CallRoute } from './call-route.js';
+import { idempotentScheduling, type CallRoute } from './call-route.js';
 import { changeSeries, createSeries, endSeries, getSeries, listSeries, pauseSeries, previewSeries, resumeSeries } from './series-handlers.js';
 
 const idParam = { id: seriesIdParamSchema };
 
+/**
+ * A recurring-call route: tagged `series`, and answering 501 besides its own `problems` (a
+ * scheduler without the series methods).
+ */
+function seriesRoute(route: Omit<CallRoute, 'tags'>): CallRoute {
+  return { ...route, tags: ['series'], problems: [...route.problems, 501] };
+}
+
 /** `POST /series/{id}/<action>`: no body, 200 with the series, 404 for an unknown id, 409 when the series is not in a state the action applies to. */
 function seriesActionRoute(action: string, operationId: string, summary: string, description: string, result: string, handle: CallRoute['handle']): CallRoute {
-  return {
+  return seriesRoute({
     method: 'POST',
     path: `/series/{id}/${action}`,
     operationId,
     summary,
     description,
-    tags: ['series'],
     params: idParam,
     responses: { 200: { description: result, schema: seriesSchema } },
-    problems: [404, 409, 501],
+    problems: [404, 409],
     handle,
-  };
+  });
 }
 
 /** The recurring-call routes, served when the scheduler has the series methods. */
 export const SERIES_ROUTES: readonly CallRoute[] = [
-  {
+  seriesRoute({
     method: 'POST',
     path: '/series',
     operationId: 'scheduleSeries',
@@ -43,65 +49,56 @@ export const SERIES_ROUTES: readonly CallRoute[] = [
     description:
       'Each occurrence of the cron pattern (read on the wall clocks of `timeZone`, across DST) becomes an ordinary call with its own id, window, expiry and retries. ' +
       'An `Idempotency-Key` header (or `idempotencyKey` field) de-duplicates: a repeat answers 200 with the first series.',
-    tags: ['series'],
-    headers: [{ name: 'Idempotency-Key', description: 'De-duplicates scheduling (1 to 255 printable ASCII characters).', schema: idempotencyKeySchema }],
+    ...idempotentScheduling('series', seriesSchema),
     body: { schema: createSeriesBodySchema, required: true },
-    responses: {
-      201: { description: 'The new series.', schema: seriesSchema, headers: { Location: 'The URL of the new series.' } },
-      200: { description: 'The series first scheduled with this idempotency key.', schema: seriesSchema },
-    },
-    problems: [400, 409, 413, 415, 501],
+    problems: [400, 409, 413, 415],
     handle: createSeries,
-  },
-  {
+  }),
+  seriesRoute({
     method: 'POST',
     path: '/series/preview',
     operationId: 'previewSeries',
     summary: 'The next occurrences of a series, without storing it',
     description: "Takes the body of `POST /series` (`to` may be left out) and answers its next `limit` occurrences from now (or `startAt`), as instants and on the recipient's clocks.",
-    tags: ['series'],
     query: previewSeriesQuerySchema,
     body: { schema: previewSeriesBodySchema, required: true },
     responses: { 200: { description: 'The next occurrences.', schema: seriesPreviewSchema } },
-    problems: [400, 413, 415, 501],
+    problems: [400, 413, 415],
     handle: previewSeries,
-  },
-  {
+  }),
+  seriesRoute({
     method: 'GET',
     path: '/series',
     operationId: 'listSeries',
     summary: 'List series, newest first, a page at a time',
-    tags: ['series'],
     query: listSeriesQuerySchema,
     responses: { 200: { description: 'A page of series.', schema: seriesPageSchema } },
-    problems: [400, 501],
+    problems: [400],
     handle: listSeries,
-  },
-  {
+  }),
+  seriesRoute({
     method: 'GET',
     path: '/series/{id}',
     operationId: 'getSeries',
     summary: 'One series with its occurrence calls and their statuses',
-    tags: ['series'],
     params: idParam,
     query: getSeriesQuerySchema,
     responses: { 200: { description: 'The series and its latest occurrence calls.', schema: seriesWithOccurrencesSchema } },
-    problems: [400, 404, 501],
+    problems: [400, 404],
     handle: getSeries,
-  },
-  {
+  }),
+  seriesRoute({
     method: 'PATCH',
     path: '/series/{id}',
     operationId: 'changeSeries',
     summary: 'Change the rule or policies of a series',
     description: 'Waiting occurrence calls the new rule no longer has are canceled. 409 once the series has ended.',
-    tags: ['series'],
     params: idParam,
     body: { schema: changeSeriesBodySchema, required: true },
     responses: { 200: { description: 'The changed series.', schema: seriesSchema } },
-    problems: [400, 404, 409, 413, 415, 501],
+    problems: [400, 404, 409, 413, 415],
     handle: changeSeries,
-  },
+  }),
   seriesActionRoute(
     'pause',
     'pauseSeries',
