@@ -34,8 +34,6 @@ export class CallDispatcher {
   /** `perNumberCap`, or `null`. */
   readonly #numberCap: NumberAttemptCap | null;
   #dispatching = 0;
-  /** Calls whose dial the provider answered, its answer not yet recorded (then they are followed, or ended). */
-  #recording = 0;
   /** Claimed calls that have not yet taken their dial token (they hold back further claims). */
   #awaitingToken = 0;
   /** Calls claimed before their time (`claimAheadMs`), waiting for it: how to release each. */
@@ -53,14 +51,6 @@ export class CallDispatcher {
   /** Dials in progress (claimed, not yet answered). */
   get dispatching(): number {
     return this.#dispatching;
-  }
-
-  /**
-   * Calls whose dial was answered and whose answer is being written: no longer dialing (a claim
-   * may take the next calls meanwhile), not yet followed; they count as live calls.
-   */
-  get recording(): number {
-    return this.#recording;
   }
 
   /** Claimed calls still waiting for a dial token. */
@@ -137,20 +127,9 @@ export class CallDispatcher {
     this.#dispatching += 1;
     markAwaitingToken(tracked);
     this.#awaitingToken += 1;
-    // From dialing to recording the answer: the claim loop may take more calls once the provider
-    // answered, while the answer's write is under way.
-    let dialing = true;
-    const answered = (): void => {
-      if (!dialing) return;
-      dialing = false;
-      this.#dispatching -= 1;
-      this.#recording += 1;
-      this.#ctx.loop.arm();
-    };
     this.#ctx.track(
-      this.#dispatch(tracked, fresh, dueAt, answered).finally(() => {
-        if (dialing) this.#dispatching -= 1;
-        else this.#recording -= 1;
+      this.#dispatch(tracked, fresh, dueAt).finally(() => {
+        this.#dispatching -= 1;
         this.#tokenTaken(tracked);
         this.#ctx.loop.arm();
       }),
@@ -165,7 +144,7 @@ export class CallDispatcher {
    * Dials a claimed call. `fresh` is false for a dial re-sent after lease recovery (the provider
    * de-duplicates), which may already have happened: such a dial is never put back or held back.
    */
-  async #dispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null, answered: () => void): Promise<void> {
+  async #dispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null): Promise<void> {
     const ctx = this.#ctx;
     const { options, gate, provider, clock } = ctx;
     const record = tracked.record;
@@ -226,7 +205,6 @@ export class CallDispatcher {
           return;
         }
         info = answer.value;
-        answered();
       } catch (caught) {
         if (!sent) {
           gate.release(); // the lease could not be checked: nothing was sent

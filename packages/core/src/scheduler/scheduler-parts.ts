@@ -77,7 +77,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     owner: input.id,
     options,
     pacer,
-    load: () => ({ live: tracked.size + (late.dispatcher?.recording ?? 0), dispatching: late.dispatcher?.dispatching ?? 0, awaitingToken: late.dispatcher?.awaitingToken ?? 0 }),
+    load: () => ({ live: tracked.size, dispatching: late.dispatcher?.dispatching ?? 0, awaitingToken: late.dispatcher?.awaitingToken ?? 0 }),
     isRunning: () => input.isRunning(),
     onRecovered: (result) => {
       telemetry?.leaseRecoveries(1);
@@ -111,7 +111,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
   if (telemetry !== undefined) {
     const dispatcher = late.dispatcher;
     // Read when metrics are collected: the calls being dialed plus those followed.
-    telemetry.observeLiveCalls(() => tracked.size + dispatcher.dispatching + dispatcher.recording);
+    telemetry.observeLiveCalls(() => tracked.size + dispatcher.dispatching);
     const countByStatus = input.store.countByStatus?.bind(input.store);
     if (countByStatus !== undefined) telemetry.observeCallCounts(countByStatus);
   }
