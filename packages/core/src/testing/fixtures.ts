@@ -45,11 +45,17 @@ export function callFixture(overrides: Partial<NewCallRecord> & Pick<NewCallReco
   };
 }
 
+/** What {@link callInsertFixture} returns: a {@link CallInsert} whose call keeps its own type. */
+export interface CallInsertFixture<C extends NewCallRecord> extends CallInsert {
+  /** The call, as given. */
+  readonly call: C;
+}
+
 /**
  * `call` with its `scheduled` event (at `createdAt`, in the call's status), as `insertCalls` takes
  * it (or `materializeOccurrences`, for a call with its series fields).
  */
-export function callInsertFixture<C extends NewCallRecord>(call: C): CallInsert & { readonly call: C } {
+export function callInsertFixture<C extends NewCallRecord>(call: C): CallInsertFixture<C> {
   return { call, events: [{ type: 'scheduled', at: call.createdAt, attempt: null, status: call.status, providerStatus: null, data: null }] };
 }
 
