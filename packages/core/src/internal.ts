@@ -43,6 +43,12 @@ export {
   toAttemptRecord,
   toEventRecord,
   INITIAL_VERSION,
+  newCallColumns,
+  newEventColumns,
+  claimedAttempt,
+  type JsonColumnWriter,
+  type NewCallColumns,
+  type NewEventColumns,
   type IntColumn,
   type JsonColumnCodec,
   type CallRowColumns,
@@ -52,3 +58,5 @@ export {
 export { toSeriesRecord, type SeriesRowColumns } from './rows/series-rows.js';
 export { seriesMethods, type SeriesHalf } from './store-kit/series-methods.js';
 export { checkDueSummaryQuery } from './store-kit/due-summary-query.js';
+export { FullCallStore, type FullStoreDriver } from './store-kit/full-call-store.js';
+export { withOperations, type StoreOperations, type BoundOperations } from './store-kit/store-operations.js';

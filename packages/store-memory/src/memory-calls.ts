@@ -37,7 +37,7 @@ const PATCH_FIELDS = [
 const ATTEMPT_PATCH_FIELDS = ['status', 'providerCallId', 'providerStatus', 'endedAt', 'durationSeconds', 'error'] as const;
 
 /** Inserts calls in one transaction, de-duplicating by idempotency key; see {@link CallStore.insertCalls}. */
-export function insertCalls(state: MemoryState, items: readonly CallInsert[]): InsertResult[] {
+export async function insertCalls(state: MemoryState, items: readonly CallInsert[]): Promise<InsertResult[]> {
   // First decide and copy everything (this may throw); then write (this cannot).
   type Plan = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new'; readonly stored: StoredCall; readonly events: readonly NewCallEvent[] };
   const plans: Plan[] = [];
@@ -102,13 +102,13 @@ export function insertCalls(state: MemoryState, items: readonly CallInsert[]): I
 }
 
 /** One call, or `undefined`; see {@link CallStore.getCall}. */
-export function getCall(state: MemoryState, id: string): CallRecord | undefined {
+export async function getCall(state: MemoryState, id: string): Promise<CallRecord | undefined> {
   const stored = state.calls.get(id);
   return stored === undefined ? undefined : copyCall(stored.record);
 }
 
 /** One call with its attempts and events, or `undefined`; see {@link CallStore.getCallDetails}. */
-export function getCallDetails(state: MemoryState, id: string): CallDetailsRecord | undefined {
+export async function getCallDetails(state: MemoryState, id: string): Promise<CallDetailsRecord | undefined> {
   const stored = state.calls.get(id);
   if (stored === undefined) return undefined;
   return {
@@ -122,7 +122,7 @@ export function getCallDetails(state: MemoryState, id: string): CallDetailsRecor
  * The call that has (or last had) this provider id, on the call or on any of its attempts, or
  * `undefined`. When two calls were given the same provider id, the one that got it last wins.
  */
-export function findCallByProviderCallId(state: MemoryState, providerCallId: string): CallRecord | undefined {
+export async function findCallByProviderCallId(state: MemoryState, providerCallId: string): Promise<CallRecord | undefined> {
   const id = state.byProviderCallId.get(providerCallId);
   const stored = id === undefined ? undefined : state.calls.get(id);
   return stored === undefined ? undefined : copyCall(stored.record);
@@ -135,7 +135,7 @@ export function findCallByProviderCallId(state: MemoryState, providerCallId: str
  * step per call visited, so a filter that matches few calls may visit many. The cursor is the
  * base64url of the last id returned.
  */
-export function listCalls(state: MemoryState, query: CallListQuery): CallPage {
+export async function listCalls(state: MemoryState, query: CallListQuery): Promise<CallPage> {
   const { limit, order } = query;
   const after = query.cursor === null ? null : decodeListCursor(query.cursor);
   const statuses = query.statuses === undefined ? null : new Set<CallStatus>(query.statuses);
@@ -173,7 +173,7 @@ export function listCalls(state: MemoryState, query: CallListQuery): CallPage {
  * `INVALID_INPUT` (naming `attempt.number`) and writes nothing. So does `unclaim` on a call with
  * no attempt, or together with an `attempt` patch (naming `unclaim`).
  */
-export function updateCall(state: MemoryState, update: CallUpdate): UpdateResult | undefined {
+export async function updateCall(state: MemoryState, update: CallUpdate): Promise<UpdateResult | undefined> {
   const stored = state.calls.get(update.id);
   if (stored === undefined) return undefined;
   const { record } = stored;

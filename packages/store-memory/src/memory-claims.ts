@@ -1,10 +1,11 @@
 // Owns: MemoryStore's claims: due calls (earliest first, one per number when asked), expired leases, and the attempts counted per number.
 import type { CallRecord, ClaimOptions, UpdateResult } from '@call-scheduler/core';
+import { claimedAttempt } from '@call-scheduler/core/internal';
 import { copyCall, copyEvent } from './memory-copies.js';
 import type { MemoryState, Mutable, TimeHeapEntry } from './memory-state.js';
 
 /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
-export function claimDueCalls(state: MemoryState, options: ClaimOptions): UpdateResult[] {
+export async function claimDueCalls(state: MemoryState, options: ClaimOptions): Promise<UpdateResult[]> {
   const { now, limit, owner, leaseExpiresAt } = options;
   const dueBy = options.dueBy ?? now;
   const onePerNumber = options.onePerNumber ?? false;
@@ -40,18 +41,7 @@ export function claimDueCalls(state: MemoryState, options: ClaimOptions): Update
       updatedAt: now,
     };
     state.replaceRecord(stored, next);
-    stored.attempts.push({
-      callId: record.id,
-      number: attemptNumber,
-      status: 'dispatching',
-      providerCallId: null,
-      providerStatus: null,
-      startedAt: now,
-      endedAt: null,
-      durationSeconds: null,
-      error: null,
-      schedulerId: owner,
-    });
+    stored.attempts.push(claimedAttempt(record.id, attemptNumber, now, owner));
     state.recordAttemptStart(record.to, now);
     const event = state.appendEvent(stored, {
       type: 'dispatching',
@@ -69,7 +59,7 @@ export function claimDueCalls(state: MemoryState, options: ClaimOptions): Update
 }
 
 /** Atomically takes over expired leases, earliest first; see {@link CallStore.claimExpiredLeases}. */
-export function claimExpiredLeases(state: MemoryState, options: ClaimOptions): UpdateResult[] {
+export async function claimExpiredLeases(state: MemoryState, options: ClaimOptions): Promise<UpdateResult[]> {
   const { now, limit, owner, leaseExpiresAt } = options;
   const results: UpdateResult[] = [];
   // New leases enter the heap after the loop, so that a lease handed out already expired
@@ -111,7 +101,7 @@ export function claimExpiredLeases(state: MemoryState, options: ClaimOptions): U
 }
 
 /** Attempts to a number started at or after `since`; see {@link CallStore.countAttempts}. */
-export function countAttempts(state: MemoryState, query: { readonly to: string; readonly since: number }): number {
+export async function countAttempts(state: MemoryState, query: { readonly to: string; readonly since: number }): Promise<number> {
   const starts = state.attemptStartsByNumber.get(query.to);
   if (starts === undefined) return 0;
   let count = 0;

@@ -9,7 +9,7 @@ import type { MemoryState } from './memory-state.js';
  * {@link CallStore.listEvents}. The cursor is the decimal event id: writes are serialized, so
  * id order is commit order.
  */
-export function listEvents(state: MemoryState, query: EventListQuery): EventPage {
+export async function listEvents(state: MemoryState, query: EventListQuery): Promise<EventPage> {
   const { limit } = query;
   const afterId = decodeSequenceCursor(query.after) ?? 0;
   let items: CallEventRecord[];
@@ -29,7 +29,7 @@ export function listEvents(state: MemoryState, query: EventListQuery): EventPage
 }
 
 /** The cursor of the last event ever appended, or `null`; see {@link CallStore.eventLogHead}. */
-export function eventLogHead(state: MemoryState): EventCursor | null {
+export async function eventLogHead(state: MemoryState): Promise<EventCursor | null> {
   return state.lastEventId === 0 ? null : encodeSequenceCursor(state.lastEventId);
 }
 

@@ -3,14 +3,14 @@ import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery } from '
 import type { MemoryState } from './memory-state.js';
 
 /** Calls per status (see {@link MemoryStore.countByStatus}). */
-export function countByStatus(state: MemoryState): CallStatusCounts {
+export async function countByStatus(state: MemoryState): Promise<CallStatusCounts> {
   const counts: Partial<Record<CallStatus, number>> = {};
   for (const [status, count] of state.statusCounts) if (count > 0) counts[status] = count;
   return counts;
 }
 
 /** See {@link MemoryStore.dueSummary}. */
-export function dueSummary(state: MemoryState, query: DueSummaryQuery): DueSummary {
+export async function dueSummary(state: MemoryState, query: DueSummaryQuery): Promise<DueSummary> {
   const top = state.validTop(state.due, (stored) => stored.dueEntry);
   const bound = query.now + query.horizonMs;
   let dueWithin = 0;
@@ -23,7 +23,7 @@ export function dueSummary(state: MemoryState, query: DueSummaryQuery): DueSumma
 }
 
 /** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
-export function nextWakeUpAt(state: MemoryState): number | null {
+export async function nextWakeUpAt(state: MemoryState): Promise<number | null> {
   const due = state.validTop(state.due, (stored) => stored.dueEntry);
   const lease = state.validTop(state.leases, (stored) => stored.leaseEntry);
   if (due === undefined) return lease?.at ?? null;

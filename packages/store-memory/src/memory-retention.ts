@@ -14,7 +14,7 @@ import { HEAP_SLACK, type MemoryState, type StoredCall, type TimeHeapEntry } fro
  * O(k log n + events of the k calls), amortized.
  * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
  */
-export function purgeCalls(state: MemoryState, options: PurgeOptions): number {
+export async function purgeCalls(state: MemoryState, options: PurgeOptions): Promise<number> {
   const { endedBefore, limit } = options;
   const statuses = options.statuses === undefined ? null : new Set<CallStatus>(options.statuses);
   const victims: StoredCall[] = [];

@@ -1,44 +1,23 @@
-// Owns: the driver of PostgresStore: opening and closing, watching for other hosts' changes, health, and handing each operation to the file of its concept.
+// Owns: the driver of PostgresStore: opening and closing, watching for other hosts' changes, health, and binding the operations of each concept to it.
 import { systemClock } from '@call-scheduler/core';
-import type {
-  CallDetailsRecord,
-  CallInsert,
-  CallListQuery,
-  CallPage,
-  CallRecord,
-  CallStatusCounts,
-  CallStoreChange,
-  CallStoreDriver,
-  CallStoreFeatures,
-  CallStoreHealth,
-  CallStoreWatch,
-  CallUpdate,
-  ClaimOptions,
-  DueSummary,
-  DueSummaryQuery,
-  EventCursor,
-  EventListQuery,
-  EventPage,
-  InsertResult,
-  PurgeOptions,
-  UpdateResult,
-} from '@call-scheduler/core';
+import type { CallStoreChange, CallStoreDriver, CallStoreFeatures, CallStoreHealth, CallStoreWatch } from '@call-scheduler/core';
+import { withOperations, type BoundOperations, type StoreOperations } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabase } from './database/open-database.js';
 import { MIGRATIONS, MIGRATION_TABLE } from './migrations/migrations.js';
 import type { PostgresStoreConfig } from './options-schema.js';
-import { findCallByProviderCallId, getCall, getCallDetails, insertCalls, listCalls, updateCall } from './postgres-calls.js';
-import { claimDueCalls, claimExpiredLeases, countAttempts } from './postgres-claims.js';
-import { eventLogHead, listEvents } from './postgres-events.js';
-import { countByStatus, dueSummary, nextWakeUpAt } from './postgres-figures.js';
-import { purgeCalls } from './postgres-retention.js';
+import * as calls from './postgres-calls.js';
+import * as claims from './postgres-claims.js';
+import * as events from './postgres-events.js';
+import * as figures from './postgres-figures.js';
+import * as retention from './postgres-retention.js';
 import type { PostgresSeriesAccess } from './series/postgres-series.js';
 import { describeCause } from './store-errors.js';
 import { ChangeListener } from './watch/change-listener.js';
 
 /** The storage of `PostgresStore`; the guard checks arguments, open state and errors. */
-export class PostgresStoreDriver implements CallStoreDriver {
+export class PostgresStoreDriver implements Pick<CallStoreDriver, 'name' | 'features' | 'open' | 'close' | 'watch' | 'health'> {
   readonly name = 'PostgresStore';
   /** Durable, and shared: other processes and hosts write the same database. */
   readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true });
@@ -63,11 +42,11 @@ export class PostgresStoreDriver implements CallStoreDriver {
 
   /** The database access of the series half (`series/postgres-series.ts`): the same pool and write path. */
   seriesAccess(): PostgresSeriesAccess {
-    return { schema: this.#quoted, db: () => this.#db().db, write: (job) => this.#db().writes.run(job) };
+    return { schema: this.#quoted, db: () => this.database().db, write: (job) => this.database().writes.run(job) };
   }
 
   /** The open database; the guard calls the other methods only after `open()` succeeded. */
-  #db(): OpenDatabase {
+  database(): OpenDatabase {
     if (this.#open === undefined) throw new Error('PostgresStore: used before open');
     return this.#open;
   }
@@ -86,92 +65,9 @@ export class PostgresStoreDriver implements CallStoreDriver {
     await open.end();
   }
 
-  /** See `postgres-calls.ts`. */
-  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
-    return insertCalls(this.#db(), items);
-  }
-
-  /** See `postgres-calls.ts`. */
-  getCall(id: string): Promise<CallRecord | undefined> {
-    return getCall(this.#db(), id);
-  }
-
-  /** See `postgres-calls.ts`. */
-  getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
-    return getCallDetails(this.#db(), id);
-  }
-
-  /** See `postgres-calls.ts`. */
-  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
-    return findCallByProviderCallId(this.#db(), providerCallId);
-  }
-
-  /** See `postgres-calls.ts`. */
-  listCalls(query: CallListQuery): Promise<CallPage> {
-    return listCalls(this.#db(), query);
-  }
-
-  /** See `postgres-calls.ts`. */
-  updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
-    return updateCall(this.#db(), update);
-  }
-
-  /** See `postgres-events.ts`. */
-  listEvents(query: EventListQuery): Promise<EventPage> {
-    return listEvents(this.#db(), query);
-  }
-
-  /** See `postgres-events.ts`. */
-  eventLogHead(): Promise<EventCursor | null> {
-    return eventLogHead(this.#db());
-  }
-
-  /** See `postgres-claims.ts`. */
-  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
-    return claimDueCalls(this.#db(), options);
-  }
-
-  /** See `postgres-claims.ts`. */
-  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
-    return claimExpiredLeases(this.#db(), options);
-  }
-
-  /** See `postgres-claims.ts`. */
-  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
-    return countAttempts(this.#db(), query);
-  }
-
-  /** See `postgres-figures.ts`. */
-  countByStatus(): Promise<CallStatusCounts> {
-    return countByStatus(this.#db());
-  }
-
-  /** See `postgres-figures.ts`. */
-  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
-    return dueSummary(this.#db(), query);
-  }
-
-  /** See `postgres-figures.ts`. */
-  nextWakeUpAt(): Promise<number | null> {
-    return nextWakeUpAt(this.#db());
-  }
-
-  /** See `postgres-retention.ts`. */
-  purgeCalls(options: PurgeOptions): Promise<number> {
-    return purgeCalls(this.#db(), options);
-  }
-
-  /**
-   * Calls `onChange` when any handle of the store, on any host, makes a call due earlier than
-   * anything stored before (`dueAt`) or commits events (`events`, at most one notification per
-   * `eventsNotifyIntervalMs` per writing handle). One dedicated connection listens for all the
-   * watches of this handle. A lost connection is reopened with back-off; meanwhile `health()` says
-   * `watching: false`, and once it listens again every watcher gets a change with the current
-   * earliest due time and `events: true`, since notifications sent meanwhile are lost. With
-   * `notify: false` nothing is listened to and `onChange` is never called.
-   */
+  /** See `PostgresStore.watch`. */
   async watch(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch> {
-    const open = this.#db();
+    const open = this.database();
     this.#watchers.add(onChange);
     if (this.#config.notify) {
       this.#listener ??= new ChangeListener({
@@ -179,7 +75,7 @@ export class PostgresStoreDriver implements CallStoreDriver {
         channel: this.#channel,
         onChange: (change) => this.#dispatch(change),
         resync: async () => {
-          const dueAt = await nextWakeUpAt(open);
+          const dueAt = await figures.nextWakeUpAt(open);
           return { ...(dueAt !== null ? { dueAt } : {}), events: true };
         },
         delayMs: this.#config.listenReconnectDelayMs,
@@ -213,12 +109,9 @@ export class PostgresStoreDriver implements CallStoreDriver {
     }
   }
 
-  /**
-   * Whether the database answers (one round trip), whether change notifications arrive
-   * (`watching`), and details: the schema, its migration, `notify`, the listener's reconnections.
-   */
+  /** See `PostgresStore.health`. */
   health(): Promise<CallStoreHealth> {
-    const { db, notifier } = this.#db();
+    const { db, notifier } = this.database();
     return (async () => {
       const listener = this.#listener;
       const details = {
@@ -238,4 +131,13 @@ export class PostgresStoreDriver implements CallStoreDriver {
       }
     })();
   }
+}
+
+/** Every operation of the store, each a function of the open database. */
+const OPERATIONS: StoreOperations<OpenDatabase> = { ...calls, ...claims, ...events, ...figures, ...retention };
+
+/** A driver for `config`, with every operation of the store. */
+export function postgresStoreDriver(config: PostgresStoreConfig): PostgresStoreDriver & BoundOperations {
+  const driver = new PostgresStoreDriver(config);
+  return withOperations(driver, () => driver.database(), OPERATIONS);
 }

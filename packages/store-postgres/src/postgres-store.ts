@@ -1,9 +1,8 @@
-// Owns: PostgresStore, the PostgreSQL CallStore users construct (its documentation and the methods beyond the contract).
-import { GuardedCallStore } from '@call-scheduler/core';
-import { checkDueSummaryQuery } from '@call-scheduler/core/internal';
-import type { CallStatusCounts, CallStoreChange, CallStoreHealth, CallStoreWatch, DueSummary, DueSummaryQuery, PurgeOptions, SeriesStore } from '@call-scheduler/core';
+// Owns: PostgresStore, the PostgreSQL CallStore users construct (its documentation; the driver is in postgres-store-driver.ts).
+import { FullCallStore } from '@call-scheduler/core/internal';
+import type { CallStoreChange, CallStoreHealth, CallStoreWatch } from '@call-scheduler/core';
 import { resolveOptions } from './options-schema.js';
-import { PostgresStoreDriver } from './postgres-store-driver.js';
+import { postgresStoreDriver } from './postgres-store-driver.js';
 import type { PostgresStoreOptions } from './postgres-store-options.js';
 import { withPostgresSeries } from './series/postgres-series.js';
 
@@ -27,6 +26,12 @@ import { withPostgresSeries } from './series/postgres-series.js';
  * (built-in, versioned migrations); a schema written by a newer version of this package is refused
  * with `STORE_SCHEMA_TOO_NEW`.
  *
+ * Retention (`purgeCalls`) is one statement, a `SKIP LOCKED` walk of the partial index
+ * `calls_ended_idx`; event ids come from an identity column and are never handed out again.
+ * `countByStatus` is one `GROUP BY` over `calls_status_id_idx`; `dueSummary` two reads of the
+ * partial index `calls_due_idx`. The series methods are in `series/postgres-series.ts`; a step of
+ * a series runs in one transaction, its row locked.
+ *
  * @example
  * ```ts
  * import { CallScheduler } from '@call-scheduler/core';
@@ -37,16 +42,7 @@ import { withPostgresSeries } from './series/postgres-series.js';
  * await scheduler.start(); // migrates the schema, listens for other hosts' changes
  * ```
  */
-export class PostgresStore extends GuardedCallStore {
-  /**
-   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
-   * in `statuses`), oldest first, with their attempts and events, in one statement (a `SKIP LOCKED`
-   * walk of the partial index `calls_ended_idx`); see `CallStore.purgeCalls`. Event ids come from an
-   * identity column and are never handed out again.
-   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
-   */
-  declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
-
+export class PostgresStore extends FullCallStore {
   /**
    * Calls `onChange` when any handle of the store, on any host, makes a call due earlier than
    * anything stored before (`dueAt`) or commits events (`events`, at most one notification per
@@ -68,23 +64,6 @@ export class PostgresStore extends GuardedCallStore {
   /** The PostgreSQL schema that holds the store's tables. */
   readonly schema: string;
 
-  /** Recurring calls: stores a series; see `SeriesStore.insertSeries` (the series methods are in `series/postgres-series.ts`). */
-  declare readonly insertSeries: SeriesStore['insertSeries'];
-  /** One series, or `undefined`; see `SeriesStore.getSeries`. */
-  declare readonly getSeries: SeriesStore['getSeries'];
-  /** A page of series; see `SeriesStore.listSeries`. */
-  declare readonly listSeries: SeriesStore['listSeries'];
-  /** Active series whose `planAt` has come; see `SeriesStore.listDueSeries`. */
-  declare readonly listDueSeries: SeriesStore['listDueSeries'];
-  /** The smallest `planAt` of active series; see `SeriesStore.nextSeriesPlanAt`. */
-  declare readonly nextSeriesPlanAt: SeriesStore['nextSeriesPlanAt'];
-  /** One step of a series in one transaction (its row locked); see `SeriesStore.materializeOccurrences`. */
-  declare readonly materializeOccurrences: SeriesStore['materializeOccurrences'];
-  /** A change of a series with compare-and-set; see `SeriesStore.updateSeries`. */
-  declare readonly updateSeries: SeriesStore['updateSeries'];
-  /** The occurrence calls of a series; see `SeriesStore.listSeriesOccurrences`. */
-  declare readonly listSeriesOccurrences: SeriesStore['listSeriesOccurrences'];
-
   /**
    * Checks and freezes the options; connects to nothing. `init()` (or the first operation)
    * connects (making the pool for `connectionString`) and migrates the schema, once (again after a
@@ -96,28 +75,7 @@ export class PostgresStore extends GuardedCallStore {
    */
   constructor(options: PostgresStoreOptions) {
     const config = resolveOptions(options);
-    const driver = new PostgresStoreDriver(config);
-    super(withPostgresSeries(driver));
+    super(withPostgresSeries(postgresStoreDriver(config)));
     this.schema = config.schema;
-    this.#driver = driver;
-  }
-
-  readonly #driver: PostgresStoreDriver;
-
-  /** Calls per status; see `CallStore.countByStatus`. One `GROUP BY` over `calls_status_id_idx`. */
-  countByStatus(): Promise<CallStatusCounts> {
-    return this.guarded('countByStatus', () => this.#driver.countByStatus());
-  }
-
-  /**
-   * The earliest due call and how many are due by `now + horizonMs`; see `CallStore.dueSummary`.
-   * Two reads of the partial index `calls_due_idx`.
-   * @throws CallSchedulerError `INVALID_INPUT` naming `now` or `horizonMs`.
-   */
-  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
-    return this.guarded('dueSummary', () => {
-      checkDueSummaryQuery(query);
-      return this.#driver.dueSummary(query);
-    });
   }
 }

@@ -1,12 +1,12 @@
 // Owns: SqliteStore's calls: inserting them (idempotency keys, multi-row inserts), reading and listing them, and the conditional update.
 import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
 import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord, CallUpdate, InsertResult, NewCallEvent, UpdateResult } from '@call-scheduler/core';
-import { sql } from 'kysely';
 import type { Transaction } from 'kysely';
 import { ROWS_PER_INSERT, VALUES_PER_IN, chunks } from './database/batches.js';
 import { insertRows } from './database/hot-inserts.js';
 import type { SqliteAccess } from './database/store-access.js';
-import type { StoreTables } from './database/tables.js';
+import type { CallsTable, StoreTables } from './database/tables.js';
+import { attemptUpdateQuery, callUpdateQuery } from './database/update-statements.js';
 import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
 import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
 import { int } from './rows/columns.js';
@@ -177,21 +177,8 @@ export async function updateCall(access: SqliteAccess, update: CallUpdate): Prom
   if (expect.statuses !== undefined && expect.statuses.length === 0) return undefined;
   return access.write(async (trx) => {
     const unclaim = update.unclaim === true;
-    let statement = trx
-      .updateTable('calls')
-      .set({
-        ...toCallPatchRow(update.set),
-        ...(unclaim ? { attempt_count: sql<number>`attempt_count - 1` } : {}),
-        version: sql<number>`version + 1`,
-        updated_at: update.now,
-      })
-      .where('id', '=', update.id);
-    if (expect.token !== undefined) {
-      statement = statement.where('fencing_token', '=', expect.token).where('lease_expires_at', 'is not', null);
-    }
-    if (expect.statuses !== undefined) statement = statement.where('status', 'in', [...expect.statuses]);
-    if (expect.version !== undefined) statement = statement.where('version', '=', expect.version);
-    const row = await statement.returningAll().executeTakeFirst();
+    // Written once per shape (database/update-statements.ts): no query build on this hot path.
+    const [row] = (await trx.executeQuery<CallsTable>(callUpdateQuery(update.id, toCallPatchRow(update.set), unclaim, update.now, expect))).rows;
     if (row === undefined) return undefined;
 
     if (unclaim) {
@@ -210,8 +197,7 @@ export async function updateCall(access: SqliteAccess, update: CallUpdate): Prom
       const changes = toAttemptPatchRow(update.attempt.set);
       const found =
         Object.keys(changes).length > 0
-          ? (await trx.updateTable('attempts').set(changes).where('call_id', '=', update.id).where('number', '=', number).executeTakeFirst())
-              .numUpdatedRows > 0n
+          ? ((await trx.executeQuery(attemptUpdateQuery(update.id, number, changes))).numAffectedRows ?? 0n) > 0n
           : (await trx.selectFrom('attempts').select('number').where('call_id', '=', update.id).where('number', '=', number).executeTakeFirst()) !==
             undefined;
       if (!found) {

@@ -1,43 +1,24 @@
-// Owns: the driver of SqliteStore: its frozen config, opening and closing the database, and handing each operation to the file of its concept.
-import { parseOptions } from '@call-scheduler/core/internal';
-import type {
-  CallDetailsRecord,
-  CallInsert,
-  CallListQuery,
-  CallPage,
-  CallRecord,
-  CallStatusCounts,
-  CallStoreDriver,
-  CallStoreFeatures,
-  CallUpdate,
-  ClaimOptions,
-  DueSummary,
-  DueSummaryQuery,
-  EventCursor,
-  EventListQuery,
-  EventPage,
-  InsertResult,
-  PurgeOptions,
-  UpdateResult,
-} from '@call-scheduler/core';
+// Owns: the driver of SqliteStore: its frozen config, opening and closing the database, and binding the operations of each concept to it.
+import { parseOptions, withOperations, type BoundOperations, type StoreOperations } from '@call-scheduler/core/internal';
+import type { CallStoreDriver, CallStoreFeatures } from '@call-scheduler/core';
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { GroupCommit } from './database/group-commit.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
 import type { SqliteAccess } from './database/store-access.js';
-import { findCallByProviderCallId, getCall, getCallDetails, insertCalls, listCalls, updateCall } from './sqlite-calls.js';
-import { claimDueCalls, claimExpiredLeases, countAttempts } from './sqlite-claims.js';
-import { eventLogHead, listEvents } from './sqlite-events.js';
-import { countByStatus, dueSummary, nextWakeUpAt } from './sqlite-figures.js';
-import { purgeCalls } from './sqlite-retention.js';
+import * as calls from './sqlite-calls.js';
+import * as claims from './sqlite-claims.js';
+import * as events from './sqlite-events.js';
+import * as figures from './sqlite-figures.js';
+import * as retention from './sqlite-retention.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { sqliteStoreOptionsSchema } from './sqlite-store-options-schema.js';
 import type { SqliteSeriesAccess } from './series/sqlite-series.js';
 import type { SeriesTables } from './series/series-tables.js';
 
-/** The storage of `SqliteStore`; the guard checks arguments, open state and errors. */
-export class SqliteStoreDriver implements CallStoreDriver {
+/** The storage of `SqliteStore`: its config and connection; the guard checks arguments, open state and errors. */
+export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'features' | 'open' | 'close'> {
   readonly name = 'SqliteStore';
   readonly features: CallStoreFeatures;
 
@@ -88,90 +69,25 @@ export class SqliteStoreDriver implements CallStoreDriver {
   /** The database access of the series half (`series/sqlite-series.ts`): the same connection and write path. */
   seriesAccess(): SqliteSeriesAccess {
     return {
-      read: (fn) => fn(this.#open().db as unknown as Kysely<SeriesTables>),
-      write: (fn) => this.#open().write((trx) => fn(trx as unknown as Transaction<SeriesTables>)),
+      read: (fn) => fn(this.access().db as unknown as Kysely<SeriesTables>),
+      write: (fn) => this.access().write((trx) => fn(trx as unknown as Transaction<SeriesTables>)),
     };
   }
 
   /** The open database (the guard only calls a method once `open()` succeeded). */
-  #open(): SqliteAccess {
+  access(): SqliteAccess {
     const access = this.#access;
     if (access === undefined) throw new Error('the database is not open');
     return access;
   }
 
-  /** See `sqlite-calls.ts`. */
-  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
-    return insertCalls(this.#open(), items);
-  }
+}
 
-  /** See `sqlite-calls.ts`. */
-  getCall(id: string): Promise<CallRecord | undefined> {
-    return getCall(this.#open(), id);
-  }
+/** Every operation of the store, each a function of the open database. */
+const OPERATIONS: StoreOperations<SqliteAccess> = { ...calls, ...claims, ...events, ...figures, ...retention };
 
-  /** See `sqlite-calls.ts`. */
-  getCallDetails(id: string): Promise<CallDetailsRecord | undefined> {
-    return getCallDetails(this.#open(), id);
-  }
-
-  /** See `sqlite-calls.ts`. */
-  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined> {
-    return findCallByProviderCallId(this.#open(), providerCallId);
-  }
-
-  /** See `sqlite-calls.ts`. */
-  listCalls(query: CallListQuery): Promise<CallPage> {
-    return listCalls(this.#open(), query);
-  }
-
-  /** See `sqlite-calls.ts`. */
-  updateCall(update: CallUpdate): Promise<UpdateResult | undefined> {
-    return updateCall(this.#open(), update);
-  }
-
-  /** See `sqlite-events.ts`. */
-  listEvents(query: EventListQuery): Promise<EventPage> {
-    return listEvents(this.#open(), query);
-  }
-
-  /** See `sqlite-events.ts`. */
-  eventLogHead(): Promise<EventCursor | null> {
-    return eventLogHead(this.#open());
-  }
-
-  /** See `sqlite-claims.ts`. */
-  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]> {
-    return claimDueCalls(this.#open(), options);
-  }
-
-  /** See `sqlite-claims.ts`. */
-  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]> {
-    return claimExpiredLeases(this.#open(), options);
-  }
-
-  /** See `sqlite-claims.ts`. */
-  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number> {
-    return countAttempts(this.#open(), query);
-  }
-
-  /** See `sqlite-figures.ts`. */
-  countByStatus(): Promise<CallStatusCounts> {
-    return countByStatus(this.#open());
-  }
-
-  /** See `sqlite-figures.ts`. */
-  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
-    return dueSummary(this.#open(), query);
-  }
-
-  /** See `sqlite-figures.ts`. */
-  nextWakeUpAt(): Promise<number | null> {
-    return nextWakeUpAt(this.#open());
-  }
-
-  /** See `sqlite-retention.ts`. */
-  purgeCalls(options: PurgeOptions): Promise<number> {
-    return purgeCalls(this.#open(), options);
-  }
+/** A driver for `options`, with every operation of the store. */
+export function sqliteStoreDriver(options: SqliteStoreOptions): SqliteStoreDriver & BoundOperations {
+  const driver = new SqliteStoreDriver(options);
+  return withOperations(driver, () => driver.access(), OPERATIONS);
 }

@@ -1,8 +1,6 @@
-// Owns: SqliteStore, the SQLite CallStore users construct (its documentation and the methods beyond the contract).
-import { GuardedCallStore } from '@call-scheduler/core';
-import { checkDueSummaryQuery } from '@call-scheduler/core/internal';
-import type { CallStatusCounts, DueSummary, DueSummaryQuery, PurgeOptions, SeriesStore } from '@call-scheduler/core';
-import { SqliteStoreDriver } from './sqlite-store-driver.js';
+// Owns: SqliteStore, the SQLite CallStore users construct (its documentation; the driver is in sqlite-store-driver.ts).
+import { FullCallStore } from '@call-scheduler/core/internal';
+import { sqliteStoreDriver } from './sqlite-store-driver.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { withSqliteSeries } from './series/sqlite-series.js';
 
@@ -19,6 +17,12 @@ import { withSqliteSeries } from './series/sqlite-series.js';
  * `STORE_SCHEMA_TOO_NEW`. The connection runs in WAL mode with `busy_timeout` and
  * `synchronous=NORMAL` (or `FULL`): see `README.md` for what they mean for durability.
  *
+ * Retention (`purgeCalls`) is one immediate transaction, a walk of the partial index
+ * `calls_ended_idx`; event ids are `AUTOINCREMENT`, never handed out again, and the file does not
+ * shrink (SQLite reuses the freed pages). `countByStatus` is one `GROUP BY` over the index
+ * `calls_status_id_idx` (no table rows read); `dueSummary` two reads of the partial index
+ * `calls_due_idx`. The series methods are in `series/sqlite-series.ts`.
+ *
  * @example
  * ```ts
  * import { CallScheduler } from '@call-scheduler/core';
@@ -28,34 +32,7 @@ import { withSqliteSeries } from './series/sqlite-series.js';
  * await scheduler.start(); // opens the file and migrates it
  * ```
  */
-export class SqliteStore extends GuardedCallStore {
-  /**
-   * Retention: deletes up to `limit` terminal calls with `endedAt < endedBefore` (optionally only
-   * in `statuses`), oldest `endedAt` first (then id), with their attempts and events, in one
-   * immediate transaction (a walk of the partial index `calls_ended_idx`); see
-   * `CallStore.purgeCalls`. Event ids are `AUTOINCREMENT`: never handed out again. The file does
-   * not shrink; SQLite reuses the freed pages.
-   * @throws CallSchedulerError `INVALID_INPUT` naming `endedBefore`, `limit` or `statuses`; nothing is deleted.
-   */
-  declare readonly purgeCalls: (options: PurgeOptions) => Promise<number>;
-
-  /** Recurring calls: stores a series; see `SeriesStore.insertSeries` (the series methods are in `series/sqlite-series.ts`). */
-  declare readonly insertSeries: SeriesStore['insertSeries'];
-  /** One series, or `undefined`; see `SeriesStore.getSeries`. */
-  declare readonly getSeries: SeriesStore['getSeries'];
-  /** A page of series; see `SeriesStore.listSeries`. */
-  declare readonly listSeries: SeriesStore['listSeries'];
-  /** Active series whose `planAt` has come; see `SeriesStore.listDueSeries`. */
-  declare readonly listDueSeries: SeriesStore['listDueSeries'];
-  /** The smallest `planAt` of active series; see `SeriesStore.nextSeriesPlanAt`. */
-  declare readonly nextSeriesPlanAt: SeriesStore['nextSeriesPlanAt'];
-  /** One step of a series in one immediate transaction; see `SeriesStore.materializeOccurrences`. */
-  declare readonly materializeOccurrences: SeriesStore['materializeOccurrences'];
-  /** A change of a series with compare-and-set; see `SeriesStore.updateSeries`. */
-  declare readonly updateSeries: SeriesStore['updateSeries'];
-  /** The occurrence calls of a series; see `SeriesStore.listSeriesOccurrences`. */
-  declare readonly listSeriesOccurrences: SeriesStore['listSeriesOccurrences'];
-
+export class SqliteStore extends FullCallStore {
   /**
    * Checks the options; opens nothing. `init()` (or the first operation) opens the database, sets
    * its pragmas and migrates the schema, once (again after a failure): `STORE_INIT_FAILED` when
@@ -65,27 +42,6 @@ export class SqliteStore extends GuardedCallStore {
    * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
    */
   constructor(options: SqliteStoreOptions) {
-    const driver = new SqliteStoreDriver(options);
-    super(withSqliteSeries(driver));
-    this.#driver = driver;
-  }
-
-  readonly #driver: SqliteStoreDriver;
-
-  /** Calls per status; see `CallStore.countByStatus`. One `GROUP BY` over the index `calls_status_id_idx` (no table rows read). */
-  countByStatus(): Promise<CallStatusCounts> {
-    return this.guarded('countByStatus', () => this.#driver.countByStatus());
-  }
-
-  /**
-   * The earliest due call and how many are due by `now + horizonMs`; see `CallStore.dueSummary`.
-   * Two reads of the partial index `calls_due_idx`: its first entry and a range count.
-   * @throws CallSchedulerError `INVALID_INPUT` naming `now` or `horizonMs`.
-   */
-  dueSummary(query: DueSummaryQuery): Promise<DueSummary> {
-    return this.guarded('dueSummary', () => {
-      checkDueSummaryQuery(query);
-      return this.#driver.dueSummary(query);
-    });
+    super(withSqliteSeries(sqliteStoreDriver(options)));
   }
 }

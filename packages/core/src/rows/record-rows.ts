@@ -11,7 +11,7 @@ import type { CallStatus } from '../call/call-status.js';
 import type { JsonObject } from '../call/json.js';
 import type { CallingWindow } from '../policy/calling-window.js';
 import type { RetryPolicy } from '../policy/retry-policy.js';
-import type { AttemptRecord, CallEventRecord, CallRecord, NewCallRecord } from '../store/call-record.js';
+import type { AttemptRecord, CallEventRecord, CallRecord, NewCallEvent, NewCallRecord } from '../store/call-record.js';
 
 /** An integer column as a driver returns it: a number, a bigint, or (`pg`'s `bigint`) a decimal string. */
 export type IntColumn = number | bigint | string;
@@ -137,6 +137,89 @@ export function newCallRecord(call: NewCallRecord): CallRecord {
     fencingToken: 0,
     version: INITIAL_VERSION,
     updatedAt: call.createdAt,
+  };
+}
+
+/** Writes a value into a JSON column: `J` is the column's type as written (text, or the value itself). */
+export type JsonColumnWriter<J> = (value: unknown) => J | null;
+
+/** The columns of a new call that come from its {@link NewCallRecord}; `J` is the JSON columns' type. */
+export interface NewCallColumns<J> {
+  readonly id: string;
+  readonly to_number: string;
+  readonly status: CallStatus;
+  readonly at: number;
+  readonly due_at: number | null;
+  readonly time_zone: string | null;
+  readonly calling_window: J | null;
+  readonly expires_at: number | null;
+  readonly retry_policy: J | null;
+  readonly idempotency_key: string | null;
+  readonly metadata: J | null;
+  readonly error_code: string | null;
+  readonly error_message: string | null;
+  readonly created_at: number;
+  readonly ended_at: number | null;
+}
+
+/** The columns of `call`'s row that come from the record, its JSON columns written with `json`. */
+export function newCallColumns<J>(call: NewCallRecord, json: JsonColumnWriter<J>): NewCallColumns<J> {
+  return {
+    id: call.id,
+    to_number: call.to,
+    status: call.status,
+    at: call.at,
+    due_at: call.dueAt,
+    time_zone: call.timeZone,
+    calling_window: json(call.window),
+    expires_at: call.expiresAt,
+    retry_policy: json(call.retry),
+    idempotency_key: call.idempotencyKey,
+    metadata: json(call.metadata),
+    error_code: call.error?.code ?? null,
+    error_message: call.error?.message ?? null,
+    created_at: call.createdAt,
+    ended_at: call.endedAt,
+  };
+}
+
+/** The columns of an event to append; `J` is the `data` column's type. */
+export interface NewEventColumns<J> {
+  readonly call_id: string;
+  readonly type: CallEventType;
+  readonly at: number;
+  readonly attempt: number | null;
+  readonly status: CallStatus;
+  readonly provider_status: string | null;
+  readonly data: J | null;
+}
+
+/** The columns of `event`, appended to call `callId`, its `data` written with `json`. */
+export function newEventColumns<J>(callId: string, event: NewCallEvent, json: JsonColumnWriter<J>): NewEventColumns<J> {
+  return {
+    call_id: callId,
+    type: event.type,
+    at: event.at,
+    attempt: event.attempt,
+    status: event.status,
+    provider_status: event.providerStatus,
+    data: json(event.data),
+  };
+}
+
+/** The attempt a claim starts: number `number` of call `callId`, `dispatching` since `startedAt`, by `schedulerId`. */
+export function claimedAttempt(callId: string, number: number, startedAt: number, schedulerId: string): AttemptRecord {
+  return {
+    callId,
+    number,
+    status: 'dispatching',
+    providerCallId: null,
+    providerStatus: null,
+    startedAt,
+    endedAt: null,
+    durationSeconds: null,
+    error: null,
+    schedulerId,
   };
 }
 

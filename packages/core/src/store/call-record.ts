@@ -65,36 +65,16 @@ export interface CallRecord {
   readonly endedAt: number | null;
 }
 
-/** What the scheduler inserts: a call before any claim. */
-export interface NewCallRecord {
-  /** See {@link CallRecord.id}. */
-  readonly id: string;
-  /** See {@link CallRecord.to}. */
-  readonly to: string;
+/** What the scheduler inserts: a call before any claim (the fields it shares with {@link CallRecord} mean the same). */
+export interface NewCallRecord
+  extends Pick<
+    CallRecord,
+    'id' | 'to' | 'at' | 'dueAt' | 'timeZone' | 'window' | 'expiresAt' | 'retry' | 'idempotencyKey' | 'metadata' | 'error' | 'endedAt'
+  > {
   /** `scheduled`, or `expired` for a call that could never be dialed. */
   readonly status: CallStatus;
-  /** See {@link CallRecord.at}. */
-  readonly at: number;
-  /** See {@link CallRecord.dueAt}. */
-  readonly dueAt: number | null;
-  /** See {@link CallRecord.timeZone}. */
-  readonly timeZone: string | null;
-  /** See {@link CallRecord.window}. */
-  readonly window: CallingWindow | null;
-  /** See {@link CallRecord.expiresAt}. */
-  readonly expiresAt: number | null;
-  /** See {@link CallRecord.retry}. */
-  readonly retry: RetryPolicy | null;
-  /** See {@link CallRecord.idempotencyKey}. */
-  readonly idempotencyKey: string | null;
-  /** See {@link CallRecord.metadata}. */
-  readonly metadata: JsonObject | null;
-  /** See {@link CallRecord.error}. */
-  readonly error: CallError | null;
   /** Insertion time; also the first `updatedAt`. */
   readonly createdAt: number;
-  /** See {@link CallRecord.endedAt}. */
-  readonly endedAt: number | null;
 }
 
 /** An attempt as a store keeps it. */

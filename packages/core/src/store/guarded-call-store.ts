@@ -60,47 +60,20 @@ export interface PurgeOptions {
  *
  * Driver methods are only called while the store is open, one `open()` has succeeded, and the
  * arguments passed the checks. They keep the contract's meaning documented on {@link CallStore}
- * (atomicity, fencing, copies, never reading a clock); the guard does not check results.
+ * (atomicity, fencing, copies, never reading a clock); the guard does not check results. What a
+ * driver can count on beyond the contract: the query of `listCalls` passed the checks (its cursor
+ * is decoded with `decodeListCursor`); that of `listEvents` too, except the cursor's content,
+ * which the driver decodes; an `updateCall` with both `unclaim` and `attempt` was refused already.
+ * `features`, `watch`, `health` and `purgeCalls` are optional, as on the store; `init` is the guard's
+ * (the driver has `open`), and `countByStatus` and `dueSummary` are for a subclass to expose.
  */
-export interface CallStoreDriver {
+export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary'> {
   /** Names the store in error messages, e.g. `MemoryStore`. */
   readonly name: string;
-  /** See {@link CallStore.features}. */
-  readonly features?: CallStoreFeatures;
   /** Opens connections, migrates; called once (again only after it failed). */
   open?(): Promise<void>;
   /** Releases everything; called once, after the operations under way settled. */
   close?(): Promise<void>;
-  /** See {@link CallStore.insertCalls}. */
-  insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]>;
-  /** See {@link CallStore.getCall}. */
-  getCall(id: string): Promise<CallRecord | undefined>;
-  /** See {@link CallStore.getCallDetails}. */
-  getCallDetails(id: string): Promise<CallDetailsRecord | undefined>;
-  /** See {@link CallStore.findCallByProviderCallId}. */
-  findCallByProviderCallId(providerCallId: string): Promise<CallRecord | undefined>;
-  /** See {@link CallStore.listCalls}; `query` passed the checks (decode its cursor with `decodeListCursor`). */
-  listCalls(query: CallListQuery): Promise<CallPage>;
-  /** See {@link CallStore.listEvents}; `query` passed the checks except the cursor's content, which the driver decodes. */
-  listEvents(query: EventListQuery): Promise<EventPage>;
-  /** See {@link CallStore.eventLogHead}. */
-  eventLogHead(): Promise<EventCursor | null>;
-  /** See {@link CallStore.claimDueCalls}. */
-  claimDueCalls(options: ClaimOptions): Promise<UpdateResult[]>;
-  /** See {@link CallStore.claimExpiredLeases}. */
-  claimExpiredLeases(options: ClaimOptions): Promise<UpdateResult[]>;
-  /** See {@link CallStore.updateCall}; `unclaim` together with `attempt` was refused already. */
-  updateCall(update: CallUpdate): Promise<UpdateResult | undefined>;
-  /** See {@link CallStore.nextWakeUpAt}. */
-  nextWakeUpAt(): Promise<number | null>;
-  /** See {@link CallStore.countAttempts}. */
-  countAttempts(query: { readonly to: string; readonly since: number }): Promise<number>;
-  /** Optional; see {@link CallStore.watch}. */
-  watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
-  /** Optional; see {@link CallStore.health}. */
-  health?(): Promise<CallStoreHealth>;
-  /** Optional; see {@link CallStore.purgeCalls}. */
-  purgeCalls?(options: PurgeOptions): Promise<number>;
 }
 
 const NEW = 0;

@@ -1,5 +1,5 @@
 import type { CallEventRecord, CallRecord, CallingWindow, JsonObject, NewCallEvent, NewCallRecord, RetryPolicy } from '@call-scheduler/core';
-import { int, toCallRecord as toCallRecordOf, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
+import { int, newCallColumns, newEventColumns, toCallRecord as toCallRecordOf, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
 import type { JsonColumnCodec } from '@call-scheduler/core/internal';
 import { encodeEventCursor } from '../event-cursor.js';
 
@@ -82,38 +82,15 @@ export function appendedEvent(callId: string, event: NewCallEvent, key: { readon
   return { ...event, id, cursor: encodeEventCursor(key.xid, id), callId };
 }
 
+/** A JSON column's value as it is: the statement reads the whole JSON array. */
+const asIs = (value: unknown): unknown => value;
+
 /** An event to append, as one element of the JSON array that `json_to_recordset` reads. */
 export function eventInput(callId: string, event: NewCallEvent, ord: number): Record<string, unknown> {
-  return {
-    ord,
-    call_id: callId,
-    type: event.type,
-    at: event.at,
-    attempt: event.attempt,
-    status: event.status,
-    provider_status: event.providerStatus,
-    data: event.data,
-  };
+  return { ord, ...newEventColumns(callId, event, asIs) };
 }
 
 /** A call to insert, as one element of the JSON array that `json_to_recordset` reads. */
 export function callInput(call: NewCallRecord, ord: number): Record<string, unknown> {
-  return {
-    ord,
-    id: call.id,
-    to_number: call.to,
-    status: call.status,
-    at: call.at,
-    due_at: call.dueAt,
-    time_zone: call.timeZone,
-    calling_window: call.window,
-    expires_at: call.expiresAt,
-    retry_policy: call.retry,
-    idempotency_key: call.idempotencyKey,
-    metadata: call.metadata,
-    error_code: call.error?.code ?? null,
-    error_message: call.error?.message ?? null,
-    created_at: call.createdAt,
-    ended_at: call.endedAt,
-  };
+  return { ord, ...newCallColumns(call, asIs) };
 }

@@ -1,5 +1,5 @@
 import type { CallPatch, CallRecord, NewCallRecord } from '@call-scheduler/core';
-import { INITIAL_VERSION, errorColumns, toCallRecord as toCallRecordOf } from '@call-scheduler/core/internal';
+import { INITIAL_VERSION, errorColumns, newCallColumns, toCallRecord as toCallRecordOf } from '@call-scheduler/core/internal';
 import type { Insertable, Updateable } from 'kysely';
 import type { CallsTable } from '../database/tables.js';
 import { sqliteJson, toJsonColumn } from './columns.js';
@@ -14,17 +14,7 @@ export function toCallRecord(row: CallsTable): CallRecord {
 /** The row of a call to insert. */
 export function toNewCallRow(call: NewCallRecord): Insertable<CallsTable> {
   return {
-    id: call.id,
-    to_number: call.to,
-    status: call.status,
-    at: call.at,
-    due_at: call.dueAt,
-    time_zone: call.timeZone,
-    calling_window: toJsonColumn(call.window),
-    expires_at: call.expiresAt,
-    retry_policy: toJsonColumn(call.retry),
-    idempotency_key: call.idempotencyKey,
-    metadata: toJsonColumn(call.metadata),
+    ...newCallColumns(call, toJsonColumn),
     attempt_count: 0,
     provider_call_id: null,
     provider_status: null,
@@ -33,11 +23,7 @@ export function toNewCallRow(call: NewCallRecord): Insertable<CallsTable> {
     fencing_token: 0,
     claimed_due_at: null,
     version: INITIAL_VERSION,
-    error_code: call.error?.code ?? null,
-    error_message: call.error?.message ?? null,
-    created_at: call.createdAt,
     updated_at: call.createdAt,
-    ended_at: call.endedAt,
   };
 }
 

@@ -1,4 +1,4 @@
-import { encodeSequenceCursor, int, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
+import { encodeSequenceCursor, int, newEventColumns, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
 import type { CallEventRecord, NewCallEvent } from '@call-scheduler/core';
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable } from '../database/tables.js';
@@ -14,13 +14,5 @@ export function toEventRecord(row: Selectable<EventsTable>): CallEventRecord {
 
 /** The row of an event to append to call `callId`. */
 export function toNewEventRow(callId: string, event: NewCallEvent): Insertable<EventsTable> {
-  return {
-    call_id: callId,
-    type: event.type,
-    at: event.at,
-    attempt: event.attempt,
-    status: event.status,
-    provider_status: event.providerStatus,
-    data: toJsonColumn(event.data),
-  };
+  return newEventColumns(callId, event, toJsonColumn);
 }
