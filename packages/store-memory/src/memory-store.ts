@@ -32,7 +32,7 @@ const OPERATIONS: StoreOperations<MemoryState> = { ...calls, ...claims, ...event
  * calls (O(n): a store for tests and development). The series methods are in `memory-series.ts`.
  *
  * Every record it returns is a deep copy, and it keeps deep copies of what it is given, so no
- * caller can change its state except through its methods. It is a {@link @call-scheduler/core!GuardedCallStore}: it
+ * caller can change its state except through its methods. It is a `GuardedCallStore`: it
  * works without `init()`, checks its arguments like every store, and after `close()` every
  * operation rejects with `STORE_CLOSED`.
  *

@@ -64,16 +64,22 @@ export interface PurgeOptions {
  * driver can count on beyond the contract: the query of `listCalls` passed the checks (its cursor
  * is decoded with `decodeListCursor`); that of `listEvents` too, except the cursor's content,
  * which the driver decodes; an `updateCall` with both `unclaim` and `attempt` was refused already.
- * `features`, `watch`, `health` and `purgeCalls` are optional, as on the store; `init` is the guard's
- * (the driver has `open`), and `countByStatus` and `dueSummary` are for a subclass to expose.
+ * `features` is optional, as on the store; `init` is the guard's (the driver has `open`), and
+ * `countByStatus` and `dueSummary` are for a subclass to expose.
  */
-export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary'> {
+export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary' | 'watch' | 'health' | 'purgeCalls'> {
   /** Names the store in error messages, e.g. `MemoryStore`. */
   readonly name: string;
   /** Opens connections, migrates; called once (again only after it failed). */
   open?(): Promise<void>;
   /** Releases everything; called once, after the operations under way settled. */
   close?(): Promise<void>;
+  /** Optional; see {@link CallStore.watch}. */
+  watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
+  /** Optional; see {@link CallStore.health}. */
+  health?(): Promise<CallStoreHealth>;
+  /** Optional; see {@link CallStore.purgeCalls}. */
+  purgeCalls?(options: PurgeOptions): Promise<number>;
 }
 
 const NEW = 0;
