@@ -52,6 +52,36 @@ export interface CallHistory {
   readonly events: readonly { readonly type: string; readonly attempt: number | null; readonly data: Record<string, unknown> | null }[];
 }
 
+/** One attempt row and one event row, as a crash test reads them back from a store's tables. */
+export interface AttemptRow {
+  readonly call_id: string;
+  readonly number: number;
+  readonly scheduler_id: string | null;
+}
+/** An event row (`data` already parsed from JSON). */
+export interface EventRow {
+  readonly call_id: string;
+  readonly type: string;
+  readonly attempt: number | null;
+  readonly data: Record<string, unknown> | null;
+}
+
+/** Each call's {@link CallHistory}, from its attempt rows and its event rows (in log order). */
+export function historiesOf(attempts: Iterable<AttemptRow>, events: Iterable<EventRow>): Map<string, CallHistory> {
+  const histories = new Map<string, { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] }>();
+  const historyOf = (id: string): { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] } => {
+    let history = histories.get(id);
+    if (history === undefined) {
+      history = { attemptSchedulers: new Map(), events: [] };
+      histories.set(id, history);
+    }
+    return history;
+  };
+  for (const row of attempts) historyOf(row.call_id).attemptSchedulers.set(row.number, row.scheduler_id);
+  for (const row of events) historyOf(row.call_id).events.push({ type: row.type, attempt: row.attempt, data: row.data });
+  return histories;
+}
+
 /**
  * Asserts who did what for one call of a crash run without de-duplication: its first attempt names
  * one of `hosts` as its dialer, in the attempt and in its `dispatching` event; and a call that did

@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../build/tsup-package.js';
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ['esm'],
-  target: 'node20',
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  splitting: true,
-  treeshake: true,
-});
+export default packageBuild(['src/index.ts']);

@@ -3,7 +3,7 @@ import type { CallProvider } from '@call-scheduler/core';
 import { seededRandom } from '@call-scheduler/core/testing';
 import type pg from 'pg';
 import { afterEach, expect } from 'vitest';
-import type { CallHistory } from '../../../../test-support/crash-checks.js';
+import { historiesOf, type AttemptRow, type CallHistory, type EventRow } from '../../../../test-support/crash-checks.js';
 import { PostgresStore } from '../../src/index.js';
 import { eventually } from './calls.js';
 import { createProviderSchema } from '../fixtures/durable-provider.js';
@@ -175,21 +175,8 @@ async function readOutcome(pool: pg.Pool, schema: string, providerSchema: string
     const killed = killedAt.get(r.scheduler_id);
     return killed === undefined ? [] : [Number(r.at) - killed];
   });
-  const historyByCall = new Map<string, { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] }>();
-  const historyOf = (id: string): { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] } => {
-    let history = historyByCall.get(id);
-    if (history === undefined) {
-      history = { attemptSchedulers: new Map(), events: [] };
-      historyByCall.set(id, history);
-    }
-    return history;
-  };
-  for (const row of (await pool.query(`select call_id, number, scheduler_id from ${s}.attempts`)).rows as { call_id: string; number: number; scheduler_id: string | null }[]) {
-    historyOf(row.call_id).attemptSchedulers.set(row.number, row.scheduler_id);
-  }
-  const eventRows = (
-    await pool.query(`select call_id, type, attempt, data from ${s}.events where type in ('dispatching', 'recovered', 'failed') order by xid, id`)
-  ).rows as { call_id: string; type: string; attempt: number | null; data: Record<string, unknown> | null }[];
-  for (const row of eventRows) historyOf(row.call_id).events.push({ type: row.type, attempt: row.attempt, data: row.data });
+  const attempts = (await pool.query(`select call_id, number, scheduler_id from ${s}.attempts`)).rows as AttemptRow[];
+  const events = (await pool.query(`select call_id, type, attempt, data from ${s}.events where type in ('dispatching', 'recovered', 'failed') order by xid, id`)).rows as EventRow[];
+  const historyByCall = historiesOf(attempts, events);
   return { calls, eventCounts, dialsByCall, requestsByKey, takeoverMs, historyByCall };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { historiesOf, type AttemptRow, type CallHistory } from '../../../../test-support/crash-checks.js';
 import type { DialRow } from '../fixtures/durable-provider.js';
 
 /** What a run left behind: the store's calls and events, and the provider's record. */
@@ -20,14 +21,6 @@ export interface RunOutcome {
   readonly historyByCall: ReadonlyMap<string, CallHistory>;
 }
 
-/** One call's who-did-what, as stored. */
-export interface CallHistory {
-  /** `scheduler_id` of each attempt, by attempt number. */
-  readonly attemptSchedulers: ReadonlyMap<number, string | null>;
-  /** The data of its `dispatching`, `recovered` and `failed` events, in log order. */
-  readonly events: readonly { readonly type: string; readonly attempt: number | null; readonly data: Record<string, unknown> | null }[];
-}
-
 /** Reads both files (read-only) after the processes are gone. */
 export function readOutcome(storeFile: string, providerFile: string): RunOutcome {
   const store = new Database(storeFile, { readonly: true, fileMustExist: true });
@@ -46,24 +39,14 @@ export function readOutcome(storeFile: string, providerFile: string): RunOutcome
         (r) => [r.k, r.n],
       ),
     );
-    const historyByCall = new Map<string, { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] }>();
-    const historyOf = (id: string): { attemptSchedulers: Map<number, string | null>; events: CallHistory['events'][number][] } => {
-      let history = historyByCall.get(id);
-      if (history === undefined) {
-        history = { attemptSchedulers: new Map(), events: [] };
-        historyByCall.set(id, history);
-      }
-      return history;
-    };
-    for (const row of store.prepare('select call_id, number, scheduler_id from attempts').all() as { call_id: string; number: number; scheduler_id: string | null }[]) {
-      historyOf(row.call_id).attemptSchedulers.set(row.number, row.scheduler_id);
-    }
+    const attempts = store.prepare('select call_id, number, scheduler_id from attempts').all() as AttemptRow[];
     const eventRows = store
       .prepare("select call_id, type, attempt, data from events where type in ('dispatching', 'recovered', 'failed') order by id")
       .all() as { call_id: string; type: string; attempt: number | null; data: string | null }[];
-    for (const row of eventRows) {
-      historyOf(row.call_id).events.push({ type: row.type, attempt: row.attempt, data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>) });
-    }
+    const historyByCall = historiesOf(
+      attempts,
+      eventRows.map((row) => ({ ...row, data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>) })),
+    );
     return { calls, eventCounts, dialsByCall, requestsByKey, historyByCall };
   } finally {
     store.close();
