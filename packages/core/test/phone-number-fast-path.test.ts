@@ -1,36 +1,14 @@
-import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/examples.mobile.json';
 import metadataJson from 'libphonenumber-js/min/metadata';
 import { describe, expect, it } from 'vitest';
 import { isKnownValidE164 } from '../src/schema/known-valid-e164.js';
-import { normalizePhoneNumber } from '../src/schema/phone-number.js';
+import { normalizeByFullParse, normalizePhoneNumber } from '../src/schema/phone-number.js';
+import { seededRandom } from '../src/testing/index.js';
 
 /** `normalizePhoneNumber` as it was before the fast path: every number through libphonenumber-js's full parse. */
-function fullParse(value: string): string | null {
-  let text = value.trim();
-  if (text.startsWith('00')) text = `+${text.slice(2)}`;
-  if (!text.startsWith('+')) return null;
-  try {
-    const parsed = parsePhoneNumberWithError(text);
-    return parsed.isValid() ? parsed.number : null;
-  } catch {
-    return null;
-  }
-}
+const fullParse = normalizeByFullParse;
 
-/** A small seeded generator (mulberry32): the same numbers on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = seeded(20_261_206);
+const random = seededRandom(20_261_206);
 const digits = (count: number): string => Array.from({ length: count }, () => String(Math.floor(random() * 10))).join('');
 
 const countriesByCallingCode: Readonly<Record<string, readonly string[]>> = metadataJson.country_calling_codes;

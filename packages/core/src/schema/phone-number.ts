@@ -29,7 +29,14 @@ export const phoneNumberSchema = z
  * less time); everything else is parsed by libphonenumber-js.
  */
 export function normalizePhoneNumber(value: string): string | null {
-  if (isKnownValidE164(value)) return value;
+  return isKnownValidE164(value) ? value : normalizeByFullParse(value);
+}
+
+/**
+ * The E.164 form of `value` by libphonenumber-js's full parse alone (`00` read as `+`), or `null`:
+ * what {@link normalizePhoneNumber} answers for every number its fast check is unsure of.
+ */
+export function normalizeByFullParse(value: string): string | null {
   let text = value.trim();
   if (text.startsWith('00')) text = `+${text.slice(2)}`;
   if (!text.startsWith('+')) return null;
