@@ -212,6 +212,13 @@ export class OccurrenceSchedule {
     return this.nextOccurrenceAfter(afterMs)?.at ?? null;
   }
 
+  /** Throws when a search has passed over too many local matches that are no occurrence. */
+  #checkSearchLength(seen: number): void {
+    if (seen >= MAX_MATCHES_PER_SEARCH) {
+      throw new RangeError(`cron ${JSON.stringify(this.rule.cron)} matched ${MAX_MATCHES_PER_SEARCH} local times in a row that are no occurrence`);
+    }
+  }
+
   /** Like {@link OccurrenceSchedule.nextAfter}, with the occurrence's local reading. */
   nextOccurrenceAfter(afterMs: number): Occurrence | null {
     const { startAt, endAt, timeZone } = this.rule;
@@ -224,14 +231,10 @@ export class OccurrenceSchedule {
     let local = this.#nextMatch(utcToLocalMs(threshold, timeZone) - localMarginMs(threshold, timeZone) - 1000);
     for (let seen = 0; local !== null; seen++) {
       if (local > bestLocalLimit || local > localEnd) break;
-      if (seen >= MAX_MATCHES_PER_SEARCH) {
-        throw new RangeError(`cron ${JSON.stringify(this.rule.cron)} matched ${MAX_MATCHES_PER_SEARCH} local times in a row that are no occurrence`);
-      }
+      this.#checkSearchLength(seen);
       const localDate = localDateOf(local);
       if (this.#skipped(localDate)) {
-        if (++skips > MAX_CONSECUTIVE_SKIPS) {
-          throw new RangeError(`skipDates and skip leave out more than ${MAX_CONSECUTIVE_SKIPS} dates in a row (from ${localDate})`);
-        }
+        skips = countSkip(skips, localDate);
         // Pass over the rest of that local day at once.
         local = this.#nextMatch(Math.floor(local / DAY_MS) * DAY_MS + DAY_MS - 1000);
         continue;
@@ -263,14 +266,10 @@ export class OccurrenceSchedule {
     let local = this.#previousMatch(utcToLocalMs(threshold, timeZone) + localMarginMs(threshold, timeZone) + 1000);
     for (let seen = 0; local !== null; seen++) {
       if (local < bestLocalLimit || local < localStart) break;
-      if (seen >= MAX_MATCHES_PER_SEARCH) {
-        throw new RangeError(`cron ${JSON.stringify(this.rule.cron)} matched ${MAX_MATCHES_PER_SEARCH} local times in a row that are no occurrence`);
-      }
+      this.#checkSearchLength(seen);
       const localDate = localDateOf(local);
       if (this.#skipped(localDate)) {
-        if (++skips > MAX_CONSECUTIVE_SKIPS) {
-          throw new RangeError(`skipDates and skip leave out more than ${MAX_CONSECUTIVE_SKIPS} dates in a row (from ${localDate})`);
-        }
+        skips = countSkip(skips, localDate);
         local = this.#previousMatch(Math.floor(local / DAY_MS) * DAY_MS);
         continue;
       }
@@ -306,4 +305,12 @@ export class OccurrenceSchedule {
     }
     return found;
   }
+}
+
+/** `skips` + 1, for one more left-out date (`localDate`); throws past `MAX_CONSECUTIVE_SKIPS` in a row. */
+function countSkip(skips: number, localDate: string): number {
+  if (skips + 1 > MAX_CONSECUTIVE_SKIPS) {
+    throw new RangeError(`skipDates and skip leave out more than ${MAX_CONSECUTIVE_SKIPS} dates in a row (from ${localDate})`);
+  }
+  return skips + 1;
 }

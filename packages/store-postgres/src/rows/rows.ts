@@ -1,6 +1,6 @@
 import type { CallEventRecord, CallRecord, CallingWindow, JsonObject, NewCallEvent, NewCallRecord, RetryPolicy } from '@call-scheduler/core';
 import { int, newCallColumns, newEventColumns, toCallRecord as toCallRecordOf, toEventRecord as toEventRecordOf } from '@call-scheduler/core/internal';
-import type { JsonColumnCodec } from '@call-scheduler/core/internal';
+import type { JsonColumnCodec, NewCallColumns, NewEventColumns } from '@call-scheduler/core/internal';
 import { encodeEventCursor } from '../event-cursor.js';
 
 export { INITIAL_VERSION, fromErrorColumns, int, intOrNull, newCallRecord, toAttemptRecord } from '@call-scheduler/core/internal';
@@ -86,11 +86,17 @@ export function appendedEvent(callId: string, event: NewCallEvent, key: { readon
 const asIs = (value: unknown): unknown => value;
 
 /** An event to append, as one element of the JSON array that `json_to_recordset` reads. */
-export function eventInput(callId: string, event: NewCallEvent, ord: number): Record<string, unknown> {
-  return { ord, ...newEventColumns(callId, event, asIs) };
+export function eventInput(callId: string, event: NewCallEvent, ord: number): NewEventColumns<unknown> & { ord?: number } {
+  // `ord` added to the fresh object, not spread with it into a new one (V8's slow path, per event).
+  const input: NewEventColumns<unknown> & { ord?: number } = newEventColumns(callId, event, asIs);
+  input.ord = ord;
+  return input;
 }
 
 /** A call to insert, as one element of the JSON array that `json_to_recordset` reads. */
-export function callInput(call: NewCallRecord, ord: number): Record<string, unknown> {
-  return { ord, ...newCallColumns(call, asIs) };
+export function callInput(call: NewCallRecord, ord: number): NewCallColumns<unknown> & { ord?: number } {
+  // `ord` added to the fresh object, not spread with it into a new one (V8's slow path, per call).
+  const input: NewCallColumns<unknown> & { ord?: number } = newCallColumns(call, asIs);
+  input.ord = ord;
+  return input;
 }
