@@ -13,7 +13,7 @@ import type {
   NewCallEvent,
   UpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput as invalidInputOf } from '@call-scheduler/core/internal';
+import { decodeListCursor, encodeListCursor, invalidInput as invalidInputOf, newCallRecord } from '@call-scheduler/core/internal';
 import { cloneJson, copyAttempt, copyCall, copyEvent, copyNewEvent } from './memory-copies.js';
 import { lowerBound, upperBound, type MemoryState, type Mutable, type StoredCall } from './memory-state.js';
 
@@ -55,29 +55,12 @@ export async function insertCalls(state: MemoryState, items: readonly CallInsert
     }
     batchIds.add(call.id);
     if (key !== null) batchKeys.set(key, call.id);
-    const record: Mutable<CallRecord> = {
-      id: call.id,
-      to: call.to,
-      status: call.status,
-      at: call.at,
-      dueAt: call.dueAt,
-      timeZone: call.timeZone,
-      window: cloneJson(call.window),
-      expiresAt: call.expiresAt,
-      retry: cloneJson(call.retry),
-      idempotencyKey: call.idempotencyKey,
-      metadata: cloneJson(call.metadata),
-      attemptCount: 0,
-      providerCallId: null,
-      providerStatus: null,
-      lease: null,
-      fencingToken: 0,
-      version: 1,
-      error: cloneJson(call.error),
-      createdAt: call.createdAt,
-      updatedAt: call.createdAt,
-      endedAt: call.endedAt,
-    };
+    // The stored record owns its JSON values: copies, not the caller's objects.
+    const record: Mutable<CallRecord> = newCallRecord(call);
+    record.window = cloneJson(call.window);
+    record.retry = cloneJson(call.retry);
+    record.metadata = cloneJson(call.metadata);
+    record.error = cloneJson(call.error);
     const stored: StoredCall = { record, attempts: [], events: [], dueEntry: null, leaseEntry: null, endedEntry: null };
     plans.push({ kind: 'new', stored, events: events.map(copyNewEvent) });
   });
