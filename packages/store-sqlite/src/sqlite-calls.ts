@@ -6,6 +6,7 @@ import { ROWS_PER_INSERT, VALUES_PER_IN, chunks } from './database/batches.js';
 import { insertRows } from './database/hot-inserts.js';
 import type { SqliteAccess } from './database/store-access.js';
 import type { CallsTable, StoreTables } from './database/tables.js';
+import { attemptsOfCallQuery, callByIdQuery, eventsOfCallQuery } from './database/read-statements.js';
 import { attemptUpdateQuery, callUpdateQuery } from './database/update-statements.js';
 import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
 import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
@@ -99,8 +100,7 @@ export async function insertCalls(access: SqliteAccess, items: readonly CallInse
 
 /** One call, or `undefined`. */
 export async function getCall(access: SqliteAccess, id: string): Promise<CallRecord | undefined> {
-  const { db } = access;
-  const row = await db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await access.db.executeQuery(callByIdQuery(id))).rows;
   return row === undefined ? undefined : toCallRecord(row);
 }
 
@@ -111,10 +111,11 @@ export async function getCallDetails(access: SqliteAccess, id: string): Promise<
     .transaction()
     .setAccessMode('read only')
     .execute(async (trx) => {
-      const row = await trx.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+      // Statements written once (database/read-statements.ts): no query build per request.
+      const [row] = (await trx.executeQuery(callByIdQuery(id))).rows;
       if (row === undefined) return undefined;
-      const attempts = await trx.selectFrom('attempts').selectAll().where('call_id', '=', id).orderBy('number').execute();
-      const events = await trx.selectFrom('events').selectAll().where('call_id', '=', id).orderBy('id').execute();
+      const attempts = (await trx.executeQuery(attemptsOfCallQuery(id))).rows;
+      const events = (await trx.executeQuery(eventsOfCallQuery(id))).rows;
       return { call: toCallRecord(row), attempts: attempts.map(toAttemptRecord), events: events.map(toEventRecord) };
     });
 }
