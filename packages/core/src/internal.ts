@@ -20,7 +20,7 @@ export {
   parseLocalDateTime,
   weekdayOfLocalMs,
 } from './policy/zoned-time.js';
-export { encodeListCursor, decodeListCursor } from './store/list-cursor.js';
+export { encodeListCursor, decodeListCursor, keysetPage } from './store/list-cursor.js';
 export { MinHeap } from './util/min-heap.js';
 export { encodeSequenceCursor, decodeSequenceCursor } from './store/sequence-cursor.js';
 export {

@@ -1,5 +1,5 @@
 // Owns: PostgresStore's calls: inserting them (idempotency keys, one statement per 1,000 calls), reading and listing them, and the conditional update.
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, invalidInput, keysetPage } from '@call-scheduler/core/internal';
 import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord, CallUpdate, InsertResult, UpdateResult } from '@call-scheduler/core';
 import type { Kysely } from 'kysely';
 import type { ChangeNote } from './database/group-commit.js';
@@ -18,17 +18,6 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-/** `INVALID_INPUT` naming `items.<i>.call.id` when two calls of a batch have the same id. */
-function checkBatchIds(items: readonly CallInsert[]): void {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (seen.has(item.call.id)) {
-      throw invalidInput([{ path: `items.${i}.call.id`, message: `the batch has call ${item.call.id} twice`, rule: 'custom' }], 'calls');
-    }
-    seen.add(item.call.id);
-  });
 }
 
 /** A primary-key violation of `calls` as `INVALID_INPUT` naming the item; other errors unchanged. */
@@ -62,7 +51,6 @@ function matchEvents(keys: readonly EventKey[]): Map<string, EventKey[]> {
 export async function insertCalls(open: OpenDatabase, items: readonly CallInsert[]): Promise<InsertResult[]> {
   const { writes } = open;
   if (items.length === 0) return [];
-  checkBatchIds(items);
   // Decide per item, in input order: insert, or return the earlier item of the batch with its key.
   const fresh: CallInsert[] = [];
   const firstInBatch = new Map<string, CallInsert>();
@@ -172,12 +160,7 @@ export async function listCalls(open: OpenDatabase, query: CallListQuery): Promi
       })
       .execute(db)
   ).rows;
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toCallRecord),
-    nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null,
-  };
+  return keysetPage(rows, query.limit, toCallRecord, (call) => call.id);
 }
 
 /**

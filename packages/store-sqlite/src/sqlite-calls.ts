@@ -1,5 +1,5 @@
 // Owns: SqliteStore's calls: inserting them (idempotency keys, multi-row inserts), reading and listing them, and the conditional update.
-import { decodeListCursor, encodeListCursor, invalidInput } from '@call-scheduler/core/internal';
+import { decodeListCursor, invalidInput, keysetPage } from '@call-scheduler/core/internal';
 import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord, CallUpdate, InsertResult, NewCallEvent, UpdateResult } from '@call-scheduler/core';
 import type { Transaction } from 'kysely';
 import { ROWS_PER_INSERT, VALUES_PER_IN, chunks } from './database/batches.js';
@@ -13,17 +13,6 @@ import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './row
 import { int } from './rows/columns.js';
 import { toEventRecord, toNewEventRow } from './rows/event-row.js';
 import { insertEvents } from './sqlite-events.js';
-
-/** `INVALID_INPUT` naming `items.<i>.call.id` when two calls of a batch have the same id. */
-function checkBatchIds(items: readonly CallInsert[]): void {
-  const seen = new Set<string>();
-  items.forEach((item, i) => {
-    if (seen.has(item.call.id)) {
-      throw invalidInput([{ path: `items.${i}.call.id`, message: `the batch has call ${item.call.id} twice`, rule: 'custom' }], 'calls');
-    }
-    seen.add(item.call.id);
-  });
-}
 
 /**
  * The error for a failed insert of `chunk`: `INVALID_INPUT` naming `items.<i>.call.id` when a call
@@ -72,8 +61,7 @@ export async function insertCalls(access: SqliteAccess, items: readonly CallInse
       return item;
     });
 
-    checkBatchIds(items);
-    for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
+      for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
       try {
         await insertRows(trx, 'calls', chunk.map((item) => toNewCallRow(item.call)), false);
       } catch (error) {
@@ -155,12 +143,7 @@ export async function listCalls(access: SqliteAccess, query: CallListQuery): Pro
     .orderBy('id', desc ? 'desc' : 'asc')
     .limit(query.limit + 1)
     .execute();
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map(toCallRecord),
-    nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null,
-  };
+  return keysetPage(rows, query.limit, toCallRecord, (call) => call.id);
 }
 
 /**

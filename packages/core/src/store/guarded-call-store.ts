@@ -92,6 +92,17 @@ function check(schema: z.ZodType, value: unknown, what: string): void {
   if (!result.success) throw invalidInput(toInputIssues(result.error), what);
 }
 
+/** `INVALID_INPUT` naming `items.<i>.call.id` when two calls of one batch have the same id (nothing is stored). */
+function checkDistinctIds(items: readonly CallInsert[]): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const id = (item as Partial<CallInsert> | null)?.call?.id;
+    if (id === undefined) return;
+    if (seen.has(id)) throw invalidInput([{ path: `items.${i}.call.id`, message: `the batch has call ${id} twice`, rule: 'custom' }], 'calls');
+    seen.add(id);
+  });
+}
+
 /**
  * The runtime guard of every store: a {@link CallStore} over a {@link CallStoreDriver}, adding
  * init-once, `STORE_CLOSED` after close, close waiting for the operations under way, one set of
@@ -240,6 +251,7 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
   insertCalls(items: readonly CallInsert[]): Promise<InsertResult[]> {
     return this.guarded('insertCalls', () => {
       if (!Array.isArray(items)) throw invalidInput([{ path: 'items', message: 'must be an array', rule: 'invalid_type' }], 'calls');
+      checkDistinctIds(items);
       return this.#driver.insertCalls(items);
     });
   }

@@ -35,3 +35,14 @@ export function decodeListCursor(cursor: string): string {
   }
   return id;
 }
+
+/**
+ * A keyset page from the rows of a query that asked for one row more than `limit`: the first
+ * `limit` rows as items (through `toItem`), and a cursor after the last of them (its key by
+ * `keyOf`) only when that extra row shows a next page.
+ */
+export function keysetPage<R, T>(rows: readonly R[], limit: number, toItem: (row: R) => T, keyOf: (item: T) => string): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit).map(toItem);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeListCursor(keyOf(last)) : null };
+}

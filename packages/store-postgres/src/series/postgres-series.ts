@@ -25,7 +25,7 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput, seriesMethods, toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
+import { decodeListCursor, invalidInput, keysetPage, seriesMethods, toSeriesRecord as toSeriesRecordOf } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, RawBuilder } from 'kysely';
 import type { ChangeNote, WriteJob } from '../database/group-commit.js';
@@ -209,9 +209,7 @@ export class PostgresSeries implements SeriesStore {
     const rows = await this.#rows(
       sql<SeriesRow>`select * from ${this.#s} where ${sql.join(where, sql` and `)} order by id ${sql.raw(desc ? 'desc' : 'asc')} limit ${query.limit + 1}::integer`,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return { items: page.map(toSeriesRecord), nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null };
+    return keysetPage(rows, query.limit, toSeriesRecord, (item) => item.id);
   }
 
   /** See {@link SeriesStore.listDueSeries}: a walk of the partial index `call_series_plan_idx`. */
@@ -313,9 +311,7 @@ export class PostgresSeries implements SeriesStore {
     const rows = await this.#rows(
       sql<OccurrenceRow>`select * from ${this.#calls} where ${sql.join(where, sql` and `)} order by occurrence_at ${sql.raw(desc ? 'desc' : 'asc')} limit ${query.limit + 1}::integer`,
     );
-    const page = rows.slice(0, query.limit).map(toOccurrence);
-    const last = page.at(-1);
-    return { items: page, nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(String(last.occurrenceAt)) : null };
+    return keysetPage(rows, query.limit, toOccurrence, (occurrence) => String(occurrence.occurrenceAt));
   }
 
   /** `listCalls` with `seriesId`: the series' calls by id with the other filters, keyset pages. */
@@ -332,9 +328,7 @@ export class PostgresSeries implements SeriesStore {
     const rows = await this.#rows(
       sql<CallRow>`select * from ${this.#calls} where ${sql.join(where, sql` and `)} order by id ${sql.raw(desc ? 'desc' : 'asc')} limit ${query.limit + 1}::integer`,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return { items: page.map(toCallRecord), nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null };
+    return keysetPage(rows, query.limit, toCallRecord, (item) => item.id);
   }
 }
 

@@ -19,7 +19,7 @@ import type {
   SeriesUpdate,
   SeriesUpdateResult,
 } from '@call-scheduler/core';
-import { decodeListCursor, encodeListCursor, invalidInput, seriesMethods } from '@call-scheduler/core/internal';
+import { decodeListCursor, invalidInput, keysetPage, seriesMethods } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, SqlBool, Transaction } from 'kysely';
 import { toCallRecord, toNewCallRow } from '../rows/call-row.js';
@@ -109,9 +109,7 @@ export class SqliteSeries implements SeriesStore {
       if (query.to !== undefined) select = select.where('to_number', '=', query.to);
       if (after !== null) select = select.where('id', desc ? '<' : '>', after);
       const rows = await select.orderBy('id', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return { items: page.map(toSeriesRecord), nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null };
+      return keysetPage(rows, query.limit, toSeriesRecord, (item) => item.id);
     });
   }
 
@@ -223,9 +221,7 @@ export class SqliteSeries implements SeriesStore {
       }
       if (after !== null) select = select.where('occurrence_at', desc ? '<' : '>', after);
       const rows = await select.orderBy('occurrence_at', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
-      const page = rows.slice(0, query.limit).map(toOccurrence);
-      const last = page.at(-1);
-      return { items: page, nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(String(last.occurrenceAt)) : null };
+      return keysetPage(rows, query.limit, toOccurrence, (occurrence) => String(occurrence.occurrenceAt));
     });
   }
 
@@ -244,9 +240,7 @@ export class SqliteSeries implements SeriesStore {
       if (query.atUntil !== undefined) select = select.where('at', '<', query.atUntil);
       if (after !== null) select = select.where('id', desc ? '<' : '>', after);
       const rows = await select.orderBy('id', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
-      const page = rows.slice(0, query.limit);
-      const last = page.at(-1);
-      return { items: page.map(toCallRecord), nextCursor: rows.length > query.limit && last !== undefined ? encodeListCursor(last.id) : null };
+      return keysetPage(rows, query.limit, toCallRecord, (item) => item.id);
     });
   }
 }
