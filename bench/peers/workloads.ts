@@ -9,6 +9,7 @@ import { prng } from '../lib/prng.js';
 import { distribution } from '../lib/stats.js';
 import type { CaseContext, CaseResult } from '../lib/types.js';
 import { calibrateWallClock } from '../lib/wall-clock.js';
+import { fireBareTimer } from '../lib/bare-timer.js';
 import { openDriver, type ContenderName, type PeerDriver, type PeerJob } from './driver.js';
 
 /** The workloads, by the name used in case ids. */
@@ -197,27 +198,7 @@ export async function timerFloor(context: CaseContext): Promise<CaseResult> {
   const due = offsets(count, spreadMs)
     .map((offset) => first + offset)
     .sort((a, b) => a - b);
-  const lateness: number[] = [];
-  let early = 0;
   const cpu0 = process.cpuUsage();
-  await new Promise<void>((resolve) => {
-    let next = 0;
-    const arm = (): void => {
-      const at = due[next];
-      if (at === undefined) resolve();
-      else setTimeout(fire, Math.max(0, at - Date.now()));
-    };
-    const fire = (): void => {
-      const now = Date.now();
-      for (let at = due[next]; at !== undefined && at <= now; at = due[next]) {
-        const late = wallNow() - at;
-        if (Date.now() < at) early += 1;
-        lateness.push(late);
-        next += 1;
-      }
-      arm();
-    };
-    arm();
-  });
+  const { lateness, early } = await fireBareTimer(due, wallNow);
   return { contender: 'timer', workload: 'spread', count, spreadMs, ran: lateness.length, early, latenessMs: distribution(lateness), cpuMs: cpuMs(process.cpuUsage(cpu0)) };
 }

@@ -8,6 +8,7 @@ import { createStoreSchema, insertScheduledCalls, openRaw } from '../../lib/sqli
 import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
+import { fireBareTimer } from '../../lib/bare-timer.js';
 
 /**
  * Sizes: 10,000 calls over 10 s (quick: 250 over 0.5 s) unless `count` and `spreadMs` come in the params (the scenario asks for 5,000 and 500 over 10 s);
@@ -55,31 +56,9 @@ const timer: CaseFn = async (context) => {
   const due = offsets(count, spreadMs)
     .map((o) => start + o)
     .sort((a, b) => a - b);
-  const fired: Fired = { lateness: [], early: 0 };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    let next = 0;
-    const arm = (): void => {
-      const at = due[next];
-      if (at === undefined) {
-        resolve();
-        return;
-      }
-      setTimeout(fire, Math.max(0, at - Date.now()));
-    };
-    const fire = (): void => {
-      const now = Date.now();
-      for (let at = due[next]; at !== undefined && at <= now; at = due[next]) {
-        const late = wallNow() - at;
-        if (Date.now() < at) fired.early += 1;
-        fired.lateness.push(late);
-        next += 1;
-      }
-      arm();
-    };
-    arm();
-  });
+  const fired: Fired = await fireBareTimer(due, wallNow);
   return report(fired, count, spreadMs, process.cpuUsage(cpu0), performance.now() - t0);
 };
 

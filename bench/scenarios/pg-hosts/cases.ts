@@ -15,6 +15,7 @@ import { runScheduler } from '../../lib/scheduler-run.js';
 import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
+import { fireBareTimer } from '../../lib/bare-timer.js';
 import { cases as pgBurstCases } from '../pg-burst/cases.js';
 
 const HOST_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'host.ts');
@@ -251,30 +252,8 @@ const timer: CaseFn = async (context) => {
     offset += pause;
     return at;
   });
-  const late: number[] = [];
-  let early = 0;
   const cpu0 = process.cpuUsage();
-  await new Promise<void>((resolve) => {
-    let next = 0;
-    const arm = (): void => {
-      const at = due[next];
-      if (at === undefined) {
-        resolve();
-        return;
-      }
-      setTimeout(fire, Math.max(0, at - Date.now()));
-    };
-    const fire = (): void => {
-      const now = Date.now();
-      for (let at = due[next]; at !== undefined && at <= now; at = due[next]) {
-        if (Date.now() < at) early += 1;
-        late.push(wallNow() - at);
-        next += 1;
-      }
-      arm();
-    };
-    arm();
-  });
+  const { lateness: late, early } = await fireBareTimer(due, wallNow);
   const cpu = process.cpuUsage(cpu0);
   return { count, aheadMs, gapMs, early, latenessMs: distribution(late), cpuMs: (cpu.user + cpu.system) / 1000 };
 };
