@@ -41,7 +41,6 @@ export async function insertCalls(state: MemoryState, items: readonly CallInsert
   // First decide and copy everything (this may throw); then write (this cannot).
   type Plan = { readonly kind: 'existing'; readonly id: string } | { readonly kind: 'new'; readonly stored: StoredCall; readonly events: readonly NewCallEvent[] };
   const plans: Plan[] = [];
-  const batchIds = new Set<string>();
   const batchKeys = new Map<string, string>();
   items.forEach(({ call, events }, index) => {
     const key = call.idempotencyKey;
@@ -50,10 +49,10 @@ export async function insertCalls(state: MemoryState, items: readonly CallInsert
       plans.push({ kind: 'existing', id: earlier });
       return;
     }
-    if (state.calls.has(call.id) || batchIds.has(call.id)) {
+    // A batch holding one id twice was refused by the store guard (GuardedCallStore).
+    if (state.calls.has(call.id)) {
       throw invalidInput(`items.${index}.call.id`, `a call with id ${call.id} is already stored`);
     }
-    batchIds.add(call.id);
     if (key !== null) batchKeys.set(key, call.id);
     // The stored record owns its JSON values: copies, not the caller's objects.
     const record: Mutable<CallRecord> = newCallRecord(call);
