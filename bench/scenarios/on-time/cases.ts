@@ -90,7 +90,8 @@ const schedulerSqlite: CaseFn = async (context) => {
       fired.lateness.push(late - at);
     },
   });
-  const store = new SqliteStore({ filename });
+  // `checkpoints` from the params (default: the store's, on a worker thread).
+  const store = new SqliteStore({ filename, ...(context.params.checkpoints === 'inline' ? { checkpoints: 'inline' as const } : {}) });
   // `claimAheadMs` from the params (default 0: the scheduler's default).
   const claimAheadMs = intParam(context.params, 'claimAheadMs', 0);
   const scheduler = new CallScheduler({ store, provider, claimAheadMs });

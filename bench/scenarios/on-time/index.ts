@@ -18,6 +18,8 @@ export const onTime: ScenarioDef = {
       { name: 'timer', params: fast, timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', params: fast, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead', params: { ...fast, ...ahead }, timeoutMs: quick ? 40_000 : 120_000 },
+      // The same with SQLite's own checkpoints in the committing connection: what the background checkpoints save.
+      { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-inline', params: { ...fast, ...ahead, checkpoints: 'inline' }, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'timer', id: 'timer-tenth', params: slow, timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-tenth', params: slow, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-tenth', params: { ...slow, ...ahead }, timeoutMs: quick ? 40_000 : 120_000 },
@@ -28,6 +30,7 @@ export const onTime: ScenarioDef = {
     for (const [timerId, schedulerId, label] of [
       ['timer', 'scheduler-sqlite', 'defaults: '],
       ['timer', 'scheduler-sqlite-ahead', `claimAheadMs ${CLAIM_AHEAD_MS}: `],
+      ['timer', 'scheduler-sqlite-ahead-inline', `claimAheadMs ${CLAIM_AHEAD_MS}, checkpoints inline: `],
       ['timer-tenth', 'scheduler-sqlite-tenth', 'a tenth of the rate, defaults: '],
       ['timer-tenth', 'scheduler-sqlite-ahead-tenth', `a tenth of the rate, claimAheadMs ${CLAIM_AHEAD_MS}: `],
     ] as const) {

@@ -6,4 +6,5 @@ export type {
   SqliteStoreDatabaseOptions,
   SqliteStoreDatabase,
   SqliteSynchronous,
+  SqliteCheckpoints,
 } from './sqlite-store-options.js';

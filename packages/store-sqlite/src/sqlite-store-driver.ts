@@ -3,6 +3,7 @@ import { parseOptions, withOperations, type BoundOperations, type StoreOperation
 import type { CallStoreDriver, CallStoreFeatures } from '@call-scheduler/core';
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
+import { BackgroundCheckpoints, INLINE_AUTOCHECKPOINT_PAGES } from './database/background-checkpoints.js';
 import { GroupCommit } from './database/group-commit.js';
 import { openDatabase } from './database/open-database.js';
 import type { OpenDatabaseConfig } from './database/open-database.js';
@@ -25,6 +26,7 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
   readonly #config: OpenDatabaseConfig;
   readonly #groupCommit: boolean;
   #access: SqliteAccess | undefined;
+  #checkpoints: BackgroundCheckpoints | undefined;
 
   constructor(raw: SqliteStoreOptions) {
     const options = parseOptions(sqliteStoreOptionsSchema, raw, 'SqliteStore options') as SqliteStoreOptions;
@@ -44,6 +46,7 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
       statementCacheSize: options.statementCacheSize ?? 100,
       durable: !memory,
       peer: options.peer ?? false,
+      checkpoints: options.database === undefined && !memory ? (options.checkpoints ?? 'background') : 'inline',
     });
     this.#groupCommit = options.groupCommit ?? true;
     this.features = Object.freeze({ durable: !memory, shared: !memory });
@@ -53,13 +56,33 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
   async open(): Promise<void> {
     const db = await openDatabase(this.#config);
     const group = this.#groupCommit ? new GroupCommit(db) : undefined;
-    this.#access = { db, write: group !== undefined ? (job) => group.run(job) : (job) => db.transaction().execute(job) };
+    const write: SqliteAccess['write'] = group !== undefined ? (job) => group.run(job) : (job) => db.transaction().execute(job);
+    const { source } = this.#config;
+    if (this.#config.checkpoints === 'background' && 'filename' in source) {
+      const checkpoints = new BackgroundCheckpoints(source.filename, () => {
+        // The worker could not run: SQLite's own checkpoints in this connection again.
+        void sql`pragma wal_autocheckpoint = ${sql.lit(INLINE_AUTOCHECKPOINT_PAGES)}`.execute(db).catch(() => undefined);
+      });
+      this.#checkpoints = checkpoints;
+      this.#access = {
+        db,
+        write: (job) => {
+          checkpoints.noteWrite();
+          return write(job);
+        },
+      };
+      return;
+    }
+    this.#access = { db, write };
   }
 
   /** Closes the connection (the guard calls it once, after the operations under way). */
   async close(): Promise<void> {
     const db = this.#access?.db;
     this.#access = undefined;
+    // The worker's connection closes first: the store's own, closed last, then checkpoints and removes the WAL.
+    await this.#checkpoints?.close();
+    this.#checkpoints = undefined;
     if (db === undefined) return;
     // Lets SQLite refresh the statistics its planner uses, as its documentation advises on close.
     await sql`pragma optimize`.execute(db).catch(() => undefined);

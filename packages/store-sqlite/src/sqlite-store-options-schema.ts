@@ -19,6 +19,7 @@ export const sqliteStoreOptionsSchema = z
     busyTimeoutMs: count.optional(),
     statementCacheSize: count.optional(),
     groupCommit: z.boolean().optional(),
+    checkpoints: z.enum(['background', 'inline']).optional(),
     peer: z.boolean().optional(),
   })
   .superRefine((options, ctx) => {
@@ -27,6 +28,13 @@ export const sqliteStoreOptionsSchema = z
         code: 'custom',
         path: [options.filename === undefined ? 'filename' : 'database'],
         message: 'give either filename or database, not both or neither',
+      });
+    }
+    if (options.database !== undefined && options.checkpoints === 'background') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkpoints'],
+        message: "'background' needs filename: a store on the caller's connection checkpoints inline",
       });
     }
   });

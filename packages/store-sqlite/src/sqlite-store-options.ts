@@ -22,6 +22,19 @@ export interface SqliteStoreDatabase extends SqliteDatabase {
  */
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
+/**
+ * Where the WAL checkpoints run: the copy of committed pages from the `-wal` file into the database
+ * file, with its fsyncs, which SQLite by default runs inside the commit that crosses 1000 pages.
+ *
+ * - `'background'`: on a worker thread of the store with its own connection, every 100 ms, without
+ *   blocking the store's readers and writers. The event loop that fires the dials never waits for a
+ *   checkpoint's fsync (it made the slowest dials of a busy second several milliseconds late). The
+ *   thread starts after the store's first 64 writes and is stopped by `close()`; if it fails, the
+ *   store goes back to `'inline'`. Only for a file the store opens itself (`filename`).
+ * - `'inline'`: SQLite's default, in the committing connection.
+ */
+export type SqliteCheckpoints = 'background' | 'inline';
+
 /** Options shared by both ways of opening a {@link SqliteStore}. */
 export interface SqliteStoreCommonOptions {
   /**
@@ -51,6 +64,13 @@ export interface SqliteStoreCommonOptions {
    * @default true
    */
   readonly groupCommit?: boolean;
+  /**
+   * Where WAL checkpoints run: see {@link SqliteCheckpoints}. A store on a caller's connection
+   * (`database`) always checkpoints inline: it does not change the pragmas of a connection it does
+   * not own beyond what it needs.
+   * @default 'background' (with `filename`)
+   */
+  readonly checkpoints?: SqliteCheckpoints;
   /**
    * Open a second handle on a file that another `SqliteStore` of this process already has open.
    * Without it that is refused (`STORE_INIT_FAILED`): one store per file per process, shared by

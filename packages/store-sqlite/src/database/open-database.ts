@@ -2,7 +2,8 @@ import { CallSchedulerError, ErrorCode, isCallSchedulerError } from '@call-sched
 import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { runMigrations } from '../migrations/run-migrations.js';
-import type { SqliteStoreDatabase, SqliteSynchronous } from '../sqlite-store-options.js';
+import type { SqliteCheckpoints, SqliteStoreDatabase, SqliteSynchronous } from '../sqlite-store-options.js';
+import { SAFETY_NET_AUTOCHECKPOINT_PAGES } from './background-checkpoints.js';
 import { describeCause } from '@call-scheduler/core/internal';
 import { WriteTurns, claimFile } from './open-files.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
@@ -25,6 +26,8 @@ export interface OpenDatabaseConfig {
   readonly durable: boolean;
   /** A second handle on a file another store of this process has open (see `SqliteStoreCommonOptions.peer`). */
   readonly peer: boolean;
+  /** Where WAL checkpoints run (see `SqliteStoreCommonOptions.checkpoints`); `'background'` only for a file this store opens. */
+  readonly checkpoints: SqliteCheckpoints;
 }
 
 function initFailed(message: string, cause?: unknown): CallSchedulerError {
@@ -56,7 +59,7 @@ function versionAtLeast(version: string, min: readonly number[]): boolean {
 }
 
 /**
- * Opens the database, sets the pragmas (`busy_timeout`, WAL, `synchronous`), checks the SQLite
+ * Opens the database, sets the pragmas (`busy_timeout`, WAL, `synchronous`, `wal_autocheckpoint`), checks the SQLite
  * version and runs the migrations. Every failure is a `STORE_INIT_FAILED` (or
  * `STORE_SCHEMA_TOO_NEW`) error that names the file and the cause; a connection this function
  * opened is closed again on failure.
@@ -100,6 +103,10 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<S
       throw initFailed(`Cannot use the SQLite database ${where}: it could not be switched to WAL mode (journal_mode is ${String(mode)})`);
     }
     await sql`pragma synchronous = ${sql.raw(config.synchronous)}`.execute(db);
+    if (config.checkpoints === 'background') {
+      // A worker thread checkpoints (background-checkpoints.ts); this connection only as a safety net.
+      await sql`pragma wal_autocheckpoint = ${sql.lit(SAFETY_NET_AUTOCHECKPOINT_PAGES)}`.execute(db);
+    }
     const version = (await sql<{ version: string }>`select sqlite_version() as version`.execute(db)).rows[0]?.version ?? '0';
     if (!versionAtLeast(version, MIN_SQLITE_VERSION)) {
       throw initFailed(`Cannot use the SQLite database ${where}: SQLite ${version} is too old (${MIN_SQLITE_VERSION.join('.')} or newer is needed)`);
