@@ -176,6 +176,7 @@ export { CALL_SERIES_STATUSES, supportsSeries } from './series/series-store.js';
 export type {
   CallSeriesStatus,
   SeriesEndReason,
+  CallSeriesFields,
   CallSeriesRecord,
   NewCallSeriesRecord,
   SeriesOccurrenceFields,

@@ -1,64 +1,13 @@
 import type { Call } from '../call/call.js';
-import type { JsonObject } from '../call/json.js';
-import type { CallingWindow } from '../policy/calling-window.js';
-import type { RetryPolicy } from '../policy/retry-policy.js';
-import type { Disambiguation } from '../policy/zoned-time.js';
-import type { CatchUpPolicy } from './series-input.js';
-import type { CallSeriesRecord, CallSeriesStatus, SeriesEndReason } from './series-store.js';
+import type { CallSeriesFields, CallSeriesRecord, SeriesEndReason } from './series-store.js';
 
 /**
  * A recurring call as `CallScheduler.scheduleSeries` returns it: the rule, its policies and where
  * it stands. Each occurrence is an ordinary {@link Call} with its own id.
  */
-export interface CallSeries {
-  /** Stable id (a time-ordered UUID v7). */
-  readonly id: string;
-  /** The number every occurrence dials, in E.164. */
-  readonly to: string;
-  /** Five-field cron pattern, read on the wall clocks of `timeZone`. */
-  readonly cron: string;
-  /** The recipient's IANA time zone. */
-  readonly timeZone: string;
-  /** How a matched time in a DST gap or overlap becomes an instant. */
-  readonly disambiguation: Disambiguation;
-  /** No occurrence before this instant, or `null`. */
-  readonly startAt: Date | null;
-  /** No occurrence after this instant, or `null`. */
-  readonly endAt: Date | null;
-  /** The series ends after this many calls, or `null` for no limit. */
-  readonly count: number | null;
-  /** Local dates `YYYY-MM-DD` without an occurrence. */
-  readonly skipDates: readonly string[];
-  /** Single occurrences canceled before their call existed. */
-  readonly excludedOccurrences: readonly Date[];
-  /** What happens to occurrences missed while no scheduler ran. */
-  readonly catchUp: CatchUpPolicy;
-  /** Calling window of each occurrence, or `null` for the scheduler's. */
-  readonly window: CallingWindow | null;
+export interface CallSeries extends CallSeriesFields<Date> {
   /** Each occurrence expires this many ms after its time, or `null` for never. */
   readonly expiresAfter: number | null;
-  /** Retry policy of each occurrence, or `null` for the scheduler's. */
-  readonly retry: RetryPolicy | null;
-  /** Copied onto every occurrence call. */
-  readonly metadata: JsonObject | null;
-  /** The key that de-duplicates scheduling the series, or `null`. */
-  readonly idempotencyKey: string | null;
-  /** `active`, `paused` or `ended`. */
-  readonly status: CallSeriesStatus;
-  /** The next occurrence without a call yet; `null` once the series has ended. */
-  readonly nextOccurrenceAt: Date | null;
-  /** The latest occurrence with a call, or `null`. */
-  readonly lastOccurrenceAt: Date | null;
-  /** How many occurrence calls the series has created. */
-  readonly occurrencesCreated: number;
-  /** Why the series ended, or `null`. */
-  readonly endReason: SeriesEndReason | null;
-  /** When the series was scheduled. */
-  readonly createdAt: Date;
-  /** When the series was last changed. */
-  readonly updatedAt: Date;
-  /** When the series ended, or `null`. */
-  readonly endedAt: Date | null;
 }
 
 const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));

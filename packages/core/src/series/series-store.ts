@@ -14,63 +14,73 @@ export const CALL_SERIES_STATUSES: readonly CallSeriesStatus[] = ['active', 'pau
 /** Why a series ended. */
 export type SeriesEndReason = 'count' | 'endAt' | 'exhausted' | 'canceled';
 
-/** A series as a store keeps it. All times are integer epoch ms (UTC). */
-export interface CallSeriesRecord {
-  /** Stable id, chosen by the scheduler (time-ordered UUID v7). */
+/**
+ * The fields a series has both as a store keeps it ({@link CallSeriesRecord}) and as the public
+ * `CallSeries` that `CallScheduler.scheduleSeries` returns, with every instant as `Instant`:
+ * integer epoch ms (UTC) in the record, a `Date` in `CallSeries`.
+ *
+ * @typeParam Instant - How an instant is written: `number` (epoch ms) or `Date`.
+ */
+export interface CallSeriesFields<Instant> {
+  /** Stable id, chosen by the scheduler (a time-ordered UUID v7). */
   readonly id: string;
-  /** E.164 number of every occurrence. */
+  /** The number every occurrence dials, in E.164. */
   readonly to: string;
   /** Five-field cron pattern, read on the wall clocks of `timeZone`. */
   readonly cron: string;
-  /** IANA zone of the recipient. */
+  /** The recipient's IANA time zone. */
   readonly timeZone: string;
-  /** DST gap and overlap rule of the occurrences. */
+  /** How a matched time in a DST gap or overlap becomes an instant. */
   readonly disambiguation: Disambiguation;
   /** No occurrence before this instant, or `null`. */
-  readonly startAt: number | null;
+  readonly startAt: Instant | null;
   /** No occurrence after this instant, or `null`. */
-  readonly endAt: number | null;
+  readonly endAt: Instant | null;
   /** The series ends after this many occurrence calls, or `null` for no limit. */
   readonly count: number | null;
   /** Local dates `YYYY-MM-DD` without an occurrence, sorted. */
   readonly skipDates: readonly string[];
   /**
-   * Single occurrences canceled before their call was created (epoch ms, sorted); the planner
-   * leaves them out and drops them from the list once the cursor has passed them.
+   * Single occurrences canceled before their call was created, sorted; the planner leaves them
+   * out and drops them from the list once the cursor has passed them.
    */
-  readonly excludedOccurrences: readonly number[];
-  /** Missed occurrences policy. */
+  readonly excludedOccurrences: readonly Instant[];
+  /** What happens to occurrences missed while no scheduler ran. */
   readonly catchUp: CatchUpPolicy;
-  /** Window of each occurrence, or `null` for the scheduler's. */
+  /** Calling window of each occurrence, or `null` for the scheduler's. */
   readonly window: CallingWindow | null;
-  /** Each occurrence's `expiresAt` is its time plus this, or `null` for no expiry. */
-  readonly expiresAfterMs: number | null;
   /** Retry policy of each occurrence, or `null` for the scheduler's. */
   readonly retry: RetryPolicy | null;
   /** Copied onto every occurrence call. */
   readonly metadata: JsonObject | null;
-  /** Unique among all series of the store when not `null`. */
+  /** The key that de-duplicates scheduling the series (unique among all series of a store), or `null`. */
   readonly idempotencyKey: string | null;
-  /** See {@link CallSeriesStatus}. */
+  /** `active`, `paused` or `ended`: see {@link CallSeriesStatus}. */
   readonly status: CallSeriesStatus;
-  /** The earliest occurrence not yet created; `null` once the series has no more (then `status` is `ended`). */
-  readonly nextOccurrenceAt: number | null;
-  /** The latest occurrence created, or `null` before the first. */
-  readonly lastOccurrenceAt: number | null;
-  /** How many occurrence calls this series has created (for `count`). */
+  /** The earliest occurrence without a call yet; `null` once the series has no more (then `status` is `ended`). */
+  readonly nextOccurrenceAt: Instant | null;
+  /** The latest occurrence with a call, or `null` before the first. */
+  readonly lastOccurrenceAt: Instant | null;
+  /** How many occurrence calls the series has created (for `count`). */
   readonly occurrencesCreated: number;
+  /** Why the series ended, or `null`. */
+  readonly endReason: SeriesEndReason | null;
+  /** When the series was scheduled (inserted). */
+  readonly createdAt: Instant;
+  /** When the series was last changed (written). */
+  readonly updatedAt: Instant;
+  /** When the series ended, or `null`. */
+  readonly endedAt: Instant | null;
+}
+
+/** A series as a store keeps it. All times are integer epoch ms (UTC). */
+export interface CallSeriesRecord extends CallSeriesFields<number> {
+  /** Each occurrence's `expiresAt` is its time plus this, or `null` for no expiry. */
+  readonly expiresAfterMs: number | null;
   /** While `active`: when a scheduler must plan the series again. `null` otherwise. */
   readonly planAt: number | null;
   /** Incremented by every write; the compare-and-set of every change. */
   readonly version: number;
-  /** Why the series ended, or `null`. */
-  readonly endReason: SeriesEndReason | null;
-  /** When the series was inserted. */
-  readonly createdAt: number;
-  /** When the series was last written. */
-  readonly updatedAt: number;
-  /** When the series ended, or `null`. */
-  readonly endedAt: number | null;
 }
 
 /** What the scheduler inserts: a series before its first step (`version` 1 is set by the store). */
