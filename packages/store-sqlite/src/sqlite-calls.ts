@@ -1,7 +1,7 @@
 // Owns: SqliteStore's calls: inserting them (idempotency keys, multi-row inserts), reading and listing them, and the conditional update.
 import { decodeListCursor, invalidInput, keysetPage } from '@call-scheduler/core/internal';
 import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord, CallUpdate, InsertResult, NewCallEvent, UpdateResult } from '@call-scheduler/core';
-import type { Transaction } from 'kysely';
+import type { SelectQueryBuilder, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, VALUES_PER_IN, chunks } from './database/batches.js';
 import { insertRows } from './database/hot-inserts.js';
 import type { SqliteAccess } from './database/store-access.js';
@@ -126,10 +126,18 @@ export async function findCallByProviderCallId(access: SqliteAccess, providerCal
  * @throws CallSchedulerError `INVALID_INPUT` naming `cursor` for a cursor this store did not make.
  */
 export async function listCalls(access: SqliteAccess, query: CallListQuery): Promise<CallPage> {
-  const { db } = access;
+  return listCallsPage(access.db.selectFrom('calls').selectAll(), query);
+}
+
+/**
+ * The page of `query` from `calls`, a select of every call or of some (one series' calls): the
+ * filters of `query`, then keyset by id. `listCalls` of the store and of one series.
+ * @throws CallSchedulerError `INVALID_INPUT` naming `cursor` for a cursor this store did not make.
+ */
+export async function listCallsPage(calls: SelectQueryBuilder<StoreTables, 'calls', CallsTable>, query: CallListQuery): Promise<CallPage> {
   const after = query.cursor === null ? null : decodeListCursor(query.cursor);
   const desc = query.order === 'desc';
-  let select = db.selectFrom('calls').selectAll();
+  let select = calls;
   if (query.statuses !== undefined) {
     if (query.statuses.length === 0) return { items: [], nextCursor: null };
     select = select.where('status', 'in', [...query.statuses]);

@@ -25,6 +25,7 @@ import type { Kysely, SqlBool, Transaction } from 'kysely';
 import { toCallRecord, toNewCallRow } from '../rows/call-row.js';
 import { int } from '../rows/columns.js';
 import { toEventRecord, toNewEventRow } from '../rows/event-row.js';
+import { listCallsPage } from '../sqlite-calls.js';
 import { toNewSeriesRow, toSeriesPatchRow, toSeriesRecord } from './series-row.js';
 import type { SeriesCallsTable, SeriesTables } from './series-tables.js';
 
@@ -227,22 +228,9 @@ export class SqliteSeries implements SeriesStore {
 
   /** `listCalls` with `seriesId`: the series' calls by id with the other filters, keyset pages. */
   listSeriesCalls(query: CallListQuery & { readonly seriesId: string }): Promise<CallPage> {
-    return this.#db.read(async (db) => {
-      const after = query.cursor === null ? null : decodeListCursor(query.cursor);
-      const desc = query.order === 'desc';
-      let select = db.selectFrom('calls').selectAll().where('series_id', '=', query.seriesId);
-      if (query.statuses !== undefined) {
-        if (query.statuses.length === 0) return { items: [], nextCursor: null };
-        select = select.where('status', 'in', [...query.statuses]);
-      }
-      if (query.to !== undefined) select = select.where('to_number', '=', query.to);
-      if (query.atFrom !== undefined) select = select.where('at', '>=', query.atFrom);
-      if (query.atUntil !== undefined) select = select.where('at', '<', query.atUntil);
-      if (after !== null) select = select.where('id', desc ? '<' : '>', after);
-      const rows = await select.orderBy('id', desc ? 'desc' : 'asc').limit(query.limit + 1).execute();
-      return keysetPage(rows, query.limit, toCallRecord, (item) => item.id);
-    });
+    return this.#db.read((db) => listCallsPage(db.selectFrom('calls').selectAll().where('series_id', '=', query.seriesId), query));
   }
+
 }
 
 /**
