@@ -64,7 +64,7 @@ export async function insertCalls(open: OpenDatabase, items: readonly CallInsert
     fresh.push(item);
     return item;
   });
-  return writes.run(async (trx, note) => {
+  const answers = await writes.run(async (trx, note) => {
     const results = new Map<CallInsert, InsertResult>();
     const conflicted: CallInsert[] = [];
     let earliestDue: number | null = null;
@@ -112,6 +112,8 @@ export async function insertCalls(open: OpenDatabase, items: readonly CallInsert
     });
     // One statement for up to CALLS_PER_STATEMENT calls: atomic alone.
   }, fresh.length <= CALLS_PER_STATEMENT);
+  open.statistics.inserted(answers.reduce((n, answer) => n + (answer.created ? 1 : 0), 0));
+  return answers;
 }
 
 /** One call, or `undefined`. */

@@ -60,6 +60,7 @@ export class PostgresStoreDriver implements Pick<CallStoreDriver, 'name' | 'feat
     const open = this.#open;
     this.#open = undefined;
     if (open === undefined) return;
+    await open.statistics.settled();
     await open.notifier?.close();
     await open.db.destroy();
     await open.end();

@@ -12,6 +12,7 @@ import type { MergedWrite } from '../sql/merged-updates.js';
 import { describeCause } from '../store-errors.js';
 import { ChangeNotifier } from '../watch/change-notifier.js';
 import { WriteRunner } from './group-commit.js';
+import { PlannerStatistics } from './planner-statistics.js';
 
 /** The database a store opened: the kysely instance, its pool, how to let go of the pool, and the write path. */
 export interface OpenDatabase {
@@ -22,6 +23,7 @@ export interface OpenDatabase {
   readonly end: () => Promise<void>;
   readonly writes: WriteRunner;
   readonly notifier: ChangeNotifier | undefined;
+  readonly statistics: PlannerStatistics;
 }
 
 /**
@@ -88,5 +90,10 @@ export async function openDatabase(config: PostgresStoreConfig, quoted: string, 
       },
     },
   );
-  return { db, quoted, pool, end, writes, notifier };
+  const statistics = new PlannerStatistics(async () => {
+    await sql`analyze ${sql.raw(quoted)}.calls`.execute(db);
+    const rows = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${`${quoted}.calls`}::regclass`.execute(db);
+    return Number(rows.rows[0]?.rows ?? 0);
+  });
+  return { db, quoted, pool, end, writes, notifier, statistics };
 }
