@@ -1,12 +1,12 @@
 // Owns: SqliteStore's calls: inserting them (idempotency keys, multi-row inserts), reading and listing them, and the conditional update.
 import { decodeListCursor, invalidInput, keysetPage } from '@call-scheduler/core/internal';
 import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord, CallUpdate, InsertResult, NewCallEvent, UpdateResult } from '@call-scheduler/core';
-import type { SelectQueryBuilder, Transaction } from 'kysely';
+import type { SelectQueryBuilder, Selectable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, VALUES_PER_IN, chunks } from './database/batches.js';
 import { insertRows } from './database/hot-inserts.js';
 import type { SqliteAccess } from './database/store-access.js';
-import type { CallsTable, StoreTables } from './database/tables.js';
-import { attemptsOfCallQuery, callByIdQuery, eventsOfCallQuery } from './database/read-statements.js';
+import type { AttemptsTable, CallsTable, EventsTable, StoreTables } from './database/tables.js';
+import { callByIdQuery, callWithHistoryQuery } from './database/read-statements.js';
 import { attemptUpdateQuery, callUpdateQuery } from './database/update-statements.js';
 import { toAttemptPatchRow, toAttemptRecord } from './rows/attempt-row.js';
 import { newCallRecord, toCallPatchRow, toCallRecord, toNewCallRow } from './rows/call-row.js';
@@ -94,18 +94,12 @@ export async function getCall(access: SqliteAccess, id: string): Promise<CallRec
 
 /** One call with its attempts and events, read from one snapshot, or `undefined`. */
 export async function getCallDetails(access: SqliteAccess, id: string): Promise<CallDetailsRecord | undefined> {
-  // A read transaction: the call and its history from one snapshot.
-  return access.db
-    .transaction()
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      // Statements written once (database/read-statements.ts): no query build per request.
-      const [row] = (await trx.executeQuery(callByIdQuery(id))).rows;
-      if (row === undefined) return undefined;
-      const attempts = (await trx.executeQuery(attemptsOfCallQuery(id))).rows;
-      const events = (await trx.executeQuery(eventsOfCallQuery(id))).rows;
-      return { call: toCallRecord(row), attempts: attempts.map(toAttemptRecord), events: events.map(toEventRecord) };
-    });
+  // One statement written once (database/read-statements.ts): one snapshot, no transaction, no query build.
+  const [row] = (await access.db.executeQuery(callWithHistoryQuery(id))).rows;
+  if (row === undefined) return undefined;
+  const attempts = (JSON.parse(row.attempts_json) as Selectable<AttemptsTable>[]).sort((a, b) => a.number - b.number);
+  const events = (JSON.parse(row.events_json) as Selectable<EventsTable>[]).sort((a, b) => a.id - b.id);
+  return { call: toCallRecord(row), attempts: attempts.map(toAttemptRecord), events: events.map(toEventRecord) };
 }
 
 /** The call whose current or last attempt has this provider id, or `undefined`. */
