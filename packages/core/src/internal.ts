@@ -57,6 +57,7 @@ export {
 } from './rows/record-rows.js';
 export { toSeriesRecord, type SeriesRowColumns } from './rows/series-rows.js';
 export { seriesMethods, type SeriesHalf } from './store-kit/series-methods.js';
+export { rejectSavepointBatch, settleSavepointBatch, type SavepointOutcome, type SettleableJob } from './store-kit/savepoint-batch.js';
 export { checkDueSummaryQuery } from './store-kit/due-summary-query.js';
 export { FullCallStore, type FullStoreDriver } from './store-kit/full-call-store.js';
 export { withOperations, type StoreOperations, type BoundOperations } from './store-kit/store-operations.js';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { CallStoreChange } from '@call-scheduler/core';
+import { rejectSavepointBatch, settleSavepointBatch, type SettleableJob } from '@call-scheduler/core/internal';
 import { isRetryableConflict } from '../store-errors.js';
 
 /** What a write job may announce once its transaction has committed. */
@@ -29,12 +30,10 @@ export interface MergeSupport {
   run(conn: Kysely<unknown>, payloads: readonly unknown[]): Promise<unknown[]>;
 }
 
-interface QueuedJob {
+interface QueuedJob extends SettleableJob {
   readonly job: WriteJob<unknown>;
   readonly atomic: boolean;
   readonly merge: MergeableJob<unknown> | undefined;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
 }
 
 type Outcome =
@@ -206,19 +205,14 @@ export class WriteRunner {
         }
       });
     } catch (error) {
-      batch.forEach((entry, i) => {
-        const own = outcomes[i];
-        entry.reject(own !== undefined && !own.ok ? own.error : error);
-      });
+      rejectSavepointBatch(batch, outcomes, error);
       return;
     }
     this.#committed(outcomes.flatMap((outcome) => (outcome.ok ? outcome.changes : [])));
     const retries: Promise<void>[] = [];
-    batch.forEach((entry, i) => {
-      const own = outcomes[i] as Outcome;
-      if (own.ok) entry.resolve(own.value);
-      else if (isRetryableConflict(own.error)) retries.push(this.#runAlone(entry.job, entry.atomic).then(entry.resolve, entry.reject));
-      else entry.reject(own.error);
+    settleSavepointBatch(batch, outcomes, (entry, error) => {
+      if (isRetryableConflict(error)) retries.push(this.#runAlone(entry.job, entry.atomic).then(entry.resolve, entry.reject));
+      else entry.reject(error);
     });
     await Promise.all(retries);
   }

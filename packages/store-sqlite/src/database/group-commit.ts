@@ -1,3 +1,4 @@
+import { rejectSavepointBatch, settleSavepointBatch, type SavepointOutcome, type SettleableJob } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreTables } from './tables.js';
@@ -5,13 +6,9 @@ import type { StoreTables } from './tables.js';
 /** The writes of one store operation, run inside a transaction (or a savepoint of one). */
 export type WriteJob<T> = (trx: Transaction<StoreTables>) => Promise<T>;
 
-interface QueuedJob {
+interface QueuedJob extends SettleableJob {
   readonly job: WriteJob<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
 }
-
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * Group commit: the write jobs queued during one turn of the event loop run together in one
@@ -92,7 +89,7 @@ export class GroupCommit {
 
   /** Every job in its own savepoint: a job that throws is undone alone and gets its own error. */
   async #runWithSavepoints(batch: readonly QueuedJob[]): Promise<void> {
-    const outcomes: Outcome[] = [];
+    const outcomes: SavepointOutcome[] = [];
     try {
       await this.#db.transaction().execute(async (trx) => {
         for (const entry of batch) {
@@ -111,16 +108,9 @@ export class GroupCommit {
         }
       });
     } catch (error) {
-      batch.forEach((entry, i) => {
-        const own = outcomes[i];
-        entry.reject(own !== undefined && !own.ok ? own.error : error);
-      });
+      rejectSavepointBatch(batch, outcomes, error);
       return;
     }
-    batch.forEach((entry, i) => {
-      const own = outcomes[i] as Outcome;
-      if (own.ok) entry.resolve(own.value);
-      else entry.reject(own.error);
-    });
+    settleSavepointBatch(batch, outcomes);
   }
 }
