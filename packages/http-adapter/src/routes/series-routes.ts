@@ -11,6 +11,7 @@ import {
   seriesSchema,
   seriesWithOccurrencesSchema,
 } from '../schemas/series-schemas.js';
+import type { z } from 'zod';
 import { idempotentScheduling, type CallRoute } from './call-route.js';
 import { changeSeries, createSeries, endSeries, getSeries, listSeries, pauseSeries, previewSeries, resumeSeries } from './series-handlers.js';
 
@@ -22,6 +23,19 @@ const idParam = { id: seriesIdParamSchema };
  */
 function seriesRoute(route: Omit<CallRoute, 'tags'>): CallRoute {
   return { ...route, tags: ['series'], problems: [...route.problems, 501] };
+}
+
+/**
+ * The body and answers of a route that takes a required JSON body (`body`) and answers 200 with
+ * `result` (`description`, `schema`): 400, its own `problems`, and 413 and 415 (a body too large,
+ * or not JSON).
+ */
+function jsonBodyAnswering200(body: z.ZodType, description: string, schema: z.ZodType, problems: readonly number[] = []): Pick<CallRoute, 'body' | 'responses' | 'problems'> {
+  return {
+    body: { schema: body, required: true },
+    responses: { 200: { description, schema } },
+    problems: [400, ...problems, 413, 415],
+  };
 }
 
 /** `POST /series/{id}/<action>`: no body, 200 with the series, 404 for an unknown id, 409 when the series is not in a state the action applies to. */
@@ -61,9 +75,7 @@ export const SERIES_ROUTES: readonly CallRoute[] = [
     summary: 'The next occurrences of a series, without storing it',
     description: "Takes the body of `POST /series` (`to` may be left out) and answers its next `limit` occurrences from now (or `startAt`), as instants and on the recipient's clocks.",
     query: previewSeriesQuerySchema,
-    body: { schema: previewSeriesBodySchema, required: true },
-    responses: { 200: { description: 'The next occurrences.', schema: seriesPreviewSchema } },
-    problems: [400, 413, 415],
+    ...jsonBodyAnswering200(previewSeriesBodySchema, 'The next occurrences.', seriesPreviewSchema),
     handle: previewSeries,
   }),
   seriesRoute({
@@ -94,9 +106,7 @@ export const SERIES_ROUTES: readonly CallRoute[] = [
     summary: 'Change the rule or policies of a series',
     description: 'Waiting occurrence calls the new rule no longer has are canceled. 409 once the series has ended.',
     params: idParam,
-    body: { schema: changeSeriesBodySchema, required: true },
-    responses: { 200: { description: 'The changed series.', schema: seriesSchema } },
-    problems: [400, 404, 409, 413, 415],
+    ...jsonBodyAnswering200(changeSeriesBodySchema, 'The changed series.', seriesSchema, [404, 409]),
     handle: changeSeries,
   }),
   seriesActionRoute(
