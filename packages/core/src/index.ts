@@ -72,6 +72,7 @@ export type {
   CallStoreHealth,
   CallStatusCounts,
   CallStoreWatch,
+  WakeUpTimes,
   CallUpdate,
   ClaimOptions,
   DueSummary,

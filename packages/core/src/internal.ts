@@ -61,3 +61,4 @@ export { rejectSavepointBatch, settleSavepointBatch, type SavepointOutcome, type
 export { checkDueSummaryQuery } from './store-kit/due-summary-query.js';
 export { FullCallStore, type FullStoreDriver } from './store-kit/full-call-store.js';
 export { withOperations, type StoreOperations, type BoundOperations } from './store-kit/store-operations.js';
+export { earlierOf } from './store-kit/wake-up-times.js';

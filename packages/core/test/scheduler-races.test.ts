@@ -14,9 +14,10 @@ describe('races and rare paths', () => {
     // A store whose answer is a snapshot taken before a concurrent insert commits (any networked DB).
     const store = new Proxy(inner, {
       get(target, prop, receiver) {
-        if (prop === 'nextWakeUpAt') {
+        // The scheduler reads the next wake-up by one method or the other (nextWakeUpTimes when the store has it).
+        if (prop === 'nextWakeUpAt' || prop === 'nextWakeUpTimes') {
           return async () => {
-            const answer = await target.nextWakeUpAt();
+            const answer: unknown = await (prop === 'nextWakeUpAt' ? target.nextWakeUpAt() : target.nextWakeUpTimes!());
             if (arm) {
               arm = false;
               gated = true;

@@ -2,6 +2,7 @@ import { MemoryStore } from '@call-scheduler/store-memory';
 import { describe, expect, it } from 'vitest';
 import type { CallStore, CallUpdate } from '../src/index.js';
 import type { FakeClock } from '../src/testing/index.js';
+import { callFixture, callInsertFixture } from '../src/testing/index.js';
 import { NUMBER, SECOND, START, harness } from './harness.js';
 import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
@@ -79,7 +80,43 @@ describe('store calls per call', () => {
     await clock.advance(5 * 60 * SECOND + 45 * SECOND);
     expect(provider.dials()).toBe(5);
     expect((counts.get('claimDueCalls') ?? 0) - claims).toBe(5);
+    // The store tells its next lease expiry apart (nextWakeUpTimes): with no lease expired, no claim
+    // tries a recovery (it took one each before the store told them apart).
+    expect((counts.get('claimExpiredLeases') ?? 0) - recoveries).toBe(0);
+  });
+
+  it('a store without nextWakeUpTimes gets a recovery try with every claim, as before', async () => {
+    const { store, counts } = countingStore();
+    const plain = new Proxy(store, {
+      get: (target, name, receiver) => (name === 'nextWakeUpTimes' ? undefined : Reflect.get(target, name, receiver)),
+    });
+    const { clock, scheduler, provider } = harness({ store: plain, providerOptions: completedAtOnce });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    await scheduler.scheduleMany(Array.from({ length: 5 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * 60 * SECOND })));
+    await clock.advance(0);
+    const recoveries = counts.get('claimExpiredLeases') ?? 0;
+    await clock.advance(5 * 60 * SECOND + 45 * SECOND);
+    expect(provider.dials()).toBe(5);
     expect((counts.get('claimExpiredLeases') ?? 0) - recoveries).toBe(5);
+    expect(counts.get('nextWakeUpTimes')).toBeUndefined();
+  });
+
+  it('an expired lease is still recovered when the store tells its lease expiry apart', async () => {
+    const { store, counts } = countingStore();
+    // A call claimed by a host that died: its lease expires in 10 s.
+    await store.insertCalls([callInsertFixture(callFixture({ id: 'dead-host-call', to: NUMBER, at: START, dueAt: START, createdAt: START }))]);
+    const [claimed] = await store.claimDueCalls({ now: START, limit: 1, owner: 'dead-host', leaseExpiresAt: START + 10 * SECOND });
+    expect(claimed?.call.id).toBe('dead-host-call');
+    const { clock, scheduler } = harness({ store, providerOptions: completedAtOnce });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    const recovered = async (): Promise<boolean> => ((await store.getCallDetails('dead-host-call'))?.events ?? []).some((e) => e.type === 'recovered');
+    await clock.advance(5 * SECOND);
+    expect(await recovered()).toBe(false);
+    await clock.advance(6 * SECOND);
+    expect(counts.get('claimExpiredLeases')).toBeGreaterThan(0);
+    expect(await recovered()).toBe(true);
   });
 
   it('a call held back by a live call to the same number is still claimed as soon as that call ends', async () => {
@@ -110,12 +147,13 @@ describe('store calls per call', () => {
     const slowRead = new Proxy(store, {
       get(target, name, receiver) {
         const value: unknown = Reflect.get(target, name, receiver);
-        if (name !== 'nextWakeUpAt' || typeof value !== 'function') return value;
+        // The scheduler reads the next wake-up by one method or the other (nextWakeUpTimes when the store has it).
+        if ((name !== 'nextWakeUpAt' && name !== 'nextWakeUpTimes') || typeof value !== 'function') return value;
         return async () => {
           const hook = hooks.duringRead;
           hooks.duringRead = undefined;
           if (hook !== undefined) await hook();
-          return (value as () => Promise<number | null>).call(target);
+          return (value as () => Promise<unknown>).call(target);
         };
       },
     });

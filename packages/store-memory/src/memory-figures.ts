@@ -1,5 +1,6 @@
 // Owns: MemoryStore's figures: calls per status, the due summary and the next wake-up.
-import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery } from '@call-scheduler/core';
+import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery, WakeUpTimes } from '@call-scheduler/core';
+import { earlierOf } from '@call-scheduler/core/internal';
 import type { MemoryState } from './memory-state.js';
 
 /** Calls per status (see {@link MemoryStore.countByStatus}). */
@@ -22,11 +23,14 @@ export async function dueSummary(state: MemoryState, query: DueSummaryQuery): Pr
   return { earliestDueAt: top?.at ?? null, dueWithin };
 }
 
-/** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
-export async function nextWakeUpAt(state: MemoryState): Promise<number | null> {
+/** The earliest due time and the earliest lease expiry; see {@link CallStore.nextWakeUpTimes}. */
+export async function nextWakeUpTimes(state: MemoryState): Promise<WakeUpTimes> {
   const due = state.validTop(state.due, (stored) => stored.dueEntry);
   const lease = state.validTop(state.leases, (stored) => stored.leaseEntry);
-  if (due === undefined) return lease?.at ?? null;
-  if (lease === undefined) return due.at;
-  return Math.min(due.at, lease.at);
+  return { due: due?.at ?? null, leaseExpiry: lease?.at ?? null };
+}
+
+/** The earliest due time or lease expiry, or `null`; see {@link CallStore.nextWakeUpAt}. */
+export async function nextWakeUpAt(state: MemoryState): Promise<number | null> {
+  return earlierOf(await nextWakeUpTimes(state));
 }

@@ -1,5 +1,6 @@
 // Owns: PostgresStore's figures: calls per status, the due summary and the next wake-up, each read from one index.
-import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery } from '@call-scheduler/core';
+import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery, WakeUpTimes } from '@call-scheduler/core';
+import { earlierOf } from '@call-scheduler/core/internal';
 import type { OpenDatabase } from './database/open-database.js';
 import { int } from './rows/rows.js';
 import * as statements from './sql/statements.js';
@@ -18,9 +19,13 @@ export async function dueSummary(open: OpenDatabase, query: DueSummaryQuery): Pr
   return { earliestDueAt: row?.earliest == null ? null : int(row.earliest), dueWithin: row === undefined ? 0 : int(row.within) };
 }
 
-/** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`: two index lookups. */
+/** The smallest `dueAt` of a `scheduled` call and `expiresAt` of a lease: two index lookups in one statement. */
+export async function nextWakeUpTimes(open: Pick<OpenDatabase, 'db' | 'quoted'>): Promise<WakeUpTimes> {
+  const row = (await statements.nextWakeUpTimes(open.quoted).execute(open.db)).rows[0];
+  return { due: row?.due == null ? null : int(row.due), leaseExpiry: row?.lease == null ? null : int(row.lease) };
+}
+
+/** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`. */
 export async function nextWakeUpAt(open: Pick<OpenDatabase, 'db' | 'quoted'>): Promise<number | null> {
-  const row = (await statements.nextWakeUpTimes(open.quoted).execute(open.db)).rows[0] ?? { due: null, lease: null };
-  const times = [row.due, row.lease].filter((t) => t !== null).map(int);
-  return times.length === 0 ? null : Math.min(...times);
+  return earlierOf(await nextWakeUpTimes(open));
 }

@@ -1,8 +1,9 @@
 // Owns: SqliteStore's figures: calls per status, the due summary and the next wake-up, each read from one index.
-import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery } from '@call-scheduler/core';
+import type { CallStatus, CallStatusCounts, DueSummary, DueSummaryQuery, WakeUpTimes } from '@call-scheduler/core';
+import { earlierOf } from '@call-scheduler/core/internal';
 import { sql } from 'kysely';
 import type { SqliteAccess } from './database/store-access.js';
-import { nextWakeUpTimes } from './hot-queries.js';
+import { nextWakeUpTimes as nextWakeUpTimesQuery } from './hot-queries.js';
 import { int } from './rows/columns.js';
 
 /** See {@link SqliteStore.countByStatus}. */
@@ -25,11 +26,14 @@ export async function dueSummary(access: SqliteAccess, query: DueSummaryQuery): 
   return { earliestDueAt: row?.earliest == null ? null : int(row.earliest), dueWithin: row === undefined ? 0 : int(row.within) };
 }
 
+/** The smallest `dueAt` of a `scheduled` call and `expiresAt` of a lease (see `CallStore.nextWakeUpTimes`). */
+export async function nextWakeUpTimes(access: SqliteAccess): Promise<WakeUpTimes> {
+  // Two index lookups in one statement: the first entry of calls_due_idx and of calls_lease_idx.
+  const row = (await nextWakeUpTimesQuery().execute(access.db)).rows[0];
+  return { due: row?.due == null ? null : int(row.due), leaseExpiry: row?.lease == null ? null : int(row.lease) };
+}
+
 /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`. */
 export async function nextWakeUpAt(access: SqliteAccess): Promise<number | null> {
-  const { db } = access;
-  // Two index lookups: the first entry of calls_due_idx and of calls_lease_idx.
-  const row = (await nextWakeUpTimes().execute(db)).rows[0] ?? { due: null, lease: null };
-  const times = [row.due, row.lease].filter((t): t is number => t !== null).map(int);
-  return times.length === 0 ? null : Math.min(...times);
+  return earlierOf(await nextWakeUpTimes(access));
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../clock/clock.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import type { CallStore, UpdateResult } from '../store/call-store.js';
+import { earlierOf } from '../store-kit/wake-up-times.js';
 import type { DialPacer } from './dial-pacer.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
 import { WakeTimer, type WakeTask } from './wake-timer.js';
@@ -65,6 +66,12 @@ export class ClaimLoop {
    * read again, and the claims run only if something is due.
    */
   #ownLeaseAt: number | null = null;
+  /**
+   * The earliest lease expiry in the store as of the last read, when the store tells it apart
+   * (`CallStore.nextWakeUpTimes`); `null` when unknown. Until then no lease can have expired (a
+   * lease taken since expires a full `leaseMs` after its claim), so a claim skips the recovery.
+   */
+  #leaseExpiryAt: number | null = null;
   /**
    * The `dueBy` of the last claim of due calls (`claimAheadMs` ahead of its read): a wake-up at or
    * before it is not looked for `claimAheadMs` early again (it is a lease expiry, or a call that
@@ -226,7 +233,7 @@ export class ClaimLoop {
   async #peek(now: number): Promise<void> {
     this.#ownLeaseAt = null;
     this.#pokedAt = Number.POSITIVE_INFINITY;
-    const next = await this.#d.store.nextWakeUpAt();
+    const next = await this.#readNextWakeUp();
     if (next !== null && this.#claimTimeFor(next) <= now) {
       await this.#storeWork(now);
       return;
@@ -237,6 +244,15 @@ export class ClaimLoop {
     this.#storeBackoffUntil = Number.NEGATIVE_INFINITY;
   }
 
+  /** The store's next wake-up; also keeps its earliest lease expiry apart when the store tells it. */
+  async #readNextWakeUp(): Promise<number | null> {
+    const { store } = this.#d;
+    if (store.nextWakeUpTimes === undefined) return store.nextWakeUpAt();
+    const times = await store.nextWakeUpTimes();
+    this.#leaseExpiryAt = times.leaseExpiry ?? Number.POSITIVE_INFINITY;
+    return earlierOf(times);
+  }
+
   async #storeWork(now: number): Promise<void> {
     const { store, owner, options } = this.#d;
     // What was poked so far is in the store already: the reads below see it.
@@ -245,7 +261,7 @@ export class ClaimLoop {
     let capacity = this.#capacity(now);
     const leaseExpiresAt = now + options.leaseMs;
     let took = 0;
-    if (capacity > 0) {
+    if (capacity > 0 && (this.#leaseExpiryAt === null || this.#leaseExpiryAt <= now)) {
       const recovered = await store.claimExpiredLeases({ now, limit: capacity, owner, leaseExpiresAt });
       for (const result of recovered) this.#d.onRecovered(result);
       capacity -= recovered.length;
@@ -259,7 +275,7 @@ export class ClaimLoop {
       else this.#claimedThrough = now + ahead;
       took += claimed.length;
     }
-    let next = await store.nextWakeUpAt();
+    let next = await this.#readNextWakeUp();
     this.#ownLeaseAt = took > 0 && next === leaseExpiresAt ? next : null;
     this.#heldBack = next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0;
     if (this.#heldBack) {

@@ -37,6 +37,7 @@ export function withOperations<D extends object, A>(driver: D, open: () => A, op
     claimExpiredLeases: (options) => ops.claimExpiredLeases(open(), options),
     countAttempts: (query) => ops.countAttempts(open(), query),
     nextWakeUpAt: () => ops.nextWakeUpAt(open()),
+    nextWakeUpTimes: () => ops.nextWakeUpTimes(open()),
     countByStatus: () => ops.countByStatus(open()),
     dueSummary: (query) => ops.dueSummary(open(), query),
     purgeCalls: (options) => ops.purgeCalls(open(), options),

@@ -14,6 +14,7 @@ import type {
   CallStoreFeatures,
   CallStoreHealth,
   CallStoreWatch,
+  WakeUpTimes,
   CallUpdate,
   ClaimOptions,
   EventListQuery,
@@ -135,6 +136,8 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
    */
   readonly purgeCalls?: (options: PurgeOptions) => Promise<number>;
 
+  /** The next due time and lease expiry apart, when the driver has them; see {@link CallStore.nextWakeUpTimes}. */
+  readonly nextWakeUpTimes?: () => Promise<WakeUpTimes>;
   /** Change notifications, when the driver has them; see {@link CallStore.watch}. */
   readonly watch?: (onChange: (change: CallStoreChange) => void) => Promise<CallStoreWatch>;
 
@@ -152,7 +155,8 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
   constructor(driver: CallStoreDriver) {
     this.#driver = driver;
     this.features = Object.freeze({ ...(driver.features ?? {}) });
-    const { purgeCalls, watch, health } = driver;
+    const { purgeCalls, watch, health, nextWakeUpTimes } = driver;
+    if (nextWakeUpTimes !== undefined) this.nextWakeUpTimes = () => this.guarded('nextWakeUpTimes', () => nextWakeUpTimes.call(driver));
     if (purgeCalls !== undefined) {
       this.purgeCalls = (options) =>
         this.guarded('purgeCalls', () => {

@@ -55,5 +55,34 @@ export function nextWakeUpAtTests(s: Suite): void {
       await recover({ now: T0 + 100_000, leaseExpiresAt: T0 + 130_000 });
       expect(await s.store.nextWakeUpAt()).toBe(T0 + 130_000);
     });
+
+    test('nextWakeUpTimes (optional) tells the due time and the lease expiry apart, as nextWakeUpAt sees them', async (ctx) => {
+      const read = s.store.nextWakeUpTimes?.bind(s.store);
+      if (read === undefined) {
+        ctx.skip('the store has no nextWakeUpTimes (optional): the scheduler tries a recovery with every claim');
+        return;
+      }
+      const expectTimes = async (due: number | null, leaseExpiry: number | null): Promise<void> => {
+        expect(await read()).toEqual({ due, leaseExpiry });
+        const earlier = due === null ? leaseExpiry : leaseExpiry === null ? due : Math.min(due, leaseExpiry);
+        expect(await s.store.nextWakeUpAt()).toBe(earlier);
+      };
+      await expectTimes(null, null);
+      const a = newCall({ dueAt: T0 });
+      const b = newCall({ to: NUMBER_B, dueAt: T0 + 45_000 });
+      await insert(a, b);
+      await expectTimes(T0, null);
+      const [claimed] = await claim({ now: T0, leaseExpiresAt: T0 + 30_000 });
+      expect(claimed!.call.id).toBe(a.id);
+      await expectTimes(T0 + 45_000, T0 + 30_000);
+      await s.store.updateCall({ id: a.id, expect: { token: claimed!.call.fencingToken }, set: { leaseExpiresAt: T0 + 60_000 }, now: T0 + 1 });
+      await expectTimes(T0 + 45_000, T0 + 60_000);
+      await s.store.updateCall({ id: a.id, expect: { token: claimed!.call.fencingToken }, set: { status: 'completed', endedAt: T0 + 3, leaseExpiresAt: null }, now: T0 + 3 });
+      await expectTimes(T0 + 45_000, null);
+      await recover({ now: T0 + 100_000, leaseExpiresAt: T0 + 130_000 });
+      const [late] = await claim({ now: T0 + 90_000, leaseExpiresAt: T0 + 100_000 });
+      expect(late!.call.id).toBe(b.id);
+      await expectTimes(null, T0 + 100_000);
+    });
   });
 }
