@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { CallStoreChange } from '@call-scheduler/core';
 import { rejectSavepointBatch, settleSavepointBatch, type SettleableJob } from '@call-scheduler/core/internal';
-import { isRetryableConflict } from '../store-errors.js';
+import { isRetryableConflict, sqlState } from '../store-errors.js';
 
 /** What a write job may announce once its transaction has committed. */
 export type ChangeNote = (change: CallStoreChange) => void;
@@ -52,7 +52,9 @@ const CONFLICT_RETRIES = 3;
  * flush. At most one group is in flight per store handle, so a busy handle makes bigger groups
  * instead of more transactions.
  *
- * The common case runs the jobs one after the other without savepoints. When a job throws, the
+ * A group whose jobs are all mergeable writes to different calls (the answers and ends of a busy
+ * host) runs as its one merged statement without `BEGIN` and `COMMIT`. Otherwise the common case
+ * runs the jobs one after the other without savepoints. When a job throws, the
  * transaction is rolled back and the group runs again with a `SAVEPOINT` per job, so that a job
  * that fails is undone alone and gets its own error while the others commit. A job's promise
  * settles only after the `COMMIT`. When the transaction itself fails (connection lost, `COMMIT`
@@ -104,6 +106,8 @@ export class WriteRunner {
       const [only] = batch;
       if (batch.length === 1 && only !== undefined) {
         await this.#runAlone(only.job, only.atomic).then(only.resolve, only.reject);
+      } else if (await this.#runMergedAlone(batch)) {
+        // Done: one merged statement in autocommit.
       } else if (!(await this.#runTogether(batch))) {
         await this.#runWithSavepoints(batch);
       }
@@ -126,6 +130,45 @@ export class WriteRunner {
         if (attempt >= CONFLICT_RETRIES || !isRetryableConflict(error)) throw error;
       }
     }
+  }
+
+  /**
+   * A batch of mergeable jobs on different keys (the common case under load: the answers and ends
+   * of different calls) as its one merged statement in autocommit: one statement is atomic alone,
+   * so `BEGIN` and `COMMIT` would only add two round trips. Each row keeps its own conditions, so a
+   * job whose condition failed wrote nothing and the others stand, as in a transaction; a job whose
+   * `finish` throws (bad input found by its probe) gets its own error. Returns false, having written
+   * nothing, when the batch does not qualify or the server refused the statement (it has a SQLSTATE:
+   * nothing of it was applied), so that the transaction path runs the jobs again and isolates a bad
+   * one. Without a SQLSTATE (the connection was lost) whether it was applied is unknown: every job
+   * rejects with that error, as when a `COMMIT` fails.
+   */
+  async #runMergedAlone(batch: readonly QueuedJob[]): Promise<boolean> {
+    const merge = this.#merge;
+    if (merge === undefined || batch.some((entry) => entry.merge === undefined)) return false;
+    const jobs = batch.map((entry) => ({ entry, merged: entry.merge as MergeableJob<unknown> }));
+    if (new Set(jobs.map((job) => job.merged.key)).size !== jobs.length) return false;
+    let rows: unknown[];
+    try {
+      rows = await merge.run(this.#db, jobs.map((job) => job.merged.payload));
+    } catch (error) {
+      if (sqlState(error) !== undefined) return false;
+      for (const entry of batch) entry.reject(error);
+      return true;
+    }
+    const changes: CallStoreChange[] = [];
+    const note: ChangeNote = (change) => changes.push(change);
+    const outcomes: { readonly entry: QueuedJob; readonly ok: boolean; readonly value: unknown }[] = [];
+    for (const [i, { entry, merged }] of jobs.entries()) {
+      try {
+        outcomes.push({ entry, ok: true, value: await merged.finish(rows[i], this.#db, note) });
+      } catch (error) {
+        outcomes.push({ entry, ok: false, value: error });
+      }
+    }
+    this.#committed(changes);
+    for (const { entry, ok, value } of outcomes) (ok ? entry.resolve : entry.reject)(value);
+    return true;
   }
 
   /**
