@@ -17,48 +17,31 @@ function controlledAnalyze(): { analyze: () => Promise<number>; runs: number; an
   return control;
 }
 
+/** One step of a scenario: insert calls and expect this many runs so far, or settle the running `ANALYZE`. */
+type Step = readonly ['insert', number, number] | readonly ['answer', number] | readonly ['fail'];
+
+const SCENARIOS: readonly (readonly [string, readonly Step[]])[] = [
+  [
+    'analyzes once 1,000 calls were inserted, then after a tenth of the table (and back to 1,000 for a small one)',
+    [['insert', 999, 0], ['insert', 1, 1], ['answer', 50_000], ['insert', 4_999, 1], ['insert', 1, 2], ['answer', 2_000], ['insert', 1_000, 3]],
+  ],
+  ['runs one at a time: inserts during a run count toward the next one', [['insert', 1_000, 1], ['insert', 5_000, 1], ['answer', 0], ['insert', 0, 2]]],
+  ['ignores a failed run and tries again after the next 1,000 inserts', [['insert', 1_000, 1], ['fail'], ['insert', 999, 1], ['insert', 1, 2]]],
+];
+
 describe('PlannerStatistics', () => {
-  it('analyzes once 1,000 calls were inserted, then after a tenth of the table', async () => {
+  it.each(SCENARIOS)('%s', async (_name, steps) => {
     const control = controlledAnalyze();
     const statistics = new PlannerStatistics(control.analyze);
-    statistics.inserted(999);
-    expect(control.runs).toBe(0);
-    statistics.inserted(1);
-    expect(control.runs).toBe(1);
-    control.answer(50_000);
-    await statistics.settled();
-    statistics.inserted(4_999);
-    expect(control.runs).toBe(1);
-    statistics.inserted(1);
-    expect(control.runs).toBe(2);
-    control.answer(2_000);
-    await statistics.settled();
-    // A small table again: back to the floor of 1,000.
-    statistics.inserted(1_000);
-    expect(control.runs).toBe(3);
-  });
-
-  it('runs one at a time: inserts during a run count toward the next one', async () => {
-    const control = controlledAnalyze();
-    const statistics = new PlannerStatistics(control.analyze);
-    statistics.inserted(1_000);
-    statistics.inserted(5_000);
-    expect(control.runs).toBe(1);
-    control.answer(0);
-    await statistics.settled();
-    statistics.inserted(0);
-    expect(control.runs).toBe(2);
-  });
-
-  it('ignores a failed run and tries again after the next 1,000 inserts', async () => {
-    const control = controlledAnalyze();
-    const statistics = new PlannerStatistics(control.analyze);
-    statistics.inserted(1_000);
-    control.fail();
-    await statistics.settled();
-    statistics.inserted(999);
-    expect(control.runs).toBe(1);
-    statistics.inserted(1);
-    expect(control.runs).toBe(2);
+    for (const step of steps) {
+      if (step[0] === 'insert') {
+        statistics.inserted(step[1]);
+        expect(control.runs).toBe(step[2]);
+        continue;
+      }
+      if (step[0] === 'answer') control.answer(step[1]);
+      else control.fail();
+      await statistics.settled();
+    }
   });
 });

@@ -1,10 +1,10 @@
 // Owns: SqliteStore's claims: due calls (one per number when asked), expired leases, and the attempts counted per number.
-import type { CallRecord, ClaimOptions, UpdateResult } from '@call-scheduler/core';
+import type { CallRecord, ClaimOptions, NewCallEvent, UpdateResult } from '@call-scheduler/core';
 import { sql } from 'kysely';
-import type { Insertable } from 'kysely';
+import type { Insertable, Selectable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, chunks } from './database/batches.js';
 import type { SqliteAccess } from './database/store-access.js';
-import type { AttemptsTable, CallsTable } from './database/tables.js';
+import type { AttemptsTable, CallsTable, StoreTables } from './database/tables.js';
 import { anyDueCall, anyExpiredLease, dueCallIds, expiredLeaseIds } from './hot-queries.js';
 import { toCallRecord } from './rows/call-row.js';
 import { int } from './rows/columns.js';
@@ -16,6 +16,12 @@ function byClaimOrder(a: CallsTable, b: CallsTable): number {
   const byDue = (a.claimed_due_at ?? 0) - (b.claimed_due_at ?? 0);
   if (byDue !== 0) return byDue;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The claimed or recovered `rows` as results, each with the one event `eventOf` makes for it (inserted in row order). */
+async function withOneEventEach(trx: Transaction<StoreTables>, rows: readonly Selectable<CallsTable>[], eventOf: (row: Selectable<CallsTable>) => NewCallEvent): Promise<UpdateResult[]> {
+  const events = await insertEvents(trx, rows.map((row) => toNewEventRow(row.id, eventOf(row))));
+  return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
 }
 
 /**
@@ -68,21 +74,15 @@ export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions)
       scheduler_id: owner,
     }));
     for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await trx.insertInto('attempts').values(chunk).execute();
-    const events = await insertEvents(
-      trx,
-      rows.map((row) =>
-        toNewEventRow(row.id, {
-          type: 'dispatching',
-          at: now,
-          attempt: int(row.attempt_count),
-          status: 'dispatching',
-          providerStatus: null,
-          // Who claimed it and when it was due: the history names the host that dialed.
-          data: { owner, dueAt: int(row.claimed_due_at ?? now) },
-        }),
-      ),
-    );
-    return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
+    return withOneEventEach(trx, rows, (row) => ({
+      type: 'dispatching',
+      at: now,
+      attempt: int(row.attempt_count),
+      status: 'dispatching',
+      providerStatus: null,
+      // Who claimed it and when it was due: the history names the host that dialed.
+      data: { owner, dueAt: int(row.claimed_due_at ?? now) },
+    }));
   });
 }
 
@@ -120,20 +120,14 @@ export async function claimExpiredLeases(access: SqliteAccess, options: ClaimOpt
       .execute();
     if (rows.length === 0) return [];
     rows.sort(byClaimOrder);
-    const events = await insertEvents(
-      trx,
-      rows.map((row) =>
-        toNewEventRow(row.id, {
-          type: 'recovered',
-          at: now,
-          attempt: int(row.attempt_count) > 0 ? int(row.attempt_count) : null,
-          status: row.status as CallRecord['status'],
-          providerStatus: null,
-          data: { previousOwner: previousOwner.get(row.id) ?? null, owner },
-        }),
-      ),
-    );
-    return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
+    return withOneEventEach(trx, rows, (row) => ({
+      type: 'recovered',
+      at: now,
+      attempt: int(row.attempt_count) > 0 ? int(row.attempt_count) : null,
+      status: row.status as CallRecord['status'],
+      providerStatus: null,
+      data: { previousOwner: previousOwner.get(row.id) ?? null, owner },
+    }));
   });
 }
 

@@ -2,7 +2,7 @@ import type { CallUpdate, NewCallEvent } from '@call-scheduler/core';
 import { sql } from 'kysely';
 import type { RawBuilder } from 'kysely';
 import { eventInput } from '../rows/rows.js';
-import type { UpdatedRow } from './statements.js';
+import { insertEventsCte, type UpdatedRow } from './statements.js';
 
 /*
  * Several `updateCall`s of one group commit as ONE statement (each a row of a JSON recordset), for
@@ -146,15 +146,7 @@ export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBui
       where a.call_id = u.id and a.number = x.a_number
       returning a.call_id
     ),
-    ev as (
-      insert into ${t('events')} (call_id, type, at, attempt, status, provider_status, data)
-      select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
-      from json_to_recordset(${events}::json) as e(
-        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
-      join u on u.id = e.call_id
-      order by e.ord
-      returning id, xid::text as xid, call_id
-    ),
+    ${insertEventsCte(s, events, 'u')},
     rel as (
       delete from ${t('number_claims')} as n using u
       where n.to_number = u.to_number and n.call_id = u.id

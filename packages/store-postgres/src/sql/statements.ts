@@ -138,6 +138,24 @@ export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder
     order by claimed.claimed_due_at, claimed.id`;
 }
 
+/**
+ * The `ev` CTE of a write: inserts the events of a JSON array of `eventInput`s whose call is a row
+ * of the CTE `calls` (matched by id: the events of a call not written are dropped), in input
+ * order, returning each event's id, transaction and call.
+ */
+export function insertEventsCte(s: string, events: string, calls: 'ins' | 'u'): RawBuilder<unknown> {
+  const written = sql.raw(calls);
+  return sql`ev as (
+      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
+      select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
+      from json_to_recordset(${events}::json) as e(
+        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
+      join ${written} on ${written}.id = e.call_id
+      order by e.ord
+      returning id, xid::text as xid, call_id
+    )`;
+}
+
 /** What {@link insertCalls} answers. */
 export interface InsertCallsRow {
   /** Ids of the calls inserted (the others had an idempotency key already stored). */
@@ -170,15 +188,7 @@ export function insertCalls(s: string, calls: string, events: string): RawBuilde
       on conflict (idempotency_key) where idempotency_key is not null do nothing
       returning id
     ),
-    ev as (
-      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
-      select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
-      from json_to_recordset(${events}::json) as e(
-        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
-      join ins on ins.id = e.call_id
-      order by e.ord
-      returning id, xid::text as xid, call_id
-    )
+    ${insertEventsCte(s, events, 'ins')}
     select
       (select coalesce(json_agg(id), '[]'::json) from ins) as inserted,
       (select coalesce(json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id), '[]'::json) from ev) as events,
@@ -290,13 +300,8 @@ export function updateCall(s: string, update: CallUpdate, events: string | null)
     selects.push(sql`(select count(*) from del) as unclaimed`);
   }
   if (events !== null) {
-    ctes.push(sql`ev as (
-      insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
-      select u.id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
-      from u, json_to_recordset(${events}::json) as e(
-        ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
-      order by e.ord
-      returning id, xid::text as xid, call_id)`);
+    // The events' call_id is the update's id: the join keeps them only when the update matched.
+    ctes.push(insertEventsCte(s, events, 'u'));
     selects.push(sql`(select coalesce(json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id), '[]'::json) from ev) as event_keys`);
   }
   if (releasesNumber(update.set.status)) {
