@@ -10,14 +10,14 @@ const harness = harnessStoppedAfterEach(cleanup);
 const AHEAD = 200;
 
 describe('claimAheadMs: calls claimed before their time are dialed at it', () => {
-  it('claims a call claimAheadMs before it is due and dials it exactly at its time, never before', async () => {
+  it('claims a lone call half of claimAheadMs before it is due and dials it exactly at its time, never before', async () => {
     const { clock, scheduler, store, provider } = harness({ claimAheadMs: AHEAD });
     await scheduler.start();
     const dueAt = START + 10 * SECOND;
     const call = await scheduler.schedule({ to: NUMBER, at: dueAt });
-    await clock.advanceTo(dueAt - AHEAD - 1);
+    await clock.advanceTo(dueAt - AHEAD / 2 - 1);
     expect((await store.getCall(call.id))?.status).toBe('scheduled');
-    await clock.advanceTo(dueAt - AHEAD);
+    await clock.advanceTo(dueAt - AHEAD / 2);
     expect((await store.getCall(call.id))?.status).toBe('dispatching');
     await clock.advanceTo(dueAt - 1);
     expect(provider.requests.filter((r) => r.kind === 'placeCall')).toEqual([]);
@@ -35,6 +35,40 @@ describe('claimAheadMs: calls claimed before their time are dialed at it', () =>
     await scheduler.scheduleMany(offsets.map((offset, i) => ({ to: `+1415555020${i}`, at: base + offset })));
     await clock.advanceTo(base + 250);
     expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => r.at - base)).toEqual(offsets);
+  });
+
+  it('calls due close together share claims: one store read for each half horizon, each call held at most claimAheadMs', async () => {
+    const inner = new MemoryStore();
+    let claims = 0;
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'claimDueCalls') return (value as (...a: unknown[]) => unknown).bind(target);
+        return (...args: unknown[]) => {
+          claims += 1;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const { clock, scheduler, provider } = harness({ store, claimAheadMs: AHEAD });
+    await scheduler.start();
+    const base = START + 5 * SECOND;
+    // 100 calls 10 ms apart, over one second.
+    await scheduler.scheduleMany(Array.from({ length: 100 }, (_, i) => ({ to: `+14155553${String(i).padStart(3, '0')}`, at: base + i * 10 })));
+    const before = claims;
+    const claimedAt = new Map<string, number>();
+    scheduler.on('call:dispatching', ({ call }) => claimedAt.set(call.id, clock.now()));
+    await clock.advanceTo(base + 1_000);
+    const dials = provider.requests.filter((r) => r.kind === 'placeCall');
+    expect(dials.map((r) => r.at)).toEqual(Array.from({ length: 100 }, (_, i) => base + i * 10));
+    // A claim each time the next call is AHEAD / 2 away: about 1,000 / (AHEAD / 2) claims, not 100.
+    expect(claims - before).toBeLessThanOrEqual(12);
+    for (const dial of dials) {
+      const held = dial.at - (claimedAt.get(dial.callId ?? '') ?? Number.NaN);
+      expect(held).toBeGreaterThanOrEqual(AHEAD / 2 - 10);
+      expect(held).toBeLessThanOrEqual(AHEAD);
+    }
   });
 
   it('cancel and reschedule on the scheduler that holds the call release it first: canceled, or dialed at the new time', async () => {

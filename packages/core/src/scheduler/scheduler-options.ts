@@ -75,7 +75,9 @@ export interface CallSchedulerOptions {
   /**
    * Claim calls up to this many ms before they are due, hold them under their lease, and dial each
    * at its due time from the scheduler's timer, with no store work on that path: lateness falls to
-   * the timer's own. A call held this way is `dispatching` already: `cancel` and `reschedule` on
+   * the timer's own. A claim is made when the next call is half this far away and takes every call
+   * due within the whole horizon, so calls close together share one store read: each call is held
+   * between half and all of `claimAheadMs`. A call held this way is `dispatching` already: `cancel` and `reschedule` on
    * this scheduler release it first, but another process's `cancel` finds it being dialed (as
    * for any claimed call). At most `leaseMs / 2`; `0` claims only due calls. @default 0
    */
