@@ -68,13 +68,15 @@ export interface PurgeOptions {
  * `features` is optional, as on the store; `init` is the guard's (the driver has `open`), and
  * `countByStatus` and `dueSummary` are for a subclass to expose.
  */
-export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary' | 'watch' | 'health' | 'purgeCalls'> {
+export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary' | 'watch' | 'health' | 'purgeCalls' | 'nextWakeUpTimes'> {
   /** Names the store in error messages, e.g. `MemoryStore`. */
   readonly name: string;
   /** Opens connections, migrates; called once (again only after it failed). */
   open?(): Promise<void>;
   /** Releases everything; called once, after the operations under way settled. */
   close?(): Promise<void>;
+  /** Optional; see {@link CallStore.nextWakeUpTimes}. */
+  nextWakeUpTimes?(): Promise<WakeUpTimes>;
   /** Optional; see {@link CallStore.watch}. */
   watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
   /** Optional; see {@link CallStore.health}. */
