@@ -92,9 +92,9 @@ const schedulerSqlite: CaseFn = async (context) => {
   });
   // `checkpoints` from the params (default: the store's, on a worker thread).
   const store = new SqliteStore({ filename, ...(context.params.checkpoints === 'inline' ? { checkpoints: 'inline' as const } : {}) });
-  // `claimAheadMs` from the params (default 0: the scheduler's default).
-  const claimAheadMs = intParam(context.params, 'claimAheadMs', 0);
-  const scheduler = new CallScheduler({ store, provider, claimAheadMs });
+  // `claimAheadMs` from the params; without it the scheduler's default.
+  const ahead = context.params.claimAheadMs;
+  const scheduler = new CallScheduler({ store, provider, ...(ahead === undefined ? {} : { claimAheadMs: intParam(context.params, 'claimAheadMs', 0) }) });
   let completed = 0;
   let failed = 0;
   const errors: string[] = [];

@@ -54,10 +54,10 @@ interface Host {
   kill(): void;
 }
 
-function startHost(url: string, id: string, notify: boolean, claimAheadMs = 0): Host {
+function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number): Host {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=@call-scheduler/source', '--import', 'tsx', HOST_SCRIPT, `--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, `--claim-ahead-ms=${claimAheadMs}`],
+    ['--conditions=@call-scheduler/source', '--import', 'tsx', HOST_SCRIPT, `--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`])],
     { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -162,8 +162,8 @@ function settings(context: CaseContext): { count: number; aheadMs: number; gapMs
 async function lateness(context: CaseContext, notify: boolean): Promise<CaseResult> {
   const { count, aheadMs, gapMs } = settings(context);
   const hostCount = intParam(context.params, 'hosts', 2);
-  // The dialers' claimAheadMs (default 0: the scheduler's default).
-  const claimAheadMs = intParam(context.params, 'claimAheadMs', 0);
+  // The dialers' claimAheadMs; without it the scheduler's default.
+  const claimAheadMs = context.params.claimAheadMs === undefined ? undefined : intParam(context.params, 'claimAheadMs', 0);
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   try {

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const wallNow = calibrateWallClock();
   const dials: [string, number, number][] = [];
   const provider = new InstantProvider({ answer: 'completed', onPlace: (request) => dials.push([request.callId, wallNow(), Date.now()]) });
-  const scheduler = new CallScheduler({ store, provider, id: required(args, 'id'), claimAheadMs: Number(args.get('claim-ahead-ms') ?? 0) });
+  const ahead = args.get('claim-ahead-ms');
+  const scheduler = new CallScheduler({ store, provider, id: required(args, 'id'), ...(ahead === undefined ? {} : { claimAheadMs: Number(ahead) }) });
   let completed = 0;
   let failed = 0;
   let lastEndedAt = 0;

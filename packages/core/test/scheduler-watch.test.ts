@@ -47,7 +47,8 @@ function hosts(storeRereadIntervalMs: number | null) {
   const provider = new FakeCallProvider({ clock, defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } });
   // The web tier only schedules: it never starts.
   const web = new CallScheduler({ store: bus.handle(), provider, clock, id: 'web' });
-  const dialer = new CallScheduler({ store: bus.handle(), provider, clock, id: 'dialer', storeRereadIntervalMs });
+  // Claims at the due time (claimAheadMs 0): these tests time the wake-up by the claim.
+  const dialer = new CallScheduler({ store: bus.handle(), provider, clock, id: 'dialer', storeRereadIntervalMs, claimAheadMs: 0 });
   const dials: { at: number; to: string }[] = [];
   dialer.on('call:dispatching', ({ call }) => dials.push({ at: clock.now(), to: call.to }));
   cleanup.stop(dialer, web);

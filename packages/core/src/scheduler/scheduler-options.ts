@@ -9,6 +9,9 @@ import { parseInput } from '../schema/schedule-input.js';
 import type { CallStore } from '../store/call-store.js';
 import type { TelemetryOptions } from '../telemetry/scheduler-telemetry.js';
 
+/** `claimAheadMs` when not given: enough for the claim's own work to be done before a call's time (capped at `leaseMs / 2`). */
+const DEFAULT_CLAIM_AHEAD_MS = 20;
+
 /** How live calls are polled. */
 export interface PollingOptions {
   /** First poll after the provider accepted the dial, and after each status change. @default 500 */
@@ -79,7 +82,7 @@ export interface CallSchedulerOptions {
    * due within the whole horizon, so calls close together share one store read: each call is held
    * between half and all of `claimAheadMs`. A call held this way is `dispatching` already: `cancel` and `reschedule` on
    * this scheduler release it first, but another process's `cancel` finds it being dialed (as
-   * for any claimed call). At most `leaseMs / 2`; `0` claims only due calls. @default 0
+   * for any claimed call), and a process killed inside the margin leaves its held calls to end like calls it was dialing. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial). @default 20 (or `leaseMs / 2` when that is less)
    */
   readonly claimAheadMs?: number;
   /**
@@ -315,7 +318,7 @@ export function resolveOptions(options: CallSchedulerOptions): ResolvedScheduler
     maxConcurrentRequests: Math.floor(o.maxConcurrentRequests ?? 16),
     maxLiveCalls: Math.floor(o.maxLiveCalls ?? 200),
     claimBatchSize: Math.floor(o.claimBatchSize ?? 50),
-    claimAheadMs: o.claimAheadMs ?? 0,
+    claimAheadMs: o.claimAheadMs ?? Math.min(DEFAULT_CLAIM_AHEAD_MS, (o.leaseMs ?? 30_000) / 2),
     storeRereadIntervalMs: reread,
     polling: Object.freeze({
       minIntervalMs: polling.minIntervalMs ?? 500,
