@@ -33,9 +33,9 @@ function turn() {
   } catch (error) {
     if (error === null || typeof error !== 'object' || error.code !== 'SQLITE_BUSY') throw error;
   }
-  timer = setTimeout(turn, workerData.intervalMs);
+  timer = setTimeout(turn, workerData.intervalMs); // clock-ok: the checkpoint thread's own cadence, disk maintenance, never scheduling
 }
-timer = setTimeout(turn, workerData.intervalMs);
+timer = setTimeout(turn, workerData.intervalMs); // clock-ok: as above
 parentPort.once('message', () => {
   clearTimeout(timer);
   db.close();
@@ -76,7 +76,7 @@ export class BackgroundCheckpoints {
     if (this.#writes === WRITES_BEFORE_START) this.#start();
   }
 
-  /** True once the worker runs (for tests and health figures). */
+  /** True while the worker runs (read by the tests). */
   get running(): boolean {
     return this.#worker !== undefined;
   }
