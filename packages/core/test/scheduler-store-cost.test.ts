@@ -51,6 +51,38 @@ describe('store calls per call', () => {
     expect(renewals).toEqual([]);
   });
 
+  it('a dial answered with a final status is one write after the claim, with the history and events of an accept and an end', async () => {
+    const { store, updates } = countingStore();
+    const { clock, scheduler, provider, of } = harness({ store, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'busy' }] } } });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    const call = await scheduler.schedule({ to: NUMBER });
+    await clock.advance(SECOND);
+    expect(provider.dials()).toBe(1);
+    // One write: the accept (provider call id) and the end together, under the claim's token.
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.expect).toEqual({ token: 1 });
+    const ended = await scheduler.get(call.id);
+    expect(ended?.status).toBe('busy');
+    expect(ended?.providerCallId).toMatch(/.+/);
+    expect(ended?.attempts.map((a) => [a.status, a.providerCallId, a.providerStatus])).toEqual([['busy', ended?.providerCallId, 'busy']]);
+    expect(ended?.events.map((e) => [e.type, e.status, e.providerStatus])).toEqual([
+      ['scheduled', 'scheduled', null],
+      ['dispatching', 'dispatching', null],
+      ['status', 'initiated', 'busy'],
+      ['status', 'busy', 'busy'],
+      ['failed', 'busy', null],
+    ]);
+    expect(ended?.events[2]?.data).toEqual({ providerCallId: ended?.providerCallId });
+    // The events a listener sees are those of the two writes, each with the call as it was then.
+    const statuses = of(call.id).filter((e) => e.name === 'call:status').map((e) => e.payload as { previousStatus: string; status: string; call: { status: string; endedAt: Date | null } });
+    expect(statuses.map((e) => [e.previousStatus, e.status, e.call.status, e.call.endedAt === null])).toEqual([
+      ['dispatching', 'initiated', 'initiated', true],
+      ['initiated', 'busy', 'busy', false],
+    ]);
+    expect(of(call.id).map((e) => e.name)).toEqual(['call:scheduled', 'call:dispatching', 'call:status', 'call:status', 'call:failed']);
+  });
+
   it('a call that ends does not send the scheduler back to the store when no due call is held back', async () => {
     const { store, counts } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });

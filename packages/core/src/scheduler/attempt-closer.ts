@@ -10,9 +10,11 @@ import { decideRetry } from '../policy/retry-decision.js';
 import type { ProviderCallInfo } from '../provider/call-provider.js';
 import { toCall, toEvent } from './call-mapping.js';
 import {
+  acceptEndedUpdate,
   endAttemptUpdate,
   expireUpdate,
   isRetryCandidate,
+  providerEnding,
   putBackUpdate,
   requeueUnplacedUpdate,
   type AttemptEnding,
@@ -63,20 +65,38 @@ export class AttemptCloser {
    * turn into a new attempt. `info` is the provider's final report, when there is one.
    */
   async endAttempt(tracked: TrackedCall, status: CallStatus, error: CallError | null, info: ProviderCallInfo | null, ending: AttemptEnding): Promise<void> {
+    await this.#end(tracked, status, error, info, ending, false);
+  }
+
+  /**
+   * The provider answered the dial of `tracked` with a final status already (`info`: busy, or
+   * completed at once): records the accept and the end of the attempt in one write, and emits
+   * what the two writes would have (`call:status` to `initiated`, then to the final status, then
+   * the end or the retry).
+   */
+  async endAtDial(tracked: TrackedCall, info: ProviderCallInfo, status: CallStatus): Promise<void> {
+    const { error, ending } = providerEnding(status, info.rawStatus);
+    await this.#end(tracked, status, error, info, ending, true);
+  }
+
+  async #end(tracked: TrackedCall, status: CallStatus, error: CallError | null, info: ProviderCallInfo | null, ending: AttemptEnding, atDial: boolean): Promise<void> {
     const ctx = this.#ctx;
     const now = ctx.clock.now();
     // An unknown outcome's event names this scheduler, the one that concluded it.
     const how: AttemptEnding = ending.unknownReason === undefined ? ending : { ...ending, schedulerId: ctx.id };
     const next = this.#followUp(tracked, status, how, now);
-    const result = await ctx.store.updateCall(endAttemptUpdate(tracked, status, error, info, how, next, now));
+    const update = atDial && info !== null ? acceptEndedUpdate(tracked, info, status, error, how, next, now) : endAttemptUpdate(tracked, status, error, info, how, next, now);
+    const result = await ctx.store.updateCall(update);
     if (result === undefined) {
-      if (how.version === undefined) {
+      if (atDial) {
+        this.#leases.lost(tracked, 'dispatch');
+      } else if (how.version === undefined) {
         await this.#leases.resync(tracked); // quiet when a webhook handled elsewhere ended the call
         this.#leases.lost(tracked, 'end');
       }
       return;
     }
-    const previous = tracked.status;
+    let previous = tracked.status;
     markEnded(tracked, result.call.status);
     ctx.tracked.delete(tracked.id);
     const telemetry = ctx.telemetry;
@@ -87,7 +107,13 @@ export class AttemptCloser {
     }
     const call = toCall(result.call);
     const events = result.events.map(toEvent);
-    const statusEv = info === null ? undefined : events[0];
+    if (atDial && info !== null && events[0] !== undefined) {
+      // The call as it was between the accept and the end (one write made both).
+      const initiated = { ...call, status: 'initiated' as const, error: null, endedAt: null, nextAttemptAt: null };
+      ctx.emit('call:status', { call: initiated, event: events[0], attempt: tracked.attempt, previousStatus: previous, status: 'initiated', providerStatus: info.rawStatus });
+      previous = 'initiated';
+    }
+    const statusEv = info === null ? undefined : events[atDial ? 1 : 0];
     const last = events[events.length - 1]!;
     if (statusEv !== undefined && info !== null) {
       ctx.emit('call:status', { call, event: statusEv, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });

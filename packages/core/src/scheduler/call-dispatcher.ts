@@ -359,6 +359,13 @@ export class CallDispatcher {
   /** The provider accepted the dial: record it under the lease and start following the call. */
   async #accepted(tracked: TrackedCall, info: ProviderCallInfo): Promise<void> {
     const ctx = this.#ctx;
+    const final = callStatusOf(info.status);
+    if (final !== null && callStatusRank(final) >= 3) {
+      // The provider answered the dial with a final status already (e.g. busy at once): the
+      // accept and the end in one write.
+      await this.#closer.endAtDial(tracked, info, final);
+      return;
+    }
     const now = ctx.clock.now();
     const { update, status, leaseExpiresAt } = acceptUpdate(tracked, info, now, ctx.options.leaseMs);
     const result = await ctx.store.updateCall(update);
@@ -370,11 +377,6 @@ export class CallDispatcher {
     markAccepted(tracked, { status, info, record: result.call, leaseExpiresAt, pollIntervalMs: this.#follower.initialPollIntervalMs }, now);
     ctx.tracked.set(tracked.id, tracked);
     this.#follower.emitStatus(tracked, result, previous, info.rawStatus);
-    if (callStatusRank(callStatusOf(info.status) ?? 'initiated') >= 3) {
-      // The provider answered the dial with a final status already (e.g. busy at once).
-      await this.#follower.serialize(tracked, () => this.#follower.applyStatus(tracked, info, undefined).then(() => undefined));
-      return;
-    }
     this.#follower.schedulePoll(tracked, this.#follower.nextPoll(tracked, now));
   }
 }

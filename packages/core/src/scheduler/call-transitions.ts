@@ -321,6 +321,42 @@ export function endAttemptUpdate(
 }
 
 /**
+ * The error and retry judgement of an attempt the provider reported ended `status` (busy,
+ * no-answer, failed, completed...) in its own word `rawStatus`.
+ */
+export function providerEnding(status: CallStatus, rawStatus: string): { error: CallError | null; ending: AttemptEnding } {
+  return {
+    error: status === 'completed' ? null : { code: ErrorCode.CALL_FAILED, message: `The provider reported ${rawStatus}` },
+    ending: { outcome: status === 'busy' || status === 'no-answer' ? status : 'failed' },
+  };
+}
+
+/**
+ * The provider answered the dial with a final status already (busy, or completed at once): the
+ * accept ({@link acceptUpdate}) and the end of the attempt ({@link endAttemptUpdate}) in one
+ * write, with the same history the two writes would leave (`initiated` with the provider's call
+ * id, then the final status and the end or retry).
+ */
+export function acceptEndedUpdate(
+  claim: ClaimRef,
+  info: ProviderCallInfo,
+  status: CallStatus,
+  error: CallError | null,
+  how: AttemptEnding,
+  next: AttemptFollowUp,
+  now: number,
+): CallUpdate {
+  const accepted = acceptUpdate(claim, info, now, 0).update;
+  const ended = endAttemptUpdate(claim, status, error, info, how, next, now);
+  return {
+    ...ended,
+    set: { ...ended.set, providerCallId: info.providerCallId },
+    attempt: { number: claim.attempt, set: { ...ended.attempt?.set, providerCallId: info.providerCallId } },
+    events: [...(accepted.events ?? []), ...(ended.events ?? [])],
+  };
+}
+
+/**
  * Ends a claimed call `expired` without dialing. With `unclaim` (the dial surely did not happen)
  * the claim's attempt is removed, so the call shows no attempt that never dialed.
  */

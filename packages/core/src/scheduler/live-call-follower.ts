@@ -2,7 +2,6 @@
 // adaptive interval (learned dwell times), applies each status report (polled or pushed by a
 // webhook) through the status machine, only forward, enforces the ring-time and duration bounds
 // (hanging up), confirms a lost call (404 twice), and serializes all work on one call.
-import type { CallError } from '../call/call.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { DwellEstimator, nextPollAt } from '../polling/dwell-estimator.js';
 import { expectedDwellOf } from '../polling/dwell-hint.js';
@@ -13,7 +12,7 @@ import type { UpdateResult } from '../store/call-store.js';
 import type { CallStatus } from '../call/call-status.js';
 import type { AttemptCloser } from './attempt-closer.js';
 import { toCall, toEvent } from './call-mapping.js';
-import { providerStatusNoteUpdate, statusMoveUpdate } from './call-transitions.js';
+import { providerEnding, providerStatusNoteUpdate, statusMoveUpdate } from './call-transitions.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import { toProviderError } from './provider-gate.js';
 import type { SchedulerContext } from './scheduler-context.js';
@@ -220,11 +219,8 @@ export class LiveCallFollower {
     }
     this.#statusChanged(tracked, ctx.clock.now(), pushed);
     if (callStatusRank(next) >= 3) {
-      const error: CallError | null = next === 'completed' ? null : { code: ErrorCode.CALL_FAILED, message: `The provider reported ${info.rawStatus}` };
-      await this.#closer.endAttempt(tracked, next, error, info, {
-        outcome: next === 'busy' || next === 'no-answer' ? next : 'failed',
-        ...(version === undefined ? {} : { version }),
-      });
+      const { error, ending } = providerEnding(next, info.rawStatus);
+      await this.#closer.endAttempt(tracked, next, error, info, version === undefined ? ending : { ...ending, version });
       return true;
     }
     const now = ctx.clock.now();
