@@ -1,5 +1,5 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CallScheduler, ErrorCode, isCallSchedulerError } from '../src/index.js';
 import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
 import { NUMBER, OTHER, SECOND, START, harnessStoppedAfterEach } from './harness.js';
@@ -25,6 +25,21 @@ describe('claimAheadMs: calls claimed before their time are dialed at it', () =>
     expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => r.at)).toEqual([dueAt]);
     await clock.advance(60 * SECOND);
     expect((await scheduler.get(call.id))?.status).toBe('completed');
+  });
+
+  it('holding a call makes no composite abort signal (AbortSignal.any on the scheduler-long signal is never collected on Node 20)', async () => {
+    const any = vi.spyOn(AbortSignal, 'any');
+    try {
+      const { clock, scheduler, provider } = harness({ claimAheadMs: AHEAD });
+      await scheduler.start();
+      const base = START + 5 * SECOND;
+      await scheduler.scheduleMany(Array.from({ length: 50 }, (_, i) => ({ to: `+14155554${String(i).padStart(3, '0')}`, at: base + i * 10 })));
+      await clock.advanceTo(base + 60 * SECOND);
+      expect(provider.dials()).toBe(50);
+      expect(any).not.toHaveBeenCalled();
+    } finally {
+      any.mockRestore();
+    }
   });
 
   it('a batch due within the horizon is claimed in one store read, and each call is dialed at its own time', async () => {

@@ -265,9 +265,8 @@ export class CallDispatcher {
     });
     this.#heldAhead.set(tracked.id, { release, done, dueAt });
     try {
-      const signal = AbortSignal.any([ctx.gate.waitSignal, release.signal]);
       const waited = await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
-        ctx.loop.waitUntil(dueAt, signal).then(
+        ctx.loop.waitUntil(dueAt, ctx.gate.waitSignal, release.signal).then(
           () => true,
           () => false,
         ),

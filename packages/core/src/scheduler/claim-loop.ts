@@ -127,22 +127,30 @@ export class ClaimLoop {
     return task;
   }
 
-  /** A promise that resolves at `at` (on the one timer), or rejects when `signal` aborts or the scheduler stopped. */
-  waitUntil(at: number, signal: AbortSignal): Promise<void> {
+  /**
+   * A promise that resolves at `at` (on the one timer), or rejects when `signal` (or `also`, when
+   * given) aborts or the scheduler stopped. Two signals are listened to directly, without the
+   * composite signal `AbortSignal.any` would make for every wait.
+   */
+  waitUntil(at: number, signal: AbortSignal, also?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal.aborted || !this.#d.isRunning()) {
+      if (signal.aborted || also?.aborted === true || !this.#d.isRunning()) {
         reject(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
         return;
       }
       const onAbort = (): void => {
         task.canceled = true;
+        signal.removeEventListener('abort', onAbort);
+        also?.removeEventListener('abort', onAbort);
         reject(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));
       };
       const task = this.at(at, () => {
         signal.removeEventListener('abort', onAbort);
+        also?.removeEventListener('abort', onAbort);
         resolve();
       });
       signal.addEventListener('abort', onAbort, { once: true });
+      also?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
