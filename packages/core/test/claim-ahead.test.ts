@@ -42,6 +42,35 @@ describe('claimAheadMs: calls claimed before their time are dialed at it', () =>
     }
   });
 
+  it('claims that take longer than half the horizon stretch it: calls are still dialed at their time', async () => {
+    // A store whose claims take 15 ms on the clock (a network store under load): with a 20 ms
+    // horizon a claim made 10 ms early would end 5 ms after the call's time.
+    const clockRef: { clock?: FakeClock } = {};
+    const inner = new MemoryStore();
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        const value: unknown = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        if (name !== 'claimDueCalls') return (value as (...a: unknown[]) => unknown).bind(target);
+        return async (...args: unknown[]) => {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          clockRef.clock?.jump(15);
+          return result;
+        };
+      },
+    });
+    const { clock, scheduler, provider } = harness({ store, claimAheadMs: 20 });
+    clockRef.clock = clock;
+    await scheduler.start();
+    const base = START + 5 * SECOND;
+    await scheduler.scheduleMany(Array.from({ length: 5 }, (_, i) => ({ to: `+14155556${String(i).padStart(3, '0')}`, at: base + i * SECOND })));
+    await clock.advanceTo(base + 10 * SECOND);
+    const lateness = provider.requests.filter((r) => r.kind === 'placeCall').map((r, i) => r.at - (base + i * SECOND));
+    // The claim at start teaches how long claims take; the horizon is four times that from then
+    // on, and every call is dialed on the dot (each would be 5 ms late with a fixed horizon).
+    expect(lateness).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it('a batch due within the horizon is claimed in one store read, and each call is dialed at its own time', async () => {
     const { clock, scheduler, provider } = harness({ claimAheadMs: AHEAD });
     await scheduler.start();

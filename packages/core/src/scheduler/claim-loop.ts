@@ -3,8 +3,8 @@
 // dials in progress, request slots, dial tokens), runs a tick on the one timer (due local tasks,
 // then recovery of expired leases, claims of due calls, the next wake-up), backs off after a
 // store error, and hands what it claimed or recovered to callbacks. With `claimAheadMs` it claims
-// calls that much before they are due (the dispatcher holds them until their time). It never
-// dials or writes a call.
+// calls that much before they are due, further when claims are slow (the dispatcher holds them
+// until their time). It never dials or writes a call.
 import type { Clock } from '../clock/clock.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
@@ -17,6 +17,16 @@ import { WakeTimer, type WakeTask } from './wake-timer.js';
 const STORE_ERROR_BACKOFF_MS = 1000;
 /** How soon to look again for due calls that a claim had to skip (one live call per number). */
 const BLOCKED_RECHECK_MS = 1000;
+/**
+ * The claim horizon stretches to this many times the slowest recent claim, so that a claim made
+ * half a horizon early is done twice over before the call's time (a network store's claim takes
+ * milliseconds).
+ */
+const HORIZON_PER_CLAIM_MS = 4;
+/** The most the horizon stretches to by itself (a larger `claimAheadMs` is kept as given). */
+const MAX_STRETCHED_HORIZON_MS = 250;
+/** How much of the slowest recent claim is still remembered after each claim. */
+const CLAIM_TIME_DECAY = 0.9;
 
 /** What the claim loop needs from the scheduler. */
 export interface ClaimLoopDeps {
@@ -73,11 +83,13 @@ export class ClaimLoop {
    */
   #leaseExpiryAt: number | null = null;
   /**
-   * The `dueBy` of the last claim of due calls (`claimAheadMs` ahead of its read): a wake-up at or
-   * before it is not looked for `claimAheadMs` early again (it is a lease expiry, or a call that
+   * The `dueBy` of the last claim of due calls (the horizon ahead of its read): a wake-up at or
+   * before it is not looked for a horizon early again (it is a lease expiry, or a call that
    * claim had to skip). Forgotten on a poke, which may bring a call due within it.
    */
   #claimedThrough = Number.NEGATIVE_INFINITY;
+  /** The slowest recent claim of due calls, in ms on the clock (decays by CLAIM_TIME_DECAY a claim). */
+  #claimMs = 0;
 
   /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
   constructor(deps: ClaimLoopDeps) {
@@ -166,11 +178,23 @@ export class ClaimLoop {
     return Math.min(this.#baseCapacity(), this.#d.pacer.available(now) - this.#d.load().awaitingToken);
   }
 
-  /** When to go to the store for something due at `at`: `claimAheadMs` early, unless already claimed through. */
+  /**
+   * How far ahead claims look: `claimAheadMs`, stretched to {@link HORIZON_PER_CLAIM_MS} times the
+   * slowest recent claim when claims take longer (up to the larger of `claimAheadMs` and
+   * {@link MAX_STRETCHED_HORIZON_MS}, and `leaseMs / 2`). `0` when `claimAheadMs` is 0.
+   */
+  get horizonMs(): number {
+    const { claimAheadMs, leaseMs } = this.#d.options;
+    if (claimAheadMs === 0) return 0;
+    const stretched = Math.min(HORIZON_PER_CLAIM_MS * this.#claimMs, MAX_STRETCHED_HORIZON_MS, leaseMs / 2);
+    return Math.max(claimAheadMs, Math.ceil(stretched));
+  }
+
+  /** When to go to the store for something due at `at`: the horizon early, unless already claimed through. */
   #claimTimeFor(at: number): number {
     // Claim when the next call is half the horizon away, taking every call due within all of it:
-    // calls close together share one claim, and each is held between half and all of claimAheadMs.
-    return at > this.#claimedThrough ? at - Math.ceil(this.#d.options.claimAheadMs / 2) : at;
+    // calls close together share one claim, and each is held between half and all of the horizon.
+    return at > this.#claimedThrough ? at - Math.ceil(this.horizonMs / 2) : at;
   }
 
   #storeWorkAt(): number {
@@ -278,8 +302,10 @@ export class ClaimLoop {
       took += recovered.length;
     }
     if (capacity > 0) {
-      const ahead = options.claimAheadMs;
+      const ahead = this.horizonMs;
+      const started = this.#d.clock.now();
       const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber, ...(ahead > 0 ? { dueBy: now + ahead } : {}) });
+      this.#claimMs = Math.max(this.#d.clock.now() - started, this.#claimMs * CLAIM_TIME_DECAY);
       for (const result of claimed) this.#d.onClaimed(result);
       if (claimed.length === capacity) this.#tickAgain = true;
       else this.#claimedThrough = now + ahead;

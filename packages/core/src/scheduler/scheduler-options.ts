@@ -82,7 +82,9 @@ export interface CallSchedulerOptions {
    * due within the whole horizon, so calls close together share one store read: each call is held
    * between half and all of `claimAheadMs`. A call held this way is `dispatching` already: `cancel` and `reschedule` on
    * this scheduler release it first, but another process's `cancel` finds it being dialed (as
-   * for any claimed call), and a process killed inside the margin leaves its held calls to end like calls it was dialing. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial). @default 20 (or `leaseMs / 2` when that is less)
+   * for any claimed call), and a process killed inside the margin leaves its held calls to end like calls it was dialing.
+   * When claims take longer (a network store, or load), the horizon stretches to four times the
+   * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial). @default 20 (or `leaseMs / 2` when that is less)
    */
   readonly claimAheadMs?: number;
   /**
