@@ -168,6 +168,16 @@ for (const store of [new MemoryStore(), new SqliteStore({ filename: ':memory:' }
   console.log(store.constructor.name + ': scheduled, dialed and completed a call');
 }
 
+// The store thread ships in the package: SqliteStore with thread 'worker' starts dist/store-thread.js.
+{
+  const threaded = new SqliteStore({ filename: ':memory:', thread: 'worker' });
+  const scheduler = new CallScheduler({ store: threaded, provider: new FakeCallProvider({ clock: new FakeClock('2026-03-02T09:00:00Z') }) });
+  const call = await scheduler.schedule({ to: '+1 415 555 0123', at: '2030-01-01T10:00:00Z' });
+  assert.equal((await scheduler.get(call.id)).status, 'scheduled');
+  await threaded.close();
+  console.log("SqliteStore (thread: 'worker'): stored and read a call on its store thread");
+}
+
 // Bad input is a typed error that names the field.
 const scheduler = new CallScheduler({ store: new MemoryStore(), provider: new HttpCallProvider({ baseUrl: 'http://127.0.0.1:9' }) });
 const error = await scheduler.schedule({ to: 'not a number' }).then(() => null, (e) => e);

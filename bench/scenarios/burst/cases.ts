@@ -72,7 +72,7 @@ const schedulerSqlite: CaseFn = async (context) => {
   const dials: number[] = [];
   let lastEnd = 0;
   const provider = new InstantProvider({ answer: 'completed', onPlace: () => dials.push(wallNow()) });
-  const store = new SqliteStore({ filename });
+  const store = new SqliteStore({ filename, ...(context.params.thread === 'worker' ? { thread: 'worker' as const } : {}) });
   const scheduler = new CallScheduler({ store, provider });
   scheduler.on('call:completed', () => (lastEnd = wallNow()));
   const run = await runScheduler(scheduler, count, LEAD_MS + (context.quick ? 30_000 : 120_000));

@@ -90,8 +90,12 @@ const schedulerSqlite: CaseFn = async (context) => {
       fired.lateness.push(late - at);
     },
   });
-  // `checkpoints` from the params (default: the store's, on a worker thread).
-  const store = new SqliteStore({ filename, ...(context.params.checkpoints === 'inline' ? { checkpoints: 'inline' as const } : {}) });
+  // `checkpoints` and `thread` from the params (default: the store's).
+  const store = new SqliteStore({
+    filename,
+    ...(context.params.checkpoints === 'inline' ? { checkpoints: 'inline' as const } : {}),
+    ...(context.params.thread === 'worker' ? { thread: 'worker' as const } : {}),
+  });
   // `claimAheadMs` from the params; without it the scheduler's default.
   const ahead = context.params.claimAheadMs;
   const scheduler = new CallScheduler({ store, provider, ...(ahead === undefined ? {} : { claimAheadMs: intParam(context.params, 'claimAheadMs', 0) }) });

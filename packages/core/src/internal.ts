@@ -62,3 +62,4 @@ export { checkDueSummaryQuery } from './store-kit/due-summary-query.js';
 export { FullCallStore, type FullStoreDriver } from './store-kit/full-call-store.js';
 export { withOperations, type StoreOperations, type BoundOperations } from './store-kit/store-operations.js';
 export { earlierOf } from './store-kit/wake-up-times.js';
+export { SERIES_METHODS } from './series/series-store.js';

@@ -7,4 +7,5 @@ export type {
   SqliteStoreDatabase,
   SqliteSynchronous,
   SqliteCheckpoints,
+  SqliteThread,
 } from './sqlite-store-options.js';

@@ -21,6 +21,7 @@ export const sqliteStoreOptionsSchema = z
     groupCommit: z.boolean().optional(),
     checkpoints: z.enum(['background', 'inline']).optional(),
     peer: z.boolean().optional(),
+    thread: z.enum(['main', 'worker']).optional(),
   })
   .superRefine((options, ctx) => {
     if ((options.filename === undefined) === (options.database === undefined)) {
@@ -28,6 +29,13 @@ export const sqliteStoreOptionsSchema = z
         code: 'custom',
         path: [options.filename === undefined ? 'filename' : 'database'],
         message: 'give either filename or database, not both or neither',
+      });
+    }
+    if (options.database !== undefined && options.thread === 'worker') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thread'],
+        message: "'worker' needs filename: the store thread opens the file itself (a caller's connection cannot move to another thread)",
       });
     }
     if (options.database !== undefined && options.checkpoints === 'background') {

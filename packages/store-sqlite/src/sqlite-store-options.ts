@@ -84,6 +84,21 @@ export interface SqliteStoreCommonOptions {
   readonly peer?: boolean;
 }
 
+/**
+ * Which thread runs the store's SQLite work (statements, commits, checkpoints):
+ *
+ * - `'main'`: the caller's thread, synchronously inside each operation (better-sqlite3 is
+ *   synchronous). The simplest; each statement and commit holds the event loop that fires the
+ *   dials for its duration.
+ * - `'worker'`: a worker thread of the store, with its own connection to the file. Each operation
+ *   is a message to that thread and its answer; the event loop of the process never waits for
+ *   SQLite, so dials fire on time while the store writes, and the SQLite work runs on another core.
+ *   Each operation costs a round trip between threads (tens of microseconds). Only with `filename`.
+ *   Several stores of one process on one file are then like several processes (SQLite's locks keep
+ *   them apart; `peer` is not needed).
+ */
+export type SqliteThread = 'main' | 'worker';
+
 /** Open (and own) the database file `filename`. */
 export interface SqliteStoreFileOptions extends SqliteStoreCommonOptions {
   /**
@@ -91,6 +106,11 @@ export interface SqliteStoreFileOptions extends SqliteStoreCommonOptions {
    * processes on one host. `':memory:'` keeps everything in this process (not durable).
    */
   readonly filename: string;
+  /**
+   * Which thread runs the SQLite work: see {@link SqliteThread}.
+   * @default 'main'
+   */
+  readonly thread?: SqliteThread;
   /** Not with `filename`. */
   readonly database?: never;
 }
@@ -105,6 +125,8 @@ export interface SqliteStoreDatabaseOptions extends SqliteStoreCommonOptions {
   readonly database: SqliteStoreDatabase;
   /** Not with `database`. */
   readonly filename?: never;
+  /** Not with `database`: a caller's connection stays on the caller's thread. */
+  readonly thread?: never;
 }
 
 /**

@@ -3,6 +3,7 @@ import { FullCallStore } from '@call-scheduler/core/internal';
 import { sqliteStoreDriver } from './sqlite-store-driver.js';
 import type { SqliteStoreOptions } from './sqlite-store-options.js';
 import { withSqliteSeries } from './series/sqlite-series.js';
+import { threadedSqliteDriver } from './thread/thread-driver.js';
 
 /**
  * A durable `CallStore` in one SQLite file, through kysely and better-sqlite3. Several
@@ -42,6 +43,7 @@ export class SqliteStore extends FullCallStore {
    * @throws CallSchedulerError `INVALID_INPUT` naming the bad option.
    */
   constructor(options: SqliteStoreOptions) {
-    super(withSqliteSeries(sqliteStoreDriver(options)));
+    // Options are checked by the driver either way (a missing or bad option fails before anything starts).
+    super((options as SqliteStoreOptions | undefined)?.thread === 'worker' && typeof options.filename === 'string' ? threadedSqliteDriver(options) : withSqliteSeries(sqliteStoreDriver(options)));
   }
 }

@@ -346,7 +346,8 @@ export interface SeriesStore {
   }>;
 }
 
-const SERIES_METHODS = [
+/** The names of every {@link SeriesStore} method. @internal */
+export const SERIES_METHODS = [
   'insertSeries',
   'getSeries',
   'listSeries',
