@@ -3,7 +3,7 @@
 // `scheduled` without spending an attempt, or requeue it on shutdown. Each builds its write with
 // call-transitions, sends it under the claim's token, emits the events and pokes the claim loop
 // (another call to the same number may have waited for this one).
-import type { CallError } from '../call/call.js';
+import type { Call, CallError, CallEvent } from '../call/call.js';
 import type { CallStatus } from '../call/call-status.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { decideRetry } from '../policy/retry-decision.js';
@@ -105,31 +105,41 @@ export class AttemptCloser {
       telemetry.dialEnded(unknown ? 'unknown' : dialOutcomeOf(status));
       if (unknown) telemetry.unknownOutcome(how.unknownReason ?? 'answer-lost');
     }
-    const call = toCall(result.call);
-    const events = result.events.map(toEvent);
-    if (atDial && info !== null && events[0] !== undefined) {
-      // The call as it was between the accept and the end (one write made both).
-      const initiated = { ...call, status: 'initiated' as const, error: null, endedAt: null, nextAttemptAt: null };
-      ctx.emit('call:status', { call: initiated, event: events[0], attempt: tracked.attempt, previousStatus: previous, status: 'initiated', providerStatus: info.rawStatus });
+    // The public call and events, built only for the events someone listens to.
+    let built: { readonly call: Call; readonly events: readonly CallEvent[] } | undefined;
+    const payload = (): { readonly call: Call; readonly events: readonly CallEvent[] } => (built ??= { call: toCall(result.call), events: result.events.map(toEvent) });
+    const statusListened = ctx.listens('call:status');
+    if (atDial && info !== null) {
+      if (statusListened && result.events[0] !== undefined) {
+        const { call, events } = payload();
+        // The call as it was between the accept and the end (one write made both).
+        const initiated = { ...call, status: 'initiated' as const, error: null, endedAt: null, nextAttemptAt: null };
+        ctx.emit('call:status', { call: initiated, event: events[0]!, attempt: tracked.attempt, previousStatus: previous, status: 'initiated', providerStatus: info.rawStatus });
+      }
       previous = 'initiated';
     }
-    const statusEv = info === null ? undefined : events[atDial ? 1 : 0];
-    const last = events[events.length - 1]!;
-    if (statusEv !== undefined && info !== null) {
-      ctx.emit('call:status', { call, event: statusEv, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });
+    const statusIndex = atDial ? 1 : 0;
+    if (info !== null && statusListened && result.events[statusIndex] !== undefined) {
+      const { call, events } = payload();
+      ctx.emit('call:status', { call, event: events[statusIndex]!, attempt: tracked.attempt, previousStatus: previous, status, providerStatus: info.rawStatus });
     }
     const retryAt = next.action === 'retry' ? next.retryAt : null;
     if (retryAt !== null) ctx.loop.poke(retryAt);
     // A call to the same number may have been waiting for this one to end.
     ctx.loop.callEnded(now);
-    if (retryAt !== null) {
-      ctx.emit('call:retrying', { call, event: last, attempt: tracked.attempt, outcome: how.outcome ?? 'failed', nextAttemptAt: new Date(retryAt) });
-    } else if (status === 'completed') {
-      ctx.emit('call:completed', { call, event: last });
-    } else if (status === 'canceled') {
-      ctx.emit('call:canceled', { call, event: last });
-    } else {
-      ctx.emit('call:failed', { call, event: last, error: error ?? { code: ErrorCode.CALL_FAILED, message: `The call ended ${status}` } });
+    const endName = retryAt !== null ? 'call:retrying' : status === 'completed' ? 'call:completed' : status === 'canceled' ? 'call:canceled' : 'call:failed';
+    if (ctx.listens(endName)) {
+      const { call, events } = payload();
+      const last = events[events.length - 1]!;
+      if (retryAt !== null) {
+        ctx.emit('call:retrying', { call, event: last, attempt: tracked.attempt, outcome: how.outcome ?? 'failed', nextAttemptAt: new Date(retryAt) });
+      } else if (status === 'completed') {
+        ctx.emit('call:completed', { call, event: last });
+      } else if (status === 'canceled') {
+        ctx.emit('call:canceled', { call, event: last });
+      } else {
+        ctx.emit('call:failed', { call, event: last, error: error ?? { code: ErrorCode.CALL_FAILED, message: `The call ended ${status}` } });
+      }
     }
     ctx.loop.arm();
   }

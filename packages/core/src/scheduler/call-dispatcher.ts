@@ -79,7 +79,7 @@ export class CallDispatcher {
     const tracked = trackCall(record, lease.token, this.#follower.initialPollIntervalMs);
     markDispatching(tracked);
     const dispatchEvent = result.events.find((e) => e.type === 'dispatching');
-    if (dispatchEvent !== undefined) {
+    if (dispatchEvent !== undefined && this.#ctx.listens('call:dispatching')) {
       this.#ctx.emit('call:dispatching', { call: toCall(record), event: toEvent(dispatchEvent), attempt: record.attemptCount });
     }
     // The store's dispatching event says when the call was due (the claim cleared `dueAt`).

@@ -102,6 +102,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
       telemetry: options.telemetry,
       isRunning: () => this.#state === 'running',
       emit: (name, payload) => this.emitIsolated(name, payload, (error, operation, callId) => this.#reportError(error, operation, callId)),
+      listens: (name) => this.listenerCount(name) > 0,
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
       track: (promise) => this.#pending.track(promise),
     }));

@@ -241,6 +241,7 @@ export class LiveCallFollower {
 
   /** Emits `call:status` for the status event a write appended, if any. */
   emitStatus(tracked: TrackedCall, result: UpdateResult, previousStatus: CallStatus, providerStatus: string): void {
+    if (!this.#ctx.listens('call:status')) return;
     const event = result.events.find((e: CallEventRecord) => e.type === 'status');
     if (event === undefined) return;
     this.#ctx.emit('call:status', {

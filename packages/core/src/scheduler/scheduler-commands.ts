@@ -90,7 +90,7 @@ export class SchedulerCommands {
       if (result.created) {
         if (result.call.dueAt !== null) earliest = Math.min(earliest, result.call.dueAt);
         const [scheduled, expired] = result.events;
-        if (scheduled !== undefined) ctx.emit('call:scheduled', { call, event: toEvent(scheduled) });
+        if (scheduled !== undefined && ctx.listens('call:scheduled')) ctx.emit('call:scheduled', { call, event: toEvent(scheduled) });
         if (expired !== undefined && result.call.status === 'expired') ctx.emit('call:expired', { call, event: toEvent(expired) });
       }
       return call;

@@ -43,6 +43,11 @@ export interface SchedulerContext {
   isRunning(): boolean;
   /** Emits an event (listener errors become `scheduler:error`). */
   readonly emit: EmitFn;
+  /**
+   * Whether event `name` has a listener: the hot paths build a payload (the public `Call` with its
+   * dates, the event) only when someone listens.
+   */
+  listens(name: keyof CallSchedulerEvents): boolean;
   /** Reports an error as `scheduler:error`. */
   reportError(error: unknown, operation: string, callId?: string): void;
   /** Runs a background promise, reporting its failure. */

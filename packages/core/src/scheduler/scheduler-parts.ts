@@ -14,6 +14,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { LiveCallFollower } from './live-call-follower.js';
 import { ProviderGate } from './provider-gate.js';
 import type { EmitFn, SchedulerContext } from './scheduler-context.js';
+import type { CallSchedulerEvents } from './scheduler-events.js';
 import { SchedulerCommands } from './scheduler-commands.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
 import type { TrackedCall } from './tracked-call.js';
@@ -40,6 +41,8 @@ export interface SchedulerPartsInput {
   isRunning(): boolean;
   /** Emits an event. */
   readonly emit: EmitFn;
+  /** Whether event `name` has a listener. */
+  listens(name: keyof CallSchedulerEvents): boolean;
   /** Reports an error as `scheduler:error`. */
   reportError(error: unknown, operation: string, callId?: string): void;
   /** Runs a background promise. */
@@ -100,6 +103,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     telemetry,
     isRunning: () => input.isRunning(),
     emit: input.emit,
+    listens: (name) => input.listens(name),
     reportError: (error, operation, callId) => input.reportError(error, operation, callId),
     track: (promise) => input.track(promise),
     windowPolicy: (call) => effectiveWindowPolicy(call, { defaultWindow: options.window, defaultTimeZone: options.defaultTimeZone }),
