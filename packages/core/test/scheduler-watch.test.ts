@@ -96,6 +96,74 @@ describe('store watch', () => {
     expect(dials).toEqual([{ at: START + 3_250, to: NUMBER }]);
   });
 
+  it('an insert that commits just after a claim read the next wake-up, and sent no notification, is still found at once', async () => {
+    // The race between two processes: another process inserts a call while this one claims the
+    // earliest call. The insert saw that call as the earliest, so it sends no notification; its
+    // commit lands just after the claim's read of the next wake-up. Without a second read the new
+    // call would wait for the re-read (here: none at all).
+    const clock = new FakeClock(START);
+    const store = new MemoryStore();
+    const dueOfRacer = START + 2 * SECOND + 200;
+    let armed = false;
+    let raced = false;
+    const handle = new Proxy(store, {
+      get: (target, property) => {
+        if (property === 'watch') return async () => ({ close: async () => undefined });
+        if (property === 'close') return async () => undefined;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        if (property === 'claimDueCalls') {
+          return async (...args: unknown[]) => {
+            const claimed = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args));
+            if (claimed.length > 0 && !raced) armed = true;
+            return claimed;
+          };
+        }
+        if (property === 'nextWakeUpTimes') {
+          return async () => {
+            const times: unknown = await (value as () => Promise<unknown>).apply(target);
+            if (armed && !raced) {
+              raced = true;
+              // The other process's insert commits now, after this read; it notifies nobody.
+              await target.insertCalls([{ call: { ...racerCall(), createdAt: clock.now() }, events: [] }]);
+            }
+            return times;
+          };
+        }
+        return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    const racerCall = () => ({
+      id: 'racer',
+      to: OTHER,
+      status: 'scheduled' as const,
+      at: dueOfRacer,
+      dueAt: dueOfRacer,
+      timeZone: null,
+      window: null,
+      expiresAt: null,
+      retry: null,
+      idempotencyKey: null,
+      metadata: null,
+      error: null,
+      createdAt: START,
+      endedAt: null,
+    });
+    const provider = new FakeCallProvider({ clock, defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } });
+    const dialer = new CallScheduler({ store: handle, provider, clock, id: 'dialer', storeRereadIntervalMs: null });
+    const dials: { at: number; to: string }[] = [];
+    dialer.on('call:dispatching', ({ call }) => dials.push({ at: clock.now(), to: call.to }));
+    cleanup.stop(dialer);
+    await dialer.start();
+    await dialer.schedule({ to: NUMBER, at: START + 2 * SECOND });
+    await clock.advanceTo(START + 3 * SECOND);
+    expect(raced).toBe(true);
+    expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => [r.to, r.at])).toEqual([
+      [NUMBER, START + 2 * SECOND],
+      [OTHER, dueOfRacer],
+    ]);
+  });
+
   it('stop closes the watch, and a watch that cannot open leaves the scheduler running on the re-read', async () => {
     const { bus, dialer } = hosts(null);
     await dialer.start();

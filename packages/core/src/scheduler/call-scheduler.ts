@@ -105,6 +105,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
       listens: (name) => this.listenerCount(name) > 0,
       reportError: (error, operation, callId) => this.#reportError(error, operation, callId),
       track: (promise) => this.#pending.track(promise),
+      watching: () => this.#watcher.watching,
     }));
     this.#series = new SeriesRunner({ ctx: this.#ctx, newId: createIdGenerator(this.clock), options: options.series, cancelCall: (id) => this.#releasedFor(id, () => this.#commands.cancel(id)) });
     const onDue = (at: number): void => (this.#ctx.loop.poke(at), this.#series.wakeAt(at));

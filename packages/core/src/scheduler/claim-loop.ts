@@ -27,6 +27,11 @@ const HORIZON_PER_CLAIM_MS = 4;
 const MAX_STRETCHED_HORIZON_MS = 250;
 /** How much of the slowest recent claim is still remembered after each claim. */
 const CLAIM_TIME_DECAY = 0.9;
+/**
+ * After a claim that took calls from a watched store, the next wake-up is read once more this long
+ * after the last such claim (see `#recheckAt`).
+ */
+const RACE_RECHECK_MS = 25;
 
 /** What the claim loop needs from the scheduler. */
 export interface ClaimLoopDeps {
@@ -52,6 +57,8 @@ export interface ClaimLoopDeps {
   reportError(error: unknown, operation: string): void;
   /** Runs a background promise, reporting its failure. */
   track(promise: Promise<unknown>): void;
+  /** Whether the store's change notifications are subscribed (`CallStore.watch`). */
+  watching(): boolean;
 }
 
 /** Decides when to read the store and how many calls to claim; runs the one timer's ticks. */
@@ -90,6 +97,14 @@ export class ClaimLoop {
   #claimedThrough = Number.NEGATIVE_INFINITY;
   /** The slowest recent claim of due calls, in ms on the clock (decays by CLAIM_TIME_DECAY a claim). */
   #claimMs = 0;
+  /**
+   * When to read the next wake-up once more after the last claim that took calls from a watched
+   * store (+∞: no need). Another process's insert decides whether to notify from the earliest due
+   * call it sees; when that was a call this claim was taking, and the insert commits after this
+   * claim's read of the next wake-up, no notification comes and the read missed the new call. The
+   * second read, after the insert has committed, finds it.
+   */
+  #recheckAt = Number.POSITIVE_INFINITY;
 
   /** Wires the loop; nothing runs before {@link ClaimLoop.start}. */
   constructor(deps: ClaimLoopDeps) {
@@ -210,6 +225,7 @@ export class ClaimLoop {
     }
     const reread = this.#d.options.storeRereadIntervalMs;
     if (reread !== null) at = Math.min(at, this.#lastStoreReadAt + reread);
+    at = Math.min(at, this.#recheckAt);
     return Math.max(at, this.#storeBackoffUntil);
   }
 
@@ -239,7 +255,7 @@ export class ClaimLoop {
         if (!this.#d.isRunning()) break;
         if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
           try {
-            if (!again && this.#pokedAt > now && this.#onlyOwnLeaseDue(now)) await this.#peek(now);
+            if (!again && this.#pokedAt > now && (this.#onlyOwnLeaseDue(now) || this.#onlyRecheckDue(now))) await this.#peek(now);
             else await this.#storeWork(now);
           } catch (error) {
             this.#d.reportError(error, 'tick');
@@ -263,8 +279,17 @@ export class ClaimLoop {
     return this.#ownLeaseAt !== null && this.#storeNextAt === this.#ownLeaseAt && !(reread !== null && this.#lastStoreReadAt + reread <= now);
   }
 
+  /** Whether the store is due only for the second read after a claim (see `#recheckAt`). */
+  #onlyRecheckDue(now: number): boolean {
+    if (this.#recheckAt > now) return false;
+    const reread = this.#d.options.storeRereadIntervalMs;
+    const claimDue = this.#storeNextAt !== null && this.#capacity(now) > 0 && this.#claimTimeFor(this.#storeNextAt) <= now;
+    return !claimDue && !(reread !== null && this.#lastStoreReadAt + reread <= now);
+  }
+
   /** Reads only the next wake-up; claims (and recovers) only when something is due by then. */
   async #peek(now: number): Promise<void> {
+    if (this.#recheckAt <= now) this.#recheckAt = Number.POSITIVE_INFINITY;
     this.#ownLeaseAt = null;
     this.#pokedAt = Number.POSITIVE_INFINITY;
     const next = await this.#readNextWakeUp();
@@ -289,6 +314,7 @@ export class ClaimLoop {
 
   async #storeWork(now: number): Promise<void> {
     const { store, owner, options } = this.#d;
+    if (this.#recheckAt <= now) this.#recheckAt = Number.POSITIVE_INFINITY;
     // What was poked so far is in the store already: the reads below see it.
     this.#pokedAt = Number.POSITIVE_INFINITY;
     this.#endedDuringTick = false;
@@ -307,6 +333,9 @@ export class ClaimLoop {
       const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber, ...(ahead > 0 ? { dueBy: now + ahead } : {}) });
       this.#claimMs = Math.max(this.#d.clock.now() - started, this.#claimMs * CLAIM_TIME_DECAY);
       for (const result of claimed) this.#d.onClaimed(result);
+      // Read once more after the last claim that took calls (see #recheckAt): postponed by each
+      // such claim, since every read after an insert has committed sees its call.
+      if (claimed.length > 0 && this.#d.watching()) this.#recheckAt = this.#d.clock.now() + RACE_RECHECK_MS;
       if (claimed.length === capacity) this.#tickAgain = true;
       else this.#claimedThrough = now + ahead;
       took += claimed.length;

@@ -47,6 +47,8 @@ export interface SchedulerPartsInput {
   reportError(error: unknown, operation: string, callId?: string): void;
   /** Runs a background promise. */
   track(promise: Promise<unknown>): void;
+  /** Whether the store's change notifications are subscribed. */
+  watching(): boolean;
 }
 
 /** The parts the facade talks to. */
@@ -89,6 +91,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     onClaimed: (result) => late.dispatcher?.onClaimed(result),
     reportError: (error, operation) => input.reportError(error, operation),
     track: (promise) => input.track(promise),
+    watching: () => input.watching(),
   });
   const ctx: SchedulerContext = {
     id: input.id,
