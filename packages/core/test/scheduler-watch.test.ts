@@ -1,7 +1,7 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { describe, expect, it } from 'vitest';
 import { CallScheduler, type CallStore, type CallStoreChange, type CallStoreWatch, type InsertResult } from '../src/index.js';
-import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
+import { FakeCallProvider, FakeClock, callFixture, callInsertFixture } from '../src/testing/index.js';
 import { NUMBER, OTHER, SECOND, START } from './harness.js';
 import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
@@ -125,29 +125,13 @@ describe('store watch', () => {
             if (armed && !raced) {
               raced = true;
               // The other process's insert commits now, after this read; it notifies nobody.
-              await target.insertCalls([{ call: { ...racerCall(), createdAt: clock.now() }, events: [] }]);
+              await target.insertCalls([callInsertFixture(callFixture({ id: 'racer', to: OTHER, at: dueOfRacer, dueAt: dueOfRacer, createdAt: clock.now() }))]);
             }
             return times;
           };
         }
         return (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
       },
-    });
-    const racerCall = () => ({
-      id: 'racer',
-      to: OTHER,
-      status: 'scheduled' as const,
-      at: dueOfRacer,
-      dueAt: dueOfRacer,
-      timeZone: null,
-      window: null,
-      expiresAt: null,
-      retry: null,
-      idempotencyKey: null,
-      metadata: null,
-      error: null,
-      createdAt: START,
-      endedAt: null,
     });
     const provider = new FakeCallProvider({ clock, defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } });
     const dialer = new CallScheduler({ store: handle, provider, clock, id: 'dialer', storeRereadIntervalMs: null });
