@@ -83,6 +83,20 @@ describe('store calls per call', () => {
     expect(of(call.id).map((e) => e.name)).toEqual(['call:scheduled', 'call:dispatching', 'call:status', 'call:status', 'call:failed']);
   });
 
+  it('a final answer that the retry policy turns into a new attempt keeps the provider word the accept left, in the same one write', async () => {
+    const { store, updates } = countingStore();
+    const { clock, scheduler } = harness({ store, providerOptions: { defaultBehavior: { steps: [{ afterMs: 0, status: 'busy' }] } } });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    const call = await scheduler.schedule({ to: NUMBER, retry: { busy: { delaysMs: [60 * SECOND], maxAttempts: 2 } } });
+    await clock.advance(SECOND);
+    expect(updates).toHaveLength(1);
+    const record = await store.getCall(call.id);
+    expect(record?.status).toBe('scheduled');
+    expect(record?.providerStatus).toBe('busy');
+    expect(record?.providerCallId).toMatch(/.+/);
+  });
+
   it('a call that ends does not send the scheduler back to the store when no due call is held back', async () => {
     const { store, counts } = countingStore();
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });

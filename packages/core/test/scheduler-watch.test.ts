@@ -96,14 +96,15 @@ describe('store watch', () => {
     expect(dials).toEqual([{ at: START + 3_250, to: NUMBER }]);
   });
 
-  it('an insert that commits just after a claim read the next wake-up, and sent no notification, is still found at once', async () => {
-    // The race between two processes: another process inserts a call while this one claims the
-    // earliest call. The insert saw that call as the earliest, so it sends no notification; its
-    // commit lands just after the claim's read of the next wake-up. Without a second read the new
-    // call would wait for the re-read (here: none at all).
+  /**
+   * The race between two processes: another process inserts a call (due `racerDue`) while the
+   * dialer claims the earliest call (due 2 s after START). The insert saw that call as the
+   * earliest, so it sends no notification; its commit lands just after the claim's read of the
+   * next wake-up. Each claim takes `claimMs` on the clock. Returns where and when both were dialed.
+   */
+  async function raceInsertAgainstClaim(options: { readonly racerDue: number; readonly claimMs: number; readonly claimAheadMs: number }): Promise<{ raced: boolean; dials: unknown[][] }> {
     const clock = new FakeClock(START);
     const store = new MemoryStore();
-    const dueOfRacer = START + 2 * SECOND + 200;
     let armed = false;
     let raced = false;
     const handle = new Proxy(store, {
@@ -114,7 +115,8 @@ describe('store watch', () => {
         if (typeof value !== 'function') return value;
         if (property === 'claimDueCalls') {
           return async (...args: unknown[]) => {
-            const claimed = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args));
+            const claimed = await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args);
+            clock.jump(options.claimMs);
             if (claimed.length > 0 && !raced) armed = true;
             return claimed;
           };
@@ -125,7 +127,7 @@ describe('store watch', () => {
             if (armed && !raced) {
               raced = true;
               // The other process's insert commits now, after this read; it notifies nobody.
-              await target.insertCalls([callInsertFixture(callFixture({ id: 'racer', to: OTHER, at: dueOfRacer, dueAt: dueOfRacer, createdAt: clock.now() }))]);
+              await target.insertCalls([callInsertFixture(callFixture({ id: 'racer', to: OTHER, at: options.racerDue, dueAt: options.racerDue, createdAt: clock.now() }))]);
             }
             return times;
           };
@@ -134,17 +136,34 @@ describe('store watch', () => {
       },
     });
     const provider = new FakeCallProvider({ clock, defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } });
-    const dialer = new CallScheduler({ store: handle, provider, clock, id: 'dialer', storeRereadIntervalMs: null });
-    const dials: { at: number; to: string }[] = [];
-    dialer.on('call:dispatching', ({ call }) => dials.push({ at: clock.now(), to: call.to }));
+    const dialer = new CallScheduler({ store: handle, provider, clock, id: 'dialer', storeRereadIntervalMs: null, claimAheadMs: options.claimAheadMs });
     cleanup.stop(dialer);
     await dialer.start();
     await dialer.schedule({ to: NUMBER, at: START + 2 * SECOND });
     await clock.advanceTo(START + 3 * SECOND);
+    return { raced, dials: provider.requests.filter((r) => r.kind === 'placeCall').map((r) => [r.to, r.at]) };
+  }
+
+  it('an insert that commits just after a claim read the next wake-up, and sent no notification, is still found at once', async () => {
+    // Without a second read the new call would wait for the re-read (here: none at all).
+    const racerDue = START + 2 * SECOND + 200;
+    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 0, claimAheadMs: 20 });
     expect(raced).toBe(true);
-    expect(provider.requests.filter((r) => r.kind === 'placeCall').map((r) => [r.to, r.at])).toEqual([
+    expect(dials).toEqual([
       [NUMBER, START + 2 * SECOND],
-      [OTHER, dueOfRacer],
+      [OTHER, racerDue],
+    ]);
+  });
+
+  it('a call found by that second read inside the last claim horizon is still claimed ahead and dialed on time', async () => {
+    // Claims take 15 ms; the first claim (100 ms before its call) covered 200 ms ahead, and the
+    // racing call is due 50 ms after the first: claimed only at its time, it would be 15 ms late.
+    const racerDue = START + 2 * SECOND + 50;
+    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 15, claimAheadMs: 200 });
+    expect(raced).toBe(true);
+    expect(dials).toEqual([
+      [NUMBER, START + 2 * SECOND],
+      [OTHER, racerDue],
     ]);
   });
 

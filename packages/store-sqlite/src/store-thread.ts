@@ -10,8 +10,13 @@ if (port === null) throw new Error('store-thread.ts runs as a worker thread of S
 const options = (workerData as { readonly options: SqliteStoreFileOptions }).options;
 const driver = withSqliteSeries(sqliteStoreDriver(options)) as unknown as Record<string, unknown> & { open(): Promise<void>; close(): Promise<void> };
 
+/** Sends `message`; an answer that cannot cross (not cloneable) goes back as that error instead. */
 function answer(message: OperationAnswer): void {
-  port?.postMessage(message);
+  try {
+    port?.postMessage(message);
+  } catch (error) {
+    port?.postMessage({ id: message.id, ok: false, error: sendError(error) } satisfies OperationAnswer);
+  }
 }
 
 port.on('message', (request: OperationRequest) => {
@@ -22,11 +27,11 @@ port.on('message', (request: OperationRequest) => {
     return (method as (...a: unknown[]) => unknown).apply(driver, args as unknown[]);
   };
   run().then(
-    (value) => {
-      answer({ id, ok: true, value });
-      // After `close` the thread has nothing left to do: its port closes and it exits.
-      if (op === 'close') port.close();
-    },
+    (value) => answer({ id, ok: true, value }),
     (error: unknown) => answer({ id, ok: false, error: sendError(error) }),
-  );
+  ).finally(() => {
+    // After `close`, failed or not, the thread has nothing left to do: its port closes and it
+    // exits (ending the thread releases whatever the failed close left open).
+    if (op === 'close') port.close();
+  });
 });

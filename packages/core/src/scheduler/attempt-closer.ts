@@ -113,7 +113,7 @@ export class AttemptCloser {
       if (statusListened && result.events[0] !== undefined) {
         const { call, events } = payload();
         // The call as it was between the accept and the end (one write made both).
-        const initiated = { ...call, status: 'initiated' as const, error: null, endedAt: null, nextAttemptAt: null };
+        const initiated = { ...call, status: 'initiated' as const, error: tracked.record.error, endedAt: null, nextAttemptAt: null };
         ctx.emit('call:status', { call: initiated, event: events[0]!, attempt: tracked.attempt, previousStatus: previous, status: 'initiated', providerStatus: info.rawStatus });
       }
       previous = 'initiated';

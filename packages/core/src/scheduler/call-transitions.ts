@@ -350,7 +350,8 @@ export function acceptEndedUpdate(
   const ended = endAttemptUpdate(claim, status, error, info, how, next, now);
   return {
     ...ended,
-    set: { ...ended.set, providerCallId: info.providerCallId },
+    // The provider's word as the accept left it (the end overwrites it, a retry keeps it).
+    set: { providerStatus: info.rawStatus, ...ended.set, providerCallId: info.providerCallId },
     attempt: { number: claim.attempt, set: { ...ended.attempt?.set, providerCallId: info.providerCallId } },
     events: [...(accepted.events ?? []), ...(ended.events ?? [])],
   };

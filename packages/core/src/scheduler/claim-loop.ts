@@ -289,7 +289,12 @@ export class ClaimLoop {
 
   /** Reads only the next wake-up; claims (and recovers) only when something is due by then. */
   async #peek(now: number): Promise<void> {
-    if (this.#recheckAt <= now) this.#recheckAt = Number.POSITIVE_INFINITY;
+    if (this.#recheckAt <= now) {
+      this.#recheckAt = Number.POSITIVE_INFINITY;
+      // What this read finds may be due within the last claim's horizon (an insert that committed
+      // after that claim): like a poke, it is claimed a horizon early, not only at its time.
+      this.#claimedThrough = Number.NEGATIVE_INFINITY;
+    }
     this.#ownLeaseAt = null;
     this.#pokedAt = Number.POSITIVE_INFINITY;
     const next = await this.#readNextWakeUp();

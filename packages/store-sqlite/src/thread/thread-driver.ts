@@ -168,7 +168,14 @@ export class ThreadedSqliteDriver {
         },
       });
       const request: OperationRequest = { id, op, args };
-      worker.postMessage(request);
+      try {
+        worker.postMessage(request);
+      } catch (error) {
+        // Arguments that cannot cross to the thread (not cloneable): nothing was sent.
+        this.#pending.get(id)?.reject(error instanceof Error ? error : new Error(String(error)));
+        this.#pending.delete(id);
+        this.#settled(worker);
+      }
     });
   }
 
