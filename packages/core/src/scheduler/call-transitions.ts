@@ -158,10 +158,15 @@ export function acceptUpdate(claim: ClaimRef, info: ProviderCallInfo, now: numbe
       expect: { token: claim.token },
       set: { status, providerCallId: info.providerCallId, providerStatus: info.rawStatus, leaseExpiresAt },
       attempt: { number: claim.attempt, set: { status, providerCallId: info.providerCallId, providerStatus: info.rawStatus } },
-      events: [{ type: 'status', at: now, attempt: claim.attempt, status, providerStatus: info.rawStatus, data: { providerCallId: info.providerCallId } }],
+      events: [acceptedEvent(claim, status, info, now)],
       now,
     },
   };
+}
+
+/** The `status` event of an accepted dial: the call's first status, with the provider's call id. */
+function acceptedEvent(claim: ClaimRef, status: CallStatus, info: ProviderCallInfo, now: number): NewCallEvent {
+  return { type: 'status', at: now, attempt: claim.attempt, status, providerStatus: info.rawStatus, data: { providerCallId: info.providerCallId } };
 }
 
 /**
@@ -346,14 +351,13 @@ export function acceptEndedUpdate(
   next: AttemptFollowUp,
   now: number,
 ): CallUpdate {
-  const accepted = acceptUpdate(claim, info, now, 0).update;
   const ended = endAttemptUpdate(claim, status, error, info, how, next, now);
   return {
     ...ended,
     // The provider's word as the accept left it (the end overwrites it, a retry keeps it).
     set: { providerStatus: info.rawStatus, ...ended.set, providerCallId: info.providerCallId },
     attempt: { number: claim.attempt, set: { ...ended.attempt?.set, providerCallId: info.providerCallId } },
-    events: [...(accepted.events ?? []), ...(ended.events ?? [])],
+    events: [acceptedEvent(claim, 'initiated', info, now), ...(ended.events ?? [])],
   };
 }
 

@@ -275,16 +275,20 @@ export class ClaimLoop {
 
   /** Whether the store is due only because of the lease expiry of calls this scheduler claimed. */
   #onlyOwnLeaseDue(now: number): boolean {
-    const reread = this.#d.options.storeRereadIntervalMs;
-    return this.#ownLeaseAt !== null && this.#storeNextAt === this.#ownLeaseAt && !(reread !== null && this.#lastStoreReadAt + reread <= now);
+    return this.#ownLeaseAt !== null && this.#storeNextAt === this.#ownLeaseAt && !this.#rereadDue(now);
   }
 
   /** Whether the store is due only for the second read after a claim (see `#recheckAt`). */
   #onlyRecheckDue(now: number): boolean {
     if (this.#recheckAt > now) return false;
-    const reread = this.#d.options.storeRereadIntervalMs;
     const claimDue = this.#storeNextAt !== null && this.#capacity(now) > 0 && this.#claimTimeFor(this.#storeNextAt) <= now;
-    return !claimDue && !(reread !== null && this.#lastStoreReadAt + reread <= now);
+    return !claimDue && !this.#rereadDue(now);
+  }
+
+  /** Whether the periodic re-read of the store (`storeRereadIntervalMs`) is due at `now`. */
+  #rereadDue(now: number): boolean {
+    const reread = this.#d.options.storeRereadIntervalMs;
+    return reread !== null && this.#lastStoreReadAt + reread <= now;
   }
 
   /** Reads only the next wake-up; claims (and recovers) only when something is due by then. */

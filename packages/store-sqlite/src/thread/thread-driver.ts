@@ -27,7 +27,7 @@ const OPERATIONS = [
   'dueSummary',
   'purgeCalls',
   ...SERIES_METHODS,
-] as const;
+] as const satisfies readonly (keyof FullStoreDriver)[];
 
 /**
  * Run from source (this file is `.ts`: the repository's own tests, examples and benchmarks). The
@@ -124,7 +124,7 @@ export class ThreadedSqliteDriver {
     // The thread keeps the process alive only while an operation waits for its answer.
     worker.unref();
     try {
-      await this.#call('open', []);
+      await this.call('open', []);
     } catch (error) {
       await worker.terminate();
       this.#worker = undefined;
@@ -140,7 +140,7 @@ export class ThreadedSqliteDriver {
     this.#closing = true;
     worker.ref();
     try {
-      await this.#call('close', []);
+      await this.call('close', []);
     } finally {
       await this.#exited;
     }
@@ -148,10 +148,6 @@ export class ThreadedSqliteDriver {
 
   /** Sends operation `op` to the store thread; settles with its answer. */
   call(op: string, args: readonly unknown[]): Promise<unknown> {
-    return this.#call(op, args);
-  }
-
-  #call(op: string, args: readonly unknown[]): Promise<unknown> {
     const worker = this.#worker;
     if (worker === undefined) return Promise.reject(new Error("SqliteStore's store thread is not running"));
     const id = this.#nextId++;
