@@ -10,6 +10,7 @@ import { distribution } from '../lib/stats.js';
 import type { CaseContext, CaseResult } from '../lib/types.js';
 import { calibrateWallClock } from '../lib/wall-clock.js';
 import { fireBareTimer } from '../lib/bare-timer.js';
+import { startProfiler } from '../lib/profiler.js';
 import { openDriver, type ContenderName, type PeerDriver, type PeerJob } from './driver.js';
 
 /** The workloads, by the name used in case ids. */
@@ -124,6 +125,8 @@ export async function timed(contender: ContenderName, workload: 'spread' | 'burs
     finish = resolve;
   });
   const server0 = await driver.serverCpuMs();
+  // `--param.profile=<file>`: a CPU profile of the measured part alone (start to the last end).
+  const stopProfiler = context.params.profile === undefined ? undefined : await startProfiler(context.params.profile);
   const cpu0 = process.cpuUsage();
   await driver.start({
     onRun: (dueAt) => {
@@ -162,6 +165,7 @@ export async function timed(contender: ContenderName, workload: 'spread' | 'burs
   ]);
   clearTimeout(limit);
   const cpu = cpuMs(process.cpuUsage(cpu0));
+  await stopProfiler?.();
   const serverCpuMs = await serverCpuSince(driver, server0);
   await driver.close();
   if (untracked > 0) throw new Error(`${untracked} jobs ran without a known due time`);

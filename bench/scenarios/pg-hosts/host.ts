@@ -18,6 +18,7 @@ import { parseArgs, required } from '../../lib/cli.js';
 import { CallCounter, countingPool, countingStore } from '../../lib/counting-store.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
+import { startProfiler } from '../../lib/profiler.js';
 
 function send(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -65,10 +66,14 @@ async function main(): Promise<void> {
   const health = await store.health();
   methods.take();
   statements.take();
+  // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready to stop, in that directory.
+  const profileDir = process.env.BENCH_HOST_PROFILE_DIR;
+  const stopProfiler = profileDir === undefined ? undefined : await startProfiler(`${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`);
   const cpu0 = process.cpuUsage();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
   const cpu = process.cpuUsage(cpu0);
+  await stopProfiler?.();
   lines.close();
   const storeCalls = methods.take();
   const sql = statements.take();

@@ -73,6 +73,7 @@ export type {
   CallStatusCounts,
   CallStoreWatch,
   WakeUpTimes,
+  ClaimWithWakeUp,
   CallUpdate,
   ClaimOptions,
   DueSummary,

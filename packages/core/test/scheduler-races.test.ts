@@ -1,7 +1,7 @@
 // Races and rare paths found in review: each test failed before its fix.
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '@call-scheduler/store-memory';
-import { CallScheduler, ProviderError } from '../src/index.js';
+import { CallScheduler, ProviderError, type ClaimOptions } from '../src/index.js';
 import { FakeCallProvider, FakeClock } from '../src/testing/index.js';
 import { harness, NUMBER, HOUR, MINUTE, SECOND, START } from './harness.js';
 
@@ -14,10 +14,15 @@ describe('races and rare paths', () => {
     // A store whose answer is a snapshot taken before a concurrent insert commits (any networked DB).
     const store = new Proxy(inner, {
       get(target, prop, receiver) {
-        // The scheduler reads the next wake-up by one method or the other (nextWakeUpTimes when the store has it).
-        if (prop === 'nextWakeUpAt' || prop === 'nextWakeUpTimes') {
-          return async () => {
-            const answer: unknown = await (prop === 'nextWakeUpAt' ? target.nextWakeUpAt() : target.nextWakeUpTimes!());
+        // The scheduler reads the next wake-up by one method or another (nextWakeUpTimes when the
+        // store has it, with the claim when it has claimDueCallsWithWakeUp, as MemoryStore does).
+        if (prop === 'nextWakeUpAt' || prop === 'nextWakeUpTimes' || prop === 'claimDueCallsWithWakeUp') {
+          return async (...args: unknown[]) => {
+            const answer: unknown = await (prop === 'nextWakeUpAt'
+              ? target.nextWakeUpAt()
+              : prop === 'nextWakeUpTimes'
+                ? target.nextWakeUpTimes!()
+                : target.claimDueCallsWithWakeUp!(args[0] as ClaimOptions));
             if (arm) {
               arm = false;
               gated = true;

@@ -1,6 +1,6 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { describe, expect, it } from 'vitest';
-import type { CallStore, CallUpdate } from '../src/index.js';
+import type { CallStore, CallUpdate, ClaimOptions } from '../src/index.js';
 import type { FakeClock } from '../src/testing/index.js';
 import { callFixture, callInsertFixture } from '../src/testing/index.js';
 import { NUMBER, SECOND, START, harness } from './harness.js';
@@ -31,6 +31,30 @@ function countingStore(after: (name: string) => void = () => {}): { store: CallS
   return { store, counts, updates };
 }
 
+/** Claims of due calls, by either method (`claimDueCallsWithWakeUp` when the store has it, as MemoryStore does). */
+const claimsOf = (counts: ReadonlyMap<string, number>): number => (counts.get('claimDueCalls') ?? 0) + (counts.get('claimDueCallsWithWakeUp') ?? 0);
+
+/**
+ * Schedules `count` calls `gapMs` apart (the first `gapMs` after the start), to distinct numbers,
+ * on a counting MemoryStore (without its method `hidden`, when given), lets the scheduler dial
+ * them all (each ends at once), and answers the store calls it made meanwhile, by method.
+ */
+async function storeCallsWhileDialing(count: number, gapMs: number, hidden?: keyof CallStore): Promise<Map<string, number>> {
+  const { store, counts } = countingStore();
+  const plain = hidden === undefined ? store : new Proxy(store, { get: (target, name, receiver) => (name === hidden ? undefined : Reflect.get(target, name, receiver)) });
+  const { clock, scheduler, provider } = harness({ store: plain, providerOptions: completedAtOnce });
+  cleanup.stop(scheduler);
+  await scheduler.start();
+  await scheduler.scheduleMany(Array.from({ length: count }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * gapMs })));
+  await clock.advance(0);
+  const before = new Map(counts);
+  await clock.advance(count * gapMs + Math.min(gapMs, 45 * SECOND));
+  expect(provider.dials()).toBe(count);
+  const made = new Map<string, number>();
+  for (const [name, n] of counts) if (n > (before.get(name) ?? 0)) made.set(name, n - (before.get(name) ?? 0));
+  return made;
+}
+
 const completedAtOnce = { defaultBehavior: { steps: [{ afterMs: 0, status: 'completed' }] } };
 
 describe('store calls per call', () => {
@@ -38,7 +62,7 @@ describe('store calls per call', () => {
     // Each claim takes 1 ms of wall time, as a real store's transaction does.
     const clockRef: { clock?: FakeClock } = {};
     const { store, updates } = countingStore((name) => {
-      if (name === 'claimDueCalls') clockRef.clock?.jump(1);
+      if (name === 'claimDueCalls' || name === 'claimDueCallsWithWakeUp') clockRef.clock?.jump(1);
     });
     const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
     clockRef.clock = clock;
@@ -98,54 +122,41 @@ describe('store calls per call', () => {
   });
 
   it('a call that ends does not send the scheduler back to the store when no due call is held back', async () => {
-    const { store, counts } = countingStore();
-    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
-    cleanup.stop(scheduler);
-    await scheduler.start();
     // One call due every second (each ends at once), to ten numbers: nothing is ever held back.
-    await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * SECOND })));
-    await clock.advance(0);
-    const before = counts.get('claimDueCalls') ?? 0;
-    await clock.advance(10 * SECOND + 500);
-    expect(provider.dials()).toBe(10);
+    const made = await storeCallsWhileDialing(10, SECOND);
     // One claim per due call; none more for the ends.
-    expect((counts.get('claimDueCalls') ?? 0) - before).toBe(10);
+    expect(claimsOf(made)).toBe(10);
+  });
+
+  it('a claim answers the next wake-up with it: no read after a claim, when the store has claimDueCallsWithWakeUp', async () => {
+    const made = await storeCallsWhileDialing(10, SECOND);
+    expect(made.get('claimDueCallsWithWakeUp')).toBe(10);
+    expect(made.get('claimDueCalls')).toBeUndefined();
+    // Ten claims, one store call each: the claims told the next due call, so nothing else was read.
+    expect(made.get('nextWakeUpTimes')).toBeUndefined();
+    expect(made.get('nextWakeUpAt')).toBeUndefined();
+  });
+
+  it('a store without claimDueCallsWithWakeUp gets a claim and a read of the next wake-up, as before', async () => {
+    const made = await storeCallsWhileDialing(10, SECOND, 'claimDueCallsWithWakeUp');
+    expect(made.get('claimDueCalls')).toBe(10);
+    expect(made.get('nextWakeUpTimes')).toBe(10);
   });
 
   it('calls far apart cost one claim each: the lease expiry of a call that ended is only looked at, not claimed from', async () => {
-    const { store, counts } = countingStore();
-    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
-    cleanup.stop(scheduler);
-    await scheduler.start();
     // One call a minute (longer than the 30 s lease): the store's next wake-up after each claim is
     // that claim's lease expiry, 30 s later, though the call ended at once.
-    await scheduler.scheduleMany(Array.from({ length: 5 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * 60 * SECOND })));
-    await clock.advance(0);
-    const claims = counts.get('claimDueCalls') ?? 0;
-    const recoveries = counts.get('claimExpiredLeases') ?? 0;
-    await clock.advance(5 * 60 * SECOND + 45 * SECOND);
-    expect(provider.dials()).toBe(5);
-    expect((counts.get('claimDueCalls') ?? 0) - claims).toBe(5);
+    const made = await storeCallsWhileDialing(5, 60 * SECOND);
+    expect(claimsOf(made)).toBe(5);
     // The store tells its next lease expiry apart (nextWakeUpTimes): with no lease expired, no claim
     // tries a recovery (it took one each before the store told them apart).
-    expect((counts.get('claimExpiredLeases') ?? 0) - recoveries).toBe(0);
+    expect(made.get('claimExpiredLeases')).toBeUndefined();
   });
 
   it('a store without nextWakeUpTimes gets a recovery try with every claim, as before', async () => {
-    const { store, counts } = countingStore();
-    const plain = new Proxy(store, {
-      get: (target, name, receiver) => (name === 'nextWakeUpTimes' ? undefined : Reflect.get(target, name, receiver)),
-    });
-    const { clock, scheduler, provider } = harness({ store: plain, providerOptions: completedAtOnce });
-    cleanup.stop(scheduler);
-    await scheduler.start();
-    await scheduler.scheduleMany(Array.from({ length: 5 }, (_, i) => ({ to: `+1415555${String(1000 + i)}`, at: START + (i + 1) * 60 * SECOND })));
-    await clock.advance(0);
-    const recoveries = counts.get('claimExpiredLeases') ?? 0;
-    await clock.advance(5 * 60 * SECOND + 45 * SECOND);
-    expect(provider.dials()).toBe(5);
-    expect((counts.get('claimExpiredLeases') ?? 0) - recoveries).toBe(5);
-    expect(counts.get('nextWakeUpTimes')).toBeUndefined();
+    const made = await storeCallsWhileDialing(5, 60 * SECOND, 'nextWakeUpTimes');
+    expect(made.get('claimExpiredLeases')).toBe(5);
+    expect(made.get('nextWakeUpTimes')).toBeUndefined();
   });
 
   it('an expired lease is still recovered when the store tells its lease expiry apart', async () => {
@@ -193,7 +204,18 @@ describe('store calls per call', () => {
     const slowRead = new Proxy(store, {
       get(target, name, receiver) {
         const value: unknown = Reflect.get(target, name, receiver);
-        // The scheduler reads the next wake-up by one method or the other (nextWakeUpTimes when the store has it).
+        // The scheduler reads the next wake-up by one method or another (nextWakeUpTimes when the
+        // store has it; with the claim itself when the store has claimDueCallsWithWakeUp: the hook
+        // then runs between the claim and its read).
+        if (name === 'claimDueCallsWithWakeUp' && typeof value === 'function') {
+          return async (options: ClaimOptions) => {
+            const claimed = await target.claimDueCalls(options);
+            const hook = hooks.duringRead;
+            hooks.duringRead = undefined;
+            if (hook !== undefined) await hook();
+            return { claimed, wakeUp: await target.nextWakeUpTimes!() };
+          };
+        }
         if ((name !== 'nextWakeUpAt' && name !== 'nextWakeUpTimes') || typeof value !== 'function') return value;
         return async () => {
           const hook = hooks.duringRead;

@@ -1,6 +1,6 @@
 import { MemoryStore } from '@call-scheduler/store-memory';
 import { describe, expect, it } from 'vitest';
-import { CallScheduler, type CallStore, type CallStoreChange, type CallStoreWatch, type InsertResult } from '../src/index.js';
+import { CallScheduler, type CallStore, type ClaimOptions, type CallStoreChange, type CallStoreWatch, type InsertResult } from '../src/index.js';
 import { FakeCallProvider, FakeClock, callFixture, callInsertFixture } from '../src/testing/index.js';
 import { NUMBER, OTHER, SECOND, START } from './harness.js';
 import { cleanupAfterEach } from './support/cleanup-after-each.js';
@@ -102,7 +102,13 @@ describe('store watch', () => {
    * earliest, so it sends no notification; its commit lands just after the claim's read of the
    * next wake-up. Each claim takes `claimMs` on the clock. Returns where and when both were dialed.
    */
-  async function raceInsertAgainstClaim(options: { readonly racerDue: number; readonly claimMs: number; readonly claimAheadMs: number }): Promise<{ raced: boolean; dials: unknown[][] }> {
+  async function raceInsertAgainstClaim(options: {
+    readonly racerDue: number;
+    readonly claimMs: number;
+    readonly claimAheadMs: number;
+    /** Whether the store answers the next wake-up with the claim (`claimDueCallsWithWakeUp`) or reads it apart. */
+    readonly withWakeUp: boolean;
+  }): Promise<{ raced: boolean; dials: unknown[][] }> {
     const clock = new FakeClock(START);
     const store = new MemoryStore();
     let armed = false;
@@ -113,6 +119,24 @@ describe('store watch', () => {
         if (property === 'close') return async () => undefined;
         const value: unknown = Reflect.get(target, property, target);
         if (typeof value !== 'function') return value;
+        const race = async (): Promise<void> => {
+          if (armed && !raced) {
+            raced = true;
+            // The other process's insert commits now, after this read; it notifies nobody.
+            await target.insertCalls([callInsertFixture(callFixture({ id: 'racer', to: OTHER, at: options.racerDue, dueAt: options.racerDue, createdAt: clock.now() }))]);
+          }
+        };
+        if (property === 'claimDueCallsWithWakeUp') {
+          if (!options.withWakeUp) return undefined;
+          return async (claim: ClaimOptions) => {
+            const claimed = await target.claimDueCalls(claim);
+            clock.jump(options.claimMs);
+            if (claimed.length > 0 && !raced) armed = true;
+            const wakeUp = await target.nextWakeUpTimes!();
+            await race();
+            return { claimed, wakeUp };
+          };
+        }
         if (property === 'claimDueCalls') {
           return async (...args: unknown[]) => {
             const claimed = await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args);
@@ -124,11 +148,7 @@ describe('store watch', () => {
         if (property === 'nextWakeUpTimes') {
           return async () => {
             const times: unknown = await (value as () => Promise<unknown>).apply(target);
-            if (armed && !raced) {
-              raced = true;
-              // The other process's insert commits now, after this read; it notifies nobody.
-              await target.insertCalls([callInsertFixture(callFixture({ id: 'racer', to: OTHER, at: options.racerDue, dueAt: options.racerDue, createdAt: clock.now() }))]);
-            }
+            await race();
             return times;
           };
         }
@@ -144,10 +164,15 @@ describe('store watch', () => {
     return { raced, dials: provider.requests.filter((r) => r.kind === 'placeCall').map((r) => [r.to, r.at]) };
   }
 
-  it('an insert that commits just after a claim read the next wake-up, and sent no notification, is still found at once', async () => {
+  const readModes = [
+    ['the claim answers the next wake-up', true],
+    ['the next wake-up is read after the claim', false],
+  ] as const;
+
+  it.each(readModes)('an insert that commits just after a claim read the next wake-up, and sent no notification, is still found at once (%s)', async (_mode, withWakeUp) => {
     // Without a second read the new call would wait for the re-read (here: none at all).
     const racerDue = START + 2 * SECOND + 200;
-    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 0, claimAheadMs: 20 });
+    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 0, claimAheadMs: 20, withWakeUp });
     expect(raced).toBe(true);
     expect(dials).toEqual([
       [NUMBER, START + 2 * SECOND],
@@ -155,11 +180,11 @@ describe('store watch', () => {
     ]);
   });
 
-  it('a call found by that second read inside the last claim horizon is still claimed ahead and dialed on time', async () => {
+  it.each(readModes)('a call found by that second read inside the last claim horizon is still claimed ahead and dialed on time (%s)', async (_mode, withWakeUp) => {
     // Claims take 15 ms; the first claim (100 ms before its call) covered 200 ms ahead, and the
     // racing call is due 50 ms after the first: claimed only at its time, it would be 15 ms late.
     const racerDue = START + 2 * SECOND + 50;
-    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 15, claimAheadMs: 200 });
+    const { raced, dials } = await raceInsertAgainstClaim({ racerDue, claimMs: 15, claimAheadMs: 200, withWakeUp });
     expect(raced).toBe(true);
     expect(dials).toEqual([
       [NUMBER, START + 2 * SECOND],

@@ -65,7 +65,7 @@ describe('the scheduler records every instrument', () => {
     expect(await sdk.sum('call_scheduler.lease.recoveries')).toBe(0);
     // Store operations are timed by operation.
     const storeOps = new Set((await sdk.points('call_scheduler.store.operation.duration')).map((p) => p.attributes['call_scheduler.store.operation']));
-    for (const op of ['insertCalls', 'claimDueCalls', 'updateCall', 'nextWakeUpTimes']) expect(storeOps).toContain(op);
+    for (const op of ['insertCalls', 'claimDueCallsWithWakeUp', 'updateCall']) expect(storeOps).toContain(op);
     // Observables: nothing live at the end; the store's counts by status.
     expect(await sdk.sum('call_scheduler.live_calls')).toBe(0);
     const calls = await sdk.points('call_scheduler.calls');

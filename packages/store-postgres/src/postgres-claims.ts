@@ -1,7 +1,8 @@
 // Owns: PostgresStore's claims: due calls (one per number across hosts when asked), expired leases, and the attempts counted per number.
-import type { ClaimOptions, UpdateResult } from '@call-scheduler/core';
+import type { ClaimOptions, ClaimWithWakeUp, UpdateResult } from '@call-scheduler/core';
 import type { OpenDatabase } from './database/open-database.js';
 import { appendedEvent, int, toCallRecord } from './rows/rows.js';
+import { nextWakeUpTimes } from './postgres-figures.js';
 import * as statements from './sql/statements.js';
 import type { ClaimedRow } from './sql/statements.js';
 
@@ -38,6 +39,25 @@ export async function claimDueCalls(open: OpenDatabase, options: ClaimOptions): 
   const rows = (await statements.claimDueCalls(open.quoted, options).execute(db)).rows;
   if (rows.length > 0) notifier?.announce({ events: true });
   return rows.map((row) => claimedResult(row, 'dispatching', options.now));
+}
+
+/**
+ * {@link claimDueCalls} and the next wake-up after it, in one statement (one round trip); see
+ * `CallStore.claimDueCallsWithWakeUp`. The statement's snapshot does not show the leases it
+ * took: the earliest lease expiry is the earlier of what it read and the new leases' expiry.
+ */
+export async function claimDueCallsWithWakeUp(open: OpenDatabase, options: ClaimOptions): Promise<ClaimWithWakeUp> {
+  const { db, notifier } = open;
+  if (options.limit <= 0) return { claimed: [], wakeUp: await nextWakeUpTimes(open) };
+  const rows = (await statements.claimDueCallsWithWakeUp(open.quoted, options).execute(db)).rows;
+  const first = rows[0];
+  const claimed: UpdateResult[] = [];
+  for (const row of rows) if (row.id !== null) claimed.push(claimedResult(row as ClaimedRow, 'dispatching', options.now));
+  if (claimed.length > 0) notifier?.announce({ events: true });
+  const due = first?.wake_due == null ? null : int(first.wake_due);
+  const read = first?.wake_lease == null ? null : int(first.wake_lease);
+  const leaseExpiry = claimed.length === 0 ? read : Math.min(read ?? Number.POSITIVE_INFINITY, options.leaseExpiresAt);
+  return { claimed, wakeUp: { due, leaseExpiry } };
 }
 
 /** Atomically takes over up to `limit` calls whose lease expired, earliest expiry first, in one statement. */

@@ -77,6 +77,7 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
   const cases: [string, () => RawBuilder<unknown>, string[]][] = [
     ['claimDueCalls', () => statements.claimDueCalls(s, claim), ['calls_due_idx']],
     ['claimDueCalls with onePerNumber', () => statements.claimDueCalls(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_open_to_idx']],
+    ['claimDueCallsWithWakeUp', () => statements.claimDueCallsWithWakeUp(s, claim), ['calls_due_idx', 'calls_lease_idx']],
     ['claimExpiredLeases', () => statements.claimExpiredLeases(s, { ...claim, now: 2_000_100 }), ['calls_lease_idx']],
     ['nextWakeUpTimes', () => statements.nextWakeUpTimes(s), ['calls_due_idx', 'calls_lease_idx']],
     ['listCalls, newest first', () => statements.listCalls(s, { after: null, desc: true, limit: 50 }), ['calls_pkey']],

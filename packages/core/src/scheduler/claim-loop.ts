@@ -8,7 +8,7 @@
 import type { Clock } from '../clock/clock.js';
 import { CallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
-import type { CallStore, UpdateResult } from '../store/call-store.js';
+import type { CallStore, ClaimOptions, UpdateResult, WakeUpTimes } from '../store/call-store.js';
 import { earlierOf } from '../store-kit/wake-up-times.js';
 import type { DialPacer } from './dial-pacer.js';
 import type { ResolvedSchedulerOptions } from './scheduler-options.js';
@@ -316,7 +316,11 @@ export class ClaimLoop {
   async #readNextWakeUp(): Promise<number | null> {
     const { store } = this.#d;
     if (store.nextWakeUpTimes === undefined) return store.nextWakeUpAt();
-    const times = await store.nextWakeUpTimes();
+    return this.#wakeUpOf(await store.nextWakeUpTimes());
+  }
+
+  /** The next wake-up of `times`, keeping the earliest lease expiry apart. */
+  #wakeUpOf(times: WakeUpTimes): number | null {
     this.#leaseExpiryAt = times.leaseExpiry ?? Number.POSITIVE_INFINITY;
     return earlierOf(times);
   }
@@ -330,6 +334,7 @@ export class ClaimLoop {
     let capacity = this.#capacity(now);
     const leaseExpiresAt = now + options.leaseMs;
     let took = 0;
+    let wakeUp: WakeUpTimes | undefined;
     if (capacity > 0 && (this.#leaseExpiryAt === null || this.#leaseExpiryAt <= now)) {
       const recovered = await store.claimExpiredLeases({ now, limit: capacity, owner, leaseExpiresAt });
       for (const result of recovered) this.#d.onRecovered(result);
@@ -339,7 +344,16 @@ export class ClaimLoop {
     if (capacity > 0) {
       const ahead = this.horizonMs;
       const started = this.#d.clock.now();
-      const claimed = await store.claimDueCalls({ now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber, ...(ahead > 0 ? { dueBy: now + ahead } : {}) });
+      const claim: ClaimOptions = { now, limit: capacity, owner, leaseExpiresAt, onePerNumber: options.onePerNumber, ...(ahead > 0 ? { dueBy: now + ahead } : {}) };
+      let claimed: UpdateResult[];
+      // (Only with nextWakeUpTimes too: every read then keeps the earliest lease expiry up to date.)
+      if (store.claimDueCallsWithWakeUp === undefined || store.nextWakeUpTimes === undefined) claimed = await store.claimDueCalls(claim);
+      else {
+        // The claim answers the next wake-up too: the read below is saved (a round trip on a network store).
+        const answer = await store.claimDueCallsWithWakeUp(claim);
+        claimed = answer.claimed;
+        wakeUp = answer.wakeUp;
+      }
       this.#claimMs = Math.max(this.#d.clock.now() - started, this.#claimMs * CLAIM_TIME_DECAY);
       for (const result of claimed) this.#d.onClaimed(result);
       // Read once more after the last claim that took calls (see #recheckAt): postponed by each
@@ -349,7 +363,7 @@ export class ClaimLoop {
       else this.#claimedThrough = now + ahead;
       took += claimed.length;
     }
-    let next = await this.#readNextWakeUp();
+    let next = wakeUp === undefined ? await this.#readNextWakeUp() : this.#wakeUpOf(wakeUp);
     this.#ownLeaseAt = took > 0 && next === leaseExpiresAt ? next : null;
     this.#heldBack = next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0;
     if (this.#heldBack) {

@@ -35,6 +35,7 @@ export function withOperations<D extends object, A>(driver: D, open: () => A, op
     eventLogHead: () => ops.eventLogHead(open()),
     claimDueCalls: (options) => ops.claimDueCalls(open(), options),
     claimExpiredLeases: (options) => ops.claimExpiredLeases(open(), options),
+    claimDueCallsWithWakeUp: (options) => ops.claimDueCallsWithWakeUp(open(), options),
     countAttempts: (query) => ops.countAttempts(open(), query),
     nextWakeUpAt: () => ops.nextWakeUpAt(open()),
     nextWakeUpTimes: () => ops.nextWakeUpTimes(open()),

@@ -273,6 +273,18 @@ export interface WakeUpTimes {
   readonly leaseExpiry: number | null;
 }
 
+/** What {@link CallStore.claimDueCallsWithWakeUp} answers. */
+export interface ClaimWithWakeUp {
+  /** The claimed calls, as {@link CallStore.claimDueCalls} answers them. */
+  readonly claimed: UpdateResult[];
+  /**
+   * The next wake-up times as they stand after the claim, as {@link CallStore.nextWakeUpTimes}
+   * would answer right after it: the calls just claimed no longer count as due, and their leases
+   * count. A call another handle is claiming at the same moment may still count as due.
+   */
+  readonly wakeUp: WakeUpTimes;
+}
+
 /**
  * Where calls, attempts and events live. The scheduler is the only clock: every operation that
  * depends on time takes `now` as an argument, and a store never reads the time itself.
@@ -363,6 +375,14 @@ export interface CallStore {
    * Stores without it work as before: recovery is tried on every claim.
    */
   nextWakeUpTimes?(): Promise<WakeUpTimes>;
+
+  /**
+   * Optional: {@link CallStore.claimDueCalls}, then {@link CallStore.nextWakeUpTimes}, in one store
+   * call (on PostgreSQL one statement, so one round trip instead of two). The scheduler reads the
+   * next wake-up after every claim; a store with this method (and `nextWakeUpTimes`) saves that
+   * read. Stores without it get the two calls.
+   */
+  claimDueCallsWithWakeUp?(options: ClaimOptions): Promise<ClaimWithWakeUp>;
 
   /**
    * How many attempts to `to` started at or after `since` (for per-number caps).

@@ -15,6 +15,7 @@ import type {
   CallStoreHealth,
   CallStoreWatch,
   WakeUpTimes,
+  ClaimWithWakeUp,
   CallUpdate,
   ClaimOptions,
   EventListQuery,
@@ -68,7 +69,7 @@ export interface PurgeOptions {
  * `features` is optional, as on the store; `init` is the guard's (the driver has `open`), and
  * `countByStatus` and `dueSummary` are for a subclass to expose.
  */
-export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary' | 'watch' | 'health' | 'purgeCalls' | 'nextWakeUpTimes'> {
+export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'countByStatus' | 'dueSummary' | 'watch' | 'health' | 'purgeCalls' | 'nextWakeUpTimes' | 'claimDueCallsWithWakeUp'> {
   /** Names the store in error messages, e.g. `MemoryStore`. */
   readonly name: string;
   /** Opens connections, migrates; called once (again only after it failed). */
@@ -77,6 +78,8 @@ export interface CallStoreDriver extends Omit<CallStore, 'init' | 'close' | 'cou
   close?(): Promise<void>;
   /** Optional; see {@link CallStore.nextWakeUpTimes}. */
   nextWakeUpTimes?(): Promise<WakeUpTimes>;
+  /** Optional; see {@link CallStore.claimDueCallsWithWakeUp}. */
+  claimDueCallsWithWakeUp?(options: ClaimOptions): Promise<ClaimWithWakeUp>;
   /** Optional; see {@link CallStore.watch}. */
   watch?(onChange: (change: CallStoreChange) => void): Promise<CallStoreWatch>;
   /** Optional; see {@link CallStore.health}. */
@@ -140,6 +143,8 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
 
   /** The next due time and lease expiry apart, when the driver has them; see {@link CallStore.nextWakeUpTimes}. */
   readonly nextWakeUpTimes?: () => Promise<WakeUpTimes>;
+  /** A claim and the next wake-up in one store call, when the driver has it; see {@link CallStore.claimDueCallsWithWakeUp}. */
+  readonly claimDueCallsWithWakeUp?: (options: ClaimOptions) => Promise<ClaimWithWakeUp>;
   /** Change notifications, when the driver has them; see {@link CallStore.watch}. */
   readonly watch?: (onChange: (change: CallStoreChange) => void) => Promise<CallStoreWatch>;
 
@@ -157,8 +162,15 @@ export class GuardedCallStore implements CallStore, AsyncDisposable {
   constructor(driver: CallStoreDriver) {
     this.#driver = driver;
     this.features = Object.freeze({ ...(driver.features ?? {}) });
-    const { purgeCalls, watch, health, nextWakeUpTimes } = driver;
+    const { purgeCalls, watch, health, nextWakeUpTimes, claimDueCallsWithWakeUp } = driver;
     if (nextWakeUpTimes !== undefined) this.nextWakeUpTimes = () => this.guarded('nextWakeUpTimes', () => nextWakeUpTimes.call(driver));
+    if (claimDueCallsWithWakeUp !== undefined) {
+      this.claimDueCallsWithWakeUp = (options) =>
+        this.guarded('claimDueCallsWithWakeUp', () => {
+          check(claimOptionsSchema, options, 'claim options');
+          return claimDueCallsWithWakeUp.call(driver, options);
+        });
+    }
     if (purgeCalls !== undefined) {
       this.purgeCalls = (options) =>
         this.guarded('purgeCalls', () => {

@@ -1,7 +1,7 @@
 import type { CallStore, CallStoreChange, CallStoreWatch } from '@call-scheduler/core';
 
 /** The writes after which a {@link WatchBus} tells the watchers that events were committed. */
-const WRITES = new Set<PropertyKey>(['insertCalls', 'claimDueCalls', 'claimExpiredLeases', 'updateCall', 'purgeCalls']);
+const WRITES = new Set<PropertyKey>(['insertCalls', 'claimDueCalls', 'claimDueCallsWithWakeUp', 'claimExpiredLeases', 'updateCall', 'purgeCalls']);
 
 /**
  * Stands in for a store's change notifications across hosts (PostgreSQL's LISTEN/NOTIFY): every

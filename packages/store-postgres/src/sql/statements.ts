@@ -54,6 +54,29 @@ export type ClaimedRow = CallRow & {
  * committed, but a primary-key insert waits for the other's uncommitted row and then yields.
  */
 export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<ClaimedRow> {
+  return claimStatement(s, options, false) as RawBuilder<ClaimedRow>;
+}
+
+/** A row of {@link claimDueCallsWithWakeUp}: a claimed call (all its columns `null` when none was claimed) and the wake-up times. */
+export type ClaimedRowWithWakeUp = { [K in keyof ClaimedRow]: ClaimedRow[K] | null } & {
+  /** The earliest `due_at` of a scheduled call not claimed by this statement. */
+  wake_due: IntColumn | null;
+  /** The earliest lease expiry as the statement's snapshot saw it (the leases it took are not in it). */
+  wake_lease: IntColumn | null;
+};
+
+/**
+ * {@link claimDueCalls} and the next wake-up in one statement: every row carries `wake_due` (the
+ * first entry of `calls_due_idx` that this claim did not take: the statement's snapshot still
+ * shows the claimed rows as scheduled, so they are left out by id) and `wake_lease` (the first
+ * entry of `calls_lease_idx` in that snapshot). A claim that takes nothing answers one row with the
+ * call's columns `null`.
+ */
+export function claimDueCallsWithWakeUp(s: string, options: ClaimOptions): RawBuilder<ClaimedRowWithWakeUp> {
+  return claimStatement(s, options, true) as RawBuilder<ClaimedRowWithWakeUp>;
+}
+
+function claimStatement(s: string, options: ClaimOptions, withWakeUp: boolean): RawBuilder<unknown> {
   const { now, limit, owner, leaseExpiresAt } = options;
   const dueBy = options.dueBy ?? now;
   const onePerNumber = options.onePerNumber === true;
@@ -100,9 +123,26 @@ export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<Clai
       order by claimed_due_at, id
       returning id, xid::text as xid, call_id
     )
-    select claimed.*, event.id as event_id, event.xid as event_xid
+    ${withWakeUp ? wakeUpSelect(s) : claimedSelect}`;
+}
+
+/** The last part of a claim: its rows. */
+const claimedSelect = sql`select claimed.*, event.id as event_id, event.xid as event_xid
     from claimed join event on event.call_id = claimed.id
     order by claimed.claimed_due_at, claimed.id`;
+
+/** The last part of a claim with the wake-up: its rows (or one row of `null`s) beside the two times. */
+function wakeUpSelect(s: string): RawBuilder<unknown> {
+  return sql`, result as (
+      select claimed.*, event.id as event_id, event.xid as event_xid
+      from claimed join event on event.call_id = claimed.id
+    )
+    select wake.wake_due, wake.wake_lease, result.*
+    from (select
+      (select min(w.due_at) from ${table(s, 'calls')} as w where w.status = 'scheduled' and w.id not in (select id from claimed)) as wake_due,
+      (select min(w.lease_expires_at) from ${table(s, 'calls')} as w where w.lease_expires_at is not null) as wake_lease) as wake
+    left join result on true
+    order by result.claimed_due_at, result.id`;
 }
 
 /**

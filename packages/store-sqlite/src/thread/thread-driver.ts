@@ -20,6 +20,7 @@ const OPERATIONS = [
   'eventLogHead',
   'claimDueCalls',
   'claimExpiredLeases',
+  'claimDueCallsWithWakeUp',
   'countAttempts',
   'nextWakeUpAt',
   'nextWakeUpTimes',

@@ -1,9 +1,9 @@
 import { describe, expect } from 'vitest';
-import { T0, NUMBER_B, type Suite } from './suite.js';
+import { T0, NUMBER_B, NUMBER_C, type Suite } from './suite.js';
 
 /** The conformance tests of `nextWakeUpAt`. */
 export function nextWakeUpAtTests(s: Suite): void {
-  const { test, newCall, insert, claim, recover } = s;
+  const { test, newCall, insert, claim, claimOptions, recover, ids } = s;
   describe('nextWakeUpAt', () => {
     test('nextWakeUpAt is null for an empty store', async () => {
       expect(await s.store.nextWakeUpAt()).toBeNull();
@@ -83,6 +83,45 @@ export function nextWakeUpAtTests(s: Suite): void {
       const [late] = await claim({ now: T0 + 90_000, leaseExpiresAt: T0 + 100_000 });
       expect(late!.call.id).toBe(b.id);
       await expectTimes(null, T0 + 100_000);
+    });
+
+    test('claimDueCallsWithWakeUp (optional) claims as claimDueCalls and answers the wake-up times as they stand after the claim', async (ctx) => {
+      const claimWithWakeUp = s.store.claimDueCallsWithWakeUp?.bind(s.store);
+      if (claimWithWakeUp === undefined) {
+        ctx.skip('the store has no claimDueCallsWithWakeUp (optional): the scheduler reads the next wake-up after each claim');
+        return;
+      }
+      // Nothing stored: nothing claimed, no wake-up.
+      expect(await claimWithWakeUp(claimOptions())).toEqual({ claimed: [], wakeUp: { due: null, leaseExpiry: null } });
+      const first = newCall({ dueAt: T0 - 20 });
+      const second = newCall({ to: NUMBER_B, dueAt: T0 - 10 });
+      const soon = newCall({ to: NUMBER_C, dueAt: T0 + 100 });
+      const later = newCall({ dueAt: T0 + 5_000 });
+      await insert(later, soon, second, first);
+      // A limit of one: the earliest is claimed; the other due call is still due.
+      const one = await claimWithWakeUp(claimOptions({ limit: 1, leaseExpiresAt: T0 + 30_000 }));
+      expect(ids(one.claimed.map((r) => r.call))).toEqual([first.id]);
+      expect(one.claimed[0]).toMatchObject({ call: { status: 'dispatching', dueAt: null, lease: { owner: 'scheduler-1', expiresAt: T0 + 30_000 } } });
+      expect(one.claimed[0]!.events.map((e) => e.type)).toEqual(['dispatching']);
+      expect(one.wakeUp).toEqual({ due: T0 - 10, leaseExpiry: T0 + 30_000 });
+      expect(one.wakeUp).toEqual(await s.store.nextWakeUpTimes?.());
+      // Claimed through dueBy, with a shorter lease: the next due call is beyond it, the new lease is the earliest.
+      const rest = await claimWithWakeUp(claimOptions({ dueBy: T0 + 100, leaseExpiresAt: T0 + 20_000 }));
+      expect(ids(rest.claimed.map((r) => r.call))).toEqual([second.id, soon.id]);
+      expect(rest.wakeUp).toEqual({ due: T0 + 5_000, leaseExpiry: T0 + 20_000 });
+      expect(rest.wakeUp).toEqual(await s.store.nextWakeUpTimes?.());
+      // Nothing due: nothing claimed; the times are read all the same.
+      expect(await claimWithWakeUp(claimOptions({ now: T0 + 1_000, leaseExpiresAt: T0 + 31_000 }))).toEqual({ claimed: [], wakeUp: { due: T0 + 5_000, leaseExpiry: T0 + 20_000 } });
+      // One per number: a due call held back by a live call to its number still counts as due.
+      await s.store.updateCall({ id: first.id, expect: { token: one.claimed[0]!.call.fencingToken }, set: { status: 'completed', endedAt: T0 + 5_500, leaseExpiresAt: null }, now: T0 + 5_500 });
+      const heldBack = newCall({ to: NUMBER_B, dueAt: T0 + 4_000 });
+      await insert(heldBack);
+      const held = await claimWithWakeUp(claimOptions({ now: T0 + 6_000, leaseExpiresAt: T0 + 36_000, onePerNumber: true }));
+      expect(ids(held.claimed.map((r) => r.call))).toEqual([later.id]);
+      expect(held.wakeUp).toEqual({ due: T0 + 4_000, leaseExpiry: T0 + 20_000 });
+      expect(held.wakeUp).toEqual(await s.store.nextWakeUpTimes?.());
+      // Checked like claimDueCalls: nothing is claimed.
+      await expect(claimWithWakeUp(claimOptions({ limit: -1 }))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     });
   });
 }
