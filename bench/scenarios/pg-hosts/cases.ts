@@ -19,6 +19,7 @@ import { fireBareTimer } from '../../lib/bare-timer.js';
 import { cases as pgBurstCases } from '../pg-burst/cases.js';
 
 const HOST_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'host.ts');
+const WITNESS_SCRIPT = join(fileURLToPath(new URL('.', import.meta.url)), 'witness.ts');
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 /** The store's schema in each scratch database. */
 const SCHEMA = 'bench';
@@ -46,32 +47,43 @@ function perCall(counts: readonly Readonly<Record<string, number>>[], calls: num
   return Object.fromEntries(Object.entries(sum).map(([name, n]) => [name, Math.round((n / calls) * 1000) / 1000]));
 }
 
-/** A dialing host process. */
-interface Host {
+/** A child process of the case (a dialing host, or the timer witness) that reports `done` on `stop`. */
+interface Child<Done> {
   readonly ready: Promise<{ watching: boolean }>;
+  /** Writes one line to the process's stdin. */
+  send(line: string): void;
   /** Sends `stop` and resolves with its report. */
-  stop(): Promise<HostDone>;
+  stop(): Promise<Done>;
   kill(): void;
 }
 
-function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number): Host {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@call-scheduler/source', '--import', 'tsx', HOST_SCRIPT, `--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`])],
-    { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+/** A dialing host process. */
+type Host = Child<HostDone>;
+
+/** What the timer witness (`witness.ts`) reports when stopped. */
+interface WitnessDone {
+  readonly lateness: number[];
+  readonly early: number;
+}
+
+/**
+ * Starts `script` (from source) with `args`; it writes `{"type":"ready"}` once ready and
+ * `{"type":"done", ...}` after a `stop` line, one JSON line each on stdout.
+ */
+function startChild<Done>(script: string, args: readonly string[], id: string): Child<Done> {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-3000);
   });
   let onReady: (value: { watching: boolean }) => void = () => undefined;
-  let onDone: (value: HostDone) => void = () => undefined;
+  let onDone: (value: Done) => void = () => undefined;
   let onFail: (error: Error) => void = () => undefined;
   const ready = new Promise<{ watching: boolean }>((resolve, reject) => {
     onReady = resolve;
     onFail = reject;
   });
-  const done = new Promise<HostDone>((resolve, reject) => {
+  const done = new Promise<Done>((resolve, reject) => {
     onDone = resolve;
     const previous = onFail;
     onFail = (error) => {
@@ -86,11 +98,14 @@ function startHost(url: string, id: string, notify: boolean, claimAheadMs?: numb
   createInterface({ input: child.stdout }).on('line', (line) => {
     const message = JSON.parse(line) as { type: string } & Record<string, unknown>;
     if (message.type === 'ready') onReady({ watching: message.watching === true });
-    else if (message.type === 'done') onDone(message as unknown as HostDone);
+    else if (message.type === 'done') onDone(message as unknown as Done);
   });
-  child.on('exit', (code, signal) => onFail(new Error(`host ${id} exited with ${code ?? signal}\n${stderr}`)));
+  child.on('exit', (code, signal) => onFail(new Error(`${id} exited with ${code ?? signal}\n${stderr}`)));
   return {
     ready,
+    send(line) {
+      child.stdin?.write(`${line}\n`);
+    },
     stop() {
       child.stdin?.write('stop\n');
       return done;
@@ -99,6 +114,11 @@ function startHost(url: string, id: string, notify: boolean, claimAheadMs?: numb
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number): Host {
+  const args = [`--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`])];
+  return startChild<HostDone>(HOST_SCRIPT, args, `host ${id}`);
 }
 
 /** A scratch database with the store's schema migrated; `pg` client for the coordinator's checks. */
@@ -166,8 +186,13 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
   const claimAheadMs = context.params.claimAheadMs === undefined ? undefined : intParam(context.params, 'claimAheadMs', 0);
   const db = await prepareDatabase();
   const hosts: Host[] = [];
+  let witness: Child<WitnessDone> | undefined;
   try {
     for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, notify, claimAheadMs));
+    // The timer floor under this very load: a bare re-armed timer in a process of its own, told
+    // each due time as it is scheduled.
+    witness = startChild<WitnessDone>(WITNESS_SCRIPT, [], 'the timer witness');
+    await witness.ready;
     const ready = await Promise.all(hosts.map((h) => h.ready));
     const store = new PostgresStore({ connectionString: db.url, schema: SCHEMA, notify });
     const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
@@ -183,6 +208,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
       const call = await scheduler.schedule({ to: numberOf(i), at });
       scheduleMs.push(performance.now() - s0);
       due.set(call.id, at);
+      witness.send(String(at));
       next += pauses[i] ?? 0;
       const wait = next - performance.now();
       if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -193,6 +219,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
     const history = await eventsPerCall(db.client, count);
     await store.close();
     const reports = await Promise.all(hosts.map((h) => h.stop()));
+    const alongside = await witness.stop();
     const late: number[] = [];
     let early = 0;
     const seen = new Set<string>();
@@ -221,6 +248,8 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
       early,
       dialedTwice: twice,
       latenessMs: distribution(late),
+      witnessLatenessMs: distribution(alongside.lateness),
+      witnessEarly: alongside.early,
       scheduleMs: distribution(scheduleMs),
       schedulingMs,
       schedulerCpuMs: (scheduleCpu.user + scheduleCpu.system) / 1000,
@@ -233,6 +262,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
     };
   } finally {
     for (const host of hosts) host.kill();
+    witness?.kill();
     await db.drop();
   }
 }
