@@ -48,21 +48,36 @@ afterAll(async () => {
 
 interface PlanNode {
   'Node Type': string;
+  /** With ANALYZE: how many times the node ran. */
+  'Actual Loops'?: number;
   'Relation Name'?: string;
   'Index Name'?: string;
   Plans?: PlanNode[];
 }
 
 /** Every node of the plan of `statement`. */
-async function planOf(statement: RawBuilder<unknown>): Promise<PlanNode[]> {
+async function planOf(statement: RawBuilder<unknown>, analyze = false): Promise<PlanNode[]> {
   const compiled = statement.compile(kysely);
-  const result = await db.pool().query(`explain (format json) ${compiled.sql}`, [...compiled.parameters]);
+  let result: { rows: Record<string, unknown>[] };
+  if (analyze) {
+    // EXPLAIN ANALYZE runs the statement: in a transaction rolled back, so the data stays as it was.
+    const client = await db.pool().connect();
+    try {
+      await client.query('begin');
+      result = await client.query(`explain (analyze, format json) ${compiled.sql}`, [...compiled.parameters]);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+  } else {
+    result = await db.pool().query(`explain (format json) ${compiled.sql}`, [...compiled.parameters]);
+  }
   const nodes: PlanNode[] = [];
   const walk = (node: PlanNode): void => {
     nodes.push(node);
     node.Plans?.forEach(walk);
   };
-  walk((result.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+  walk((result.rows[0]?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
   return nodes;
 }
 
@@ -116,6 +131,23 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
       ['calls_pkey', 'attempts_pkey'],
     ],
   ];
+  it('the merged updateCalls of 32 calls: each aggregate of the answer runs once, not once per call', async () => {
+    // Joined as subqueries, the attempts' and events' aggregates ran again for every call (32 times a statement).
+    const ids = (await db.pool().query<{ id: string }>(`select c.id from ${s}.calls as c join ${s}.attempts as a on a.call_id = c.id where c.status = 'connected' order by c.id limit 32`)).rows.map((row) => row.id);
+    expect(ids).toHaveLength(32);
+    const writes = ids.map((id) => ({
+      update: { id, expect: { token: 1 }, set: { status: 'completed' as const, endedAt: 5, leaseExpiresAt: null }, attempt: { number: 1, set: { status: 'completed' as const } }, now: 5 },
+      events: [
+        { type: 'status' as const, at: 5, attempt: 1, status: 'completed' as const, providerStatus: 'completed', data: null },
+        { type: 'completed' as const, at: 5, attempt: 1, status: 'completed' as const, providerStatus: null, data: null },
+      ],
+    }));
+    const nodes = await planOf(mergedUpdates(s, writes), true);
+    const aggregates = nodes.filter((n) => n['Node Type'] === 'Aggregate');
+    expect(aggregates).toHaveLength(2);
+    expect(aggregates.map((n) => n['Actual Loops'])).toEqual([1, 1]);
+  });
+
   for (const [name, statement, expected] of cases) {
     it(`${name}: no sequential scan`, async () => {
       const nodes = await planOf(statement());

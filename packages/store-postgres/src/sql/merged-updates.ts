@@ -103,6 +103,7 @@ function keepAttempt(column: string, key = column): RawBuilder<unknown> {
  */
 export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBuilder<UpdatedRow & { job_ord: number }> {
   const calls = JSON.stringify(writes.map((write, i) => callRow(write.update, i)));
+  const ids = writes.map((write) => write.update.id);
   let ord = 0;
   const events = JSON.stringify(writes.flatMap((write) => write.events.map((event) => eventInput(write.update.id, event, ord++))));
   const t = (name: string): RawBuilder<unknown> => sql.raw(`${s}.${name}`);
@@ -131,6 +132,9 @@ export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBui
         version = c.version + 1, updated_at = x.now
       from x
       where c.id = x.id
+        -- The ids again as an array: the rows are found through calls_pkey (a JSON recordset is
+        -- estimated at 100 rows, so on a table of some thousands the join alone reads it all).
+        and c.id = any(${ids}::text[])
         and (x.e_token is null or (c.fencing_token = x.e_token and c.lease_expires_at is not null))
         and (x.e_statuses is null or c.status = any(x.e_statuses))
         and (x.e_version is null or c.version = x.e_version)
@@ -151,13 +155,16 @@ export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBui
       delete from ${t('number_claims')} as n using u
       where n.to_number = u.to_number and n.call_id = u.id
         and u.status_set and u.status not in ('dispatching', 'initiated', 'ringing', 'connected')
+    ),
+    -- Each aggregate once (materialized): joined as subqueries, they ran again for every call.
+    hits as materialized (select call_id, count(*) as n from att group by call_id),
+    keys as materialized (
+      select call_id, json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id) as list
+      from ev group by call_id
     )
     select u.*, coalesce(hits.n, 0) as attempt_hits, coalesce(keys.list, '[]'::json) as event_keys,
       ${earliestBefore} as earliest_before
     from u
-    left join (select call_id, count(*) as n from att group by call_id) as hits on hits.call_id = u.id
-    left join (
-      select call_id, json_agg(json_build_object('id', id, 'xid', xid, 'call_id', call_id) order by id) as list
-      from ev group by call_id
-    ) as keys on keys.call_id = u.id`;
+    left join hits on hits.call_id = u.id
+    left join keys on keys.call_id = u.id`;
 }

@@ -110,6 +110,9 @@ function claimStatement(s: string, options: ClaimOptions, withWakeUp: boolean): 
         lease_expires_at = ${leaseExpiresAt}::bigint, version = c.version + 1, updated_at = ${now}::bigint
       from due ${heldJoin}
       where c.id = due.id
+        -- The ids again as an array: the rows are found through calls_pkey (on a table of some
+        -- thousands the planner would rather read it all for a hash join).
+        and c.id = any(array(select id from due))
       returning c.*, due.due_at as claimed_due_at
     ),
     attempt as (
@@ -164,6 +167,7 @@ export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder
         lease_expires_at = ${leaseExpiresAt}::bigint, version = c.version + 1, updated_at = ${now}::bigint
       from expired
       where c.id = expired.id
+        and c.id = any(array(select id from expired))
       returning c.*, expired.lease_expires_at as claimed_due_at, expired.lease_owner as previous_owner
     ),
     event as (
