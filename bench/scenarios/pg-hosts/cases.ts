@@ -64,6 +64,8 @@ type Host = Child<HostDone>;
 interface WitnessDone {
   readonly lateness: number[];
   readonly early: number;
+  /** Due times told but not fired by `stop` (none, when every call had ended by then). */
+  readonly unfired: number;
 }
 
 /**
@@ -220,6 +222,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
     await store.close();
     const reports = await Promise.all(hosts.map((h) => h.stop()));
     const alongside = await witness.stop();
+    if (alongside.unfired !== 0) throw new Error(`the timer witness had ${alongside.unfired} due times not fired yet when stopped`);
     const late: number[] = [];
     let early = 0;
     const seen = new Set<string>();

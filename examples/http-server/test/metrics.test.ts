@@ -50,6 +50,7 @@ describe('GET /metrics on the example server', () => {
     expect(sample(text, 'call_scheduler_calls', { call_scheduler_call_status: 'completed' })).toBe(2);
     expect(sample(text, 'call_scheduler_calls', { call_scheduler_call_status: 'canceled' })).toBe(1);
     expect(sample(text, 'call_scheduler_live_calls', host)).toBe(0);
-    expect(sample(text, 'call_scheduler_store_operation_duration_count', { call_scheduler_store_operation: 'claimDueCalls' })).toBeGreaterThan(0);
+    // SqliteStore answers the next wake-up with each claim: the scheduler claims with claimDueCallsWithWakeUp.
+    expect(sample(text, 'call_scheduler_store_operation_duration_count', { call_scheduler_store_operation: 'claimDueCallsWithWakeUp' })).toBeGreaterThan(0);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallStore, CallUpdate, ClaimOptions } from '../src/index.js';
 import type { FakeClock } from '../src/testing/index.js';
 import { callFixture, callInsertFixture } from '../src/testing/index.js';
-import { NUMBER, SECOND, START, harness } from './harness.js';
+import { NUMBER, OTHER, SECOND, START, harness } from './harness.js';
 import { cleanupAfterEach } from './support/cleanup-after-each.js';
 
 // What the scheduler asks of its store, counted: each store call is work (a transaction on SQLite).
@@ -141,6 +141,45 @@ describe('store calls per call', () => {
     const made = await storeCallsWhileDialing(10, SECOND, 'claimDueCallsWithWakeUp');
     expect(made.get('claimDueCalls')).toBe(10);
     expect(made.get('nextWakeUpTimes')).toBe(10);
+  });
+
+  it("a claim's answer that still shows a call another host was claiming is read again: nothing is held back for it", async () => {
+    // A claim answers the next wake-up from its own snapshot: a call another host was claiming at
+    // that moment still looks due. Taken for a call held back, it would make this scheduler wait
+    // for the re-read (1 s) before the next call, due 100 ms later.
+    const inner = new MemoryStore();
+    await inner.insertCalls([
+      callInsertFixture(callFixture({ id: 'contested', to: NUMBER, at: START, dueAt: START, createdAt: START })),
+      callInsertFixture(callFixture({ id: 'next', to: OTHER, at: START + 100, dueAt: START + 100, createdAt: START })),
+    ]);
+    let contested = false;
+    let reads = 0;
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === 'claimDueCallsWithWakeUp') {
+          return async (options: ClaimOptions) => {
+            if (contested) return target.claimDueCallsWithWakeUp!(options);
+            contested = true;
+            // The other host's claim takes the due call; ours finds nothing, and its snapshot still showed the call.
+            await target.claimDueCalls({ ...options, owner: 'host-b' });
+            const claimed = await target.claimDueCalls(options);
+            const { leaseExpiry } = await target.nextWakeUpTimes!();
+            return { claimed, wakeUp: { due: START, leaseExpiry } };
+          };
+        }
+        if (name === 'nextWakeUpTimes') reads += 1;
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    await clock.advance(0);
+    expect(contested).toBe(true);
+    expect(reads).toBeGreaterThan(0);
+    await clock.advance(SECOND);
+    expect(provider.placeRequests().map((r) => [r.callId, r.at])).toEqual([['next', START + 100]]);
   });
 
   it('calls far apart cost one claim each: the lease expiry of a call that ended is only looked at, not claimed from', async () => {

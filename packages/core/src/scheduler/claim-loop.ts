@@ -364,6 +364,13 @@ export class ClaimLoop {
       took += claimed.length;
     }
     let next = wakeUp === undefined ? await this.#readNextWakeUp() : this.#wakeUpOf(wakeUp);
+    if (wakeUp !== undefined && !this.#tickAgain && next !== null && next <= this.#claimedThrough) {
+      // The claim left a call due within what it looked at: another call to its number is live,
+      // or another host was claiming it. The claim's answer was read before that host committed
+      // (its snapshot still shows the call scheduled): read again, now, before holding back or
+      // waking for a call that is likely gone.
+      next = await this.#readNextWakeUp();
+    }
     this.#ownLeaseAt = took > 0 && next === leaseExpiresAt ? next : null;
     this.#heldBack = next !== null && next <= now && !this.#tickAgain && this.#capacity(now) > 0;
     if (this.#heldBack) {
