@@ -69,7 +69,7 @@ describe('the store behind a scheduler', () => {
     stops.push(() => scheduler.stop({ timeoutMs: 0 }));
     const call = await scheduler.schedule({ to: NUMBER });
     const view = scheduler.store as unknown as Record<string, unknown>;
-    for (const write of ['insertCalls', 'updateCall', 'claimDueCalls', 'claimExpiredLeases', 'purgeCalls', 'init']) expect(view[write]).toBeUndefined();
+    for (const write of ['insertCalls', 'updateCall', 'claimDueCalls', 'claimDueCallsWithWakeUp', 'claimExpiredLeases', 'purgeCalls', 'init']) expect(view[write]).toBeUndefined();
     expect(Object.isFrozen(view)).toBe(true);
     expect((await scheduler.store.getCall(call.id))?.id).toBe(call.id);
     expect(await scheduler.store.nextWakeUpAt()).toBe(await store.nextWakeUpAt());
