@@ -182,6 +182,46 @@ describe('store calls per call', () => {
     expect(provider.placeRequests().map((r) => [r.callId, r.at])).toEqual([['next', START + 100]]);
   });
 
+  it('the next claim does not wait for the writes of the answers already in: claims and writes overlap', async () => {
+    // maxConcurrentRequests 1: a claim may take 2 calls (twice the request slots) while dials are in
+    // progress. The writes of the answers hang until released; the provider answers at once.
+    const inner = new MemoryStore();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let writesWaiting = 0;
+    const store = new Proxy(inner, {
+      get(target, name, receiver) {
+        if (name === 'updateCall') {
+          return async (update: CallUpdate) => {
+            writesWaiting += 1;
+            await gate;
+            return target.updateCall(update);
+          };
+        }
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const { clock, scheduler, provider } = harness({ store, maxConcurrentRequests: 1, providerOptions: completedAtOnce });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    await scheduler.scheduleMany(Array.from({ length: 6 }, (_, i) => ({ to: `+1415555${String(1000 + i)}` })));
+    try {
+      await clock.advance(0);
+      // Every call was dialed, though no answer has been written yet: a dial stops counting
+      // against the claims once the provider answered (it counted until its write ended, and the
+      // first claim's two calls were all that was dialed).
+      expect(provider.dials()).toBe(6);
+      expect(writesWaiting).toBe(6);
+    } finally {
+      release();
+    }
+    await clock.advance(SECOND);
+    expect((await inner.countByStatus()).completed).toBe(6);
+  });
+
   it('calls far apart cost one claim each: the lease expiry of a call that ended is only looked at, not claimed from', async () => {
     // One call a minute (longer than the 30 s lease): the store's next wake-up after each claim is
     // that claim's lease expiry, 30 s later, though the call ended at once.

@@ -127,9 +127,18 @@ export class CallDispatcher {
     this.#dispatching += 1;
     markAwaitingToken(tracked);
     this.#awaitingToken += 1;
+    // The dial counts as in progress until the provider answered (or it ended otherwise), not
+    // while the answer is being written: the next claim need not wait for that write.
+    let counted = true;
+    const answered = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.#dispatching -= 1;
+      this.#ctx.loop.arm();
+    };
     this.#ctx.track(
-      this.#dispatch(tracked, fresh, dueAt).finally(() => {
-        this.#dispatching -= 1;
+      this.#dispatch(tracked, fresh, dueAt, answered).finally(() => {
+        answered();
         this.#tokenTaken(tracked);
         this.#ctx.loop.arm();
       }),
@@ -144,7 +153,7 @@ export class CallDispatcher {
    * Dials a claimed call. `fresh` is false for a dial re-sent after lease recovery (the provider
    * de-duplicates), which may already have happened: such a dial is never put back or held back.
    */
-  async #dispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null): Promise<void> {
+  async #dispatch(tracked: TrackedCall, fresh: boolean, dueAt: number | null, answered: () => void): Promise<void> {
     const ctx = this.#ctx;
     const { options, gate, provider, clock } = ctx;
     const record = tracked.record;
@@ -246,6 +255,7 @@ export class CallDispatcher {
         }
         continue;
       }
+      answered();
       await this.#accepted(tracked, info);
       return;
     }
