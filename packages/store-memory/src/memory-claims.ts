@@ -1,8 +1,7 @@
 // Owns: MemoryStore's claims: due calls (earliest first, one per number when asked), expired leases, and the attempts counted per number.
-import type { CallRecord, ClaimOptions, ClaimWithWakeUp, UpdateResult } from '@call-scheduler/core';
+import type { CallRecord, ClaimOptions, UpdateResult } from '@call-scheduler/core';
 import { claimedAttempt } from '@call-scheduler/core/internal';
 import { copyCall, copyEvent } from './memory-copies.js';
-import { nextWakeUpTimes } from './memory-figures.js';
 import type { MemoryState, Mutable, TimeHeapEntry } from './memory-state.js';
 
 /** Atomically claims due calls, earliest `dueAt` first; see {@link CallStore.claimDueCalls}. */
@@ -57,12 +56,6 @@ export async function claimDueCalls(state: MemoryState, options: ClaimOptions): 
   }
   for (const entry of skipped) state.due.push(entry);
   return results;
-}
-
-/** A claim and the next wake-up after it; see {@link CallStore.claimDueCallsWithWakeUp}. */
-export async function claimDueCallsWithWakeUp(state: MemoryState, options: ClaimOptions): Promise<ClaimWithWakeUp> {
-  const claimed = await claimDueCalls(state, options);
-  return { claimed, wakeUp: await nextWakeUpTimes(state) };
 }
 
 /** Atomically takes over expired leases, earliest first; see {@link CallStore.claimExpiredLeases}. */

@@ -1,5 +1,5 @@
 // Owns: SqliteStore's claims: due calls (one per number when asked), expired leases, and the attempts counted per number.
-import type { CallRecord, ClaimOptions, ClaimWithWakeUp, NewCallEvent, UpdateResult } from '@call-scheduler/core';
+import type { CallRecord, ClaimOptions, NewCallEvent, UpdateResult } from '@call-scheduler/core';
 import { sql } from 'kysely';
 import type { Insertable, Selectable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, chunks } from './database/batches.js';
@@ -10,7 +10,6 @@ import { toCallRecord } from './rows/call-row.js';
 import { int } from './rows/columns.js';
 import { toNewEventRow } from './rows/event-row.js';
 import { insertEvents } from './sqlite-events.js';
-import { nextWakeUpTimes } from './sqlite-figures.js';
 
 /** The order a claim's `RETURNING` rows had in its subquery: `claimed_due_at`, then id. */
 function byClaimOrder(a: CallsTable, b: CallsTable): number {
@@ -87,14 +86,6 @@ export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions)
   });
 }
 
-/**
- * A claim and the next wake-up after it; see `CallStore.claimDueCallsWithWakeUp`. Two statements
- * (the read after the claim's commit), one store call: on a store thread, one message each way.
- */
-export async function claimDueCallsWithWakeUp(access: SqliteAccess, options: ClaimOptions): Promise<ClaimWithWakeUp> {
-  const claimed = await claimDueCalls(access, options);
-  return { claimed, wakeUp: await nextWakeUpTimes(access) };
-}
 
 /**
  * Atomically takes over up to `limit` calls whose lease expired, earliest expiry first; see `CallStore.claimExpiredLeases`.

@@ -4,19 +4,23 @@
  *
  * @internal
  */
-import type { CallStore } from '../store/call-store.js';
+import type { CallStore, ClaimOptions, ClaimWithWakeUp } from '../store/call-store.js';
 
 /** The operations as driver methods: every method of `CallStore` but the lifecycle, `watch` and `health`, none optional. */
 export type BoundOperations = Required<Omit<CallStore, 'features' | 'init' | 'close' | 'watch' | 'health'>>;
 
+/** Each operation as a function of `open` and the operation's arguments. */
+type OperationsOf<A> = {
+  readonly [K in keyof BoundOperations]: (open: A, ...args: Parameters<BoundOperations[K]>) => ReturnType<BoundOperations[K]>;
+};
+
 /**
  * The operations of a store of this repository, each a function of `open` (what the store opened:
  * a database and its write path, or the in-memory state) and the operation's arguments. Each
- * keeps the meaning documented on `CallStore`.
+ * keeps the meaning documented on `CallStore`. `claimDueCallsWithWakeUp` is optional: without it,
+ * the driver's is `claimDueCalls` then `nextWakeUpTimes`, in one store call.
  */
-export type StoreOperations<A> = {
-  readonly [K in keyof BoundOperations]: (open: A, ...args: Parameters<BoundOperations[K]>) => ReturnType<BoundOperations[K]>;
-};
+export type StoreOperations<A> = Omit<OperationsOf<A>, 'claimDueCallsWithWakeUp'> & Partial<Pick<OperationsOf<A>, 'claimDueCallsWithWakeUp'>>;
 
 /**
  * Gives `driver` the methods of `operations`, each handing `open()` (evaluated at every call: the
@@ -24,6 +28,12 @@ export type StoreOperations<A> = {
  */
 export function withOperations<D extends object, A>(driver: D, open: () => A, operations: StoreOperations<A>): D & BoundOperations {
   const ops = operations;
+  const claimWithWakeUp =
+    ops.claimDueCallsWithWakeUp ??
+    (async (db: A, options: ClaimOptions): Promise<ClaimWithWakeUp> => {
+      const claimed = await ops.claimDueCalls(db, options);
+      return { claimed, wakeUp: await ops.nextWakeUpTimes(db) };
+    });
   const methods: BoundOperations = {
     insertCalls: (items) => ops.insertCalls(open(), items),
     getCall: (id) => ops.getCall(open(), id),
@@ -35,7 +45,7 @@ export function withOperations<D extends object, A>(driver: D, open: () => A, op
     eventLogHead: () => ops.eventLogHead(open()),
     claimDueCalls: (options) => ops.claimDueCalls(open(), options),
     claimExpiredLeases: (options) => ops.claimExpiredLeases(open(), options),
-    claimDueCallsWithWakeUp: (options) => ops.claimDueCallsWithWakeUp(open(), options),
+    claimDueCallsWithWakeUp: (options) => claimWithWakeUp(open(), options),
     countAttempts: (query) => ops.countAttempts(open(), query),
     nextWakeUpAt: () => ops.nextWakeUpAt(open()),
     nextWakeUpTimes: () => ops.nextWakeUpTimes(open()),
