@@ -6,7 +6,8 @@
  *
  * `CallScheduler` with its defaults (but `claimAheadMs` when given) on a `PostgresStore` and the in-process provider that answers
  * `completed` at once. It starts, writes `{"type":"ready"}` as one JSON line on stdout, and dials
- * until a line `stop` arrives on stdin; then it stops and writes `{"type":"done", ...}`: every dial
+ * until a line `stop` arrives on stdin (a line `reset` forgets what it dialed so far and answers
+ * `{"type":"reset"}`: a warm-up); then it stops and writes `{"type":"done", ...}`: every dial
  * (`[callId, sub-ms wall clock, Date.now()]`), its completions and errors, its CPU time, and its store
  * method calls and SQL statements from `ready` to `stop` (by name).
  */
@@ -56,9 +57,24 @@ async function main(): Promise<void> {
     if (errors.length < 5) errors.push(error instanceof Error ? error.message : String(error));
   });
   const lines = createInterface({ input: process.stdin });
+  let cpu0 = process.cpuUsage();
   const stop = new Promise<void>((resolve) => {
     lines.on('line', (line) => {
-      if (line.trim() === 'stop') resolve();
+      const command = line.trim();
+      if (command === 'stop') resolve();
+      // `reset`: what was dialed so far (a warm-up) is forgotten: dials, counts, CPU and store calls start again.
+      if (command === 'reset') {
+        dials.length = 0;
+        completed = 0;
+        failed = 0;
+        lastEndedAt = 0;
+        errorCount = 0;
+        errors.length = 0;
+        methods.take();
+        statements.take();
+        cpu0 = process.cpuUsage();
+        send({ type: 'reset' });
+      }
     });
     lines.on('close', () => resolve());
   });
@@ -69,7 +85,7 @@ async function main(): Promise<void> {
   // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready to stop, in that directory.
   const profileDir = process.env.BENCH_HOST_PROFILE_DIR;
   const stopProfiler = profileDir === undefined ? undefined : await startProfiler(`${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`);
-  const cpu0 = process.cpuUsage();
+  cpu0 = process.cpuUsage();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
   const cpu = process.cpuUsage(cpu0);

@@ -53,6 +53,8 @@ export const pgHosts: ScenarioDef = {
       { name: 'raw-autocommit', timeoutMs: t(120_000) },
       { name: 'raw-batched', timeoutMs: t(120_000) },
       { name: 'burst', timeoutMs: t(180_000) },
+      // The same burst on hosts that have dialed a burst before (V8 has compiled their dial path).
+      { name: 'burst', id: 'burst-warm', params: { warmUp: quick ? 300 : 5_000 }, timeoutMs: t(180_000) },
       { name: 'round-trips-sqlite', timeoutMs: t(120_000) },
       { name: 'round-trips-postgres', timeoutMs: t(120_000) },
     ];
@@ -83,17 +85,22 @@ export const pgHosts: ScenarioDef = {
         met: name === 'lateness-watch' || name === 'lateness-watch-ahead' ? d.p99 <= 5 && num(r, 'early') === 0 : null,
       });
     }
-    const burst = resultOf(results, 'burst');
-    const rate = num(burst, 'callsPerSecond');
     const auto = num(resultOf(results, 'raw-autocommit'), 'callsPerSecond');
     const batched = num(resultOf(results, 'raw-batched'), 'callsPerSecond');
-    rows.push({
-      figure: `burst of ${num(burst, 'count')} due at once, ${num(burst, 'hosts')} processes, full history (${num(burst, 'eventsPerCall').toFixed(1)} events/call)`,
-      value: `${fmt(rate)} calls/s (first dial ${ms(num(burst, 'firstDialLateMs'))} late; dials per host ${(burst.dialsPerHost as number[]).join('/')}; per call ${sqlLine(burst)}; host CPU ${(burst.hostCpuMs as number[]).map((v) => fmt(v)).join('/')} ms)`,
-      baseline: `raw pg: ${fmt(auto)} calls/s one autocommit per statement, ${fmt(batched)} calls/s batched per claim`,
-      target: '≥ 5,000 calls/s',
-      met: rate >= 5_000,
-    });
+    for (const name of ['burst', 'burst-warm'] as const) {
+      const burst = resultOf(results, name);
+      const rate = num(burst, 'callsPerSecond');
+      const warmUp = num(burst, 'warmUp');
+      rows.push({
+        figure:
+          `burst of ${num(burst, 'count')} due at once, ${num(burst, 'hosts')} processes, full history (${num(burst, 'eventsPerCall').toFixed(1)} events/call), ` +
+          (warmUp > 0 ? `on hosts that dialed a burst of ${fmt(warmUp)} before` : "the hosts' first calls"),
+        value: `${fmt(rate)} calls/s (first dial ${ms(num(burst, 'firstDialLateMs'))} late; dials per host ${(burst.dialsPerHost as number[]).join('/')}; per call ${sqlLine(burst)}; host CPU ${(burst.hostCpuMs as number[]).map((v) => fmt(v)).join('/')} ms)`,
+        baseline: `raw pg (fresh processes): ${fmt(auto)} calls/s one autocommit per statement, ${fmt(batched)} calls/s batched per claim`,
+        target: '≥ 5,000 calls/s',
+        met: rate >= 5_000,
+      });
+    }
     for (const kind of ['sqlite', 'postgres'] as const) {
       const r = resultOf(results, `round-trips-${kind}`);
       for (const phase of ['schedule', 'dispatch'] as const) {

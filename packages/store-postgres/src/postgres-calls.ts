@@ -179,7 +179,8 @@ export async function updateCall(open: OpenDatabase, update: CallUpdate): Promis
     throw invalidInput([{ path: 'unclaim', message: 'unclaim cannot be combined with an attempt patch', rule: 'custom' }], 'update');
   }
   const newEvents = update.events ?? [];
-  const events = newEvents.length > 0 ? JSON.stringify(newEvents.map((event, i) => eventInput(update.id, event, i))) : null;
+  // Built only when the write runs alone: a merged write puts its events in the merged statement's JSON.
+  const eventsJson = (): string | null => (newEvents.length > 0 ? JSON.stringify(newEvents.map((event, i) => eventInput(update.id, event, i))) : null);
   const finish = async (row: UpdatedRow | undefined, conn: Kysely<unknown>, note: ChangeNote): Promise<UpdateResult | undefined> => {
     if (row === undefined) {
       // The statement wrote nothing. With an attempt patch or unclaim: a failed condition, or
@@ -200,7 +201,7 @@ export async function updateCall(open: OpenDatabase, update: CallUpdate): Promis
   };
   const merged: MergedWrite = { update, events: newEvents };
   return writes.run(
-    async (conn, note) => finish((await statements.updateCall(open.quoted, update, events).execute(conn)).rows[0], conn, note),
+    async (conn, note) => finish((await statements.updateCall(open.quoted, update, eventsJson()).execute(conn)).rows[0], conn, note),
     true,
     isMergeable(update) ? { key: update.id, payload: merged, finish: (row, conn, note) => finish(row as UpdatedRow | undefined, conn, note) } : undefined,
   );

@@ -7,7 +7,7 @@ import { runMigrations } from '../migrations/run-migrations.js';
 import type { PostgresStoreConfig } from '../options-schema.js';
 import type { PostgresStorePool } from '../postgres-store-options.js';
 import { int } from '../rows/rows.js';
-import { mergedUpdates } from '../sql/merged-updates.js';
+import { mergedUpdatesQuery } from '../sql/merged-updates.js';
 import type { MergedWrite } from '../sql/merged-updates.js';
 import { describeCause } from '../store-errors.js';
 import { ChangeNotifier } from '../watch/change-notifier.js';
@@ -84,7 +84,7 @@ export async function openDatabase(config: PostgresStoreConfig, quoted: string, 
     },
     {
       run: async (conn, payloads) => {
-        const rows = (await mergedUpdates(quoted, payloads as MergedWrite[]).execute(conn)).rows;
+        const rows = (await conn.executeQuery(mergedUpdatesQuery(conn, quoted, payloads as MergedWrite[]))).rows;
         const byJob = new Map(rows.map((row) => [int(row.job_ord), row]));
         return payloads.map((_, i) => byJob.get(i));
       },

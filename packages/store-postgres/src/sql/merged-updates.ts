@@ -1,6 +1,6 @@
 import type { CallUpdate, NewCallEvent } from '@call-scheduler/core';
-import { sql } from 'kysely';
-import type { RawBuilder } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { eventInput } from '../rows/rows.js';
 import { insertEventsCte, type UpdatedRow } from './statements.js';
 
@@ -101,19 +101,65 @@ function keepAttempt(column: string, key = column): RawBuilder<unknown> {
  * The merged statement of `writes` (all on different calls). Its rows: the calls it changed, as
  * {@link UpdatedRow}s plus `job_ord`, the index of the write in `writes`.
  */
-export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBuilder<UpdatedRow & { job_ord: number }> {
+export function mergedUpdates(s: string, writes: readonly MergedWrite[]): RawBuilder<MergedRow> {
+  return mergedStatement(s, mergedInputs(writes));
+}
+
+/** A row of the merged statement. */
+export type MergedRow = UpdatedRow & { job_ord: number };
+
+/** The merged statement's three parameters, and which of its two texts it needs. */
+interface MergedInputs {
+  readonly calls: string;
+  readonly ids: readonly string[];
+  readonly events: string;
+  readonly reschedules: boolean;
+}
+
+function mergedInputs(writes: readonly MergedWrite[]): MergedInputs {
   const calls = JSON.stringify(writes.map((write, i) => callRow(write.update, i)));
   const ids = writes.map((write) => write.update.id);
   let ord = 0;
   const events = JSON.stringify(writes.flatMap((write) => write.events.map((event) => eventInput(write.update.id, event, ord++))));
-  const t = (name: string): RawBuilder<unknown> => sql.raw(`${s}.${name}`);
   // Only a write that schedules the call again can move the earliest due time: the others skip the
   // walk of calls_due_idx (after a burst of claims, thousands of dead entries to step over).
   const reschedules = writes.some((write) => write.update.set.status === 'scheduled' && typeof write.update.set.dueAt === 'number');
+  return { calls, ids, events, reschedules };
+}
+
+/** The merged statement's SQL text by schema and `reschedules`: built and compiled once, not per group commit. */
+const mergedText = new Map<string, string>();
+
+/**
+ * {@link mergedUpdates}, compiled: the SQL text (the same for every group commit of a schema, but
+ * for whether a write schedules a call again) is compiled by kysely once and kept; only the three
+ * parameters are made per statement.
+ */
+export function mergedUpdatesQuery(db: Kysely<unknown>, s: string, writes: readonly MergedWrite[]): CompiledQuery<MergedRow> {
+  const inputs = mergedInputs(writes);
+  const parameters = [inputs.calls, inputs.ids, inputs.events];
+  const shape = `${inputs.reschedules ? 'r' : '-'}${s}`;
+  let text = mergedText.get(shape);
+  if (text === undefined) {
+    const compiled = mergedStatement(s, inputs).compile(db);
+    // The kept text is only right if the statement's parameters are exactly these three, in this order.
+    if (compiled.parameters.length !== parameters.length || compiled.parameters.some((value, i) => value !== parameters[i])) {
+      throw new Error('merged-updates: the statement parameters are not (calls, ids, events)');
+    }
+    text = compiled.sql;
+    if (mergedText.size >= 64) mergedText.clear();
+    mergedText.set(shape, text);
+  }
+  return CompiledQuery.raw(text, parameters);
+}
+
+function mergedStatement(s: string, inputs: MergedInputs): RawBuilder<MergedRow> {
+  const { calls, ids, events, reschedules } = inputs;
+  const t = (name: string): RawBuilder<unknown> => sql.raw(`${s}.${name}`);
   const earliestBefore = reschedules
     ? sql`(select min(due_at) from ${t('calls')} where status = 'scheduled')`
     : sql`null::bigint`;
-  return sql<UpdatedRow & { job_ord: number }>`with x as (
+  return sql<MergedRow>`with x as (
       select * from json_to_recordset(${calls}::json) as x(
         ord integer, id text, now bigint, e_token bigint, e_statuses text[], e_version bigint, k text[],
         status text, due_at bigint, at bigint, time_zone text, calling_window jsonb, expires_at bigint,
