@@ -18,6 +18,7 @@ const optionsSchema = z
     schema: z.string().regex(SCHEMA_NAME, 'must be a plain identifier (letters, digits, _; not starting with a digit; at most 40 characters)').optional(),
     groupCommit: z.boolean().optional(),
     notify: z.boolean().optional(),
+    preparedStatements: z.boolean().optional(),
     eventsNotifyIntervalMs: delay.optional(),
     listenReconnectDelayMs: delay.min(1).optional(),
     listenMaxReconnectDelayMs: delay.min(1).optional(),
@@ -49,6 +50,7 @@ export interface PostgresStoreConfig {
   readonly schema: string;
   readonly groupCommit: boolean;
   readonly notify: boolean;
+  readonly preparedStatements: boolean;
   readonly eventsNotifyIntervalMs: number;
   readonly listenReconnectDelayMs: number;
   readonly listenMaxReconnectDelayMs: number;
@@ -72,6 +74,7 @@ export function resolveOptions(options: PostgresStoreOptions): PostgresStoreConf
     schema: parsed.schema ?? 'call_scheduler',
     groupCommit: parsed.groupCommit ?? true,
     notify: parsed.notify ?? true,
+    preparedStatements: parsed.preparedStatements ?? true,
     eventsNotifyIntervalMs: parsed.eventsNotifyIntervalMs ?? 25,
     listenReconnectDelayMs: parsed.listenReconnectDelayMs ?? 100,
     listenMaxReconnectDelayMs: parsed.listenMaxReconnectDelayMs ?? 5000,

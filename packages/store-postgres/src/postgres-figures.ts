@@ -20,12 +20,12 @@ export async function dueSummary(open: OpenDatabase, query: DueSummaryQuery): Pr
 }
 
 /** The smallest `dueAt` of a `scheduled` call and `expiresAt` of a lease: two index lookups in one statement. */
-export async function nextWakeUpTimes(open: Pick<OpenDatabase, 'db' | 'quoted'>): Promise<WakeUpTimes> {
-  const row = (await statements.nextWakeUpTimes(open.quoted).execute(open.db)).rows[0];
+export async function nextWakeUpTimes(open: Pick<OpenDatabase, 'db' | 'quoted' | 'prepared'>): Promise<WakeUpTimes> {
+  const row = (await open.db.executeQuery(open.prepared.compile(open.db, statements.nextWakeUpTimes(open.quoted)))).rows[0];
   return { due: row?.due == null ? null : int(row.due), leaseExpiry: row?.lease == null ? null : int(row.lease) };
 }
 
 /** The smallest `dueAt` of a `scheduled` call or `expiresAt` of a lease, or `null`. */
-export async function nextWakeUpAt(open: Pick<OpenDatabase, 'db' | 'quoted'>): Promise<number | null> {
+export async function nextWakeUpAt(open: Pick<OpenDatabase, 'db' | 'quoted' | 'prepared'>): Promise<number | null> {
   return earlierOf(await nextWakeUpTimes(open));
 }

@@ -44,9 +44,10 @@ describe('PostgresStore options', () => {
             groupCommit: 'yes',
             eventsNotifyIntervalMs: -1,
             poolSize: 1,
+            preparedStatements: 'no',
           } as unknown as PostgresStoreOptions),
       ).sort(),
-    ).toEqual(['eventsNotifyIntervalMs', 'groupCommit', 'poolSize', 'schema']);
+    ).toEqual(['eventsNotifyIntervalMs', 'groupCommit', 'poolSize', 'preparedStatements', 'schema']);
     expect(invalidPaths(() => new PostgresStore({ connectionString: TEST_URL, colour: 'red' } as unknown as PostgresStoreOptions))).toEqual(['']);
     expect(invalidPaths(() => new PostgresStore(null as unknown as PostgresStoreOptions))).toEqual(['']);
   });

@@ -55,6 +55,17 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
+/** Every node of the plan an `EXPLAIN (FORMAT JSON)` answered. */
+function nodesOf(result: { rows: Record<string, unknown>[] }): PlanNode[] {
+  const nodes: PlanNode[] = [];
+  const walk = (node: PlanNode): void => {
+    nodes.push(node);
+    node.Plans?.forEach(walk);
+  };
+  walk((result.rows[0]?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+  return nodes;
+}
+
 /** Every node of the plan of `statement`. */
 async function planOf(statement: RawBuilder<unknown>, analyze = false): Promise<PlanNode[]> {
   const compiled = statement.compile(kysely);
@@ -72,13 +83,29 @@ async function planOf(statement: RawBuilder<unknown>, analyze = false): Promise<
   } else {
     result = await db.pool().query(`explain (format json) ${compiled.sql}`, [...compiled.parameters]);
   }
-  const nodes: PlanNode[] = [];
-  const walk = (node: PlanNode): void => {
-    nodes.push(node);
-    node.Plans?.forEach(walk);
-  };
-  walk((result.rows[0]?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
-  return nodes;
+  return nodesOf(result);
+}
+
+/**
+ * Every node of the GENERIC plan of `statement`, the plan a connection reuses for a prepared
+ * statement once PostgreSQL prefers it to planning each run (forced here).
+ */
+async function genericPlanOf(statement: RawBuilder<unknown>): Promise<PlanNode[]> {
+  const compiled = statement.compile(kysely);
+  const client = await db.pool().connect();
+  try {
+    await client.query('set plan_cache_mode = force_generic_plan');
+    await client.query(`prepare generic_plan_probe as ${compiled.sql}`);
+    // EXECUTE takes no bound parameters: the values go in as literals (numbers and text only here).
+    const literal = (value: unknown): string => (typeof value === 'number' ? String(value) : client.escapeLiteral(String(value)));
+    const args = compiled.parameters.length === 0 ? '' : `(${compiled.parameters.map(literal).join(', ')})`;
+    const result = await client.query(`explain (format json) execute generic_plan_probe${args}`);
+    return nodesOf(result);
+  } finally {
+    await client.query('deallocate generic_plan_probe').catch(() => undefined);
+    await client.query('reset plan_cache_mode');
+    client.release();
+  }
 }
 
 /** The store's big tables (the event log's horizon reads `pg_stat_activity`, whose catalog join is a few rows). */
@@ -147,6 +174,23 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
     expect(aggregates).toHaveLength(2);
     expect(aggregates.map((n) => n['Actual Loops'])).toEqual([1, 1]);
   });
+
+  // The statements the store sends by name (preparedStatements): their generic plans too.
+  const prepared: [string, () => RawBuilder<unknown>, string[]][] = [
+    ['claimDueCalls', () => statements.claimDueCalls(s, claim), ['calls_due_idx']],
+    ['claimDueCalls with onePerNumber', () => statements.claimDueCalls(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_open_to_idx']],
+    ['claimDueCallsWithWakeUp', () => statements.claimDueCallsWithWakeUp(s, claim), ['calls_due_idx', 'calls_lease_idx']],
+    ['claimDueCallsWithWakeUp with onePerNumber', () => statements.claimDueCallsWithWakeUp(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_lease_idx', 'calls_open_to_idx']],
+    ['claimExpiredLeases', () => statements.claimExpiredLeases(s, { ...claim, now: 2_000_100 }), ['calls_lease_idx']],
+    ['nextWakeUpTimes', () => statements.nextWakeUpTimes(s), ['calls_due_idx', 'calls_lease_idx']],
+  ];
+  for (const [name, statement, expected] of prepared) {
+    it(`${name}, prepared: its generic plan has no sequential scan either`, async () => {
+      const nodes = await genericPlanOf(statement());
+      expect(seqScans(nodes), JSON.stringify(nodes.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']]))).toEqual([]);
+      for (const index of expected) expect(indexes(nodes)).toContain(index);
+    });
+  }
 
   for (const [name, statement, expected] of cases) {
     it(`${name}: no sequential scan`, async () => {

@@ -1,7 +1,6 @@
 // Owns: opening PostgresStore's database: the pool (made or the caller's), migrations, the change notifier and the write runner.
 import { CallSchedulerError, ErrorCode, systemClock } from '@call-scheduler/core';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { PostgresPool } from 'kysely';
 import type PgModule from 'pg';
 import { runMigrations } from '../migrations/run-migrations.js';
 import type { PostgresStoreConfig } from '../options-schema.js';
@@ -13,6 +12,7 @@ import { describeCause } from '../store-errors.js';
 import { ChangeNotifier } from '../watch/change-notifier.js';
 import { WriteRunner } from './group-commit.js';
 import { PlannerStatistics } from './planner-statistics.js';
+import { PreparedStatements, preparingPool } from './prepared-statements.js';
 
 /** The database a store opened: the kysely instance, its pool, how to let go of the pool, and the write path. */
 export interface OpenDatabase {
@@ -24,6 +24,8 @@ export interface OpenDatabase {
   readonly writes: WriteRunner;
   readonly notifier: ChangeNotifier | undefined;
   readonly statistics: PlannerStatistics;
+  /** The statements sent by name (`preparedStatements`). */
+  readonly prepared: PreparedStatements;
 }
 
 /**
@@ -51,9 +53,10 @@ export async function openDatabase(config: PostgresStoreConfig, quoted: string, 
     pool = owned;
     end = () => owned.end();
   }
-  // kysely ends the pool it was given on destroy(): it gets a view of the pool that never ends it.
-  const kyselyPool: PostgresPool = { connect: () => pool.connect() as unknown as ReturnType<PostgresPool['connect']>, end: async () => undefined };
-  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: kyselyPool }) });
+  // kysely ends the pool it was given on destroy(): it gets a view of the pool that never ends it
+  // (and sends the prepared statements by name).
+  const prepared = new PreparedStatements(config.preparedStatements);
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: preparingPool(pool, prepared) }) });
   try {
     await runMigrations(db, config.schema);
   } catch (error) {
@@ -95,5 +98,5 @@ export async function openDatabase(config: PostgresStoreConfig, quoted: string, 
     const rows = await sql<{ rows: number }>`select reltuples::float8 as rows from pg_class where oid = ${`${quoted}.calls`}::regclass`.execute(db);
     return Number(rows.rows[0]?.rows ?? 0);
   });
-  return { db, quoted, pool, end, writes, notifier, statistics };
+  return { db, quoted, pool, end, writes, notifier, statistics, prepared };
 }

@@ -57,6 +57,23 @@ export function claimDueCalls(s: string, options: ClaimOptions): RawBuilder<Clai
   return claimStatement(s, options, false) as RawBuilder<ClaimedRow>;
 }
 
+/**
+ * The columns of a {@link CallRow}, listed: the prepared statements return these and never `c.*`,
+ * so that a migration adding a column to `calls` does not change their result type under a
+ * connection that prepared them (PostgreSQL would refuse the cached plan).
+ */
+const CALL_COLUMNS = [
+  'id', 'to_number', 'status', 'at', 'due_at', 'time_zone', 'calling_window', 'expires_at', 'retry_policy', 'idempotency_key',
+  'metadata', 'attempt_count', 'provider_call_id', 'provider_status', 'lease_owner', 'lease_expires_at', 'fencing_token',
+  'version', 'error_code', 'error_message', 'created_at', 'updated_at', 'ended_at',
+] as const satisfies readonly (keyof CallRow)[];
+/** The {@link CallRow} columns missing from {@link CALL_COLUMNS}: none, or the next line does not compile. */
+type UnlistedColumn = Exclude<keyof CallRow, (typeof CALL_COLUMNS)[number]>;
+export const EVERY_CALL_COLUMN_LISTED: [UnlistedColumn] extends [never] ? true : UnlistedColumn = true;
+
+/** `c.id, c.to_number, ...`: every {@link CallRow} column of the table aliased `c`. */
+const RETURNED_CALL_COLUMNS = sql.raw(CALL_COLUMNS.map((column) => `c.${column}`).join(', '));
+
 /** A row of {@link claimDueCallsWithWakeUp}: a claimed call (all its columns `null` when none was claimed) and the wake-up times. */
 export type ClaimedRowWithWakeUp = { [K in keyof ClaimedRow]: ClaimedRow[K] | null } & {
   /** The earliest `due_at` of a scheduled call not claimed by this statement. */
@@ -113,7 +130,7 @@ function claimStatement(s: string, options: ClaimOptions, withWakeUp: boolean): 
         -- The ids again as an array: the rows are found through calls_pkey (on a table of some
         -- thousands the planner would rather read it all for a hash join).
         and c.id = any(array(select id from due))
-      returning c.*, due.due_at as claimed_due_at
+      returning ${RETURNED_CALL_COLUMNS}, due.due_at as claimed_due_at
     ),
     attempt as (
       insert into ${table(s, 'attempts')} (call_id, number, status, started_at, scheduler_id)
@@ -168,7 +185,7 @@ export function claimExpiredLeases(s: string, options: ClaimOptions): RawBuilder
       from expired
       where c.id = expired.id
         and c.id = any(array(select id from expired))
-      returning c.*, expired.lease_expires_at as claimed_due_at, expired.lease_owner as previous_owner
+      returning ${RETURNED_CALL_COLUMNS}, expired.lease_expires_at as claimed_due_at, expired.lease_owner as previous_owner
     ),
     event as (
       insert into ${table(s, 'events')} (call_id, type, at, attempt, status, data)

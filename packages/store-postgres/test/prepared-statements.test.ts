@@ -1,0 +1,113 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../src/index.js';
+import { scheduledCall } from './support/calls.js';
+import { TEST_URL, useTestDatabase } from './support/database.js';
+
+/*
+ * The claims and the wake-up read go out as named statements (each connection plans them once);
+ * `preparedStatements: false` sends everything unnamed. The stores here have a pool of ONE
+ * connection, so `pg_prepared_statements` (which shows the statements of the session asking) read
+ * through that pool shows what the store prepared.
+ */
+const db = useTestDatabase();
+const opened: { store: PostgresStore; pool: pg.Pool }[] = [];
+
+afterEach(async () => {
+  for (const { store, pool } of opened.splice(0)) {
+    await store.close();
+    await pool.end();
+  }
+});
+
+async function open(options: { preparedStatements?: boolean } = {}): Promise<{ store: PostgresStore; pool: pg.Pool; schema: string }> {
+  const pool = new pg.Pool({ connectionString: TEST_URL, max: 1 });
+  const schema = db.schema('cs_prep');
+  const store = new PostgresStore({ pool, schema, notify: false, ...options });
+  await store.init();
+  opened.push({ store, pool });
+  return { store, pool, schema };
+}
+
+const claim = (now: number) => ({ now, limit: 10, owner: 'host-a', leaseExpiresAt: now + 30_000 });
+
+/** `store.claimDueCallsWithWakeUp(claim(now))` (the method is optional in `CallStore`; PostgresStore has it). */
+function claimWithWakeUp(store: PostgresStore, now: number): ReturnType<NonNullable<PostgresStore['claimDueCallsWithWakeUp']>> {
+  if (store.claimDueCallsWithWakeUp === undefined) throw new Error('PostgresStore has no claimDueCallsWithWakeUp');
+  return store.claimDueCallsWithWakeUp(claim(now));
+}
+
+/** `store.nextWakeUpTimes()` (optional in `CallStore` too). */
+function wakeUpTimes(store: PostgresStore): ReturnType<NonNullable<PostgresStore['nextWakeUpTimes']>> {
+  if (store.nextWakeUpTimes === undefined) throw new Error('PostgresStore has no nextWakeUpTimes');
+  return store.nextWakeUpTimes();
+}
+
+async function preparedNames(pool: pg.Pool): Promise<{ name: string; statement: string }[]> {
+  return (await pool.query<{ name: string; statement: string }>(`select name, statement from pg_prepared_statements where name like 'call_scheduler_%' order by name`)).rows;
+}
+
+describe('prepared statements', () => {
+  it('claims and the wake-up read are prepared once per connection and answer as before', async () => {
+    const { store, pool } = await open();
+    await store.insertCalls([scheduledCall(1_000), scheduledCall(2_000), scheduledCall(3_000)]);
+    const first = await claimWithWakeUp(store, 1_500);
+    expect(first.claimed).toHaveLength(1);
+    expect(first.wakeUp.due).toBe(2_000);
+    const second = await claimWithWakeUp(store, 2_500);
+    expect(second.claimed.map((r) => r.call.status)).toEqual(['dispatching']);
+    expect(second.wakeUp.due).toBe(3_000);
+    expect((await store.claimDueCalls(claim(3_500))).map((r) => r.call.status)).toEqual(['dispatching']);
+    expect(await store.claimExpiredLeases(claim(40_000))).toHaveLength(3);
+    expect(await wakeUpTimes(store)).toEqual({ due: null, leaseExpiry: 70_000 });
+    const names = await preparedNames(pool);
+    // claimDueCallsWithWakeUp, claimDueCalls, claimExpiredLeases, nextWakeUpTimes: each once.
+    expect(names).toHaveLength(4);
+    expect(names.every((n) => !/\bc\.\*/.test(n.statement))).toBe(true);
+  });
+
+  it('preparedStatements: false prepares nothing', async () => {
+    const { store, pool } = await open({ preparedStatements: false });
+    await store.insertCalls([scheduledCall(1_000)]);
+    expect((await claimWithWakeUp(store, 1_500)).claimed).toHaveLength(1);
+    expect(await wakeUpTimes(store)).toEqual({ due: null, leaseExpiry: 31_500 });
+    expect(await preparedNames(pool)).toEqual([]);
+  });
+
+  it('a column added to calls (a later migration, another host) leaves the prepared claims working', async () => {
+    const { store, pool, schema } = await open();
+    await store.insertCalls([scheduledCall(1_000), scheduledCall(2_000)]);
+    expect((await claimWithWakeUp(store, 1_500)).claimed).toHaveLength(1);
+    await pool.query(`alter table "${schema}".calls add column added_later text`);
+    const after = await claimWithWakeUp(store, 2_500);
+    expect(after.claimed.map((r) => r.call.dueAt)).toEqual([null]);
+    expect(after.claimed[0]?.call.status).toBe('dispatching');
+    // Still naming statements (a claim returning c.* would have been refused and turned naming off).
+    expect(await wakeUpTimes(store)).toEqual({ due: null, leaseExpiry: 31_500 });
+    expect(await preparedNames(pool)).toHaveLength(2);
+  });
+
+  it('a result type changed under the connection: the statement runs again unnamed, and nothing more is named', async () => {
+    const { store, pool, schema } = await open();
+    await store.insertCalls([scheduledCall(1_000), scheduledCall(2_000)]);
+    expect((await claimWithWakeUp(store, 1_500)).claimed).toHaveLength(1);
+    const [prepared] = await preparedNames(pool);
+    expect(prepared).toBeDefined();
+    await pool.query(`alter table "${schema}".calls alter column error_message type varchar(2000)`);
+    // What the store meets: PostgreSQL refuses the prepared claim now (before running anything).
+    const parameters = Math.max(...[...prepared!.statement.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    const client = await pool.connect();
+    try {
+      await expect(client.query(`execute ${prepared!.name}(${Array(parameters).fill('null').join(', ')})`)).rejects.toThrow(/cached plan must not change result type/);
+    } finally {
+      client.release();
+    }
+    const after = await claimWithWakeUp(store, 2_500);
+    expect(after.claimed).toHaveLength(1);
+    expect(after.claimed[0]?.call.status).toBe('dispatching');
+    expect(after.claimed[0]?.events.map((e) => e.type)).toEqual(['dispatching']);
+    expect(await wakeUpTimes(store)).toEqual({ due: null, leaseExpiry: 31_500 });
+    // The wake-up read was not prepared before the refusal, and is not now.
+    expect((await preparedNames(pool)).map((n) => n.name)).toEqual([prepared!.name]);
+  });
+});
