@@ -78,8 +78,8 @@ export interface PostgresStoreCommonOptions {
    */
   readonly notify?: boolean;
   /**
-   * Sends the statements a dialing host runs most (the claims and the read of the next wake-up)
-   * as named, prepared statements: each connection parses and plans them once, then reuses the
+   * Sends the statements a dialing host runs most (the claims, the read of the next wake-up, and
+   * the write of one call when it is not merged with others) as named, prepared statements: each connection parses and plans them once, then reuses the
    * plan. Planning a claim costs the server more than running it, so this roughly halves its
    * cost. `false` sends every statement unnamed: behind PgBouncer in transaction mode before
    * version 1.21 (or with its `max_prepared_statements` at 0), which cannot keep a prepared

@@ -66,6 +66,31 @@ describe('prepared statements', () => {
     expect(names.every((n) => !/\bc\.\*/.test(n.statement))).toBe(true);
   });
 
+  it('a write of one call (not merged with others) is prepared by its shape, and answers as before', async () => {
+    const { store, pool } = await open();
+    await store.insertCalls([scheduledCall(1_000), scheduledCall(2_000)]);
+    const claimed = (await claimWithWakeUp(store, 2_500)).claimed.map((r) => r.call);
+    expect(claimed).toHaveLength(2);
+    // One after the other: each runs alone, with the same shape (a fenced end with an attempt and an event).
+    for (const call of claimed) {
+      const ended = await store.updateCall({
+        id: call.id,
+        expect: { token: call.fencingToken },
+        set: { status: 'completed', endedAt: 3_000, leaseExpiresAt: null },
+        attempt: { number: 1, set: { status: 'completed', endedAt: 3_000 } },
+        events: [{ type: 'completed', at: 3_000, attempt: 1, status: 'completed', providerStatus: null, data: null }],
+        now: 3_000,
+      });
+      expect(ended?.call).toMatchObject({ id: call.id, status: 'completed', endedAt: 3_000, lease: null });
+      expect(ended?.events.map((e) => e.type)).toEqual(['completed']);
+    }
+    // A write whose condition fails writes nothing, as before.
+    expect(await store.updateCall({ id: claimed[0]!.id, expect: { token: 99 }, set: { status: 'failed' }, now: 3_100 })).toBeUndefined();
+    const updates = (await preparedNames(pool)).filter((n) => n.statement.startsWith('with u as (update'));
+    expect(updates).toHaveLength(2);
+    expect((await store.getCall(claimed[0]!.id))?.status).toBe('completed');
+  });
+
   it('preparedStatements: false prepares nothing', async () => {
     const { store, pool } = await open({ preparedStatements: false });
     await store.insertCalls([scheduledCall(1_000)]);

@@ -4,7 +4,8 @@ import type { CompiledQuery, Kysely, PostgresPool, RawBuilder } from 'kysely';
 import type { PostgresStorePool } from '../postgres-store-options.js';
 
 /*
- * The claims and the wake-up read are the statements a dialing host sends most, and the planning
+ * The claims, the wake-up read and the writes of one call (an `updateCall` not merged with others:
+ * a few shapes, by which fields it sets) are the statements a dialing host sends most, and the planning
  * of a claim (a CTE over `calls` with five partial indexes to prove against) costs the server more
  * than running it: about 0.45 ms of planning against 0.2 ms of execution for a claim of one call.
  * Sent by name, each connection parses and plans such a statement once and then reuses the

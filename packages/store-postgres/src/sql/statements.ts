@@ -343,7 +343,7 @@ export function updateCall(s: string, update: CallUpdate, events: string | null)
   }
 
   const ctes: RawBuilder<unknown>[] = [
-    sql`u as (update ${table(s, 'calls')} as c set ${sql.join(sets)} where ${sql.join(conditions, sql` and `)} returning c.*)`,
+    sql`u as (update ${table(s, 'calls')} as c set ${sql.join(sets)} where ${sql.join(conditions, sql` and `)} returning ${RETURNED_CALL_COLUMNS})`,
   ];
   const selects: RawBuilder<unknown>[] = [sql`u.*`];
   if (update.attempt !== undefined) {
