@@ -96,8 +96,13 @@ async function genericPlanOf(statement: RawBuilder<unknown>): Promise<PlanNode[]
   try {
     await client.query('set plan_cache_mode = force_generic_plan');
     await client.query(`prepare generic_plan_probe as ${compiled.sql}`);
-    // EXECUTE takes no bound parameters: the values go in as literals (numbers and text only here).
-    const literal = (value: unknown): string => (typeof value === 'number' ? String(value) : client.escapeLiteral(String(value)));
+    // EXECUTE takes no bound parameters: the values go in as literals (numbers, text, text arrays).
+    const literal = (value: unknown): string =>
+      typeof value === 'number'
+        ? String(value)
+        : Array.isArray(value)
+          ? client.escapeLiteral(`{${value.map((item) => `"${String(item).replace(/["\\]/g, '\\$&')}"`).join(',')}}`)
+          : client.escapeLiteral(String(value));
     const args = compiled.parameters.length === 0 ? '' : `(${compiled.parameters.map(literal).join(', ')})`;
     const result = await client.query(`explain (format json) execute generic_plan_probe${args}`);
     return nodesOf(result);
@@ -116,6 +121,12 @@ const indexes = (nodes: readonly PlanNode[]): string[] => nodes.flatMap((n) => (
 
 describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
   const claim = { now: 1_000_500, limit: 50, owner: 'h', leaseExpiresAt: 3_000_000 };
+  const fencedEnd = (): RawBuilder<unknown> =>
+    statements.updateCall(
+      s,
+      { id: '000000000013', expect: { token: 1 }, set: { status: 'completed', endedAt: 5, leaseExpiresAt: null }, attempt: { number: 1, set: { status: 'completed' } }, now: 5 },
+      JSON.stringify([{ ord: 0, call_id: '000000000013', type: 'completed', at: 5, attempt: 1, status: 'completed', provider_status: null, data: null }]),
+    );
   const cases: [string, () => RawBuilder<unknown>, string[]][] = [
     ['claimDueCalls', () => statements.claimDueCalls(s, claim), ['calls_due_idx']],
     ['claimDueCalls with onePerNumber', () => statements.claimDueCalls(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_open_to_idx']],
@@ -136,12 +147,7 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
     ['countAttempts', () => statements.countAttempts(s, '+14155550007', 0), ['calls_to_id_idx']],
     [
       'updateCall (fenced, with an attempt and an event)',
-      () =>
-        statements.updateCall(
-          s,
-          { id: '000000000013', expect: { token: 1 }, set: { status: 'completed', endedAt: 5, leaseExpiresAt: null }, attempt: { number: 1, set: { status: 'completed' } }, now: 5 },
-          JSON.stringify([{ ord: 0, call_id: '000000000013', type: 'completed', at: 5, attempt: 1, status: 'completed', provider_status: null, data: null }]),
-        ),
+      fencedEnd,
       ['calls_pkey', 'attempts_pkey'],
     ],
     ['purgeCalls', () => statements.purgeCalls(s, 1_600_000, 100, null), ['calls_ended_idx', 'events_call_idx']],
@@ -183,6 +189,12 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
     ['claimDueCallsWithWakeUp with onePerNumber', () => statements.claimDueCallsWithWakeUp(s, { ...claim, onePerNumber: true }), ['calls_due_idx', 'calls_lease_idx', 'calls_open_to_idx']],
     ['claimExpiredLeases', () => statements.claimExpiredLeases(s, { ...claim, now: 2_000_100 }), ['calls_lease_idx']],
     ['nextWakeUpTimes', () => statements.nextWakeUpTimes(s), ['calls_due_idx', 'calls_lease_idx']],
+    ['updateCall (fenced, with an attempt and an event)', fencedEnd, ['calls_pkey', 'attempts_pkey']],
+    [
+      'updateCall (a retry: scheduled again, with the earliest due time before it)',
+      () => statements.updateCall(s, { id: '000000000014', expect: { statuses: ['busy'] }, set: { status: 'scheduled', dueAt: 1_200_000, leaseExpiresAt: null }, now: 5 }, null),
+      ['calls_pkey', 'calls_due_idx'],
+    ],
   ];
   for (const [name, statement, expected] of prepared) {
     it(`${name}, prepared: its generic plan has no sequential scan either`, async () => {
