@@ -28,6 +28,11 @@ export interface PostgresStorePoolClient {
    * once under `name` and reuses it (see {@link PostgresStoreCommonOptions.preparedStatements}).
    */
   query(config: { readonly name: string; readonly text: string; readonly values: unknown[] }): Promise<PostgresQueryResultLike>;
+  /**
+   * `'I'` when the connection is idle outside a transaction (`pg` 8.17 and later). Without it, a
+   * named statement refused by the server is not sent again on the same connection.
+   */
+  getTransactionStatus?(): string | null;
   /** Gives the connection back to its pool; an `Error` (or `true`) closes it instead. */
   release(destroy?: Error | boolean): void;
   /** `LISTEN` notifications (the store's watcher), and errors of the connection. */
@@ -79,9 +84,10 @@ export interface PostgresStoreCommonOptions {
   readonly notify?: boolean;
   /**
    * Sends the statements a dialing host runs most (the claims, the read of the next wake-up, and
-   * the write of one call when it is not merged with others) as named, prepared statements: each connection parses and plans them once, then reuses the
-   * plan. Planning a claim costs the server more than running it, so this roughly halves its
-   * cost. `false` sends every statement unnamed: behind PgBouncer in transaction mode before
+   * the write of one call when it is not merged with others) as named, prepared statements: each
+   * connection parses them once, and plans them only until PostgreSQL settles on their generic
+   * plan (after the first five runs). Planning a claim costs the server more than running it, so
+   * this roughly halves its cost. `false` sends every statement unnamed: behind PgBouncer in transaction mode before
    * version 1.21 (or with its `max_prepared_statements` at 0), which cannot keep a prepared
    * statement on the server connection a client gets next.
    * @default true
@@ -110,7 +116,8 @@ export interface PostgresStoreCommonOptions {
 /** Use a `pg` pool that the caller made and keeps owning. */
 export interface PostgresStorePoolOptions extends PostgresStoreCommonOptions {
   /**
-   * A `pg` `Pool` (or anything with its `connect()` shape). The store never ends it:
+   * A `pg` `Pool` (or anything with its `connect()` shape; its clients must take a named query,
+   * `query({ name, text, values })`, unless `preparedStatements` is `false`). The store never ends it:
    * {@link PostgresStore.close} gives back its connections and leaves the pool to its owner. While
    * the store watches, it holds one of the pool's connections for `LISTEN`.
    */

@@ -1,3 +1,4 @@
+import type { CallRecord } from '@call-scheduler/core';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
@@ -43,6 +44,18 @@ function wakeUpTimes(store: PostgresStore): ReturnType<NonNullable<PostgresStore
   return store.nextWakeUpTimes();
 }
 
+/** Ends `call` completed at 3,000: fenced by its lease, with its attempt and a `completed` event. */
+function endCall(store: PostgresStore, call: CallRecord): ReturnType<PostgresStore['updateCall']> {
+  return store.updateCall({
+    id: call.id,
+    expect: { token: call.fencingToken },
+    set: { status: 'completed', endedAt: 3_000, leaseExpiresAt: null },
+    attempt: { number: 1, set: { status: 'completed', endedAt: 3_000 } },
+    events: [{ type: 'completed', at: 3_000, attempt: 1, status: 'completed', providerStatus: null, data: null }],
+    now: 3_000,
+  });
+}
+
 async function preparedNames(pool: pg.Pool): Promise<{ name: string; statement: string }[]> {
   return (await pool.query<{ name: string; statement: string }>(`select name, statement from pg_prepared_statements where name like 'call_scheduler_%' order by name`)).rows;
 }
@@ -73,14 +86,7 @@ describe('prepared statements', () => {
     expect(claimed).toHaveLength(2);
     // One after the other: each runs alone, with the same shape (a fenced end with an attempt and an event).
     for (const call of claimed) {
-      const ended = await store.updateCall({
-        id: call.id,
-        expect: { token: call.fencingToken },
-        set: { status: 'completed', endedAt: 3_000, leaseExpiresAt: null },
-        attempt: { number: 1, set: { status: 'completed', endedAt: 3_000 } },
-        events: [{ type: 'completed', at: 3_000, attempt: 1, status: 'completed', providerStatus: null, data: null }],
-        now: 3_000,
-      });
+      const ended = await endCall(store, call);
       expect(ended?.call).toMatchObject({ id: call.id, status: 'completed', endedAt: 3_000, lease: null });
       expect(ended?.events.map((e) => e.type)).toEqual(['completed']);
     }
@@ -89,6 +95,24 @@ describe('prepared statements', () => {
     const updates = (await preparedNames(pool)).filter((n) => n.statement.startsWith('with u as (update'));
     expect(updates).toHaveLength(2);
     expect((await store.getCall(claimed[0]!.id))?.status).toBe('completed');
+  });
+
+  it('a result type changed under a write that runs inside a group commit: the write runs again and succeeds', async () => {
+    const { store, pool, schema } = await open();
+    const [a, b] = await store.insertCalls([scheduledCall(1_000), scheduledCall(1_100)]);
+    const claimed = (await claimWithWakeUp(store, 2_000)).claimed.map((r) => r.call);
+    expect(claimed).toHaveLength(2);
+    // Prepares the end's shape on the store's one connection.
+    expect((await endCall(store, claimed[0]!))?.call.status).toBe('completed');
+    await pool.query(`alter table "${schema}".calls alter column error_message type varchar(2000)`);
+    // In one turn: an insert that fails (the id is taken) and the prepared end. The group commit
+    // runs them in one transaction, then each in a savepoint; there the end is refused (the
+    // transaction cannot send it again), and it runs once more alone, unnamed.
+    const [insert, ended] = await Promise.allSettled([store.insertCalls([scheduledCall(5_000, { id: a!.call.id })]), endCall(store, claimed[1]!)]);
+    expect(insert.status).toBe('rejected');
+    expect(ended.status).toBe('fulfilled');
+    expect(ended.status === 'fulfilled' ? ended.value?.call : undefined).toMatchObject({ id: b!.call.id, status: 'completed' });
+    expect((await store.getCall(b!.call.id))?.status).toBe('completed');
   });
 
   it('preparedStatements: false prepares nothing', async () => {
@@ -123,7 +147,8 @@ describe('prepared statements', () => {
     const parameters = Math.max(...[...prepared!.statement.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
     const client = await pool.connect();
     try {
-      await expect(client.query(`execute ${prepared!.name}(${Array(parameters).fill('null').join(', ')})`)).rejects.toThrow(/cached plan must not change result type/);
+      // Told by its SQLSTATE and routine (the message follows the server's lc_messages).
+      await expect(client.query(`execute ${prepared!.name}(${Array(parameters).fill('null').join(', ')})`)).rejects.toMatchObject({ code: '0A000', routine: 'RevalidateCachedQuery' });
     } finally {
       client.release();
     }

@@ -1,25 +1,33 @@
 // Owns: the store's named (prepared) statements: which SQL texts are sent by name, and the pool view that sends them so.
 import { createHash } from 'node:crypto';
 import type { CompiledQuery, Kysely, PostgresPool, RawBuilder } from 'kysely';
-import type { PostgresStorePool } from '../postgres-store-options.js';
+import type { PostgresQueryResultLike, PostgresStorePool } from '../postgres-store-options.js';
+import { isResultTypeChange } from '../store-errors.js';
 
 /*
  * The claims, the wake-up read and the writes of one call (an `updateCall` not merged with others:
- * a few shapes, by which fields it sets) are the statements a dialing host sends most, and the planning
- * of a claim (a CTE over `calls` with five partial indexes to prove against) costs the server more
- * than running it: about 0.45 ms of planning against 0.2 ms of execution for a claim of one call.
- * Sent by name, each connection parses and plans such a statement once and then reuses the
- * generic plan (its parameters do not change which index serves it; `query-plans.test.ts` checks
- * the generic plans at 100,000 calls).
+ * a few shapes, by which fields it sets) are the statements a dialing host sends most, and the
+ * planning of a claim (a CTE over `calls` with five partial indexes to prove against) costs the
+ * server more than running it: about 0.45 ms of planning against 0.2 ms of execution for a claim
+ * of one call. Sent by name, each connection parses them once, and once PostgreSQL settles on the
+ * generic plan (it compares it with the custom plans of the first five runs) stops planning them;
+ * their parameters do not change which index serves them (`query-plans.test.ts` checks the
+ * generic plans at 100,000 calls).
  *
  * Only statements whose result columns are listed (never `c.*`) are prepared: a later migration
  * that adds a column to `calls` leaves their result type as it was. Should a statement's result
- * type change under a connection anyway (PostgreSQL then refuses the cached plan, before running
- * anything: "cached plan must not change result type"), the store stops naming statements and
- * sends that one again unnamed.
+ * type change under a connection anyway (a migration changing a listed column's type: PostgreSQL
+ * then refuses the cached plan, before running anything), the store stops naming statements.
+ * Outside a transaction it sends that statement again, unnamed; inside one (a group commit) the
+ * transaction is aborted, so the error goes up and the group commit runs the write again
+ * (`isRetryableConflict`), unnamed by then.
  */
 
-/** At most this many texts are named (a guard: the store names a handful per schema). */
+/**
+ * The most texts kept in the map of names (a guard: the store names a handful per schema). Clearing
+ * it deallocates nothing: each connection keeps what it prepared until it closes, a set bounded by
+ * the statements' shapes, which depend on which fields a write sets, never on their values.
+ */
 const MAX_NAMED = 256;
 
 /** The SQL texts a store sends as named statements, and their names. */
@@ -59,12 +67,6 @@ export class PreparedStatements {
   }
 }
 
-/** PostgreSQL's refusal of a prepared statement whose result type changed (nothing ran). */
-function isResultTypeChange(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown } | null;
-  return typeof e === 'object' && e !== null && e.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan must not change result type');
-}
-
 /**
  * The view of `pool` that kysely is given: its connections send the texts `prepared` names by
  * name, and it never ends `pool` (kysely ends the pool it was given on `destroy()`).
@@ -73,18 +75,23 @@ export function preparingPool(pool: PostgresStorePool, prepared: PreparedStateme
   const connect = async (): Promise<unknown> => {
     const client = await pool.connect();
     if (!prepared.enabled) return client;
+    const sendNamed = async (name: string, text: string, values: unknown[] | undefined): Promise<PostgresQueryResultLike> => {
+      try {
+        return await client.query({ name, text, values: values ?? [] });
+      } catch (error) {
+        if (!isResultTypeChange(error)) throw error;
+        prepared.disable();
+        // Nothing ran. In a transaction it is aborted now: the caller runs the write again.
+        if (client.getTransactionStatus?.() !== 'I') throw error;
+        return client.query(text, values);
+      }
+    };
     return {
       release: (destroy?: Error | boolean) => client.release(destroy),
-      query: async (text: string, values?: unknown[]) => {
+      // Not async: what is not named (a cursor, too) goes to the client as it came.
+      query: (text: string, values?: unknown[]) => {
         const name = typeof text === 'string' ? prepared.nameOf(text) : undefined;
-        if (name === undefined) return client.query(text, values);
-        try {
-          return await client.query({ name, text, values: values ?? [] });
-        } catch (error) {
-          if (!isResultTypeChange(error)) throw error;
-          prepared.disable();
-          return client.query(text, values);
-        }
+        return name === undefined ? client.query(text, values) : sendNamed(name, text, values);
       },
     };
   };
