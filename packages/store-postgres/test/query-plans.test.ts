@@ -1,11 +1,13 @@
 import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import type { RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
 import * as statements from '../src/sql/statements.js';
 import { mergedUpdates } from '../src/sql/merged-updates.js';
+import { keepGenericPlans } from '../src/database/open-database.js';
 import { scheduledCall } from './support/calls.js';
-import { useTestDatabase } from './support/database.js';
+import { TEST_URL, useTestDatabase } from './support/database.js';
 
 /*
  * The plans of the hot statements on 100,000 calls (30% scheduled, 10% live with a lease, the rest
@@ -196,6 +198,35 @@ describe(`query plans at ${CALLS.toLocaleString('en-US')} calls`, () => {
       ['calls_pkey', 'calls_due_idx'],
     ],
   ];
+  it('the prepared claim keeps its generic plan on a connection of the pool the store makes (force_generic_plan)', async () => {
+    const compiled = statements.claimDueCallsWithWakeUp(s, { ...claim, limit: 5 }).compile(kysely);
+    const pool = new pg.Pool({ connectionString: TEST_URL, max: 1 });
+    keepGenericPlans(pool);
+    const plans = async (mode: 'auto' | 'kept'): Promise<{ generic: number; custom: number }> => {
+      const client = await pool.connect();
+      const name = `probe_claim_${mode}`;
+      try {
+        if (mode === 'auto') await client.query('set plan_cache_mode = auto');
+        // The claims run for real: in a transaction rolled back (the prepared statement outlives it).
+        await client.query('begin');
+        for (let i = 0; i < 10; i++) await client.query({ name, text: compiled.sql, values: [...compiled.parameters] });
+        const row = (await client.query<{ generic_plans: string; custom_plans: string }>('select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name])).rows[0];
+        return { generic: Number(row?.generic_plans), custom: Number(row?.custom_plans) };
+      } finally {
+        await client.query('rollback');
+        client.release();
+      }
+    };
+    try {
+      // First, on the pool's one fresh connection: only keepGenericPlans has set anything.
+      expect(await plans('kept')).toEqual({ generic: 10, custom: 0 });
+      // PostgreSQL's own choice at 100,000 calls: planned for its parameters, every run.
+      expect(await plans('auto')).toEqual({ generic: 0, custom: 10 });
+    } finally {
+      await pool.end();
+    }
+  });
+
   for (const [name, statement, expected] of prepared) {
     it(`${name}, prepared: its generic plan has no sequential scan either`, async () => {
       const nodes = await genericPlanOf(statement());

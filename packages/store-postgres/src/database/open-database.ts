@@ -14,6 +14,21 @@ import { WriteRunner } from './group-commit.js';
 import { PlannerStatistics } from './planner-statistics.js';
 import { PreparedStatements, preparingPool } from './prepared-statements.js';
 
+/**
+ * Makes every connection of `pool` (a pool the store made and alone uses) keep the generic plans
+ * of its prepared statements (`plan_cache_mode = force_generic_plan`, which only changes what a
+ * named statement does: an unnamed one is planned for its parameters every time). On a table of
+ * 100,000 calls PostgreSQL's own choice keeps planning a claim for its parameters: a claim of one
+ * call took 0.85 ms named against 1.06 ms unnamed, and 0.41 ms with the generic plan kept
+ * (`query-plans.test.ts` checks that those plans use their indexes). A server that refuses the
+ * setting is left as it is.
+ */
+export function keepGenericPlans(pool: Pick<PgModule.Pool, 'on'>): void {
+  pool.on('connect', (client) => {
+    client.query('set plan_cache_mode = force_generic_plan').catch(() => undefined);
+  });
+}
+
 /** The database a store opened: the kysely instance, its pool, how to let go of the pool, and the write path. */
 export interface OpenDatabase {
   readonly db: Kysely<unknown>;
@@ -50,6 +65,7 @@ export async function openDatabase(config: PostgresStoreConfig, quoted: string, 
     const owned = new pg.Pool({ connectionString: source.connectionString, max: source.poolSize });
     // An idle connection that breaks is dropped by the pool; without a listener the error would crash the process.
     owned.on('error', () => undefined);
+    if (config.preparedStatements) keepGenericPlans(owned);
     pool = owned;
     end = () => owned.end();
   }

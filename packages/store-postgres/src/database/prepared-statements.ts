@@ -9,10 +9,11 @@ import { isResultTypeChange } from '../store-errors.js';
  * a few shapes, by which fields it sets) are the statements a dialing host sends most, and the
  * planning of a claim (a CTE over `calls` with five partial indexes to prove against) costs the
  * server more than running it: about 0.45 ms of planning against 0.2 ms of execution for a claim
- * of one call. Sent by name, each connection parses them once, and once PostgreSQL settles on the
- * generic plan (it compares it with the custom plans of the first five runs) stops planning them;
- * their parameters do not change which index serves them (`query-plans.test.ts` checks the
- * generic plans at 100,000 calls).
+ * of one call. Sent by name, each connection parses them once, and plans them no more once it keeps
+ * their generic plan: PostgreSQL's own choice at 100,000 calls is to plan a claim for its
+ * parameters every time, so the pool the store makes keeps generic plans (`keepGenericPlans` in
+ * `open-database.ts`). Their parameters do not change which index serves them
+ * (`query-plans.test.ts` checks the generic plans at 100,000 calls).
  *
  * Only statements whose result columns are listed (never `c.*`) are prepared: a later migration
  * that adds a column to `calls` leaves their result type as it was. Should a statement's result
