@@ -201,7 +201,7 @@ export async function updateCall(open: OpenDatabase, update: CallUpdate): Promis
   };
   const merged: MergedWrite = { update, events: newEvents };
   return writes.run(
-    async (conn, note) => finish((await conn.executeQuery(open.prepared.compile(conn, statements.updateCall(open.quoted, update, eventsJson())))).rows[0], conn, note),
+    async (conn, note) => finish((await open.prepared.run(conn, statements.updateCall(open.quoted, update, eventsJson()))).rows[0], conn, note),
     true,
     isMergeable(update) ? { key: update.id, payload: merged, finish: (row, conn, note) => finish(row as UpdatedRow | undefined, conn, note) } : undefined,
   );

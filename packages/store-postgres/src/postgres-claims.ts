@@ -36,7 +36,7 @@ function claimedResult(row: ClaimedRow, type: 'dispatching' | 'recovered', now: 
 export async function claimDueCalls(open: OpenDatabase, options: ClaimOptions): Promise<UpdateResult[]> {
   const { db, notifier } = open;
   if (options.limit <= 0) return [];
-  const rows = (await db.executeQuery(open.prepared.compile(db, statements.claimDueCalls(open.quoted, options)))).rows;
+  const rows = (await open.prepared.run(db, statements.claimDueCalls(open.quoted, options))).rows;
   if (rows.length > 0) notifier?.announce({ events: true });
   return rows.map((row) => claimedResult(row, 'dispatching', options.now));
 }
@@ -49,7 +49,7 @@ export async function claimDueCalls(open: OpenDatabase, options: ClaimOptions): 
 export async function claimDueCallsWithWakeUp(open: OpenDatabase, options: ClaimOptions): Promise<ClaimWithWakeUp> {
   const { db, notifier } = open;
   if (options.limit <= 0) return { claimed: [], wakeUp: await nextWakeUpTimes(open) };
-  const rows = (await db.executeQuery(open.prepared.compile(db, statements.claimDueCallsWithWakeUp(open.quoted, options)))).rows;
+  const rows = (await open.prepared.run(db, statements.claimDueCallsWithWakeUp(open.quoted, options))).rows;
   const first = rows[0];
   const claimed: UpdateResult[] = [];
   for (const row of rows) if (row.id !== null) claimed.push(claimedResult(row as ClaimedRow, 'dispatching', options.now));
@@ -64,7 +64,7 @@ export async function claimDueCallsWithWakeUp(open: OpenDatabase, options: Claim
 export async function claimExpiredLeases(open: OpenDatabase, options: ClaimOptions): Promise<UpdateResult[]> {
   const { db, notifier } = open;
   if (options.limit <= 0) return [];
-  const rows = (await db.executeQuery(open.prepared.compile(db, statements.claimExpiredLeases(open.quoted, options)))).rows;
+  const rows = (await open.prepared.run(db, statements.claimExpiredLeases(open.quoted, options))).rows;
   if (rows.length > 0) notifier?.announce({ events: true });
   return rows.map((row) => claimedResult(row, 'recovered', options.now));
 }

@@ -21,7 +21,7 @@ export async function dueSummary(open: OpenDatabase, query: DueSummaryQuery): Pr
 
 /** The smallest `dueAt` of a `scheduled` call and `expiresAt` of a lease: two index lookups in one statement. */
 export async function nextWakeUpTimes(open: Pick<OpenDatabase, 'db' | 'quoted' | 'prepared'>): Promise<WakeUpTimes> {
-  const row = (await open.db.executeQuery(open.prepared.compile(open.db, statements.nextWakeUpTimes(open.quoted)))).rows[0];
+  const row = (await open.prepared.run(open.db, statements.nextWakeUpTimes(open.quoted))).rows[0];
   return { due: row?.due == null ? null : int(row.due), leaseExpiry: row?.lease == null ? null : int(row.lease) };
 }
 

@@ -88,9 +88,10 @@ export interface PostgresStoreCommonOptions {
    * connection parses them once, and reuses their generic plan when PostgreSQL keeps it. The pool
    * the store makes (`connectionString`) tells PostgreSQL to keep it (`plan_cache_mode =
    * force_generic_plan` on its connections); on a large table PostgreSQL would otherwise plan a
-   * claim again at every run. Planning a claim costs the server more than running it. `false` sends every statement unnamed: behind PgBouncer in transaction mode before
-   * version 1.21 (or with its `max_prepared_statements` at 0), which cannot keep a prepared
-   * statement on the server connection a client gets next.
+   * claim again at every run. Planning a claim costs the server more than running it. `false`
+   * sends every statement unnamed: behind PgBouncer in transaction mode before version 1.21 (or
+   * with its `max_prepared_statements` at 0), which cannot keep a prepared statement on the server
+   * connection a client gets next.
    * @default true
    */
   readonly preparedStatements?: boolean;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
 import * as statements from '../src/sql/statements.js';
 import { mergedUpdates } from '../src/sql/merged-updates.js';
-import { keepGenericPlans } from '../src/database/open-database.js';
+import { keepGenericPlans } from '../src/database/prepared-statements.js';
 import { scheduledCall } from './support/calls.js';
 import { TEST_URL, useTestDatabase } from './support/database.js';
 

@@ -12,22 +12,7 @@ import { describeCause } from '../store-errors.js';
 import { ChangeNotifier } from '../watch/change-notifier.js';
 import { WriteRunner } from './group-commit.js';
 import { PlannerStatistics } from './planner-statistics.js';
-import { PreparedStatements, preparingPool } from './prepared-statements.js';
-
-/**
- * Makes every connection of `pool` (a pool the store made and alone uses) keep the generic plans
- * of its prepared statements (`plan_cache_mode = force_generic_plan`, which only changes what a
- * named statement does: an unnamed one is planned for its parameters every time). On a table of
- * 100,000 calls PostgreSQL's own choice keeps planning a claim for its parameters: a claim of one
- * call took 0.85 ms named against 1.06 ms unnamed, and 0.41 ms with the generic plan kept
- * (`query-plans.test.ts` checks that those plans use their indexes). A server that refuses the
- * setting is left as it is.
- */
-export function keepGenericPlans(pool: Pick<PgModule.Pool, 'on'>): void {
-  pool.on('connect', (client) => {
-    client.query('set plan_cache_mode = force_generic_plan').catch(() => undefined);
-  });
-}
+import { PreparedStatements, keepGenericPlans, preparingPool } from './prepared-statements.js';
 
 /** The database a store opened: the kysely instance, its pool, how to let go of the pool, and the write path. */
 export interface OpenDatabase {
