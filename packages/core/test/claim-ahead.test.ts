@@ -9,6 +9,20 @@ const cleanup = cleanupAfterEach();
 const harness = harnessStoppedAfterEach(cleanup);
 const AHEAD = 200;
 
+/** A MemoryStore whose claims (by either method) run through `around`: `claim` is the real one. */
+function storeWithClaims(around: (claim: () => Promise<unknown>) => Promise<unknown>): MemoryStore {
+  const inner = new MemoryStore();
+  return new Proxy(inner, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      // MemoryStore has claimDueCallsWithWakeUp, which the scheduler prefers.
+      if (name !== 'claimDueCalls' && name !== 'claimDueCallsWithWakeUp') return (value as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => around(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
+  });
+}
+
 describe('claimAheadMs: calls claimed before their time are dialed at it', () => {
   it('claims a lone call half of claimAheadMs before it is due and dials it exactly at its time, never before', async () => {
     const { clock, scheduler, store, provider } = harness({ claimAheadMs: AHEAD });
@@ -46,19 +60,10 @@ describe('claimAheadMs: calls claimed before their time are dialed at it', () =>
     // A store whose claims take 15 ms on the clock (a network store under load): with a 20 ms
     // horizon a claim made 10 ms early would end 5 ms after the call's time.
     const clockRef: { clock?: FakeClock } = {};
-    const inner = new MemoryStore();
-    const store = new Proxy(inner, {
-      get(target, name, receiver) {
-        const value: unknown = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        // A claim by either method (MemoryStore has claimDueCallsWithWakeUp, which the scheduler prefers).
-        if (name !== 'claimDueCalls' && name !== 'claimDueCallsWithWakeUp') return (value as (...a: unknown[]) => unknown).bind(target);
-        return async (...args: unknown[]) => {
-          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          clockRef.clock?.jump(15);
-          return result;
-        };
-      },
+    const store = storeWithClaims(async (claim) => {
+      const result = await claim();
+      clockRef.clock?.jump(15);
+      return result;
     });
     const { clock, scheduler, provider } = harness({ store, claimAheadMs: 20 });
     clockRef.clock = clock;
@@ -70,6 +75,45 @@ describe('claimAheadMs: calls claimed before their time are dialed at it', () =>
     // The claim at start teaches how long claims take; the horizon is four times that from then
     // on, and every call is dialed on the dot (each would be 5 ms late with a fixed horizon).
     expect(lateness).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('a held call is dialed at its time while a claim still waits for the store, not when the store answers', async () => {
+    // A store whose claims can be held open (a busy store thread, a slow network store).
+    let claimGate: Promise<void> | null = null;
+    let claimsStarted = 0;
+    const store = storeWithClaims(async (claim) => {
+      claimsStarted += 1;
+      if (claimGate !== null) await claimGate;
+      return claim();
+    });
+    const { clock, scheduler, provider } = harness({ store, claimAheadMs: AHEAD });
+    await scheduler.start();
+    const heldAt = START + 10 * SECOND;
+    const held = await scheduler.schedule({ to: NUMBER, at: heldAt });
+    await clock.advanceTo(heldAt - AHEAD / 2);
+    expect((await scheduler.get(held.id))?.status).toBe('dispatching');
+    // The next claim (for a call scheduled now, due just after the held one) hangs in the store
+    // across the held call's time.
+    let open = (): void => undefined;
+    claimGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const before = claimsStarted;
+    const next = await scheduler.schedule({ to: OTHER, at: heldAt + 20 });
+    try {
+      await clock.advanceTo(heldAt - 10);
+      expect(claimsStarted).toBeGreaterThan(before);
+      await clock.advanceTo(heldAt);
+      expect(provider.placeRequests(NUMBER).map((r) => r.at)).toEqual([heldAt]);
+      expect(provider.placeRequests(OTHER)).toHaveLength(0);
+    } finally {
+      claimGate = null;
+      open();
+    }
+    await clock.advanceTo(heldAt + 60 * SECOND);
+    expect(provider.placeRequests(OTHER)).toHaveLength(1);
+    expect((await scheduler.get(held.id))?.status).toBe('completed');
+    expect((await scheduler.get(next.id))?.status).toBe('completed');
   });
 
   it('a batch due within the horizon is claimed in one store read, and each call is dialed at its own time', async () => {

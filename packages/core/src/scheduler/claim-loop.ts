@@ -150,7 +150,9 @@ export class ClaimLoop {
   /** Runs `run` at `at` on the scheduler's one timer. */
   at(at: number, run: () => void): WakeTask {
     const task = this.#timer.push(at, run);
-    if (!this.#ticking) this.arm();
+    // During a tick the timer serves the local tasks alone (see #tick); the tick re-arms for the store when it ends.
+    if (this.#ticking) this.#timer.arm(Number.POSITIVE_INFINITY);
+    else this.arm();
     return task;
   }
 
@@ -242,7 +244,11 @@ export class ClaimLoop {
   async #tick(): Promise<void> {
     if (!this.#d.isRunning()) return;
     if (this.#ticking) {
-      this.#tickAgain = true;
+      // The timer fired while this tick waits for the store: the local tasks due now (a call held
+      // until its time, a poll, a pacing wait) run at once, not after the store answers. The
+      // store's own next work is decided when the tick ends.
+      this.#timer.runDue(this.#d.clock.now());
+      if (this.#ticking) this.#timer.arm(Number.POSITIVE_INFINITY);
       return;
     }
     this.#ticking = true;
@@ -254,6 +260,8 @@ export class ClaimLoop {
         this.#timer.runDue(now);
         if (!this.#d.isRunning()) break;
         if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
+          // While the store works, the timer stays armed for the local tasks alone.
+          this.#timer.arm(Number.POSITIVE_INFINITY);
           try {
             if (!again && this.#pokedAt > now && (this.#onlyOwnLeaseDue(now) || this.#onlyRecheckDue(now))) await this.#peek(now);
             else await this.#storeWork(now);
@@ -269,6 +277,8 @@ export class ClaimLoop {
       if (this.#endedDuringTick && this.#heldBack) this.#pokedAt = Math.min(this.#pokedAt, this.#d.clock.now());
       this.#endedDuringTick = false;
       this.#ticking = false;
+      // Local tasks that came due during the store work's last steps run now, not a timer turn later.
+      if (this.#d.isRunning()) this.#timer.runDue(this.#d.clock.now());
       this.arm();
     }
   }
