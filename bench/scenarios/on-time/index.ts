@@ -22,6 +22,8 @@ export const onTime: ScenarioDef = {
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-inline', params: { ...fast, ...ahead, checkpoints: 'inline' }, timeoutMs: quick ? 40_000 : 120_000 },
       // The store's SQLite work on a thread of its own (`thread: 'worker'`): the event loop never waits for it.
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-thread', params: { ...fast, thread: 'worker' }, timeoutMs: quick ? 40_000 : 120_000 },
+      // Both: held calls fire from the main thread's timer while the store thread claims the next ones.
+      { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-thread', params: { ...fast, ...ahead, thread: 'worker' }, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'timer', id: 'timer-tenth', params: slow, timeoutMs: quick ? 20_000 : 40_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-tenth', params: slow, timeoutMs: quick ? 40_000 : 120_000 },
       { name: 'scheduler-sqlite', id: 'scheduler-sqlite-ahead-tenth', params: { ...slow, ...ahead }, timeoutMs: quick ? 40_000 : 120_000 },
@@ -34,6 +36,7 @@ export const onTime: ScenarioDef = {
       ['timer', 'scheduler-sqlite-ahead', `claimAheadMs ${CLAIM_AHEAD_MS}: `],
       ['timer', 'scheduler-sqlite-ahead-inline', `claimAheadMs ${CLAIM_AHEAD_MS}, checkpoints inline: `],
       ['timer', 'scheduler-sqlite-thread', "thread: 'worker': "],
+      ['timer', 'scheduler-sqlite-ahead-thread', `claimAheadMs ${CLAIM_AHEAD_MS}, thread: 'worker': `],
       ['timer-tenth', 'scheduler-sqlite-tenth', 'a tenth of the rate, defaults: '],
       ['timer-tenth', 'scheduler-sqlite-ahead-tenth', `a tenth of the rate, claimAheadMs ${CLAIM_AHEAD_MS}: `],
     ] as const) {
