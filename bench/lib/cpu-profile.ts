@@ -98,8 +98,12 @@ function entries(map: ReadonlyMap<string, number>, totalUs: number, limit: numbe
     }));
 }
 
-/** Self time by area and function, and inclusive time of our functions, from a V8 `.cpuprofile`. */
-export function summarizeCpuProfile(file: string, calls?: number, limit = 20): ProfileSummary {
+/**
+ * Self time by area and function, and inclusive time of our functions, from a V8 `.cpuprofile`.
+ * With `only`, just the samples taken at a time (µs on the profile's clock, the monotonic clock of
+ * `process.hrtime`) that it accepts.
+ */
+export function summarizeCpuProfile(file: string, calls?: number, limit = 20, only?: (atUs: number) => boolean): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -125,8 +129,11 @@ export function summarizeCpuProfile(file: string, calls?: number, limit = 20): P
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (only !== undefined && !only(at)) return;
     total += delta;
     const node = byId.get(id);
     if (node === undefined) return;

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CallScheduler } from '@call-scheduler/core';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
@@ -9,6 +10,7 @@ import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 import { fireBareTimer } from '../../lib/bare-timer.js';
+import { startProfiler } from '../../lib/profiler.js';
 
 /**
  * Sizes: 10,000 calls over 10 s (quick: 250 over 0.5 s) unless `count` and `spreadMs` come in the params (the scenario asks for 5,000 and 500 over 10 s);
@@ -68,6 +70,7 @@ const timer: CaseFn = async (context) => {
  */
 const schedulerSqlite: CaseFn = async (context) => {
   const { count, spreadMs } = sizes(context);
+  const profile = context.params.profile;
   const filename = join(context.tmpDir, 'on-time.db');
   await createStoreSchema(filename);
   const wallNow = calibrateWallClock();
@@ -80,6 +83,8 @@ const schedulerSqlite: CaseFn = async (context) => {
   ids.forEach((id, i) => dueById.set(id, start + (offs[i] ?? 0)));
 
   const fired: Fired = { lateness: [], early: 0 };
+  // With `--param.profile=<file>`: each dial's time on the profile's clock (µs of process.hrtime) and its lateness, for bench/late-windows.ts.
+  const dials: [number, number][] = [];
   const provider = new InstantProvider({
     answer: 'completed',
     onPlace: (request) => {
@@ -88,6 +93,7 @@ const schedulerSqlite: CaseFn = async (context) => {
       if (at === undefined) throw new Error(`unknown call ${request.callId}`);
       if (Date.now() < at) fired.early += 1;
       fired.lateness.push(late - at);
+      if (profile !== undefined) dials.push([Number(process.hrtime.bigint() / 1000n), late - at]);
     },
   });
   // `checkpoints` and `thread` from the params (default: the store's).
@@ -117,6 +123,8 @@ const schedulerSqlite: CaseFn = async (context) => {
     if (!context.quick) throw new Error(message);
     context.log(message);
   }
+  // `--param.profile=<file>`: a CPU profile of the measured part alone, and the dials beside it (`<file>.dials.json`).
+  const stopProfiler = profile === undefined ? undefined : await startProfiler(profile);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const limit = spreadMs + 60_000;
@@ -134,6 +142,10 @@ const schedulerSqlite: CaseFn = async (context) => {
   clearTimeout(limitTimer);
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
+  if (stopProfiler !== undefined && profile !== undefined) {
+    await stopProfiler();
+    writeFileSync(`${profile}.dials.json`, JSON.stringify(dials));
+  }
   await scheduler.stop();
   await store.close();
   if (errors.length > 0) context.log(`scheduler errors: ${errors.slice(0, 3).join(' | ')}`);
