@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,8 @@ interface HostDone {
   readonly storeCalls: Readonly<Record<string, number>>;
   /** SQL statements (`sql`), `begin`s and pool check-outs (`connect`) from `ready` to `stop`. */
   readonly sql: Readonly<Record<string, number>>;
+  /** With BENCH_HOST_PROFILE_DIR: the host's CPU profile, and each dial's time on its clock (in the order of `dials`). */
+  readonly profile?: { readonly file: string; readonly dialTimesUs: readonly number[] };
 }
 
 /** The hosts' counts summed, per call. */
@@ -244,6 +247,12 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
         seen.add(id);
         late.push(wall - at);
         if (now < at) early += 1;
+      }
+      // Beside a host's profile, its dials as bench/late-windows.ts reads them: [µs on the profile's clock, lateness in ms].
+      const profile = report.profile;
+      if (profile !== undefined) {
+        const dials = report.dials.map(([id, wall], i): [number, number] => [profile.dialTimesUs[i] ?? Number.NaN, wall - (due.get(id) ?? Number.NaN)]);
+        writeFileSync(`${profile.file}.dials.json`, JSON.stringify(dials));
       }
     }
     const errors = reports.flatMap((r) => r.errors);

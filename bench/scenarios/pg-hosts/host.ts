@@ -36,7 +36,16 @@ async function main(): Promise<void> {
   const store = countingStore(inner, methods);
   const wallNow = calibrateWallClock();
   const dials: [string, number, number][] = [];
-  const provider = new InstantProvider({ answer: 'completed', onPlace: (request) => dials.push([request.callId, wallNow(), Date.now()]) });
+  // With a profile (BENCH_HOST_PROFILE_DIR): each dial's time on the profile's clock (µs of process.hrtime), in the order of `dials`.
+  const profileDir = process.env.BENCH_HOST_PROFILE_DIR;
+  const dialTimesUs: number[] = [];
+  const provider = new InstantProvider({
+    answer: 'completed',
+    onPlace: (request) => {
+      dials.push([request.callId, wallNow(), Date.now()]);
+      if (profileDir !== undefined) dialTimesUs.push(Number(process.hrtime.bigint() / 1000n));
+    },
+  });
   const ahead = args.get('claim-ahead-ms');
   const scheduler = new CallScheduler({ store, provider, id: required(args, 'id'), ...(ahead === undefined ? {} : { claimAheadMs: Number(ahead) }) });
   let completed = 0;
@@ -65,6 +74,7 @@ async function main(): Promise<void> {
       // `reset`: what was dialed so far (a warm-up) is forgotten: dials, counts, CPU and store calls start again.
       if (command === 'reset') {
         dials.length = 0;
+        dialTimesUs.length = 0;
         completed = 0;
         failed = 0;
         lastEndedAt = 0;
@@ -83,8 +93,8 @@ async function main(): Promise<void> {
   methods.take();
   statements.take();
   // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready to stop, in that directory.
-  const profileDir = process.env.BENCH_HOST_PROFILE_DIR;
-  const stopProfiler = profileDir === undefined ? undefined : await startProfiler(`${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`);
+  const profileFile = profileDir === undefined ? undefined : `${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`;
+  const stopProfiler = profileFile === undefined ? undefined : await startProfiler(profileFile);
   cpu0 = process.cpuUsage();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
@@ -96,7 +106,8 @@ async function main(): Promise<void> {
   await scheduler.stop({ timeoutMs: 5_000 });
   await inner.close();
   await pool.end();
-  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors, cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql });
+  const profile = profileFile === undefined ? {} : { profile: { file: profileFile, dialTimesUs } };
+  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors, cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql, ...profile });
 }
 
 main().then(
