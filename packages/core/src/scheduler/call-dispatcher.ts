@@ -25,6 +25,18 @@ import { markAccepted, markAwaitingToken, markDispatching, markTokenTaken, track
 /** Resolution of the per-number cap's search for the earliest allowed time (never early). */
 const NUMBER_CAP_RESOLUTION_MS = 1000;
 
+/** A call claimed ahead of its time and held until it (see `CallDispatcher.release`). */
+interface HeldCall {
+  readonly dueAt: number;
+  /** Why the hold ended early: released to be changed, or the scheduler stops; `null` while it holds. */
+  released: 'release' | 'stop' | null;
+  /** Ends the wait at once (set while waiting). */
+  end: (() => void) | null;
+  /** Settles when the hold is over; made only when someone waits for that. */
+  done: Promise<void> | null;
+  finish: (() => void) | null;
+}
+
 /** Dials claimed calls and takes over recovered ones. */
 export class CallDispatcher {
   readonly #ctx: SchedulerContext;
@@ -37,7 +49,7 @@ export class CallDispatcher {
   /** Claimed calls that have not yet taken their dial token (they hold back further claims). */
   #awaitingToken = 0;
   /** Calls claimed before their time (`claimAheadMs`), waiting for it: how to release each. */
-  readonly #heldAhead = new Map<string, { readonly release: AbortController; readonly done: Promise<void>; readonly dueAt: number }>();
+  readonly #heldAhead = new Map<string, HeldCall>();
 
   /** A dispatcher for the scheduler's claims. */
   constructor(ctx: SchedulerContext, leases: LeaseKeeper, closer: AttemptCloser, follower: LiveCallFollower) {
@@ -46,6 +58,17 @@ export class CallDispatcher {
     this.#closer = closer;
     this.#follower = follower;
     this.#numberCap = ctx.options.perNumberCap === null ? null : new NumberAttemptCap(ctx.options.perNumberCap);
+    // Stopping ends every hold at once (one listener for all of them, not one per held call).
+    ctx.gate.waitSignal.addEventListener(
+      'abort',
+      () => {
+        for (const held of this.#heldAhead.values()) {
+          held.released ??= 'stop';
+          held.end?.();
+        }
+      },
+      { once: true },
+    );
   }
 
   /** Dials in progress (claimed, not yet answered). */
@@ -66,7 +89,11 @@ export class CallDispatcher {
   async release(id: string): Promise<number | null> {
     const held = this.#heldAhead.get(id);
     if (held === undefined) return null;
-    held.release.abort();
+    held.released ??= 'release';
+    held.end?.();
+    held.done ??= new Promise<void>((resolve) => {
+      held.finish = resolve;
+    });
     await held.done;
     return held.dueAt;
   }
@@ -168,13 +195,18 @@ export class CallDispatcher {
     for (;;) {
       if (!tries.mayHavePlaced && !(await this.#mayDialNow(tracked, tries.failures === 0 && tries.rateLimited === 0))) return;
       // The wait for a dial token and a request slot is kept under the lease too: a call that
-      // waits longer than half its lease is not taken for a dead host's.
-      const waited = await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
-        this.#acquireDialSlot(tracked).then(
-          () => true,
-          () => false,
-        ),
-      );
+      // waits longer than half its lease is not taken for a dead host's. Most of the time both are
+      // free: taken at once, with nothing to keep.
+      const waited = tracked.ended
+        ? undefined
+        : this.#dialSlotNow(tracked)
+          ? { value: true }
+          : await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
+              this.#acquireDialSlot(tracked).then(
+                () => true,
+                () => false,
+              ),
+            );
       if (waited === undefined) return; // the lease was lost: nothing of this try was sent
       if (waited.value && tracked.ended) {
         // The lease was lost while waiting (reported): nothing of this try was sent.
@@ -268,22 +300,34 @@ export class CallDispatcher {
    */
   async #holdUntilDue(tracked: TrackedCall, dueAt: number): Promise<boolean> {
     const ctx = this.#ctx;
-    const release = new AbortController();
-    let finished = (): void => undefined;
-    const done = new Promise<void>((resolve) => {
-      finished = resolve;
-    });
-    this.#heldAhead.set(tracked.id, { release, done, dueAt });
+    const held: HeldCall = { dueAt, released: null, end: null, done: null, finish: null };
+    this.#heldAhead.set(tracked.id, held);
     try {
-      const waited = await this.#leases.during(tracked, Number.POSITIVE_INFINITY, () =>
-        ctx.loop.waitUntil(dueAt, ctx.gate.waitSignal, release.signal).then(
-          () => true,
-          () => false,
-        ),
+      // The hold lasts until dueAt: a lease with that much left (and a margin) needs no renewal meanwhile.
+      const waited = await this.#leases.during(
+        tracked,
+        Math.max(0, dueAt - ctx.clock.now()),
+        () =>
+          new Promise<boolean>((resolve) => {
+            if (held.released !== null || ctx.gate.waitSignal.aborted || !ctx.isRunning()) {
+              held.released ??= 'stop';
+              resolve(false);
+              return;
+            }
+            const task = ctx.loop.at(dueAt, () => {
+              held.end = null;
+              resolve(true);
+            });
+            held.end = () => {
+              task.canceled = true;
+              held.end = null;
+              resolve(false);
+            };
+          }),
       );
       if (waited === undefined || tracked.ended) return false;
-      if (waited.value && !release.signal.aborted) return true;
-      const byRelease = release.signal.aborted;
+      if (waited.value && held.released === null) return true;
+      const byRelease = held.released === 'release';
       await this.#closer.putBack(
         tracked,
         dueAt,
@@ -295,7 +339,8 @@ export class CallDispatcher {
       return false;
     } finally {
       this.#heldAhead.delete(tracked.id);
-      finished();
+      held.end = null;
+      held.finish?.();
     }
   }
 
@@ -341,6 +386,22 @@ export class CallDispatcher {
       message: `${tracked.to} had ${cap.maxAttempts} attempts within ${cap.periodMs} ms; next allowed at ${new Date(later.dueAt).toISOString()}`,
     });
     return false;
+  }
+
+  /** Takes a request slot and the dial token at once when both are free; false (nothing taken) otherwise. */
+  #dialSlotNow(tracked: TrackedCall): boolean {
+    const { clock, pacer, gate, loop } = this.#ctx;
+    const now = clock.now();
+    if (gate.waitSignal.aborted || pacer.msUntilAvailable(now) > 0 || !gate.tryAcquire()) return false;
+    if (!pacer.tryTake(now)) {
+      gate.release();
+      return false;
+    }
+    if (tracked.awaitingToken) {
+      this.#tokenTaken(tracked);
+      loop.arm();
+    }
+    return true;
   }
 
   /**

@@ -145,6 +145,13 @@ export class ProviderGate {
     }
   }
 
+  /** Takes a request slot if one is free now (no waiter is passed over); false otherwise. */
+  tryAcquire(): boolean {
+    if (this.#inFlight >= this.#maxInFlight || this.#waiters.length > 0) return false;
+    this.#inFlight += 1;
+    return true;
+  }
+
   /** Takes a request slot, waiting for one when all are taken. */
   async acquire(): Promise<void> {
     if (this.#inFlight < this.#maxInFlight) {
