@@ -82,18 +82,28 @@ export function timeoutSignal(
   /** Clears the timer and stops listening to `parent`. */
   dispose: () => void;
 } {
-  const controller = new AbortController();
+  const { controller, dispose } = timeoutController(clock, ms);
   const onParentAbort = (): void => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener('abort', onParentAbort, { once: true });
-  const handle = clock.setTimeout(() => {
-    controller.abort(new DOMException(`The operation timed out after ${ms} ms`, 'TimeoutError'));
-  }, Math.min(ms, MAX_TIMER_DELAY_MS));
   return {
     signal: controller.signal,
     dispose: () => {
-      clock.clearTimeout(handle);
+      dispose();
       parent?.removeEventListener('abort', onParentAbort);
     },
   };
+}
+
+/**
+ * An `AbortController` that aborts after `ms` on `clock` (with a `TimeoutError` `DOMException`);
+ * `dispose()` clears the timer. For callers that abort it themselves on other grounds.
+ * @internal
+ */
+export function timeoutController(clock: Clock, ms: number): { controller: AbortController; dispose: () => void } {
+  const controller = new AbortController();
+  const handle = clock.setTimeout(() => {
+    controller.abort(new DOMException(`The operation timed out after ${ms} ms`, 'TimeoutError'));
+  }, Math.min(ms, MAX_TIMER_DELAY_MS));
+  return { controller, dispose: () => clock.clearTimeout(handle) };
 }

@@ -3,7 +3,7 @@
 // aborts them all when the scheduler stops, turns any failure into a ProviderError, and computes
 // the jittered back-off for transient errors (with the injected `random`).
 import { setMaxListeners } from 'node:events';
-import { timeoutSignal, type Clock } from '../clock/clock.js';
+import { timeoutController, type Clock } from '../clock/clock.js';
 import { isCallSchedulerError } from '../errors/call-scheduler-error.js';
 import { ErrorCode } from '../errors/error-codes.js';
 import { ProviderError, isProviderError } from '../errors/provider-error.js';
@@ -42,6 +42,8 @@ export class ProviderGate {
   #lastError: ProviderLastError | null = null;
   readonly #waiters: (() => void)[] = [];
   readonly #stopController = new AbortController();
+  /** The requests in flight: aborted together when stopping (one loop, not a listener per request). */
+  readonly #requests = new Set<AbortController>();
   /** Aborted when stopping begins: back-off waits end at once (in-flight requests get `timeoutMs`). */
   readonly #waitController = new AbortController();
 
@@ -53,8 +55,8 @@ export class ProviderGate {
     this.#maxInFlight = options.maxConcurrentRequests;
     this.#transient = options.transientRetry;
     this.#random = random;
-    // Every provider request and back-off wait listens to these; their number is bounded by
-    // maxConcurrentRequests and maxLiveCalls, not by Node's default of 10 listeners.
+    // Back-off and pacing waits listen to these (provider requests are aborted through #requests);
+    // their number is bounded by maxConcurrentRequests and maxLiveCalls, not by Node's default of 10 listeners.
     setMaxListeners(0, this.#stopController.signal, this.#waitController.signal);
   }
 
@@ -86,6 +88,8 @@ export class ProviderGate {
   /** Aborts every request in flight with `reason`. */
   abortRequests(reason: unknown): void {
     this.#stopController.abort(reason);
+    for (const request of this.#requests) request.abort(reason);
+    this.#requests.clear();
   }
 
   /**
@@ -105,7 +109,11 @@ export class ProviderGate {
   }
 
   async #run<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
-    const { signal, dispose } = timeoutSignal(this.#clock, timeoutMs, this.#stopController.signal);
+    const { controller, dispose } = timeoutController(this.#clock, timeoutMs);
+    const stop = this.#stopController.signal;
+    if (stop.aborted) controller.abort(stop.reason);
+    else this.#requests.add(controller);
+    const { signal } = controller;
     try {
       return await fn(signal);
     } catch (error) {
@@ -118,6 +126,7 @@ export class ProviderGate {
       throw failure;
     } finally {
       dispose();
+      this.#requests.delete(controller);
       this.release();
     }
   }
