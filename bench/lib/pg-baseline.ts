@@ -59,6 +59,20 @@ export async function createScratchDatabase(): Promise<ScratchDatabase> {
   };
 }
 
+/**
+ * `pool` with an `error` listener: an idle client's error (the server ended its connection, or its
+ * socket failed while the pool was ending) is kept in the returned list instead of crashing the
+ * process, as `pg` does when nobody listens. The store does the same for a pool it owns; a case
+ * reports what was kept.
+ */
+export function keepPoolErrors(pool: pg.Pool): string[] {
+  const errors: string[] = [];
+  pool.on('error', (error) => {
+    if (errors.length < 5) errors.push(error.message);
+  });
+  return errors;
+}
+
 /** Creates the baseline's tables and due index. */
 export async function createBaselineSchema(client: pg.ClientBase): Promise<void> {
   await client.query(`

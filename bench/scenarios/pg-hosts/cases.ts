@@ -10,7 +10,7 @@ import pg from 'pg';
 import { intParam } from '../../lib/cli.js';
 import { CallCounter, countingPool, countingStore } from '../../lib/counting-store.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
-import { createScratchDatabase } from '../../lib/pg-baseline.js';
+import { createScratchDatabase, keepPoolErrors } from '../../lib/pg-baseline.js';
 import { prng } from '../../lib/prng.js';
 import { runScheduler } from '../../lib/scheduler-run.js';
 import { distribution } from '../../lib/stats.js';
@@ -394,11 +394,13 @@ async function roundTrips(context: CaseContext, kind: 'sqlite' | 'postgres'): Pr
   const sqlCounter = new CallCounter();
   let db: { url: string; drop(): Promise<void> } | null = null;
   let pool: pg.Pool | null = null;
+  let poolErrors: string[] = [];
   let inner: CallStore & { close(): Promise<void> };
   if (kind === 'postgres') {
     const scratch = await createScratchDatabase();
     db = scratch;
     pool = new pg.Pool({ connectionString: scratch.url, max: 10 });
+    poolErrors = keepPoolErrors(pool);
     inner = new PostgresStore({ pool: countingPool(pool, sqlCounter), schema: SCHEMA });
   } else {
     inner = new SqliteStore({ filename: join(context.tmpDir, 'round-trips.db') });
@@ -429,6 +431,7 @@ async function roundTrips(context: CaseContext, kind: 'sqlite' | 'postgres'): Pr
       schedule: { storeCallsPerCall: total(scheduleMethods), byMethod: perCall(scheduleMethods), sql: perCall(scheduleSql) },
       dispatch: { storeCallsPerCall: total(dispatchMethods), byMethod: perCall(dispatchMethods), sql: perCall(dispatchSql) },
       errorCount: run.errorCount,
+      poolErrors,
     };
   } finally {
     await inner.close();

@@ -18,6 +18,7 @@ import pg from 'pg';
 import { parseArgs, required } from '../../lib/cli.js';
 import { CallCounter, countingPool, countingStore } from '../../lib/counting-store.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
+import { keepPoolErrors } from '../../lib/pg-baseline.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 import { startProfiler } from '../../lib/profiler.js';
 
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const notify = required(args, 'notify') === 'true';
   // The store's own pool size (10), counted: store method calls and SQL statements, reported with the dials.
   const pool = new pg.Pool({ connectionString: required(args, 'url'), max: 10 });
+  const poolErrors = keepPoolErrors(pool);
   const methods = new CallCounter();
   const statements = new CallCounter();
   const inner = new PostgresStore({ pool: countingPool(pool, statements), schema: required(args, 'schema'), notify });
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   await inner.close();
   await pool.end();
   const profile = profileFile === undefined ? {} : { profile: { file: profileFile, dialTimesUs } };
-  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors, cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql, ...profile });
+  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors: [...errors, ...poolErrors.map((m) => `pool: ${m}`)], cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql, ...profile });
 }
 
 main().then(
