@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/cli.js';
 import { summarizeCpuProfile } from './lib/cpu-profile.js';
 import { machineInfo } from './lib/machine.js';
-import { markdownTable, textTable } from './lib/table.js';
+import { FIGURE_HEADER, figureRows, markdownTable, textTable } from './lib/table.js';
 import type { CaseResult, CaseSpec, Figure, ScenarioDef } from './lib/types.js';
 import { scenarios } from './scenarios/index.js';
 
@@ -185,12 +185,8 @@ async function main(): Promise<number> {
     reports.push({ name: scenario.name, title: scenario.title, seconds: Math.round((performance.now() - t0) / 100) / 10, crashed, figures, tables, cases });
   }
 
-  const header = ['scenario', 'figure', 'measured', 'baseline (same run)', 'target', 'met'];
-  const rows: string[][] = [];
-  for (const report of reports) {
-    if (report.crashed !== null) rows.push([report.name, 'CRASHED', '—', '—', '—', '✗']);
-    for (const f of report.figures) rows.push([report.name, f.figure, f.value, f.baseline, f.target, f.met === null ? '' : f.met ? 'yes' : 'NO']);
-  }
+  const header = [...FIGURE_HEADER];
+  const rows = figureRows(reports);
   const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   process.stdout.write(`\n${textTable(header, rows)}\n`);
   for (const report of reports) if (report.tables !== null) process.stdout.write(`\n${report.title}\n\n${report.tables}\n`);
