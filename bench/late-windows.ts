@@ -12,7 +12,7 @@
  * for something other than the CPU.
  */
 import { readFileSync } from 'node:fs';
-import { summarizeCpuProfile, type ProfileEntry } from './lib/cpu-profile.js';
+import { summarizeCpuProfile, summaryText } from './lib/cpu-profile.js';
 
 const [file, thresholdArg] = process.argv.slice(2);
 if (file === undefined) {
@@ -38,11 +38,8 @@ for (const [from, to] of windows) {
   end = Math.max(end, to);
 }
 const summary = summarizeCpuProfile(file, undefined, 25, inWindow);
-const line = (e: ProfileEntry): string => `${e.ms.toFixed(1).padStart(8)} ms ${e.share.toFixed(1).padStart(5)}%  ${e.name}`;
 process.stdout.write(
   `${windows.length} of ${dials.length} dials at least ${thresholdMs} ms late; their windows (due time to dial) cover ${(covered / 1000).toFixed(1)} ms, ` +
     `the profile sampled about ${summary.totalMs} ms of them (much less: the process was off the CPU, or the profiler was)\n`,
 );
-process.stdout.write(`\nBy area, in those windows:\n${summary.areas.map(line).join('\n')}\n`);
-process.stdout.write(`\nFunctions by own time:\n${summary.topSelf.map(line).join('\n')}\n`);
-process.stdout.write(`\nOur functions and kysely's by inclusive time:\n${summary.topInclusive.map(line).join('\n')}\n`);
+process.stdout.write(`\n${summaryText(summary, 'By area, in those windows')}\n`);

@@ -160,3 +160,14 @@ export function summarizeCpuProfile(file: string, calls?: number, limit = 20, on
     topInclusive: entries(inclusive, total, limit, calls),
   };
 }
+
+/** The three lists of `summary` as text: by area, functions by own time, ours by inclusive time. */
+export function summaryText(summary: ProfileSummary, areasTitle = 'By area (own time)'): string {
+  const line = (e: ProfileEntry): string =>
+    `${e.ms.toFixed(e.ms < 100 ? 1 : 0).padStart(8)} ms ${e.share.toFixed(1).padStart(5)}%${e.usPerCall === undefined ? '' : ` ${e.usPerCall.toFixed(1).padStart(7)} µs/call`}  ${e.name}`;
+  return [
+    `${areasTitle}:\n${summary.areas.map(line).join('\n')}`,
+    `Functions by own time:\n${summary.topSelf.map(line).join('\n')}`,
+    `Our functions and kysely's by inclusive time:\n${summary.topInclusive.map(line).join('\n')}`,
+  ].join('\n\n');
+}

@@ -390,10 +390,15 @@ export class CallDispatcher {
 
   /** Takes a request slot and the dial token at once when both are free; false (nothing taken) otherwise. */
   #dialSlotNow(tracked: TrackedCall): boolean {
+    const { clock, pacer, gate } = this.#ctx;
+    if (gate.waitSignal.aborted || pacer.msUntilAvailable(clock.now()) > 0 || !gate.tryAcquire()) return false;
+    return this.#takeToken(tracked);
+  }
+
+  /** With a request slot held: takes the dial token, or gives the slot back and returns false. */
+  #takeToken(tracked: TrackedCall): boolean {
     const { clock, pacer, gate, loop } = this.#ctx;
-    const now = clock.now();
-    if (gate.waitSignal.aborted || pacer.msUntilAvailable(now) > 0 || !gate.tryAcquire()) return false;
-    if (!pacer.tryTake(now)) {
+    if (!pacer.tryTake(clock.now())) {
       gate.release();
       return false;
     }
@@ -415,14 +420,7 @@ export class CallDispatcher {
       const wait = pacer.msUntilAvailable(now);
       if (wait > 0) await loop.waitUntil(now + wait, gate.waitSignal);
       await gate.acquire();
-      if (pacer.tryTake(clock.now())) {
-        if (tracked.awaitingToken) {
-          this.#tokenTaken(tracked);
-          loop.arm();
-        }
-        return;
-      }
-      gate.release();
+      if (this.#takeToken(tracked)) return;
     }
   }
 

@@ -163,10 +163,7 @@ export class ProviderGate {
 
   /** Takes a request slot, waiting for one when all are taken. */
   async acquire(): Promise<void> {
-    if (this.#inFlight < this.#maxInFlight) {
-      this.#inFlight += 1;
-      return;
-    }
+    if (this.tryAcquire()) return;
     await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
