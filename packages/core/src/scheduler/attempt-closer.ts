@@ -20,6 +20,7 @@ import {
   type AttemptEnding,
   type AttemptFollowUp,
 } from './call-transitions.js';
+import { EndWriteBatch } from './end-write-batch.js';
 import type { LeaseKeeper } from './lease-keeper.js';
 import type { SchedulerContext } from './scheduler-context.js';
 import { markEnded, type TrackedCall } from './tracked-call.js';
@@ -34,11 +35,27 @@ function dialOutcomeOf(status: CallStatus): DialOutcome {
 export class AttemptCloser {
   readonly #ctx: SchedulerContext;
   readonly #leases: LeaseKeeper;
+  readonly #ends: EndWriteBatch;
 
-  /** A closer for the scheduler's claimed calls. */
-  constructor(ctx: SchedulerContext, leases: LeaseKeeper) {
+  /**
+   * A closer for the scheduler's claimed calls. `othersInFlight`: how many other calls are being
+   * dialed or held for their time (the writes that end calls wait for theirs only while some are).
+   */
+  constructor(ctx: SchedulerContext, leases: LeaseKeeper, othersInFlight: () => number) {
     this.#ctx = ctx;
     this.#leases = leases;
+    this.#ends = new EndWriteBatch({
+      clock: ctx.clock,
+      store: ctx.store,
+      windowMs: ctx.options.endWriteWindowMs,
+      maxWaiting: ctx.options.claimBatchSize,
+      moreEndsSoon: () => othersInFlight() > 0 && ctx.isRunning(),
+    });
+  }
+
+  /** Sends the writes that wait for company now (the scheduler is stopping). */
+  flushEnds(): void {
+    this.#ends.flush();
   }
 
   /** What follows an attempt that ended `status` now: a retry by policy, or the end. */
@@ -86,7 +103,7 @@ export class AttemptCloser {
     const how: AttemptEnding = ending.unknownReason === undefined ? ending : { ...ending, schedulerId: ctx.id };
     const next = this.#followUp(tracked, status, how, now);
     const update = atDial && info !== null ? acceptEndedUpdate(tracked, info, status, error, how, next, now) : endAttemptUpdate(tracked, status, error, info, how, next, now);
-    const result = await ctx.store.updateCall(update);
+    const result = await this.#ends.write(update);
     if (result === undefined) {
       if (atDial) {
         this.#leases.lost(tracked, 'dispatch');

@@ -266,6 +266,7 @@ export class CallDispatcher {
           backoffMs: (n) => gate.backoff(n),
         });
         if (decision.action === 'fail') {
+          answered(); // the dial is over: its end need not wait for itself
           await this.#closer.endAttempt(tracked, 'failed', decision.error, null, decision.ending);
           return;
         }

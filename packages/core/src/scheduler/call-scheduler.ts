@@ -81,6 +81,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
   readonly #pending: PendingWork;
   readonly #ctx: SchedulerContext;
   readonly #leases: LeaseKeeper;
+  readonly #flushEnds: () => void;
   readonly #commands: SchedulerCommands;
   readonly #release: (id: string) => Promise<number | null>;
   readonly #series: SeriesRunner;
@@ -96,7 +97,7 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
     this.clock = options.clock ?? systemClock;
     this.id = options.id ?? `scheduler-${randomUUID()}`;
     this.#pending = new PendingWork(this.clock, (error) => this.#reportError(error, 'background'));
-    ({ ctx: this.#ctx, leases: this.#leases, commands: this.#commands, release: this.#release } = buildSchedulerParts({
+    ({ ctx: this.#ctx, leases: this.#leases, flushEnds: this.#flushEnds, commands: this.#commands, release: this.#release } = buildSchedulerParts({
       ...{ id: this.id, clock: this.clock, store: this.#store, provider: this.provider, options: this.options },
       random: options.random ?? Math.random,
       telemetry: options.telemetry,
@@ -158,6 +159,8 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
     this.#series.stop();
     await this.#watcher.stop();
     this.#ctx.loop.stop();
+    // Stopping: the writes that end calls no longer wait for company.
+    this.#flushEnds();
     this.#ctx.gate.endWaits();
     const waited = timeoutMs > 0 && (await this.#pending.settle(timeoutMs));
     if (!waited) this.#ctx.gate.abortRequests(new CallSchedulerError(ErrorCode.SCHEDULER_STOPPED, 'The scheduler stopped'));

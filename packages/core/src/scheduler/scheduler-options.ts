@@ -12,6 +12,12 @@ import type { TelemetryOptions } from '../telemetry/scheduler-telemetry.js';
 /** `claimAheadMs` when not given: enough for the claim's own work to be done before a call's time (capped at `leaseMs / 2`). */
 const DEFAULT_CLAIM_AHEAD_MS = 20;
 
+/** `endWriteWindowMs` when not given. */
+const DEFAULT_END_WRITE_WINDOW_MS = 25;
+
+/** The longest `endWriteWindowMs` accepted. */
+const MAX_END_WRITE_WINDOW_MS = 1000;
+
 /** How live calls are polled. */
 export interface PollingOptions {
   /** First poll after the provider accepted the dial, and after each status change. @default 500 */
@@ -87,6 +93,21 @@ export interface CallSchedulerOptions {
    * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial). @default 20 (or `leaseMs / 2` when that is less)
    */
   readonly claimAheadMs?: number;
+  /**
+   * How long the write that ends a call (the provider's final answer, the attempt's end) may wait
+   * for the writes of the calls ending next, so that the store commits them together: on SQLite
+   * one transaction for many calls instead of one each, the largest part of a dialed call's cost.
+   * A write waits only while other dials are in flight or held for their time; when none is, it
+   * goes at once, with those that waited. Nothing is dialed later for it.
+   *
+   * What the wait costs: a call's end, its events (`call:completed`...) and the next call to the
+   * same number (`onePerNumber`) come up to this much later; and a process killed during the wait
+   * leaves those calls `dispatching` until lease recovery, which re-sends the dial with the same
+   * key to a provider that de-duplicates, or otherwise ends it with `DISPATCH_OUTCOME_UNKNOWN`, as
+   * for a process killed while its dial was in flight. `0` writes every end at once. At most 1000.
+   * @default 25
+   */
+  readonly endWriteWindowMs?: number;
   /**
    * Re-read the store at least this often to see calls written by other processes; `null` turns
    * it off. @default 1000 when `store.features.shared`, otherwise `null`
@@ -189,6 +210,8 @@ export interface ResolvedSchedulerOptions {
   readonly claimBatchSize: number;
   /** See {@link CallSchedulerOptions.claimAheadMs}. */
   readonly claimAheadMs: number;
+  /** See {@link CallSchedulerOptions.endWriteWindowMs}. */
+  readonly endWriteWindowMs: number;
   /** See {@link CallSchedulerOptions.storeRereadIntervalMs}; `null` for no re-reads. */
   readonly storeRereadIntervalMs: number | null;
   /** See {@link CallSchedulerOptions.polling}, every default filled in. */
@@ -247,6 +270,11 @@ const optionsSchema = z.object(
     maxLiveCalls: positive,
     claimBatchSize: positive,
     claimAheadMs: z.number({ message: 'must be a number of ms from 0 to leaseMs / 2' }).min(0, { message: 'must be a number of ms from 0 to leaseMs / 2' }).finite().optional(),
+    endWriteWindowMs: z
+      .number({ message: `must be a number of ms from 0 to ${MAX_END_WRITE_WINDOW_MS}` })
+      .min(0, { message: `must be a number of ms from 0 to ${MAX_END_WRITE_WINDOW_MS}` })
+      .max(MAX_END_WRITE_WINDOW_MS, { message: `must be a number of ms from 0 to ${MAX_END_WRITE_WINDOW_MS}` })
+      .optional(),
     storeRereadIntervalMs: positive.nullable(),
     polling: z
       .object(
@@ -321,6 +349,7 @@ export function resolveOptions(options: CallSchedulerOptions): ResolvedScheduler
     maxLiveCalls: Math.floor(o.maxLiveCalls ?? 200),
     claimBatchSize: Math.floor(o.claimBatchSize ?? 50),
     claimAheadMs: o.claimAheadMs ?? Math.min(DEFAULT_CLAIM_AHEAD_MS, (o.leaseMs ?? 30_000) / 2),
+    endWriteWindowMs: o.endWriteWindowMs ?? DEFAULT_END_WRITE_WINDOW_MS,
     storeRereadIntervalMs: reread,
     polling: Object.freeze({
       minIntervalMs: polling.minIntervalMs ?? 500,

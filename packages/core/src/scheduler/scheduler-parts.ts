@@ -57,6 +57,8 @@ export interface SchedulerParts {
   readonly ctx: SchedulerContext;
   /** The lease keeper (hands leases back on stop). */
   readonly leases: LeaseKeeper;
+  /** Sends the writes that end calls and wait for company, now (on stop). */
+  readonly flushEnds: () => void;
   /** The commands. */
   readonly commands: SchedulerCommands;
   /** Releases a call claimed ahead of its time and not dialed yet (see `CallDispatcher.release`). */
@@ -112,7 +114,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     windowPolicy: (call) => effectiveWindowPolicy(call, { defaultWindow: options.window, defaultTimeZone: options.defaultTimeZone }),
   };
   const leases = new LeaseKeeper(ctx);
-  const closer = new AttemptCloser(ctx, leases);
+  const closer = new AttemptCloser(ctx, leases, () => late.dispatcher?.dispatching ?? 0);
   const follower = new LiveCallFollower(ctx, leases, closer);
   late.dispatcher = new CallDispatcher(ctx, leases, closer, follower);
   if (telemetry !== undefined) {
@@ -123,5 +125,12 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     if (countByStatus !== undefined) telemetry.observeCallCounts(countByStatus);
   }
   const dispatcher = late.dispatcher;
-  return { ctx, leases, commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)), telemetry, release: (id) => dispatcher.release(id) };
+  return {
+    ctx,
+    leases,
+    flushEnds: () => closer.flushEnds(),
+    commands: new SchedulerCommands(ctx, follower, createIdGenerator(clock)),
+    telemetry,
+    release: (id) => dispatcher.release(id),
+  };
 }
