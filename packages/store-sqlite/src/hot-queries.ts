@@ -11,23 +11,25 @@ import type { RawBuilder } from 'kysely';
  * spells out the index's condition.
  */
 
-/** The terminal statuses, spelled exactly as in `calls_ended_idx`. */
+/** The terminal statuses. */
 const TERMINAL_STATUSES = sql.raw(`('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`);
 
-/** The statuses in which a call occupies its number, spelled exactly as in `calls_open_to_idx`. */
+/** The statuses in which a call occupies its number. */
 const OPEN_STATUSES = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);
 
 /**
  * The ids of up to `limit` scheduled calls due by `dueBy`, earliest `due_at` first, then id: a walk
  * of `calls_due_idx` that stops after `limit` rows. With `onePerNumber`, a call is skipped when
  * another call to its number is open and either not scheduled (being dialed, live) or due before
- * it, so that one claim takes at most one call per number (`calls_open_to_idx`).
+ * it, so that one claim takes at most one call per number. `calls_unended_to_idx` holds every
+ * open call (the store never gives one an `ended_at`), and the status is checked on its rows (a
+ * terminal call stored without `ended_at` is in the index too, and occupies nothing).
  */
 export function dueCallIds(dueBy: number, limit: number, onePerNumber: boolean): RawBuilder<string> {
   const numberIsFree = onePerNumber
     ? sql`and not exists (
-        select 1 from calls as o indexed by calls_open_to_idx
-        where o.to_number = c.to_number and o.status in ${OPEN_STATUSES} and o.id <> c.id
+        select 1 from calls as o indexed by calls_unended_to_idx
+        where o.to_number = c.to_number and o.ended_at is null and o.status in ${OPEN_STATUSES} and o.id <> c.id
           and (o.status <> 'scheduled' or (o.due_at <= ${dueBy} and (o.due_at < c.due_at or (o.due_at = c.due_at and o.id < c.id)))))`
     : sql``;
   return sql`(select c.id from calls as c indexed by calls_due_idx
@@ -61,13 +63,13 @@ export function nextWakeUpTimes(): RawBuilder<{ due: number | bigint | null; lea
 
 /**
  * The ids of up to `limit` terminal calls that ended before `endedBefore`, oldest `ended_at` first,
- * then id (optionally only those in `statuses`): a walk of the partial index `calls_ended_idx`
- * that stops after `limit` rows. A call that is not terminal is not in the index, so it can never
- * be chosen, whatever `statuses` says.
+ * then id (optionally only those in `statuses`): a walk of the partial index `calls_ended_at_idx`
+ * that stops after `limit` rows. An open call has no `ended_at`, so it is not in the index; the
+ * status is checked too, so it can never be chosen, whatever `statuses` says.
  */
 export function endedCallIds(endedBefore: number, limit: number, statuses: readonly string[] | null): RawBuilder<string> {
   const only = statuses === null ? sql`` : sql`and c.status in (${sql.join([...statuses])})`;
-  return sql`(select c.id from calls as c indexed by calls_ended_idx
-    where c.status in ${TERMINAL_STATUSES} and c.ended_at < ${endedBefore} ${only}
+  return sql`(select c.id from calls as c indexed by calls_ended_at_idx
+    where c.ended_at is not null and c.ended_at < ${endedBefore} and c.status in ${TERMINAL_STATUSES} ${only}
     order by c.ended_at, c.id limit ${limit})`;
 }

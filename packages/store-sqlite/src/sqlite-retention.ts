@@ -10,7 +10,7 @@ import { endedCallIds } from './hot-queries.js';
  * `CallStore.purgeCalls`. Returns how many calls it deleted.
  *
  * One `DELETE FROM calls WHERE id IN (SELECT id ... ORDER BY ended_at, id LIMIT n) RETURNING id`
- * (a walk of the partial index `calls_ended_idx`, which holds terminal calls only, so a live
+ * (a walk of the partial index `calls_ended_at_idx`, which holds ended calls only, so a live
  * call cannot be chosen), then the attempts and events of those ids, in one immediate
  * transaction. Event ids are `AUTOINCREMENT`: the ids of deleted events are never handed out
  * again. The file does not shrink; SQLite reuses the freed pages.

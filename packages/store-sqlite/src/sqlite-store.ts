@@ -19,7 +19,7 @@ import { threadedSqliteDriver } from './thread/thread-driver.js';
  * `synchronous=NORMAL` (or `FULL`): see `README.md` for what they mean for durability.
  *
  * Retention (`purgeCalls`) is one immediate transaction, a walk of the partial index
- * `calls_ended_idx`; event ids are `AUTOINCREMENT`, never handed out again, and the file does not
+ * `calls_ended_at_idx`; event ids are `AUTOINCREMENT`, never handed out again, and the file does not
  * shrink (SQLite reuses the freed pages). `countByStatus` is one `GROUP BY` over the index
  * `calls_status_id_idx` (no table rows read); `dueSummary` two reads of the partial index
  * `calls_due_idx`. The series methods are in `series/sqlite-series.ts`.

@@ -31,7 +31,7 @@ describe('query plans of the hot queries', () => {
     claim: { run: (s) => s.claimDueCalls({ now: 1_500, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }), indexes: ['calls_due_idx'] },
     'claim with onePerNumber': {
       run: (s) => s.claimDueCalls({ now: 1_600, limit: 10, owner: 'b', leaseExpiresAt: 9_000, onePerNumber: true }),
-      indexes: ['calls_due_idx', 'calls_open_to_idx'],
+      indexes: ['calls_due_idx', 'calls_unended_to_idx'],
     },
     'next wake-up': { run: (s) => s.nextWakeUpAt(), indexes: ['calls_due_idx', 'calls_lease_idx'] },
     'lease recovery': { run: (s) => s.claimExpiredLeases({ now: 3_100, limit: 10, owner: 'b', leaseExpiresAt: 9_000 }), indexes: ['calls_lease_idx'] },

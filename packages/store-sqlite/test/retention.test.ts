@@ -44,7 +44,7 @@ describe('SqliteStore.purgeCalls: query plans', () => {
         ['every terminal status', undefined],
         ['some statuses', ['failed', 'canceled']],
       ] as const) {
-        it(`a purge (${name}) walks calls_ended_idx in order, stops at its limit, and scans no table`, async () => {
+        it(`a purge (${name}) walks calls_ended_at_idx in order, stops at its limit, and scans no table`, async () => {
           const before = count(rig.recorder.raw, 'select count(*) as n from calls');
           let deleted = 0;
           const plans = await plansOf(rig.recorder, async () => {
@@ -56,7 +56,7 @@ describe('SqliteStore.purgeCalls: query plans', () => {
           const purge = plans.find((p) => /^\s*delete from "calls"/i.test(p.sql));
           expect(purge, plans.map((p) => p.sql).join('\n')).toBeDefined();
           const plan = purge!.plan.join('\n');
-          expect(plan).toMatch(/SEARCH c USING (COVERING )?INDEX calls_ended_idx \(ended_at<\?\)/);
+          expect(plan).toMatch(/SEARCH c USING (COVERING )?INDEX calls_ended_at_idx \(ended_at>\? AND ended_at<\?\)|SEARCH c USING (COVERING )?INDEX calls_ended_at_idx \(ended_at<\?\)/);
           expect(plan).not.toMatch(/TEMP B-TREE/);
           // The attempts and events go by their keys.
           const all = plans.flatMap((p) => p.plan).join('\n');
@@ -67,12 +67,13 @@ describe('SqliteStore.purgeCalls: query plans', () => {
     });
   }
 
-  it('the partial index holds the terminal calls only', () => {
-    const indexed = count(rig.recorder.raw, "select count(*) as n from calls indexed by calls_ended_idx where status in ('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')");
+  it('the partial index holds the terminal calls only: a call has ended_at exactly when its status is terminal', () => {
+    const indexed = count(rig.recorder.raw, 'select count(*) as n from calls indexed by calls_ended_at_idx where ended_at is not null');
     const terminal = count(rig.recorder.raw, "select count(*) as n from calls where status not in ('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')");
     expect(indexed).toBe(terminal);
-    const sqlText = (rig.recorder.raw.prepare("select sql from sqlite_master where name = 'calls_ended_idx'").get() as { sql: string }).sql;
-    expect(sqlText).toMatch(/where status in \('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired'\)/i);
+    expect(count(rig.recorder.raw, "select count(*) as n from calls where (ended_at is not null) <> (status in ('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired'))")).toBe(0);
+    const sqlText = (rig.recorder.raw.prepare("select sql from sqlite_master where name = 'calls_ended_at_idx'").get() as { sql: string }).sql;
+    expect(sqlText).toMatch(/where "?ended_at"? is not null/i);
   });
 });
 
@@ -177,7 +178,10 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
     }
     // Make the file look as the first version left it.
     const raw = new Database(filename);
-    raw.exec('drop index calls_ended_idx');
+    // (first without migration 0005: its indexes back to the first version's)
+    raw.exec('drop index calls_unended_to_idx; drop index calls_ended_at_idx');
+    raw.exec("create index calls_open_to_idx on calls (to_number) where status in ('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')");
+    raw.prepare('delete from call_scheduler_migration where name = ?').run('0005_ended_at_partial_indexes');
     raw.prepare('delete from call_scheduler_migration where name = ?').run('0002_ended_calls_index');
     // ...and without the later migrations either.
     raw.exec('alter table attempts drop column scheduler_id');
@@ -195,12 +199,14 @@ describe('SqliteStore.purgeCalls: rows, transactions, migration', () => {
     }
     const after = new Database(filename, { readonly: true });
     try {
-      expect(after.prepare("select name from sqlite_master where name = 'calls_ended_idx'").all()).toEqual([{ name: 'calls_ended_idx' }]);
+      // 0002 built calls_ended_idx, which 0005 then rebuilt on ended_at.
+      expect(after.prepare("select name from sqlite_master where name in ('calls_ended_idx', 'calls_ended_at_idx')").all()).toEqual([{ name: 'calls_ended_at_idx' }]);
       expect((after.prepare('select name from call_scheduler_migration order by name').all() as { name: string }[]).map((r) => r.name)).toEqual([
         '0001_initial_schema',
         '0002_ended_calls_index',
         '0003_attempt_scheduler_id',
         '0004_call_series',
+        '0005_ended_at_partial_indexes',
       ]);
     } finally {
       after.close();
@@ -223,7 +229,7 @@ describe('a purge reads a bounded batch', () => {
       const purge = recorder.queries.find((q) => /^\s*delete from "calls"/i.test(q.sql));
       expect(purge).toBeDefined();
       const plan = queryPlan(recorder.raw, purge!).join('\n');
-      expect(plan).toContain('calls_ended_idx');
+      expect(plan).toContain('calls_ended_at_idx');
       expect(plan).not.toMatch(/TEMP B-TREE/);
       expect(fullScans(plan.split('\n'))).toEqual([]);
       const gone = batch.slice(-10).map((b) => b.call.id);

@@ -4,6 +4,9 @@
 import { CompiledQuery } from 'kysely';
 import type { CallUpdate } from '@call-scheduler/core';
 
+/** The terminal statuses, as SQL. */
+const TERMINAL_STATUSES_SQL = `('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`;
+
 /** Shapes seen so far, by key: few in practice (the scheduler's transitions), bounded anyway. */
 const texts = new Map<string, string>();
 const MAX_SHAPES = 512;
@@ -28,7 +31,10 @@ export function callUpdateQuery(id: string, row: Readonly<Record<string, unknown
   const statuses = expect.statuses ?? null;
   const key = `${columns.join(',')}|${unclaim ? 1 : 0}|${expect.token === undefined ? 0 : 1}|${statuses === null ? -1 : statuses.length}|${expect.version === undefined ? 0 : 1}`;
   const text = textOf(key, () => {
-    const sets = columns.map((column) => `"${column}" = ?`);
+    // An `ended_at` set without the status applies only to a call that is ended (an open call has
+    // none: see toCallPatchRow).
+    const endedAtAlone = !columns.includes('status');
+    const sets = columns.map((column) => (column === 'ended_at' && endedAtAlone ? `"ended_at" = case when "status" in ${TERMINAL_STATUSES_SQL} then ? else null end` : `"${column}" = ?`));
     if (unclaim) sets.push('"attempt_count" = "attempt_count" - 1');
     sets.push('"version" = "version" + 1', '"updated_at" = ?');
     const where = ['"id" = ?'];

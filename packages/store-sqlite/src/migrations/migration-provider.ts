@@ -3,6 +3,7 @@ import { initialSchema } from './0001-initial-schema.js';
 import { endedCallsIndex } from './0002-ended-calls-index.js';
 import { attemptSchedulerId } from './0003-attempt-scheduler-id.js';
 import { callSeries } from './0004-call-series.js';
+import { endedAtPartialIndexes } from './0005-ended-at-partial-indexes.js';
 
 /**
  * Every migration this version of the package knows, by name. Names sort in the order they run;
@@ -14,6 +15,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0002_ended_calls_index': endedCallsIndex,
   '0003_attempt_scheduler_id': attemptSchedulerId,
   '0004_call_series': callSeries,
+  '0005_ended_at_partial_indexes': endedAtPartialIndexes,
 });
 
 /** The table where kysely's `Migrator` records the migrations it ran. */

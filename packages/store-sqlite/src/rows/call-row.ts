@@ -1,4 +1,4 @@
-import type { CallPatch, CallRecord, NewCallRecord } from '@call-scheduler/core';
+import { isTerminalStatus, type CallPatch, type CallRecord, type NewCallRecord } from '@call-scheduler/core';
 import { INITIAL_VERSION, errorColumns, newCallColumns, toCallRecord as toCallRecordOf } from '@call-scheduler/core/internal';
 import type { Insertable, Updateable } from 'kysely';
 import type { CallsTable } from '../database/tables.js';
@@ -25,10 +25,20 @@ export function toNewCallRow(call: NewCallRecord): Insertable<CallsTable> {
   row.claimed_due_at = null;
   row.version = INITIAL_VERSION;
   row.updated_at = call.createdAt;
+  // An open call has no `ended_at` (see toCallPatchRow).
+  if (!isTerminalStatus(call.status)) row.ended_at = null;
   return row as Insertable<CallsTable>;
 }
 
-/** The column changes of a {@link CallPatch} (without `version` and `updated_at`). */
+/**
+ * The column changes of a {@link CallPatch} (without `version` and `updated_at`).
+ *
+ * An open call never has an `ended_at`: the partial index of open calls by number
+ * (`onePerNumber`, `calls_unended_to_idx`) selects on `ended_at IS NULL`, so that the status
+ * changes of a live call never touch it (migration 0005). A patch to an open status drops an
+ * `endedAt` it gives; one that gives `endedAt` without a status is made conditional on the
+ * stored status by `callUpdateQuery`.
+ */
 export function toCallPatchRow(patch: CallPatch): Updateable<CallsTable> {
   const row: Updateable<CallsTable> = {};
   if (patch.status !== undefined) row.status = patch.status;
@@ -43,6 +53,7 @@ export function toCallPatchRow(patch: CallPatch): Updateable<CallsTable> {
   if (patch.providerStatus !== undefined) row.provider_status = patch.providerStatus;
   if (patch.error !== undefined) Object.assign(row, errorColumns(patch.error));
   if (patch.endedAt !== undefined) row.ended_at = patch.endedAt;
+  if (patch.status !== undefined && row.ended_at !== undefined && !isTerminalStatus(patch.status)) row.ended_at = null;
   if (patch.leaseExpiresAt === null) {
     row.lease_owner = null;
     row.lease_expires_at = null;
