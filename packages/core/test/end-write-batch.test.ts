@@ -42,7 +42,7 @@ function notingStore(clock: () => number): { store: CallStore; sent: { at: numbe
 }
 
 /** An EndWriteBatch over a store that records each write and answers it when told. */
-function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSoon?: () => boolean } = {}) {
+function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSoon?: () => boolean; nextTaskAt?: () => number } = {}) {
   const clock = new FakeClock(START);
   const sent: string[] = [];
   const answers = new Map<string, { resolve: (r: UpdateResult | undefined) => void; reject: (e: unknown) => void }>();
@@ -60,6 +60,8 @@ function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSo
     windowMs: options.windowMs ?? 25,
     maxWaiting: options.maxWaiting ?? 50,
     moreEndsSoon: options.moreEndsSoon ?? (() => more),
+    // By default the next local task is always 1 ms away: no gap to send in.
+    nextTaskAt: options.nextTaskAt ?? (() => clock.now() + 1),
   });
   const update = (id: string): CallUpdate => ({ id, expect: { token: 1 }, set: {}, events: [] }) as unknown as CallUpdate;
   return { clock, batch, sent, answers, update, setMore: (value: boolean) => (more = value) };
@@ -120,6 +122,29 @@ describe('EndWriteBatch', () => {
     expect(sent).toEqual(['a', 'b', 'c']);
   });
 
+  it('sends four or more waiting writes in a gap of 2 ms or more before the next local task', async () => {
+    let next = START + 1;
+    const { clock, batch, sent, update } = batchOver({ nextTaskAt: () => next });
+    void batch.write(update('a'));
+    void batch.write(update('b'));
+    void batch.write(update('c'));
+    expect(sent).toEqual([]);
+    // The fourth arrives with the next task 10 ms away: all four go.
+    next = START + 10;
+    void batch.write(update('c2'));
+    expect(sent).toEqual(['a', 'b', 'c', 'c2']);
+    // Four wait again, the next task 1 ms away: no gap.
+    next = START + 1;
+    for (const id of ['d', 'e', 'f', 'g']) void batch.write(update(id));
+    expect(sent).toHaveLength(4);
+    // The next one arrives with the next task 2 ms away: all five go.
+    next = START + 2;
+    void batch.write(update('h'));
+    expect(sent).toEqual(['a', 'b', 'c', 'c2', 'd', 'e', 'f', 'g', 'h']);
+    await clock.advance(100);
+    expect(sent).toHaveLength(9);
+  });
+
   it('with windowMs 0 sends every write at once', async () => {
     const { batch, sent, update } = batchOver({ windowMs: 0 });
     void batch.write(update('a'));
@@ -139,16 +164,23 @@ describe('EndWriteBatch', () => {
   });
 });
 
+/** A started scheduler whose provider answers `completed` at once, on a store that notes its writes. */
+async function started(options: { endWriteWindowMs?: number } = {}) {
+  const ref: { clock?: FakeClock } = {};
+  const { store, sent } = notingStore(() => ref.clock!.now());
+  const h = harness({ store, providerOptions: completedAtOnce, ...options });
+  ref.clock = h.clock;
+  cleanup.stop(h.scheduler);
+  await h.scheduler.start();
+  return { ...h, sent };
+}
+
 describe('the scheduler groups the writes that end calls', () => {
   it('calls due close together end in a few store turns, each within the window of its dial', async () => {
-    const ref: { clock?: FakeClock } = {};
-    const { store, sent } = notingStore(() => ref.clock!.now());
-    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce });
-    ref.clock = clock;
-    cleanup.stop(scheduler);
-    await scheduler.start();
-    // 40 calls due 2 ms apart: claimed ahead and held, so that while one ends others are in flight.
-    const calls = await scheduler.scheduleMany(Array.from({ length: 40 }, (_, i) => ({ to: `+1415555${String(2000 + i)}`, at: START + 100 + 2 * i })));
+    const { clock, scheduler, provider, sent } = await started();
+    // 40 calls due 1 ms apart: claimed ahead and held, so that while one ends others are in flight
+    // (and the next dial is never 2 ms away: no gap to send in).
+    const calls = await scheduler.scheduleMany(Array.from({ length: 40 }, (_, i) => ({ to: `+1415555${String(2000 + i)}`, at: START + 100 + i })));
     await clock.advance(400);
     expect(provider.dials()).toBe(40);
     const ends = sent.filter((s) => s.update.set.status === 'completed');
@@ -159,18 +191,27 @@ describe('the scheduler groups the writes that end calls', () => {
     // No end waited longer than the window after its call's time (dialed on time, answered at once).
     for (const [i, call] of calls.entries()) {
       const end = ends.find((s) => s.update.id === call.id)!;
-      expect(end.at - (START + 100 + 2 * i)).toBeLessThanOrEqual(25);
+      expect(end.at - (START + 100 + i)).toBeLessThanOrEqual(25);
     }
     for (const call of calls) expect((await scheduler.get(call.id))?.status).toBe('completed');
   });
 
+  it('the waiting ends go in the first gap of 2 ms or more before the next held dial', async () => {
+    const { clock, scheduler, provider, sent } = await started();
+    // Two clusters of 8 calls 1 ms apart, 5 ms between them: the second is held while the first ends.
+    const due = [...Array.from({ length: 8 }, (_, i) => START + 100 + i), ...Array.from({ length: 8 }, (_, i) => START + 112 + i)];
+    const calls = await scheduler.scheduleMany(due.map((at, i) => ({ to: `+1415555${String(3000 + i)}`, at })));
+    await clock.advance(200);
+    expect(provider.dials()).toBe(16);
+    const endAt = (id: string): number => sent.find((s) => s.update.id === id && s.update.set.status === 'completed')!.at;
+    // The first cluster's ends go together at its last dial, in the gap before the second cluster.
+    expect(calls.slice(0, 8).map((c) => endAt(c.id))).toEqual(Array(8).fill(START + 107));
+    // The second's with its last (then nothing else is in flight).
+    expect(calls.slice(8).map((c) => endAt(c.id))).toEqual(Array(8).fill(START + 119));
+  });
+
   it('with endWriteWindowMs 0 every end is its own write, at its dial', async () => {
-    const ref: { clock?: FakeClock } = {};
-    const { store, sent } = notingStore(() => ref.clock!.now());
-    const { clock, scheduler, provider } = harness({ store, providerOptions: completedAtOnce, endWriteWindowMs: 0 });
-    ref.clock = clock;
-    cleanup.stop(scheduler);
-    await scheduler.start();
+    const { clock, scheduler, provider, sent } = await started({ endWriteWindowMs: 0 });
     await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(2000 + i)}`, at: START + 100 + 2 * i })));
     await clock.advance(200);
     expect(provider.dials()).toBe(10);
@@ -180,12 +221,7 @@ describe('the scheduler groups the writes that end calls', () => {
   });
 
   it('a call that ends alone is written at once', async () => {
-    const ref: { clock?: FakeClock } = {};
-    const { store, sent } = notingStore(() => ref.clock!.now());
-    const { clock, scheduler, of } = harness({ store, providerOptions: completedAtOnce });
-    ref.clock = clock;
-    cleanup.stop(scheduler);
-    await scheduler.start();
+    const { clock, scheduler, of, sent } = await started();
     const call = await scheduler.schedule({ to: '+14155552000', at: START + 100 });
     await clock.advance(100);
     expect((await scheduler.get(call.id))?.status).toBe('completed');

@@ -147,6 +147,11 @@ export class ClaimLoop {
     else if (this.#heldBack) this.poke(now);
   }
 
+  /** When the next local task (a held call's dial, a poll, a back-off) runs; +∞ when none. */
+  nextTaskAt(): number {
+    return this.#timer.next()?.at ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Runs `run` at `at` on the scheduler's one timer. */
   at(at: number, run: () => void): WakeTask {
     const task = this.#timer.push(at, run);
