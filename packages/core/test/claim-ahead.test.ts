@@ -24,6 +24,37 @@ function storeWithClaims(around: (claim: () => Promise<unknown>) => Promise<unkn
 }
 
 describe('claimAheadMs: calls claimed before their time are dialed at it', () => {
+  /** Schedules calls due at `dues` (distinct numbers), runs to +200 ms, and answers the claims' and the dials' times after +50 ms. */
+  async function claimsAndDials(claimAheadMs: number, dues: readonly number[]): Promise<{ claims: number[]; dials: number[] }> {
+    const claims: number[] = [];
+    const ref: { clock?: FakeClock } = {};
+    const store = storeWithClaims((claim) => {
+      claims.push(ref.clock!.now());
+      return claim();
+    });
+    const { clock, scheduler, provider } = harness({ store, claimAheadMs });
+    ref.clock = clock;
+    await scheduler.start();
+    await scheduler.scheduleMany(dues.map((at, i) => ({ to: `+1415555012${String(i)}`, at })));
+    await clock.advanceTo(START + 200);
+    return { claims: claims.filter((t) => t >= START + 50), dials: provider.requests.filter((r) => r.kind === 'placeCall').map((r) => r.at) };
+  }
+
+  it('a claim due 1 ms before a held call\'s dial waits for that dial and goes in the gap after it', async () => {
+    // The first claim (at +90, for the call due at +100) takes it and the one due at +105 (within
+    // 20 ms). The third's claim falls due at +104, 1 ms before the held dial: it runs right after it.
+    const dues = [START + 100, START + 105, START + 114];
+    expect(await claimsAndDials(20, dues)).toEqual({ claims: [START + 90, START + 105], dials: dues });
+  });
+
+  it('a claim with no slack before the next unclaimed call does not wait for a held dial', async () => {
+    // claimAheadMs 4: the first claim (at +98) takes the calls due at +100 and +102. The third's
+    // claim falls due at +101, 1 ms before the held dial; waiting for it would leave no time
+    // before the third call (+103): the claim goes at once.
+    const dues = [START + 100, START + 102, START + 103];
+    expect(await claimsAndDials(4, dues)).toEqual({ claims: [START + 98, START + 101], dials: dues });
+  });
+
   it('claims a lone call half of claimAheadMs before it is due and dials it exactly at its time, never before', async () => {
     const { clock, scheduler, store, provider } = harness({ claimAheadMs: AHEAD });
     await scheduler.start();

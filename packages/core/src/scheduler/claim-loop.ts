@@ -28,6 +28,13 @@ const MAX_STRETCHED_HORIZON_MS = 250;
 /** How much of the slowest recent claim is still remembered after each claim. */
 const CLAIM_TIME_DECAY = 0.9;
 /**
+ * A claim due while a held call's dial is less than this many ms away waits for that dial and
+ * goes in the gap after it, when the slack before the next unclaimed call allows: on SQLite its
+ * synchronous transaction then delays no dial. Measured at 500 calls/s on SQLite (7 interleaved
+ * pairs): lateness p99 2.99 → 2.53 ms at the median, better in 6 pairs of 7.
+ */
+const CLAIM_GAP_MS = 2;
+/**
  * After a claim that took calls from a watched store, the next wake-up is read once more this long
  * after the last such claim (see `#recheckAt`).
  */
@@ -69,6 +76,8 @@ export class ClaimLoop {
   #storeNextAt: number | null = null;
   #lastStoreReadAt = Number.NEGATIVE_INFINITY;
   #storeBackoffUntil = Number.NEGATIVE_INFINITY;
+  /** A claim waits for the gap after the local task due then (see #gapAfter). */
+  #waitForGapUntil = Number.NEGATIVE_INFINITY;
   #ticking = false;
   #tickAgain = false;
   /** The earliest time poked since the last store read began (+∞ for none). */
@@ -233,7 +242,21 @@ export class ClaimLoop {
     const reread = this.#d.options.storeRereadIntervalMs;
     if (reread !== null) at = Math.min(at, this.#lastStoreReadAt + reread);
     at = Math.min(at, this.#recheckAt);
-    return Math.max(at, this.#storeBackoffUntil);
+    return Math.max(at, this.#storeBackoffUntil, this.#waitForGapUntil);
+  }
+
+  /**
+   * When store work due now should wait for the local task due within {@link CLAIM_GAP_MS} (a
+   * held call's dial): that task's time, so that the claim's synchronous work runs after the dial,
+   * in the gap before the next one. `null`: go now (no task that close, or not slack enough: the
+   * claim must still be done, twice the slowest recent claim, before the next unclaimed call).
+   */
+  #gapAfter(now: number): number | null {
+    const next = this.#timer.next()?.at;
+    if (next === undefined || next <= now || next - now >= CLAIM_GAP_MS) return null;
+    const due = this.#storeNextAt;
+    if (due === null || next + 2 * this.#claimMs + 1 >= due) return null;
+    return next;
   }
 
   /** Arms the one timer to the earliest thing to do. */
@@ -265,6 +288,14 @@ export class ClaimLoop {
         this.#timer.runDue(now);
         if (!this.#d.isRunning()) break;
         if (this.#storeWorkAt() <= now || again || this.#pokedAt <= now) {
+          // A claim made on time (not a poke, not the rest of a full one) goes in the gap after a
+          // held call's dial due within CLAIM_GAP_MS.
+          const gap = again || this.#pokedAt <= now ? null : this.#gapAfter(now);
+          if (gap !== null) {
+            this.#waitForGapUntil = gap;
+            break;
+          }
+          this.#waitForGapUntil = Number.NEGATIVE_INFINITY;
           // While the store works, the timer stays armed for the local tasks alone.
           this.#timer.arm(Number.POSITIVE_INFINITY);
           try {
