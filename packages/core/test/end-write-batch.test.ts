@@ -42,7 +42,7 @@ function notingStore(clock: () => number): { store: CallStore; sent: { at: numbe
 }
 
 /** An EndWriteBatch over a store that records each write and answers it when told. */
-function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSoon?: () => boolean; nextTaskAt?: () => number } = {}) {
+function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSoon?: () => boolean; inGap?: () => boolean } = {}) {
   const clock = new FakeClock(START);
   const sent: string[] = [];
   const answers = new Map<string, { resolve: (r: UpdateResult | undefined) => void; reject: (e: unknown) => void }>();
@@ -60,8 +60,8 @@ function batchOver(options: { windowMs?: number; maxWaiting?: number; moreEndsSo
     windowMs: options.windowMs ?? 25,
     maxWaiting: options.maxWaiting ?? 50,
     moreEndsSoon: options.moreEndsSoon ?? (() => more),
-    // By default the next local task is always 1 ms away: no gap to send in.
-    nextTaskAt: options.nextTaskAt ?? (() => clock.now() + 1),
+    // By default the next local task is always close: no gap to send in.
+    inGap: options.inGap ?? (() => false),
   });
   const update = (id: string): CallUpdate => ({ id, expect: { token: 1 }, set: {}, events: [] }) as unknown as CallUpdate;
   return { clock, batch, sent, answers, update, setMore: (value: boolean) => (more = value) };
@@ -122,23 +122,23 @@ describe('EndWriteBatch', () => {
     expect(sent).toEqual(['a', 'b', 'c']);
   });
 
-  it('sends four or more waiting writes in a gap of 2 ms or more before the next local task', async () => {
-    let next = START + 1;
-    const { clock, batch, sent, update } = batchOver({ nextTaskAt: () => next });
+  it('sends four or more waiting writes in a gap before the next local task', async () => {
+    let gap = false;
+    const { clock, batch, sent, update } = batchOver({ inGap: () => gap });
     void batch.write(update('a'));
     void batch.write(update('b'));
     void batch.write(update('c'));
     expect(sent).toEqual([]);
-    // The fourth arrives with the next task 10 ms away: all four go.
-    next = START + 10;
+    // The fourth arrives in a gap: all four go.
+    gap = true;
     void batch.write(update('c2'));
     expect(sent).toEqual(['a', 'b', 'c', 'c2']);
-    // Four wait again, the next task 1 ms away: no gap.
-    next = START + 1;
+    // Four wait again, with no gap.
+    gap = false;
     for (const id of ['d', 'e', 'f', 'g']) void batch.write(update(id));
     expect(sent).toHaveLength(4);
-    // The next one arrives with the next task 2 ms away: all five go.
-    next = START + 2;
+    // The next one arrives in a gap: all five go.
+    gap = true;
     void batch.write(update('h'));
     expect(sent).toEqual(['a', 'b', 'c', 'c2', 'd', 'e', 'f', 'g', 'h']);
     await clock.advance(100);

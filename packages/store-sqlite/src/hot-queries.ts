@@ -11,8 +11,11 @@ import type { RawBuilder } from 'kysely';
  * spells out the index's condition.
  */
 
-/** The terminal statuses. */
-const TERMINAL_STATUSES = sql.raw(`('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`);
+/** The terminal statuses, as an SQL list. */
+export const TERMINAL_STATUSES_SQL = `('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`;
+
+/** {@link TERMINAL_STATUSES_SQL} for a query. */
+const TERMINAL_STATUSES = sql.raw(TERMINAL_STATUSES_SQL);
 
 /** The statuses in which a call occupies its number. */
 const OPEN_STATUSES = sql.raw(`('scheduled', 'dispatching', 'initiated', 'ringing', 'connected')`);

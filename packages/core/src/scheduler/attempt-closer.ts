@@ -50,7 +50,7 @@ export class AttemptCloser {
       windowMs: ctx.options.endWriteWindowMs,
       maxWaiting: ctx.options.claimBatchSize,
       moreEndsSoon: () => othersInFlight() > 0 && ctx.isRunning(),
-      nextTaskAt: () => ctx.loop.nextTaskAt(),
+      inGap: () => ctx.loop.inGap(),
     });
   }
 

@@ -25,18 +25,14 @@ export interface EndWriteBatchDeps {
    * the scheduler runs: only then is waiting worth it.
    */
   readonly moreEndsSoon: () => boolean;
-  /** When the scheduler's next local task (a held call's dial, a poll) runs; +∞ when none. */
-  readonly nextTaskAt: () => number;
+  /**
+   * True when the scheduler's next local task (a held call's dial) is far enough away for store
+   * work to delay none (`ClaimLoop.inGap`): the waiting writes are sent then, their transaction
+   * (about a millisecond for a dozen ends on SQLite) over before that dial, where the window's
+   * timer would fire whatever is due next.
+   */
+  readonly inGap: () => boolean;
 }
-
-/**
- * A gap before the next local task at least this long (ms) is used to send the waiting writes:
- * their transaction (about a millisecond for a dozen ends on SQLite, which blocks the event loop)
- * is then over before the next held call's dial, where the window's timer would fire whatever is
- * due next. Measured at 500 calls a second on SQLite: lateness p99 3.39 → 2.68 ms (3 ms gaps:
- * 3.15 ms).
- */
-const GAP_MS = 2;
 
 /** The fewest waiting writes sent in a gap (smaller batches cost commits: 2 measured worse). */
 const GAP_MIN_WAITING = 4;
@@ -44,8 +40,8 @@ const GAP_MIN_WAITING = 4;
 /**
  * Groups the writes that end calls. A write waits only while more are coming: when no other dial
  * is in flight or held, it goes at once, together with those that waited. A write that waits is
- * sent within `windowMs`, a full batch at once, and four or more as soon as the next local task
- * is at least {@link GAP_MS} away (the store's work then fits before the next dial).
+ * sent within `windowMs`, a full batch at once, and four or more as soon as the scheduler is in
+ * a gap between its dials (`inGap`).
  *
  * What waiting costs: the call's end, its events and the next call to its number come up to
  * `windowMs` later, and a process killed during the wait leaves those calls to lease recovery
@@ -74,7 +70,7 @@ export class EndWriteBatch {
     });
     const waiting = this.#waiting.length;
     if (waiting >= deps.maxWaiting || !deps.moreEndsSoon()) this.flush();
-    else if (waiting >= GAP_MIN_WAITING && deps.nextTaskAt() - deps.clock.now() >= GAP_MS) this.flush();
+    else if (waiting >= GAP_MIN_WAITING && deps.inGap()) this.flush();
     else this.#timer ??= { handle: deps.clock.setTimeout(() => this.flush(), deps.windowMs) };
     return written;
   }

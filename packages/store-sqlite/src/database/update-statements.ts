@@ -3,9 +3,7 @@
 // and no compile (about 100 µs each through the query builder).
 import { CompiledQuery } from 'kysely';
 import type { CallUpdate } from '@call-scheduler/core';
-
-/** The terminal statuses, as SQL. */
-const TERMINAL_STATUSES_SQL = `('completed', 'busy', 'no-answer', 'failed', 'canceled', 'expired')`;
+import { TERMINAL_STATUSES_SQL } from '../hot-queries.js';
 
 /** Shapes seen so far, by key: few in practice (the scheduler's transitions), bounded anyway. */
 const texts = new Map<string, string>();
