@@ -5,7 +5,8 @@ import type { Insertable, Selectable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, chunks } from './database/batches.js';
 import type { SqliteAccess } from './database/store-access.js';
 import type { AttemptsTable, CallsTable, StoreTables } from './database/tables.js';
-import { anyDueCall, anyExpiredLease, dueCallIds, expiredLeaseIds } from './hot-queries.js';
+import { insertRows } from './database/hot-inserts.js';
+import { anyDueCall, anyExpiredLease, claimDueCallsQuery, expiredLeaseIds } from './hot-queries.js';
 import { toCallRecord } from './rows/call-row.js';
 import { int } from './rows/columns.js';
 import { toNewEventRow } from './rows/event-row.js';
@@ -30,33 +31,17 @@ async function withOneEventEach(trx: Transaction<StoreTables>, rows: readonly Se
  * One `UPDATE calls ... WHERE id IN (SELECT id ... ORDER BY due_at, id LIMIT n) RETURNING *`
  * (a walk of the partial index `calls_due_idx`, see `hot-queries.ts`), then the attempts and events of the claimed
  * calls, in the same immediate transaction. When nothing is due, a read answers without taking
- * the write lock.
+ * the write lock. Every statement of it is written once (no query build per claim).
  */
 export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions): Promise<UpdateResult[]> {
   const { now, limit, owner, leaseExpiresAt } = options;
   const dueBy = options.dueBy ?? now;
   const { db } = access;
   if (limit <= 0) return [];
-  if ((await anyDueCall(dueBy).execute(db)).rows.length === 0) return [];
+  if ((await db.executeQuery(anyDueCall(dueBy))).rows.length === 0) return [];
 
   return db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable('calls')
-      .set({
-        status: 'dispatching',
-        // SET expressions read the row as it was before the update.
-        claimed_due_at: sql<number>`due_at`,
-        due_at: null,
-        attempt_count: sql<number>`attempt_count + 1`,
-        fencing_token: sql<number>`fencing_token + 1`,
-        lease_owner: owner,
-        lease_expires_at: leaseExpiresAt,
-        version: sql<number>`version + 1`,
-        updated_at: now,
-      })
-      .where('id', 'in', dueCallIds(dueBy, limit, options.onePerNumber === true))
-      .returningAll()
-      .execute();
+    const { rows } = await trx.executeQuery(claimDueCallsQuery({ owner, leaseExpiresAt, now, dueBy, limit, onePerNumber: options.onePerNumber === true }));
     if (rows.length === 0) return [];
     rows.sort(byClaimOrder);
 
@@ -73,7 +58,7 @@ export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions)
       error_message: null,
       scheduler_id: owner,
     }));
-    for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await trx.insertInto('attempts').values(chunk).execute();
+    for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await insertRows(trx, 'attempts', chunk, false);
     return withOneEventEach(trx, rows, (row) => ({
       type: 'dispatching',
       at: now,

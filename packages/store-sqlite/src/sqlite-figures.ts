@@ -29,7 +29,7 @@ export async function dueSummary(access: SqliteAccess, query: DueSummaryQuery): 
 /** The smallest `dueAt` of a `scheduled` call and `expiresAt` of a lease (see `CallStore.nextWakeUpTimes`). */
 export async function nextWakeUpTimes(access: SqliteAccess): Promise<WakeUpTimes> {
   // Two index lookups in one statement: the first entry of calls_due_idx and of calls_lease_idx.
-  const row = (await nextWakeUpTimesQuery().execute(access.db)).rows[0];
+  const row = (await access.db.executeQuery(nextWakeUpTimesQuery())).rows[0];
   return { due: row?.due == null ? null : int(row.due), leaseExpiry: row?.lease == null ? null : int(row.lease) };
 }
 

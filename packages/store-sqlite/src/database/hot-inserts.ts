@@ -3,7 +3,7 @@ import type { Insertable, Transaction } from 'kysely';
 import type { StoreTables } from './tables.js';
 
 /*
- * The multi-row inserts of calls and events, the store's hottest writes, without kysely's query
+ * The multi-row inserts of calls, events and claimed attempts, the store's hottest writes, without kysely's query
  * builder: building, typing and compiling an insert of 500 rows cost more than SQLite's own work
  * on it. The SQL text of each shape (table, columns, row count, RETURNING) is built once and kept,
  * so the statement cache (`statement-cache.ts`) finds the prepared statement by that same text;
@@ -13,7 +13,7 @@ import type { StoreTables } from './tables.js';
  */
 
 /** A table the hot inserts write. */
-type HotTable = 'calls' | 'events';
+type HotTable = 'calls' | 'events' | 'attempts';
 
 /** SQL text by shape: `table|columns|rows|returning`. At most a few dozen shapes occur. */
 const sqlByShape = new Map<string, string>();
