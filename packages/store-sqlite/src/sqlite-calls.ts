@@ -61,15 +61,15 @@ export async function insertCalls(access: SqliteAccess, items: readonly CallInse
       return item;
     });
 
-      for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
+    for (const chunk of chunks(fresh, ROWS_PER_INSERT)) {
       try {
-        await insertRows(trx, 'calls', chunk.map((item) => toNewCallRow(item.call)), false);
+        await insertRows(access.direct, trx, 'calls', chunk.map((item) => toNewCallRow(item.call)));
       } catch (error) {
         throw await explainInsertFailure(trx, items, chunk, error);
       }
     }
     const eventRows = fresh.flatMap((item) => item.events.map((event) => toNewEventRow(item.call.id, event)));
-    const events = await insertEvents(trx, eventRows);
+    const events = await insertEvents(access.direct, trx, eventRows);
 
     const results = new Map<CallInsert, InsertResult>();
     let next = 0;
@@ -164,7 +164,8 @@ export async function updateCall(access: SqliteAccess, update: CallUpdate): Prom
   return access.write(async (trx) => {
     const unclaim = update.unclaim === true;
     // Written once per shape (database/update-statements.ts): no query build on this hot path.
-    const [row] = (await trx.executeQuery<CallsTable>(callUpdateQuery(update.id, toCallPatchRow(update.set), unclaim, update.now, expect))).rows;
+    const { direct } = access;
+    const [row] = direct.rows<CallsTable>(callUpdateQuery(update.id, toCallPatchRow(update.set), unclaim, update.now, expect));
     if (row === undefined) return undefined;
 
     if (unclaim) {
@@ -183,7 +184,7 @@ export async function updateCall(access: SqliteAccess, update: CallUpdate): Prom
       const changes = toAttemptPatchRow(update.attempt.set);
       const found =
         Object.keys(changes).length > 0
-          ? ((await trx.executeQuery(attemptUpdateQuery(update.id, number, changes))).numAffectedRows ?? 0n) > 0n
+          ? direct.run(attemptUpdateQuery(update.id, number, changes)).changes > 0
           : (await trx.selectFrom('attempts').select('number').where('call_id', '=', update.id).where('number', '=', number).executeTakeFirst()) !==
             undefined;
       if (!found) {
@@ -191,6 +192,7 @@ export async function updateCall(access: SqliteAccess, update: CallUpdate): Prom
       }
     }
     const events = await insertEvents(
+      direct,
       trx,
       (update.events ?? []).map((event: NewCallEvent) => toNewEventRow(update.id, event)),
     );

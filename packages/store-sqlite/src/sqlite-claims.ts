@@ -5,6 +5,7 @@ import type { Insertable, Selectable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, chunks } from './database/batches.js';
 import type { SqliteAccess } from './database/store-access.js';
 import type { AttemptsTable, CallsTable, StoreTables } from './database/tables.js';
+import type { DirectStatements } from './database/direct-statements.js';
 import { insertRows } from './database/hot-inserts.js';
 import { anyDueCall, anyExpiredLease, claimDueCallsQuery, expiredLeaseIds } from './hot-queries.js';
 import { toCallRecord } from './rows/call-row.js';
@@ -20,8 +21,13 @@ function byClaimOrder(a: CallsTable, b: CallsTable): number {
 }
 
 /** The claimed or recovered `rows` as results, each with the one event `eventOf` makes for it (inserted in row order). */
-async function withOneEventEach(trx: Transaction<StoreTables>, rows: readonly Selectable<CallsTable>[], eventOf: (row: Selectable<CallsTable>) => NewCallEvent): Promise<UpdateResult[]> {
-  const events = await insertEvents(trx, rows.map((row) => toNewEventRow(row.id, eventOf(row))));
+async function withOneEventEach(
+  direct: DirectStatements,
+  trx: Transaction<StoreTables>,
+  rows: readonly Selectable<CallsTable>[],
+  eventOf: (row: Selectable<CallsTable>) => NewCallEvent,
+): Promise<UpdateResult[]> {
+  const events = await insertEvents(direct, trx, rows.map((row) => toNewEventRow(row.id, eventOf(row))));
   return rows.map((row, i) => ({ call: toCallRecord(row), events: events.slice(i, i + 1) }));
 }
 
@@ -36,12 +42,12 @@ async function withOneEventEach(trx: Transaction<StoreTables>, rows: readonly Se
 export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions): Promise<UpdateResult[]> {
   const { now, limit, owner, leaseExpiresAt } = options;
   const dueBy = options.dueBy ?? now;
-  const { db } = access;
+  const { db, direct } = access;
   if (limit <= 0) return [];
   if ((await db.executeQuery(anyDueCall(dueBy))).rows.length === 0) return [];
 
   return db.transaction().execute(async (trx) => {
-    const { rows } = await trx.executeQuery(claimDueCallsQuery({ owner, leaseExpiresAt, now, dueBy, limit, onePerNumber: options.onePerNumber === true }));
+    const rows = direct.rows(claimDueCallsQuery({ owner, leaseExpiresAt, now, dueBy, limit, onePerNumber: options.onePerNumber === true }));
     if (rows.length === 0) return [];
     rows.sort(byClaimOrder);
 
@@ -58,8 +64,8 @@ export async function claimDueCalls(access: SqliteAccess, options: ClaimOptions)
       error_message: null,
       scheduler_id: owner,
     }));
-    for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await insertRows(trx, 'attempts', chunk, false);
-    return withOneEventEach(trx, rows, (row) => ({
+    for (const chunk of chunks(attempts, ROWS_PER_INSERT)) await insertRows(direct, trx, 'attempts', chunk);
+    return withOneEventEach(direct, trx, rows, (row) => ({
       type: 'dispatching',
       at: now,
       attempt: int(row.attempt_count),
@@ -106,7 +112,7 @@ export async function claimExpiredLeases(access: SqliteAccess, options: ClaimOpt
       .execute();
     if (rows.length === 0) return [];
     rows.sort(byClaimOrder);
-    return withOneEventEach(trx, rows, (row) => ({
+    return withOneEventEach(access.direct, trx, rows, (row) => ({
       type: 'recovered',
       at: now,
       attempt: int(row.attempt_count) > 0 ? int(row.attempt_count) : null,

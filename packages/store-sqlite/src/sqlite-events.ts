@@ -3,24 +3,25 @@ import { decodeSequenceCursor, encodeSequenceCursor } from '@call-scheduler/core
 import type { CallEventRecord, EventCursor, EventListQuery, EventPage } from '@call-scheduler/core';
 import type { Insertable, Transaction } from 'kysely';
 import { ROWS_PER_INSERT, chunks } from './database/batches.js';
+import type { DirectStatements } from './database/direct-statements.js';
 import { insertRows } from './database/hot-inserts.js';
 import type { SqliteAccess } from './database/store-access.js';
 import type { EventsTable, StoreTables } from './database/tables.js';
 import { int } from './rows/columns.js';
 import { toEventRecord } from './rows/event-row.js';
 
-/** Appends events in one multi-row insert per chunk; returns them with their ids, in input order. */
+/** Appends events in one multi-row insert per chunk (inside the transaction `trx` holds); returns them with their ids, in input order. */
 export async function insertEvents(
+  direct: DirectStatements,
   trx: Transaction<StoreTables>,
   rows: readonly Insertable<EventsTable>[],
 ): Promise<CallEventRecord[]> {
   const out: CallEventRecord[] = [];
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-    const inserted = await insertRows(trx, 'events', chunk, true);
-    // The rows of one statement get increasing ids in VALUES order; RETURNING has no defined order.
-    const ids = inserted.map((row) => int(row.id)).sort((a, b) => a - b);
+    // The rows of one statement get consecutive ids in VALUES order, ending at the last rowid.
+    const first = int(await insertRows(direct, trx, 'events', chunk)) - chunk.length + 1;
     chunk.forEach((row, i) => {
-      out.push(toEventRecord({ ...row, id: ids[i] ?? 0, attempt: row.attempt ?? null, provider_status: row.provider_status ?? null, data: row.data ?? null }));
+      out.push(toEventRecord({ ...row, id: first + i, attempt: row.attempt ?? null, provider_status: row.provider_status ?? null, data: row.data ?? null }));
     });
   }
   return out;

@@ -54,7 +54,7 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
 
   /** Opens the database, sets its pragmas and migrates the schema (the guard runs it once). */
   async open(): Promise<void> {
-    const db = await openDatabase(this.#config);
+    const { db, direct } = await openDatabase(this.#config);
     const group = this.#groupCommit ? new GroupCommit(db) : undefined;
     const write: SqliteAccess['write'] = group !== undefined ? (job) => group.run(job) : (job) => db.transaction().execute(job);
     const { source } = this.#config;
@@ -66,6 +66,7 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
       this.#checkpoints = checkpoints;
       this.#access = {
         db,
+        direct,
         write: (job) => {
           checkpoints.noteWrite();
           return write(job);
@@ -73,7 +74,7 @@ export class SqliteStoreDriver implements Pick<CallStoreDriver, 'name' | 'featur
       };
       return;
     }
-    this.#access = { db, write };
+    this.#access = { db, direct, write };
   }
 
   /** Closes the connection (the guard calls it once, after the operations under way). */

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DirectStatements } from '../src/database/direct-statements.js';
 import { insertRows } from '../src/database/hot-inserts.js';
 import type { StoreTables } from '../src/database/tables.js';
 
@@ -23,25 +24,32 @@ async function open(): Promise<{ db: Kysely<StoreTables>; raw: Database.Database
 const row = (i: number, extra: Record<string, unknown> = {}) => ({ call_id: `c${i}`, type: 'scheduled', at: i, attempt: null, status: 'scheduled', provider_status: null, data: null, ...extra });
 
 describe('insertRows', () => {
-  it('inserts rows of one shape in one statement and answers their ids', async () => {
+  it('inserts rows of one shape in one statement and answers the last rowid (the rows get consecutive ids in VALUES order)', async () => {
     const { db, raw } = await open();
-    const ids = await db.transaction().execute((trx) => insertRows(trx, 'events', [row(1), row(2), row(3, { data: '{"x":1}' })], true));
-    expect(ids.map((r) => Number(r.id)).sort()).toEqual([1, 2, 3]);
+    const last = await db.transaction().execute((trx) => insertRows(new DirectStatements(raw), trx, 'events', [row(1), row(2), row(3, { data: '{"x":1}' })]));
+    expect(Number(last)).toBe(3);
     expect(raw.prepare('select call_id, at, data from events order by id').all()).toEqual([
       { call_id: 'c1', at: 1, data: null },
       { call_id: 'c2', at: 2, data: null },
       { call_id: 'c3', at: 3, data: '{"x":1}' },
     ]);
     // The same shape again: the same SQL text (and so the same prepared statement).
-    await db.transaction().execute((trx) => insertRows(trx, 'events', [row(4), row(5), row(6)], false));
+    expect(Number(await db.transaction().execute((trx) => insertRows(new DirectStatements(raw), trx, 'events', [row(4), row(5), row(6)])))).toBe(6);
     expect(raw.prepare('select count(*) as n from events').get()).toEqual({ n: 6 });
+    // AUTOINCREMENT never reuses an id, even when the newest rows were deleted: the next ids follow 6.
+    raw.exec('delete from events where id > 4');
+    expect(Number(await db.transaction().execute((trx) => insertRows(new DirectStatements(raw), trx, 'events', [row(7), row(8)])))).toBe(8);
+    expect(raw.prepare('select id, call_id from events where id > 4 order by id').all()).toEqual([
+      { id: 7, call_id: 'c7' },
+      { id: 8, call_id: 'c8' },
+    ]);
   });
 
   it('leaves rows of mixed shapes, or with an undefined value, to kysely, which answers as before (a multi-row insert fills a missing column with NULL, a lone row leaves it to its DEFAULT)', async () => {
     const { db, raw } = await open();
     const { data: _omitted, ...withoutData } = row(2);
-    await db.transaction().execute((trx) => insertRows(trx, 'events', [row(1), withoutData as ReturnType<typeof row>], false));
-    await db.transaction().execute((trx) => insertRows(trx, 'events', [row(3, { data: undefined })], true));
+    expect(Number(await db.transaction().execute((trx) => insertRows(new DirectStatements(raw), trx, 'events', [row(1), withoutData as ReturnType<typeof row>])))).toBe(2);
+    expect(Number(await db.transaction().execute((trx) => insertRows(new DirectStatements(raw), trx, 'events', [row(3, { data: undefined })])))).toBe(3);
     expect(raw.prepare('select call_id, data from events order by id').all()).toEqual([
       { call_id: 'c1', data: null },
       { call_id: 'c2', data: null },

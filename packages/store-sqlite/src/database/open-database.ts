@@ -6,6 +6,7 @@ import type { SqliteCheckpoints, SqliteStoreDatabase, SqliteSynchronous } from '
 import { SAFETY_NET_AUTOCHECKPOINT_PAGES } from './background-checkpoints.js';
 import { describeCause } from '@call-scheduler/core/internal';
 import { WriteTurns, claimFile } from './open-files.js';
+import { DirectStatements } from './direct-statements.js';
 import { CachingSqliteDatabase } from './statement-cache.js';
 import { StoreDialect } from './store-dialect.js';
 import type { StoreTables } from './tables.js';
@@ -64,7 +65,7 @@ function versionAtLeast(version: string, min: readonly number[]): boolean {
  * `STORE_SCHEMA_TOO_NEW`) error that names the file and the cause; a connection this function
  * opened is closed again on failure.
  */
-export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<StoreTables>> {
+export async function openDatabase(config: OpenDatabaseConfig): Promise<{ readonly db: Kysely<StoreTables>; readonly direct: DirectStatements }> {
   const { source, where } = config;
   const owned = 'filename' in source;
   let release: () => void = () => undefined;
@@ -88,11 +89,8 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<S
     release();
     throw error;
   }
-  const db = new Kysely<StoreTables>({
-    dialect: new StoreDialect({
-      database: new CachingSqliteDatabase(raw, { owned, size: config.statementCacheSize, onClose: release }),
-    }, turns),
-  });
+  const cached = new CachingSqliteDatabase(raw, { owned, size: config.statementCacheSize, onClose: release });
+  const db = new Kysely<StoreTables>({ dialect: new StoreDialect({ database: cached }, turns) });
   try {
     // Pragmas take no bound parameters; every value here is a checked number or a fixed word.
     await sql`pragma busy_timeout = ${sql.lit(config.busyTimeoutMs)}`.execute(db);
@@ -112,7 +110,7 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<Kysely<S
       throw initFailed(`Cannot use the SQLite database ${where}: SQLite ${version} is too old (${MIN_SQLITE_VERSION.join('.')} or newer is needed)`);
     }
     await runMigrations(db as Kysely<unknown>, where);
-    return db;
+    return { db, direct: new DirectStatements(cached) };
   } catch (error) {
     await db.destroy().catch(() => undefined);
     if (isCallSchedulerError(error)) throw error;
