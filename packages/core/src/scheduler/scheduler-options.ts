@@ -75,7 +75,10 @@ export interface CallSchedulerOptions {
   readonly dispatchTimeoutMs?: number;
   /** Timeout of one `getCall`. @default 10000 */
   readonly requestTimeoutMs?: number;
-  /** Provider requests in flight at once (dials and polls together). @default 16 */
+  /**
+   * Provider requests in flight at once (dials and polls together). Claims also stop while twice
+   * this many claimed calls are being dialed or held for their time (`claimAheadMs`). @default 16
+   */
   readonly maxConcurrentRequests?: number;
   /** Calls this scheduler dials or follows at once; claims stop at this bound. @default 200 */
   readonly maxLiveCalls?: number;
@@ -90,7 +93,13 @@ export interface CallSchedulerOptions {
    * this scheduler release it first, but another process's `cancel` finds it being dialed (as
    * for any claimed call), and a process killed inside the margin leaves its held calls to end like calls it was dialing.
    * When claims take longer (a network store, or load), the horizon stretches to four times the
-   * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial). @default 20 (or `leaseMs / 2` when that is less)
+   * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial).
+   * A held call counts as a dial in progress, and claims stop at twice `maxConcurrentRequests` of
+   * those: at `r` calls a second the horizon holds at most that many calls, so beyond about
+   * `2 × maxConcurrentRequests / r` seconds it is cut, and the claims come every few dials instead
+   * of once per half horizon (at 500 calls/s with the defaults, about 64 ms). Raise
+   * `maxConcurrentRequests` with it for a longer horizon (it also allows that many provider requests at once).
+   * @default 20 (or `leaseMs / 2` when that is less)
    */
   readonly claimAheadMs?: number;
   /**
