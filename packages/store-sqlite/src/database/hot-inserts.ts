@@ -16,7 +16,7 @@ import type { StoreTables } from './tables.js';
 /** A table the hot inserts write. */
 type HotTable = 'calls' | 'events' | 'attempts';
 
-/** SQL text by shape: `table|columns|rows|returning`. At most a few dozen shapes occur. */
+/** SQL text by shape: `table|columns|rows`. At most a few dozen shapes occur. */
 const sqlByShape = new Map<string, string>();
 
 /** Shapes kept before the cache starts over (a guard: the store only makes a handful). */
