@@ -20,6 +20,8 @@ export async function insertEvents(
   for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
     // The rows of one statement get consecutive ids in VALUES order, ending at the last rowid.
     const first = int(await insertRows(direct, trx, 'events', chunk)) - chunk.length + 1;
+    // A database object that does not report the last rowid (a wrapper) must fail here, not hand out wrong ids.
+    if (!Number.isSafeInteger(first) || first < 1) throw new Error(`insert into events: the database reported no usable last rowid (${String(first)})`);
     chunk.forEach((row, i) => {
       out.push(toEventRecord({ ...row, id: first + i, attempt: row.attempt ?? null, provider_status: row.provider_status ?? null, data: row.data ?? null }));
     });

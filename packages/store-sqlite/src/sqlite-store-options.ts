@@ -9,6 +9,8 @@ export interface SqliteStoreDatabase extends SqliteDatabase {
   readonly memory?: boolean;
   /** The file name, used in error messages (better-sqlite3 sets it). */
   readonly name?: string;
+  /** Whether a transaction is open on the connection (better-sqlite3 sets it); the store checks it before its hot statements. */
+  readonly inTransaction?: boolean;
 }
 
 /**

@@ -94,11 +94,12 @@ export interface CallSchedulerOptions {
    * for any claimed call), and a process killed inside the margin leaves its held calls to end like calls it was dialing.
    * When claims take longer (a network store, or load), the horizon stretches to four times the
    * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial).
-   * A held call counts as a dial in progress, and claims stop at twice `maxConcurrentRequests` of
-   * those: at `r` calls a second the horizon holds at most that many calls, so beyond about
-   * `2 × maxConcurrentRequests / r` seconds it is cut, and the claims come every few dials instead
-   * of once per half horizon (at 500 calls/s with the defaults, about 64 ms). Raise
-   * `maxConcurrentRequests` with it for a longer horizon (it also allows that many provider requests at once).
+   * A held call counts as a dial in progress (as do dials waiting for the provider's answer), and
+   * claims stop at twice `maxConcurrentRequests` of those: at `r` calls a second the horizon is cut
+   * to at most `2 × maxConcurrentRequests / r` seconds, less the time the provider takes to answer
+   * a dial, and the claims then come every few dials instead of once per half horizon (at 500
+   * calls/s with the defaults, at most about 64 ms). Raise `maxConcurrentRequests` with it for a
+   * longer horizon (it also allows that many provider requests at once).
    * @default 20 (or `leaseMs / 2` when that is less)
    */
   readonly claimAheadMs?: number;

@@ -21,19 +21,29 @@ export interface RunResult {
  */
 export class DirectStatements {
   readonly #db: SqliteDatabase;
+  readonly #connection: { readonly inTransaction?: boolean };
 
-  constructor(db: SqliteDatabase) {
+  /** `db` prepares the statements (the store's statement cache); `connection` is the better-sqlite3 connection under it, whose `inTransaction` is checked. */
+  constructor(db: SqliteDatabase, connection: { readonly inTransaction?: boolean }) {
     this.#db = db;
+    this.#connection = connection;
   }
 
   /** The rows of a statement that returns rows (a `SELECT`, or a write with `RETURNING`). */
   rows<R>(query: CompiledQuery<R>): R[] {
+    this.#inTransaction();
     return this.#db.prepare(query.sql).all(query.parameters) as R[];
   }
 
   /** Runs a statement that returns no rows. */
   run(query: CompiledQuery): RunResult {
+    this.#inTransaction();
     const { changes, lastInsertRowid } = this.#db.prepare(query.sql).run(query.parameters);
     return { changes: Number(changes), lastInsertRowid };
+  }
+
+  /** Refuses a statement outside a transaction (a connection that does not tell, such as a caller's wrapper, is trusted). */
+  #inTransaction(): void {
+    if (this.#connection.inTransaction === false) throw new Error('SqliteStore: a hot statement ran outside a transaction (a bug in the store)');
   }
 }

@@ -110,7 +110,7 @@ export async function openDatabase(config: OpenDatabaseConfig): Promise<{ readon
       throw initFailed(`Cannot use the SQLite database ${where}: SQLite ${version} is too old (${MIN_SQLITE_VERSION.join('.')} or newer is needed)`);
     }
     await runMigrations(db as Kysely<unknown>, where);
-    return { db, direct: new DirectStatements(cached) };
+    return { db, direct: new DirectStatements(cached, raw) };
   } catch (error) {
     await db.destroy().catch(() => undefined);
     if (isCallSchedulerError(error)) throw error;
