@@ -12,6 +12,7 @@ import { CallCounter, countingPool, countingStore } from '../../lib/counting-sto
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { createScratchDatabase, keepPoolErrors } from '../../lib/pg-baseline.js';
 import { prng } from '../../lib/prng.js';
+import { processCpuMs } from '../../lib/server-cpu.js';
 import { runScheduler } from '../../lib/scheduler-run.js';
 import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
@@ -35,6 +36,8 @@ interface HostDone {
   readonly errorCount: number;
   readonly errors: readonly string[];
   readonly cpuMs: number;
+  /** The part of `cpuMs` spent in the kernel (system calls: the sockets to PostgreSQL). */
+  readonly systemCpuMs: number;
   /** Store method calls from `ready` to `stop`, by method. */
   readonly storeCalls: Readonly<Record<string, number>>;
   /** SQL statements (`sql`), `begin`s and pool check-outs (`connect`) from `ready` to `stop`. */
@@ -343,12 +346,14 @@ const burst: CaseFn = async (context) => {
     const at = Date.now() + leadMs;
     await scheduleBurst(0, count, at);
     const insertedBy = at - Date.now();
+    const serverCpu0 = processCpuMs('postgres');
     if (insertedBy <= 0) {
       const message = `the inserts ended ${-insertedBy} ms after the due time; raise leadMs`;
       if (!context.quick) throw new Error(message);
       context.log(message);
     }
     await waitEnded(db.client, warmUp + count, 120_000);
+    const serverCpu1 = processCpuMs('postgres');
     const history = await eventsPerCall(db.client, warmUp + count);
     await store.close();
     const reports = await Promise.all(hosts.map((h) => h.stop()));
@@ -368,6 +373,9 @@ const burst: CaseFn = async (context) => {
       early: dials.filter(([, , now]) => now < at).length,
       dialsPerHost: reports.map((r) => r.dials.length),
       hostCpuMs: reports.map((r) => r.cpuMs),
+      hostSystemCpuMs: reports.map((r) => r.systemCpuMs),
+      // Every postgres process's CPU from the due instant's approach (the inserts done) to the last end seen.
+      ...(serverCpu0 === undefined || serverCpu1 === undefined ? {} : { serverCpuMs: serverCpu1 - serverCpu0 }),
       eventsPerCall: history,
       insertMarginMs: insertedBy,
       storeCallsPerCall: perCall(reports.map((r) => r.storeCalls), count),

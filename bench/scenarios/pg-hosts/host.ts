@@ -27,10 +27,13 @@ function send(message: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
+  // A name of its own in `ps` and in system-wide profiles (the scheduling process and the witness are also `node`).
+  process.title = 'dial-host';
   const args = parseArgs(process.argv.slice(2));
   const notify = required(args, 'notify') === 'true';
-  // The store's own pool size (10), counted: store method calls and SQL statements, reported with the dials.
-  const pool = new pg.Pool({ connectionString: required(args, 'url'), max: 10 });
+  // The pool the store would make itself (size 10; named statements keep their generic plans, see the
+  // store's README), counted: store method calls and SQL statements, reported with the dials.
+  const pool = new pg.Pool({ connectionString: required(args, 'url'), max: 10, options: '-c plan_cache_mode=force_generic_plan' });
   const poolErrors = keepPoolErrors(pool);
   const methods = new CallCounter();
   const statements = new CallCounter();
@@ -69,6 +72,9 @@ async function main(): Promise<void> {
   });
   const lines = createInterface({ input: process.stdin });
   let cpu0 = process.cpuUsage();
+  // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready (or from the last reset) to stop, in that directory.
+  const profileFile = profileDir === undefined ? undefined : `${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`;
+  let stopProfiler: (() => Promise<void>) | undefined;
   const stop = new Promise<void>((resolve) => {
     lines.on('line', (line) => {
       const command = line.trim();
@@ -84,8 +90,16 @@ async function main(): Promise<void> {
         errors.length = 0;
         methods.take();
         statements.take();
-        cpu0 = process.cpuUsage();
-        send({ type: 'reset' });
+        const restart = async (): Promise<void> => {
+          // The warm-up's profile is dropped: the new one covers what is measured.
+          if (stopProfiler !== undefined && profileFile !== undefined) {
+            await stopProfiler();
+            stopProfiler = await startProfiler(profileFile);
+          }
+          cpu0 = process.cpuUsage();
+          send({ type: 'reset' });
+        };
+        void restart();
       }
     });
     lines.on('close', () => resolve());
@@ -94,9 +108,7 @@ async function main(): Promise<void> {
   const health = await store.health();
   methods.take();
   statements.take();
-  // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready to stop, in that directory.
-  const profileFile = profileDir === undefined ? undefined : `${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`;
-  const stopProfiler = profileFile === undefined ? undefined : await startProfiler(profileFile);
+  stopProfiler = profileFile === undefined ? undefined : await startProfiler(profileFile);
   cpu0 = process.cpuUsage();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
@@ -109,7 +121,7 @@ async function main(): Promise<void> {
   await inner.close();
   await pool.end();
   const profile = profileFile === undefined ? {} : { profile: { file: profileFile, dialTimesUs } };
-  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors: [...errors, ...poolErrors.map((m) => `pool: ${m}`)], cpuMs: (cpu.user + cpu.system) / 1000, storeCalls, sql, ...profile });
+  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors: [...errors, ...poolErrors.map((m) => `pool: ${m}`)], cpuMs: (cpu.user + cpu.system) / 1000, systemCpuMs: cpu.system / 1000, storeCalls, sql, ...profile });
 }
 
 main().then(
