@@ -125,7 +125,8 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  // Exits once stdout has taken everything: a pipe takes a large `done` line in several writes.
+  () => process.stdout.write('', () => process.exit(0)),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
