@@ -1,7 +1,5 @@
-// Owns: the public face of the scheduler. `CallScheduler` keeps the public API (lifecycle,
-// commands, events) and wires the parts, each in its own file: the claim loop and its one timer,
-// the dispatcher, the live-call follower, the lease keeper, the attempt closer, the provider gate
-// and the commands. It holds no call state of its own. See docs/architecture.md.
+// Owns: the public face of the scheduler: the public API (lifecycle, commands, events), wiring the
+// parts (each in its own file) once. It holds no call state of its own. See docs/architecture.md.
 import { randomUUID } from 'node:crypto';
 import type { Call, CallEvent, CallWithHistory } from '../call/call.js';
 import type { CallStatus } from '../call/call-status.js';
@@ -396,7 +394,6 @@ export class CallScheduler extends IsolatingEmitter<CallSchedulerEvents> {
   }
 
   #reportError(error: unknown, operation: string, callId?: string): void {
-    const payload: SchedulerErrorPayload = callId === undefined ? { error, operation } : { error, operation, callId };
-    this.emitIsolated('scheduler:error', payload, () => {});
+    this.emitIsolated('scheduler:error', (callId === undefined ? { error, operation } : { error, operation, callId }) satisfies SchedulerErrorPayload, () => {});
   }
 }
