@@ -133,8 +133,15 @@ function startChild<Done>(script: string, args: readonly string[], id: string): 
   };
 }
 
-function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number): Host {
-  const args = [`--url=${url}`, `--schema=${SCHEMA}`, `--notify=${notify}`, `--id=${id}`, ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`])];
+function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number, maxConcurrentRequests?: number): Host {
+  const args = [
+    `--url=${url}`,
+    `--schema=${SCHEMA}`,
+    `--notify=${notify}`,
+    `--id=${id}`,
+    ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`]),
+    ...(maxConcurrentRequests === undefined ? [] : [`--max-concurrent-requests=${maxConcurrentRequests}`]),
+  ];
   return startChild<HostDone>(HOST_SCRIPT, args, `host ${id}`);
 }
 
@@ -325,10 +332,12 @@ const burst: CaseFn = async (context) => {
   // warmUp > 0: the hosts first dial a burst of that many calls (not measured), as a host that has
   // dialed before would: V8 has compiled the dial path by then. 0: the hosts' first calls ever.
   const warmUp = intParam(context.params, 'warmUp', 0);
+  // The dialers' maxConcurrentRequests; without it the scheduler's default (16).
+  const maxConcurrentRequests = context.params.maxConcurrentRequests === undefined ? undefined : intParam(context.params, 'maxConcurrentRequests', 0);
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   try {
-    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, true));
+    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, true, undefined, maxConcurrentRequests));
     await Promise.all(hosts.map((h) => h.ready));
     const store = new PostgresStore({ connectionString: db.url, schema: SCHEMA });
     const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
@@ -367,6 +376,7 @@ const burst: CaseFn = async (context) => {
       count,
       hosts: hostCount,
       warmUp,
+      ...(maxConcurrentRequests === undefined ? {} : { maxConcurrentRequests }),
       elapsedMs,
       callsPerSecond: count / (elapsedMs / 1000),
       firstDialLateMs: firstDial - at,

@@ -55,6 +55,10 @@ export const pgHosts: ScenarioDef = {
       { name: 'burst', timeoutMs: t(180_000) },
       // The same burst on hosts that have dialed a burst before (V8 has compiled their dial path).
       { name: 'burst', id: 'burst-warm', params: { warmUp: quick ? 300 : 5_000 }, timeoutMs: t(180_000) },
+      // The same bursts on hosts that may send 50 provider requests at once (BullMQ's concurrency in
+      // the peers' runs): claims of a whole batch (50) and larger merged writes.
+      { name: 'burst', id: 'burst-requests50', params: { maxConcurrentRequests: 50 }, timeoutMs: t(180_000) },
+      { name: 'burst', id: 'burst-warm-requests50', params: { warmUp: quick ? 300 : 5_000, maxConcurrentRequests: 50 }, timeoutMs: t(180_000) },
       { name: 'round-trips-sqlite', timeoutMs: t(120_000) },
       { name: 'round-trips-postgres', timeoutMs: t(120_000) },
     ];
@@ -90,14 +94,15 @@ export const pgHosts: ScenarioDef = {
     const batched = num(batchedResult, 'callsPerSecond');
     // PostgreSQL's CPU over the burst (every server process, from /proc), where it was measured.
     const serverCpu = (r: CaseResult): string => (typeof r.serverCpuMs === 'number' ? `; PostgreSQL CPU ${fmt(r.serverCpuMs)} ms` : '');
-    for (const name of ['burst', 'burst-warm'] as const) {
+    for (const name of ['burst', 'burst-warm', 'burst-requests50', 'burst-warm-requests50'] as const) {
       const burst = resultOf(results, name);
       const rate = num(burst, 'callsPerSecond');
       const warmUp = num(burst, 'warmUp');
       rows.push({
         figure:
           `burst of ${num(burst, 'count')} due at once, ${num(burst, 'hosts')} processes, full history (${num(burst, 'eventsPerCall').toFixed(1)} events/call), ` +
-          (warmUp > 0 ? `on hosts that dialed a burst of ${fmt(warmUp)} before` : "the hosts' first calls"),
+          (warmUp > 0 ? `on hosts that dialed a burst of ${fmt(warmUp)} before` : "the hosts' first calls") +
+          (typeof burst.maxConcurrentRequests === 'number' ? `, hosts with maxConcurrentRequests ${burst.maxConcurrentRequests}` : ''),
         value: `${fmt(rate)} calls/s (first dial ${ms(num(burst, 'firstDialLateMs'))} late; dials per host ${(burst.dialsPerHost as number[]).join('/')}; per call ${sqlLine(burst)}; host CPU ${(burst.hostCpuMs as number[]).map((v) => fmt(v)).join('/')} ms${serverCpu(burst)})`,
         baseline: `raw pg (fresh processes): ${fmt(auto)} calls/s one autocommit per statement, ${fmt(batched)} calls/s batched per claim${serverCpu(batchedResult)}`,
         target: '≥ 5,000 calls/s',
