@@ -320,4 +320,47 @@ describe('store calls per call', () => {
     expect(provider.dials(NUMBER)).toBe(2);
     expect(provider.placeRequests(NUMBER)[1]?.at).toBe(START);
   });
+  it('a claim takes a whole claimBatchSize on a networked store, twice the request slots otherwise', async () => {
+    // One request slot, dials that take a second: without the feature a claim may take 2 calls
+    // (twice the slots); on a networked store (PostgreSQL) a whole batch of 7, the rest waiting for
+    // the slot under their lease.
+    const limitsOf = async (networked: boolean): Promise<{ limits: number[]; claimed: number }> => {
+      const inner = new MemoryStore();
+      const limits: number[] = [];
+      let claimed = 0;
+      const store = new Proxy(inner, {
+        get(target, name, receiver) {
+          if (name === 'features') return { ...target.features, networked };
+          if (name === 'claimDueCallsWithWakeUp') {
+            return async (options: ClaimOptions) => {
+              limits.push(options.limit);
+              const result = await target.claimDueCallsWithWakeUp!(options);
+              claimed += result.claimed.length;
+              return result;
+            };
+          }
+          const value: unknown = Reflect.get(target, name, receiver);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const { clock, scheduler, provider } = harness({
+        store,
+        maxConcurrentRequests: 1,
+        claimBatchSize: 7,
+        providerOptions: { defaultBehavior: { latencyMs: SECOND, steps: [{ afterMs: 0, status: 'completed' }] } },
+      });
+      cleanup.stop(scheduler);
+      await scheduler.start();
+      await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(3000 + i)}` })));
+      await clock.advance(0);
+      expect(provider.placeRequests()).toHaveLength(0); // the one slot is taken by the first dial, still in flight
+      return { limits, claimed };
+    };
+    const onLoop = await limitsOf(false);
+    expect(onLoop.limits[0]).toBe(2);
+    expect(onLoop.claimed).toBe(2);
+    const offLoop = await limitsOf(true);
+    expect(offLoop.limits[0]).toBe(7);
+    expect(offLoop.claimed).toBe(7);
+  });
 });

@@ -20,7 +20,7 @@ import { ChangeListener } from './watch/change-listener.js';
 export class PostgresStoreDriver implements Pick<CallStoreDriver, 'name' | 'features' | 'open' | 'close' | 'watch' | 'health'> {
   readonly name = 'PostgresStore';
   /** Durable, and shared: other processes and hosts write the same database. */
-  readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true });
+  readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true, networked: true });
 
   readonly #config: PostgresStoreConfig;
   readonly #quoted: string;

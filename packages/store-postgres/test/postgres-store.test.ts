@@ -119,6 +119,10 @@ describe('PostgresStore lifecycle', () => {
     expect(types.rows.map((row: { data_type: string }) => row.data_type)).toEqual(['bigint', 'bigint', 'bigint']);
   });
 
+  it('says what it is: durable, shared by every host, and networked', () => {
+    expect(open().features).toEqual({ durable: true, shared: true, networked: true });
+  });
+
   it('health says the store answers, and that nothing is watched before watch()', async () => {
     const store = open();
     const health = await store.health();

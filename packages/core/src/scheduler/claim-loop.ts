@@ -50,6 +50,8 @@ export interface ClaimLoopDeps {
   readonly owner: string;
   /** The scheduler's options. */
   readonly options: ResolvedSchedulerOptions;
+  /** The store's `features.networked`: a claim may then take a whole `claimBatchSize`. */
+  readonly networked: boolean;
   /** Dial pacing (claims take no more calls than there are dial tokens). */
   readonly pacer: DialPacer;
   /** What the scheduler holds now. */
@@ -198,11 +200,17 @@ export class ClaimLoop {
     });
   }
 
-  /** How many calls a claim may take now, before dial pacing. */
+  /**
+   * How many calls a claim may take now, before dial pacing. Calls being dialed or held for their
+   * time count against twice the request slots, so that a claim does not take far more than can be
+   * dialed soon; on a networked store, against a whole `claimBatchSize` when that is more (there a
+   * claim is a round trip, and a larger one costs little more).
+   */
   #baseCapacity(): number {
     const o = this.#d.options;
     const load = this.#d.load();
-    return Math.min(o.claimBatchSize, o.maxLiveCalls - load.live - load.dispatching, o.maxConcurrentRequests * 2 - load.dispatching);
+    const inFlight = this.#d.networked ? Math.max(o.maxConcurrentRequests * 2, o.claimBatchSize) : o.maxConcurrentRequests * 2;
+    return Math.min(o.claimBatchSize, o.maxLiveCalls - load.live - load.dispatching, inFlight - load.dispatching);
   }
 
   /** How many calls a claim may take at `now`: also no more than the dial tokens not yet spoken for. */

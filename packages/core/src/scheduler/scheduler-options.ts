@@ -77,7 +77,9 @@ export interface CallSchedulerOptions {
   readonly requestTimeoutMs?: number;
   /**
    * Provider requests in flight at once (dials and polls together). Claims also stop while twice
-   * this many claimed calls are being dialed or held for their time (`claimAheadMs`). @default 16
+   * this many claimed calls are being dialed or held for their time (`claimAheadMs`), or a whole
+   * `claimBatchSize` of them when that is more and the store is networked (`features.networked`,
+   * as PostgresStore is). @default 16
    */
   readonly maxConcurrentRequests?: number;
   /** Calls this scheduler dials or follows at once; claims stop at this bound. @default 200 */
@@ -95,7 +97,8 @@ export interface CallSchedulerOptions {
    * When claims take longer (a network store, or load), the horizon stretches to four times the
    * slowest recent claim, up to 250 ms (or `claimAheadMs` when larger) and `leaseMs / 2`. At most `leaseMs / 2`; `0` claims only due calls, when they are due (the claim's own work then comes before the dial).
    * A held call counts as a dial in progress (as do dials waiting for the provider's answer), and
-   * claims stop at twice `maxConcurrentRequests` of those: at `r` calls a second the horizon is cut
+   * claims stop at twice `maxConcurrentRequests` of those (or at `claimBatchSize` when that is more,
+   * on a networked store): at `r` calls a second the horizon is cut
    * to at most `2 × maxConcurrentRequests / r` seconds, less the time the provider takes to answer
    * a dial, and the claims then come every few dials instead of once per half horizon (at 500
    * calls/s with the defaults, at most about 64 ms). Raise `maxConcurrentRequests` with it for a

@@ -83,6 +83,7 @@ export function buildSchedulerParts(input: SchedulerPartsInput): SchedulerParts 
     store,
     owner: input.id,
     options,
+    networked: input.store.features?.networked === true,
     pacer,
     load: () => ({ live: tracked.size, dispatching: late.dispatcher?.dispatching ?? 0, awaitingToken: late.dispatcher?.awaitingToken ?? 0 }),
     isRunning: () => input.isRunning(),

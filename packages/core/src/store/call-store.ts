@@ -21,6 +21,16 @@ export interface CallStoreFeatures {
    * (`storeRereadIntervalMs`) to see their calls. @default false
    */
   readonly shared?: boolean;
+  /**
+   * The store is a server reached over a network (PostgreSQL): every operation is a round trip, and
+   * the server plans and runs each statement whatever its size, so a claim of many calls costs
+   * little more than a claim of a few. The scheduler then lets one claim take a whole
+   * `claimBatchSize` even when that is more than twice `maxConcurrentRequests` (in a burst: fewer,
+   * larger claims and merged writes). Leave it out for a store in the process (memory, SQLite):
+   * there a larger claim is more work on the event loop, or in the messages of a store thread, at
+   * once. @default false
+   */
+  readonly networked?: boolean;
 }
 
 /** One call to insert, with the events that go with it (usually one `scheduled` event). */
