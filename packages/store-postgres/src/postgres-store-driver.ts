@@ -19,7 +19,7 @@ import { ChangeListener } from './watch/change-listener.js';
 /** The storage of `PostgresStore`; the guard checks arguments, open state and errors. */
 export class PostgresStoreDriver implements Pick<CallStoreDriver, 'name' | 'features' | 'open' | 'close' | 'watch' | 'health'> {
   readonly name = 'PostgresStore';
-  /** Durable, and shared: other processes and hosts write the same database. */
+  /** Durable; shared: other processes and hosts write the same database; networked: every operation is a round trip. */
   readonly features: CallStoreFeatures = Object.freeze({ durable: true, shared: true, networked: true });
 
   readonly #config: PostgresStoreConfig;
