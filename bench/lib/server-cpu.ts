@@ -10,7 +10,7 @@ const TICKS_PER_SECOND = 100;
  * postmaster reaps its backends) is added. Answers `undefined` where there is no /proc. The
  * difference of two readings is what the server spent in between.
  */
-export function processCpuMs(comm: string): number | undefined {
+function processCpuMs(comm: string): number | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -35,4 +35,17 @@ export function processCpuMs(comm: string): number | undefined {
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return (ticks / TICKS_PER_SECOND) * 1000;
+}
+
+/**
+ * Starts measuring the CPU of the processes named `comm` (see {@link processCpuMs}); the function
+ * it returns answers what they used since, as `{ serverCpuMs }`, or `{}` where there is no /proc
+ * (to spread into a case's result).
+ */
+export function measureProcessCpu(comm: string): () => { readonly serverCpuMs?: number } {
+  const start = processCpuMs(comm);
+  return () => {
+    const end = processCpuMs(comm);
+    return start === undefined || end === undefined ? {} : { serverCpuMs: end - start };
+  };
 }

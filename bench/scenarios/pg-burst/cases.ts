@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { intParam } from '../../lib/cli.js';
 import { createBaselineSchema, createScratchDatabase, insertDueCalls, runPgBurst, type PgBaselineMode } from '../../lib/pg-baseline.js';
-import { processCpuMs } from '../../lib/server-cpu.js';
+import { measureProcessCpu } from '../../lib/server-cpu.js';
 import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
 
@@ -33,7 +33,7 @@ async function raw(context: CaseContext, mode: PgBaselineMode): Promise<CaseResu
     let dials = 0;
     let lastDial = 0;
     const cpu0 = process.cpuUsage();
-    const serverCpu0 = processCpuMs('postgres');
+    const serverCpu = measureProcessCpu('postgres');
     const t0 = performance.now();
     const run = await runPgBurst({
       url: db.url,
@@ -47,7 +47,7 @@ async function raw(context: CaseContext, mode: PgBaselineMode): Promise<CaseResu
     });
     const elapsedMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const serverCpu1 = processCpuMs('postgres');
+    const serverCpuUsed = serverCpu();
     if (run.completed !== count || dials !== count) throw new Error(`${mode}: completed ${run.completed}, dialed ${dials} of ${count}`);
     return {
       mode,
@@ -61,7 +61,7 @@ async function raw(context: CaseContext, mode: PgBaselineMode): Promise<CaseResu
       claimMs: distribution(run.claimMs),
       cpuMs: (cpu.user + cpu.system) / 1000,
       // Every postgres process's CPU over the loop (the server's share of the two cores).
-      ...(serverCpu0 === undefined || serverCpu1 === undefined ? {} : { serverCpuMs: serverCpu1 - serverCpu0 }),
+      ...serverCpuUsed,
       postgres: server,
     };
   } finally {

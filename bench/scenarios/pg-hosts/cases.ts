@@ -12,7 +12,7 @@ import { CallCounter, countingPool, countingStore } from '../../lib/counting-sto
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { createScratchDatabase, keepPoolErrors } from '../../lib/pg-baseline.js';
 import { prng } from '../../lib/prng.js';
-import { processCpuMs } from '../../lib/server-cpu.js';
+import { measureProcessCpu } from '../../lib/server-cpu.js';
 import { runScheduler } from '../../lib/scheduler-run.js';
 import { distribution } from '../../lib/stats.js';
 import type { CaseContext, CaseFn, CaseResult } from '../../lib/types.js';
@@ -355,14 +355,14 @@ const burst: CaseFn = async (context) => {
     const at = Date.now() + leadMs;
     await scheduleBurst(0, count, at);
     const insertedBy = at - Date.now();
-    const serverCpu0 = processCpuMs('postgres');
+    const serverCpu = measureProcessCpu('postgres');
     if (insertedBy <= 0) {
       const message = `the inserts ended ${-insertedBy} ms after the due time; raise leadMs`;
       if (!context.quick) throw new Error(message);
       context.log(message);
     }
     await waitEnded(db.client, warmUp + count, 120_000);
-    const serverCpu1 = processCpuMs('postgres');
+    const serverCpuUsed = serverCpu();
     const history = await eventsPerCall(db.client, warmUp + count);
     await store.close();
     const reports = await Promise.all(hosts.map((h) => h.stop()));
@@ -385,7 +385,7 @@ const burst: CaseFn = async (context) => {
       hostCpuMs: reports.map((r) => r.cpuMs),
       hostSystemCpuMs: reports.map((r) => r.systemCpuMs),
       // Every postgres process's CPU from the due instant's approach (the inserts done) to the last end seen.
-      ...(serverCpu0 === undefined || serverCpu1 === undefined ? {} : { serverCpuMs: serverCpu1 - serverCpu0 }),
+      ...serverCpuUsed,
       eventsPerCall: history,
       insertMarginMs: insertedBy,
       storeCallsPerCall: perCall(reports.map((r) => r.storeCalls), count),

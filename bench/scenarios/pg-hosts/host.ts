@@ -106,7 +106,7 @@ async function main(): Promise<void> {
           cpu0 = process.cpuUsage();
           send({ type: 'reset' });
         };
-        void restart();
+        restart().catch((error: unknown) => process.stderr.write(`reset: ${error instanceof Error ? error.message : String(error)}\n`));
       }
     });
     lines.on('close', () => resolve());
