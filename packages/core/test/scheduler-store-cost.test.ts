@@ -182,6 +182,29 @@ describe('store calls per call', () => {
     expect(provider.placeRequests().map((r) => [r.callId, r.at])).toEqual([['next', START + 100]]);
   });
 
+  it('a full claim with no room left is not followed by a read: the next claim waits for room', async () => {
+    // One request slot and dials of a second: each claim takes 2 calls (twice the slots) and fills
+    // the room. Going back to the store before a dial is answered could claim nothing; it only
+    // read the next wake-up again, one wasted round trip per claim on a network store.
+    const { store, counts } = countingStore();
+    const { clock, scheduler, provider } = harness({
+      store,
+      maxConcurrentRequests: 1,
+      providerOptions: { defaultBehavior: { latencyMs: SECOND, steps: [{ afterMs: 0, status: 'completed' }] } },
+    });
+    cleanup.stop(scheduler);
+    await scheduler.start();
+    await scheduler.scheduleMany(Array.from({ length: 10 }, (_, i) => ({ to: `+1415555${String(4000 + i)}` })));
+    const before = new Map(counts);
+    await clock.advance(20 * SECOND);
+    expect(provider.dials()).toBe(10);
+    const made = (name: string): number => (counts.get(name) ?? 0) - (before.get(name) ?? 0);
+    // A claim each time a dial is answered and frees room (the first took two), and no read of the
+    // wake-up between them: each claim's answer told it.
+    expect(made('claimDueCallsWithWakeUp')).toBe(9);
+    expect(made('nextWakeUpTimes')).toBe(0);
+  });
+
   it('the next claim does not wait for the writes of the answers already in: claims and writes overlap', async () => {
     // maxConcurrentRequests 1: a claim may take 2 calls (twice the request slots) while dials are in
     // progress. The writes of the answers hang until released; the provider answers at once.
