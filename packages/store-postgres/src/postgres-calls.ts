@@ -42,7 +42,7 @@ function matchEvents(keys: readonly EventKey[]): Map<string, EventKey[]> {
 }
 
 /**
- * Inserts calls and their events (one statement per 1,000 calls, `json_to_recordset` and
+ * Inserts calls and their events (one statement per 1,000 calls, `jsonb_to_recordset` and
  * `insert ... on conflict do nothing`), in one transaction, or in the current group commit. An
  * idempotency key already stored (also by another host at the same moment) or seen earlier in the
  * batch returns that call with `created: false`.

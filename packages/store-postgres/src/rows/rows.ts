@@ -85,7 +85,7 @@ export function appendedEvent(callId: string, event: NewCallEvent, key: { readon
 /** A JSON column's value as it is: the statement reads the whole JSON array. */
 const asIs = (value: unknown): unknown => value;
 
-/** An event to append, as one element of the JSON array that `json_to_recordset` reads. */
+/** An event to append, as one element of the JSON array that `jsonb_to_recordset` reads. */
 export function eventInput(callId: string, event: NewCallEvent, ord: number): NewEventColumns<unknown> & { ord?: number } {
   // `ord` added to the fresh object, not spread with it into a new one (V8's slow path, per event).
   const input: NewEventColumns<unknown> & { ord?: number } = newEventColumns(callId, event, asIs);
@@ -93,7 +93,7 @@ export function eventInput(callId: string, event: NewCallEvent, ord: number): Ne
   return input;
 }
 
-/** A call to insert, as one element of the JSON array that `json_to_recordset` reads. */
+/** A call to insert, as one element of the JSON array that `jsonb_to_recordset` reads. */
 export function callInput(call: NewCallRecord, ord: number): NewCallColumns<unknown> & { ord?: number } {
   // `ord` added to the fresh object, not spread with it into a new one (V8's slow path, per call).
   const input: NewCallColumns<unknown> & { ord?: number } = newCallColumns(call, asIs);

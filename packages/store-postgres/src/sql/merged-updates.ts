@@ -160,7 +160,7 @@ function mergedStatement(s: string, inputs: MergedInputs): RawBuilder<MergedRow>
     ? sql`(select min(due_at) from ${t('calls')} where status = 'scheduled')`
     : sql`null::bigint`;
   return sql<MergedRow>`with x as (
-      select * from json_to_recordset(${calls}::json) as x(
+      select * from jsonb_to_recordset(${calls}::jsonb) as x(
         ord integer, id text, now bigint, e_token bigint, e_statuses text[], e_version bigint, k text[],
         status text, due_at bigint, at bigint, time_zone text, calling_window jsonb, expires_at bigint,
         retry_policy jsonb, metadata jsonb, provider_call_id text, provider_status text, error_code text,

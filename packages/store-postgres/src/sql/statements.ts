@@ -209,7 +209,7 @@ export function insertEventsCte(s: string, events: string, calls: 'ins' | 'u'): 
   return sql`ev as (
       insert into ${table(s, 'events')} (call_id, type, at, attempt, status, provider_status, data)
       select e.call_id, e.type, e.at, e.attempt, e.status, e.provider_status, e.data
-      from json_to_recordset(${events}::json) as e(
+      from jsonb_to_recordset(${events}::jsonb) as e(
         ord integer, call_id text, type text, at bigint, attempt integer, status text, provider_status text, data jsonb)
       join ${written} on ${written}.id = e.call_id
       order by e.ord
@@ -235,7 +235,7 @@ export interface InsertCallsRow {
  */
 export function insertCalls(s: string, calls: string, events: string): RawBuilder<InsertCallsRow> {
   return sql<InsertCallsRow>`with input as (
-      select * from json_to_recordset(${calls}::json) as x(
+      select * from jsonb_to_recordset(${calls}::jsonb) as x(
         ord integer, id text, to_number text, status text, at bigint, due_at bigint, time_zone text,
         calling_window jsonb, expires_at bigint, retry_policy jsonb, idempotency_key text, metadata jsonb,
         error_code text, error_message text, created_at bigint, ended_at bigint)
