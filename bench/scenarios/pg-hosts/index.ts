@@ -56,8 +56,9 @@ export const pgHosts: ScenarioDef = {
       // The same burst on hosts that have dialed a burst before (V8 has compiled their dial path).
       { name: 'burst', id: 'burst-warm', params: { warmUp: quick ? 300 : 5_000 }, timeoutMs: t(180_000) },
       // The same bursts on hosts that may send 50 provider requests at once (BullMQ's concurrency in
-      // the peers' runs): more answers at once, so larger merged writes (and, before PostgresStore
-      // declared itself networked, claims of a whole batch of 50 instead of 32).
+      // the peers' runs). They were faster than the defaults until a claim that fills every slot
+      // stopped costing a wasted read of the wake-up (and PostgresStore declared itself networked):
+      // kept to show that a fast provider does not need a larger maxConcurrentRequests for bursts.
       { name: 'burst', id: 'burst-requests50', params: { maxConcurrentRequests: 50 }, timeoutMs: t(180_000) },
       { name: 'burst', id: 'burst-warm-requests50', params: { warmUp: quick ? 300 : 5_000, maxConcurrentRequests: 50 }, timeoutMs: t(180_000) },
       { name: 'round-trips-sqlite', timeoutMs: t(120_000) },
