@@ -4,7 +4,7 @@ import type { CallDetailsRecord, CallInsert, CallListQuery, CallPage, CallRecord
 import type { Kysely } from 'kysely';
 import type { ChangeNote } from './database/group-commit.js';
 import type { OpenDatabase } from './database/open-database.js';
-import { appendedEvent, callInput, eventInput, int, intOrNull, newCallRecord, toAttemptRecord, toCallRecord, toEventRecord } from './rows/rows.js';
+import { appendedEvent, callInput, eventInput, intOrNull, newCallRecord, toAttemptRecord, toCallRecord, toEventRecord } from './rows/rows.js';
 import type { AttemptRow, EventRow } from './rows/rows.js';
 import { isMergeable } from './sql/merged-updates.js';
 import type { MergedWrite } from './sql/merged-updates.js';
@@ -33,7 +33,8 @@ function explainInsertFailure(items: readonly CallInsert[], error: unknown): unk
 /** The events a statement appended, matched to their inputs: per call, in id order. */
 function matchEvents(keys: readonly EventKey[]): Map<string, EventKey[]> {
   const byCall = new Map<string, EventKey[]>();
-  for (const key of [...keys].sort((a, b) => int(a.id) - int(b.id))) {
+  // In id order already: the statement aggregates them `order by id`.
+  for (const key of keys) {
     const list = byCall.get(key.call_id);
     if (list === undefined) byCall.set(key.call_id, [key]);
     else list.push(key);
@@ -191,7 +192,8 @@ export async function updateCall(open: OpenDatabase, update: CallUpdate): Promis
       if (unclaim) throw invalidInput([{ path: 'unclaim', message: `call ${update.id} has no attempt to unclaim`, rule: 'custom' }], 'update');
       throw invalidInput([{ path: 'attempt.number', message: `call ${update.id} has no attempt ${update.attempt?.number ?? 0}`, rule: 'custom' }], 'update');
     }
-    const keys = [...(row.event_keys ?? [])].sort((a, b) => int(a.id) - int(b.id));
+    // In id order (the statement aggregates them `order by id`), which is the order of newEvents.
+    const keys = row.event_keys ?? [];
     const appended = newEvents.map((event, i) => appendedEvent(update.id, event, keys[i] as EventKey));
     const due = update.set.status === 'scheduled' ? update.set.dueAt : undefined;
     const before = intOrNull(row.earliest_before ?? null);
