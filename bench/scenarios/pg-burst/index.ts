@@ -1,18 +1,10 @@
-import { dist, num } from '../../lib/results.js';
+import { dist, interleavedRuns, num, runsOf } from '../../lib/results.js';
 import { fmt, median, ms } from '../../lib/stats.js';
-import type { CaseResult, CaseSpec, Figure, ScenarioDef } from '../../lib/types.js';
+import type { CaseSpec, Figure, ScenarioDef } from '../../lib/types.js';
 
 /** Runs per case in a full run (the figures are their medians). */
 const RUNS = 3;
 const CASES = ['raw-autocommit', 'raw-batched'] as const;
-
-function runs(results: Readonly<Record<string, CaseResult>>, name: string): CaseResult[] {
-  const list = Object.entries(results)
-    .filter(([id]) => id.startsWith(`${name}.r`))
-    .map(([, result]) => result);
-  if (list.length === 0) throw new Error(`no result for case ${name}`);
-  return list;
-}
 
 /**
  * Issue 13's baselines: a burst of calls due at once in PostgreSQL, claimed by 3 connections 50 at
@@ -23,23 +15,21 @@ export const pgBurst: ScenarioDef = {
   name: 'pg-burst',
   title: 'PostgreSQL burst baselines: 5,000 due calls, 3 connections claiming 50 at a time (FOR UPDATE SKIP LOCKED), raw pg writes per statement vs batched per claim',
   quickOnRequest: true,
-  cases: (quick) => {
-    const specs: CaseSpec[] = [];
-    for (let run = 1; run <= (quick ? 1 : RUNS); run++) {
-      for (const name of run % 2 === 1 ? CASES : [...CASES].reverse()) specs.push({ name, id: `${name}.r${run}`, timeoutMs: quick ? 30_000 : 120_000 });
-    }
-    return specs;
-  },
+  cases: (quick) =>
+    interleavedRuns(
+      CASES.map((name): CaseSpec => ({ name, timeoutMs: quick ? 30_000 : 120_000 })),
+      quick ? 1 : RUNS,
+    ),
   summarize(results) {
     const rows: Figure[] = [];
-    const rate = (name: string): number => median(runs(results, name).map((r) => num(r, 'callsPerSecond')));
+    const rate = (name: string): number => median(runsOf(results, name).map((r) => num(r, 'callsPerSecond')));
     const auto = rate('raw-autocommit');
     const batched = rate('raw-batched');
     for (const [name, label, value] of [
       ['raw-autocommit', 'one autocommit per statement (4 a call)', auto],
       ['raw-batched', 'writes batched per claim (unnest, 2 commits a batch)', batched],
     ] as const) {
-      const list = runs(results, name);
+      const list = runsOf(results, name);
       rows.push({
         figure: `${label}: calls/s`,
         value: `${fmt(value)} calls/s (claim p50 ${ms(median(list.map((r) => dist(r, 'claimMs').p50)))}, p99 ${ms(median(list.map((r) => dist(r, 'claimMs').p99)))})`,

@@ -1,4 +1,4 @@
-import { dist, num, resultOf } from '../../lib/results.js';
+import { dist, interleavedRuns, num, resultOf, runsOf } from '../../lib/results.js';
 import { fmt, ms } from '../../lib/stats.js';
 import { markdownTable } from '../../lib/table.js';
 import type { CaseResult, CaseSpec, Figure, ScenarioDef } from '../../lib/types.js';
@@ -8,16 +8,6 @@ const CLAIM_AHEAD_MS = 100;
 
 /** Runs of each burst case and raw baseline in a full run (the rows give their medians). */
 const BURST_RUNS = 3;
-
-/** The results of `name`'s runs (`<name>.r1`, `.r2`...), in run order. */
-function runsOf(results: Readonly<Record<string, CaseResult>>, name: string): CaseResult[] {
-  const list = Object.entries(results)
-    .filter(([id]) => id.startsWith(`${name}.r`) && /^\d+$/.test(id.slice(name.length + 2)))
-    .sort(([a], [b]) => Number(a.slice(name.length + 2)) - Number(b.slice(name.length + 2)))
-    .map(([, result]) => result);
-  if (list.length === 0) throw new Error(`no result for case ${name}`);
-  return list;
-}
 
 /** The run of `runs` with the median calls/s (the lower middle one of an even number). */
 function medianRun(runs: readonly CaseResult[]): CaseResult {
@@ -66,7 +56,7 @@ export const pgHosts: ScenarioDef = {
   quickOnRequest: true,
   cases: (quick) => {
     const t = (full: number): number => (quick ? 60_000 : full);
-    const specs: CaseSpec[] = [
+    const lateness: CaseSpec[] = [
       { name: 'timer', timeoutMs: t(60_000) },
       { name: 'lateness-watch', timeoutMs: t(180_000) },
       { name: 'lateness-poll', timeoutMs: t(180_000) },
@@ -76,9 +66,8 @@ export const pgHosts: ScenarioDef = {
       { name: 'lateness-watch', id: 'lateness-watch-200ms', params: { ...SOON, count: quick ? 30 : SOON.count }, timeoutMs: t(180_000) },
       { name: 'lateness-poll', id: 'lateness-poll-200ms', params: { ...SOON, count: quick ? 30 : SOON.count }, timeoutMs: t(180_000) },
     ];
-    // The bursts and their raw baselines, interleaved (each run in the other order than the one
-    // before) and run BURST_RUNS times: a single burst moves by a third between runs on this
-    // machine, so the rows give the median and every run.
+    // The bursts and their raw baselines run BURST_RUNS times, interleaved: a single burst moves
+    // by a third between runs on this machine, so the rows give the median and every run.
     const burstCases: CaseSpec[] = [
       { name: 'raw-autocommit', timeoutMs: t(120_000) },
       { name: 'raw-batched', timeoutMs: t(120_000) },
@@ -86,14 +75,12 @@ export const pgHosts: ScenarioDef = {
       // The same burst on hosts that have dialed a burst before (V8 has compiled their dial path).
       { name: 'burst', id: 'burst-warm', params: { warmUp: quick ? 300 : 5_000 }, timeoutMs: t(180_000) },
     ];
-    for (let run = 1; run <= (quick ? 1 : BURST_RUNS); run++) {
-      for (const spec of run % 2 === 1 ? burstCases : [...burstCases].reverse()) specs.push({ ...spec, id: `${spec.id ?? spec.name}.r${run}` });
-    }
-    specs.push(
+    return [
+      ...lateness,
+      ...interleavedRuns(burstCases, quick ? 1 : BURST_RUNS),
       { name: 'round-trips-sqlite', timeoutMs: t(120_000) },
       { name: 'round-trips-postgres', timeoutMs: t(120_000) },
-    );
-    return specs;
+    ];
   },
   summarize(results) {
     const timer = resultOf(results, 'timer');
