@@ -300,9 +300,9 @@ export class ClaimLoop {
         // something: with no room (every slot taken by the calls just claimed), the read would
         // find the calls it already knows are due. The loop is armed again when room frees up (a
         // dial answered, a call ended), and the poke is kept in #storeNextAt by arm().
-        const room = (wanted || this.#pokedAt <= now) && this.#capacity(now) > 0;
-        const again = wanted && room;
-        if (this.#storeWorkAt() <= now || again || (room && this.#pokedAt <= now)) {
+        const asked = (wanted || this.#pokedAt <= now) && this.#capacity(now) > 0;
+        const again = wanted && asked;
+        if (asked || this.#storeWorkAt() <= now) {
           // A claim made on time (not a poke, not the rest of a full one) goes in the gap after a
           // held call's dial due within WORK_GAP_MS.
           const gap = again || this.#pokedAt <= now ? null : this.#gapAfter(now);
