@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,11 @@ interface HostDone {
   readonly cpuMs: number;
   /** The part of `cpuMs` spent in the kernel (system calls: the sockets to PostgreSQL). */
   readonly systemCpuMs: number;
+  /**
+   * The part of `cpuMs` on the main thread (where the scheduler runs), or `null` off Linux; the
+   * rest is V8's helper threads: the optimizing compiler and the parallel garbage collector.
+   */
+  readonly mainCpuMs: number | null;
   /** Store method calls from `ready` to `stop`, by method. */
   readonly storeCalls: Readonly<Record<string, number>>;
   /** SQL statements (`sql`), `begin`s and pool check-outs (`connect`) from `ready` to `stop`. */
@@ -81,7 +86,12 @@ interface WitnessDone {
  * `{"type":"done", ...}` after a `stop` line, one JSON line each on stdout.
  */
 function startChild<Done>(script: string, args: readonly string[], id: string): Child<Done> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@call-scheduler/source', '--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  // BENCH_HOST_NODE_ARGS: extra Node.js flags for the child (e.g. `--trace-opt --trace-deopt`);
+  // what they print on stdout goes to BENCH_HOST_LOG_DIR/<id>-<pid>.log, one file per child.
+  const extra = process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...extra, '--conditions=@call-scheduler/source', '--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  const logDir = process.env.BENCH_HOST_LOG_DIR;
+  const logFile = logDir === undefined ? undefined : join(logDir, `${id.replace(/[^A-Za-z0-9-]/g, '_')}-${child.pid ?? 0}.log`);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-3000);
@@ -107,6 +117,9 @@ function startChild<Done>(script: string, args: readonly string[], id: string): 
   if (child.stdout === null) throw new Error('no stdout');
   const resets: (() => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
+    if (logFile !== undefined) appendFileSync(logFile, `${line}\n`);
+    // Only the child's own messages are JSON objects; a flag's trace lines are not.
+    if (!line.startsWith('{')) return;
     const message = JSON.parse(line) as { type: string } & Record<string, unknown>;
     if (message.type === 'ready') onReady({ watching: message.watching === true });
     else if (message.type === 'reset') resets.shift()?.();
@@ -382,7 +395,10 @@ const burst: CaseFn = async (context) => {
       firstDialLateMs: firstDial - at,
       early: dials.filter(([, , now]) => now < at).length,
       dialsPerHost: reports.map((r) => r.dials.length),
+      // Each host's last call end, ms after the due instant: how evenly the hosts shared the burst.
+      hostEndMs: reports.map((r) => Math.round(r.lastEndedAt - at)),
       hostCpuMs: reports.map((r) => r.cpuMs),
+      hostMainCpuMs: reports.map((r) => r.mainCpuMs),
       hostSystemCpuMs: reports.map((r) => r.systemCpuMs),
       // Every postgres process's CPU from the due instant's approach (the inserts done) to the last end seen.
       ...serverCpuUsed,

@@ -11,6 +11,7 @@
  * (`[callId, sub-ms wall clock, Date.now()]`), its completions and errors, its CPU time, and its store
  * method calls and SQL statements from `ready` to `stop` (by name).
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CallScheduler } from '@call-scheduler/core';
 import { PostgresStore } from '@call-scheduler/store-postgres';
@@ -21,6 +22,19 @@ import { InstantProvider } from '../../lib/instant-provider.js';
 import { keepPoolErrors } from '../../lib/pg-baseline.js';
 import { calibrateWallClock } from '../../lib/wall-clock.js';
 import { startProfiler } from '../../lib/profiler.js';
+
+/**
+ * The main thread's CPU time in ms (`/proc/thread-self/schedstat`, nanoseconds; `null` where there
+ * is no such file). The rest of the process's CPU is V8's helper threads: the optimizing compiler
+ * and the parallel garbage collector.
+ */
+function mainThreadCpuMs(): number | null {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
 
 function send(message: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -79,6 +93,7 @@ async function main(): Promise<void> {
   });
   const lines = createInterface({ input: process.stdin });
   let cpu0 = process.cpuUsage();
+  let main0 = mainThreadCpuMs();
   // BENCH_HOST_PROFILE_DIR: a CPU profile of each host from ready (or from the last reset) to stop, in that directory.
   const profileFile = profileDir === undefined ? undefined : `${profileDir}/${required(args, 'id')}-${process.pid}.cpuprofile`;
   let stopProfiler: (() => Promise<void>) | undefined;
@@ -104,6 +119,7 @@ async function main(): Promise<void> {
             stopProfiler = await startProfiler(profileFile);
           }
           cpu0 = process.cpuUsage();
+          main0 = mainThreadCpuMs();
           send({ type: 'reset' });
         };
         restart().catch((error: unknown) => process.stderr.write(`reset: ${error instanceof Error ? error.message : String(error)}\n`));
@@ -117,9 +133,12 @@ async function main(): Promise<void> {
   statements.take();
   stopProfiler = profileFile === undefined ? undefined : await startProfiler(profileFile);
   cpu0 = process.cpuUsage();
+  main0 = mainThreadCpuMs();
   send({ type: 'ready', watching: health.watching ?? false });
   await stop;
   const cpu = process.cpuUsage(cpu0);
+  const main1 = mainThreadCpuMs();
+  const mainCpuMs = main0 === null || main1 === null ? null : main1 - main0;
   await stopProfiler?.();
   lines.close();
   const storeCalls = methods.take();
@@ -128,7 +147,7 @@ async function main(): Promise<void> {
   await inner.close();
   await pool.end();
   const profile = profileFile === undefined ? {} : { profile: { file: profileFile, dialTimesUs } };
-  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors: [...errors, ...poolErrors.map((m) => `pool: ${m}`)], cpuMs: (cpu.user + cpu.system) / 1000, systemCpuMs: cpu.system / 1000, storeCalls, sql, ...profile });
+  send({ type: 'done', dials, completed, failed, lastEndedAt, errorCount, errors: [...errors, ...poolErrors.map((m) => `pool: ${m}`)], cpuMs: (cpu.user + cpu.system) / 1000, systemCpuMs: cpu.system / 1000, mainCpuMs, storeCalls, sql, ...profile });
 }
 
 main().then(
