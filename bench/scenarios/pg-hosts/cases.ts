@@ -146,7 +146,15 @@ function startChild<Done>(script: string, args: readonly string[], id: string): 
   };
 }
 
-function startHost(url: string, id: string, notify: boolean, claimAheadMs?: number, maxConcurrentRequests?: number): Host {
+/** Scheduler options a dialing host takes instead of its defaults. */
+interface HostOptions {
+  readonly claimAheadMs?: number | undefined;
+  readonly maxConcurrentRequests?: number | undefined;
+  readonly claimBatchSize?: number | undefined;
+}
+
+function startHost(url: string, id: string, notify: boolean, options: HostOptions = {}): Host {
+  const { claimAheadMs, maxConcurrentRequests, claimBatchSize } = options;
   const args = [
     `--url=${url}`,
     `--schema=${SCHEMA}`,
@@ -154,6 +162,7 @@ function startHost(url: string, id: string, notify: boolean, claimAheadMs?: numb
     `--id=${id}`,
     ...(claimAheadMs === undefined ? [] : [`--claim-ahead-ms=${claimAheadMs}`]),
     ...(maxConcurrentRequests === undefined ? [] : [`--max-concurrent-requests=${maxConcurrentRequests}`]),
+    ...(claimBatchSize === undefined ? [] : [`--claim-batch-size=${claimBatchSize}`]),
   ];
   return startChild<HostDone>(HOST_SCRIPT, args, `host ${id}`);
 }
@@ -225,7 +234,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
   const hosts: Host[] = [];
   let witness: Child<WitnessDone> | undefined;
   try {
-    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, notify, claimAheadMs));
+    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, notify, { claimAheadMs }));
     // The timer floor under this very load: a bare re-armed timer in a process of its own, told
     // each due time as it is scheduled.
     witness = startChild<WitnessDone>(WITNESS_SCRIPT, [], 'the timer witness');
@@ -347,10 +356,12 @@ const burst: CaseFn = async (context) => {
   const warmUp = intParam(context.params, 'warmUp', 0);
   // The dialers' maxConcurrentRequests; without it the scheduler's default (16).
   const maxConcurrentRequests = context.params.maxConcurrentRequests === undefined ? undefined : intParam(context.params, 'maxConcurrentRequests', 0);
+  // The dialers' claimBatchSize; without it the scheduler's default (50).
+  const claimBatchSize = context.params.claimBatchSize === undefined ? undefined : intParam(context.params, 'claimBatchSize', 0);
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   try {
-    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, true, undefined, maxConcurrentRequests));
+    for (let i = 1; i <= hostCount; i++) hosts.push(startHost(db.url, `dialer-${i}`, true, { maxConcurrentRequests, claimBatchSize }));
     await Promise.all(hosts.map((h) => h.ready));
     const store = new PostgresStore({ connectionString: db.url, schema: SCHEMA });
     const scheduler = new CallScheduler({ store, provider: new InstantProvider({ answer: 'completed' }) });
@@ -390,6 +401,7 @@ const burst: CaseFn = async (context) => {
       hosts: hostCount,
       warmUp,
       ...(maxConcurrentRequests === undefined ? {} : { maxConcurrentRequests }),
+      ...(claimBatchSize === undefined ? {} : { claimBatchSize }),
       elapsedMs,
       callsPerSecond: count / (elapsedMs / 1000),
       firstDialLateMs: firstDial - at,

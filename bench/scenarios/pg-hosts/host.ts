@@ -2,9 +2,9 @@
  * One dialing host of the pg-hosts scenario, in a process of its own (started by `cases.ts`):
  *
  *   node --conditions=@call-scheduler/source --import tsx bench/scenarios/pg-hosts/host.ts \
- *     --url=postgres://... --schema=bench --notify=true --id=dialer-1 [--claim-ahead-ms=100] [--max-concurrent-requests=50]
+ *     --url=postgres://... --schema=bench --notify=true --id=dialer-1 [--claim-ahead-ms=100] [--max-concurrent-requests=50] [--claim-batch-size=100]
  *
- * `CallScheduler` with its defaults (but `claimAheadMs` and `maxConcurrentRequests` when given) on a `PostgresStore` and the in-process provider that answers
+ * `CallScheduler` with its defaults (but `claimAheadMs`, `maxConcurrentRequests` and `claimBatchSize` when given) on a `PostgresStore` and the in-process provider that answers
  * `completed` at once. It starts, writes `{"type":"ready"}` as one JSON line on stdout, and dials
  * until a line `stop` arrives on stdin (a line `reset` forgets what it dialed so far and answers
  * `{"type":"reset"}`: a warm-up); then it stops and writes `{"type":"done", ...}`: every dial
@@ -67,12 +67,14 @@ async function main(): Promise<void> {
   });
   const ahead = args.get('claim-ahead-ms');
   const requests = args.get('max-concurrent-requests');
+  const batch = args.get('claim-batch-size');
   const scheduler = new CallScheduler({
     store,
     provider,
     id: required(args, 'id'),
     ...(ahead === undefined ? {} : { claimAheadMs: Number(ahead) }),
     ...(requests === undefined ? {} : { maxConcurrentRequests: Number(requests) }),
+    ...(batch === undefined ? {} : { claimBatchSize: Number(batch) }),
   });
   let completed = 0;
   let failed = 0;
