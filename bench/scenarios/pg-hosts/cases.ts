@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -39,8 +39,9 @@ interface HostDone {
   /** The part of `cpuMs` spent in the kernel (system calls: the sockets to PostgreSQL). */
   readonly systemCpuMs: number;
   /**
-   * The part of `cpuMs` on the main thread (where the scheduler runs), or `null` off Linux; the
-   * rest is V8's helper threads: the optimizing compiler and the parallel garbage collector.
+   * The part of `cpuMs` on the main thread (where the scheduler runs), or `null` where Linux's
+   * scheduler statistics are missing; the rest is the other threads, mostly V8's optimizing
+   * compiler and parallel garbage collector.
    */
   readonly mainCpuMs: number | null;
   /** Store method calls from `ready` to `stop`, by method. */
@@ -85,12 +86,12 @@ interface WitnessDone {
  * Starts `script` (from source) with `args`; it writes `{"type":"ready"}` once ready and
  * `{"type":"done", ...}` after a `stop` line, one JSON line each on stdout.
  */
-function startChild<Done>(script: string, args: readonly string[], id: string): Child<Done> {
-  // BENCH_HOST_NODE_ARGS: extra Node.js flags for the child (e.g. `--trace-opt --trace-deopt`);
-  // what they print on stdout goes to BENCH_HOST_LOG_DIR/<id>-<pid>.log, one file per child.
-  const extra = process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...extra, '--conditions=@call-scheduler/source', '--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+function startChild<Done>(script: string, args: readonly string[], id: string, nodeArgs: readonly string[] = []): Child<Done> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--conditions=@call-scheduler/source', '--import', 'tsx', script, ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  // BENCH_HOST_LOG_DIR: everything the child prints on stdout (its messages and what flags such
+  // as `--trace-opt` print) is kept in <dir>/<id>-<pid>.log, one file per child.
   const logDir = process.env.BENCH_HOST_LOG_DIR;
+  if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
   const logFile = logDir === undefined ? undefined : join(logDir, `${id.replace(/[^A-Za-z0-9-]/g, '_')}-${child.pid ?? 0}.log`);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -118,9 +119,11 @@ function startChild<Done>(script: string, args: readonly string[], id: string): 
   const resets: (() => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (logFile !== undefined) appendFileSync(logFile, `${line}\n`);
-    // Only the child's own messages are JSON objects; a flag's trace lines are not.
-    if (!line.startsWith('{')) return;
-    const message = JSON.parse(line) as { type: string } & Record<string, unknown>;
+    // The child's messages are JSON objects starting `{"type":`; a flag's trace lines are not, and
+    // V8 writes them in pieces, so one may precede a message on its line.
+    const at = line.indexOf('{"type":');
+    if (at < 0) return;
+    const message = JSON.parse(line.slice(at)) as { type: string } & Record<string, unknown>;
     if (message.type === 'ready') onReady({ watching: message.watching === true });
     else if (message.type === 'reset') resets.shift()?.();
     else if (message.type === 'done') onDone(message as unknown as Done);
@@ -164,7 +167,10 @@ function startHost(url: string, id: string, notify: boolean, options: HostOption
     ...(maxConcurrentRequests === undefined ? [] : [`--max-concurrent-requests=${maxConcurrentRequests}`]),
     ...(claimBatchSize === undefined ? [] : [`--claim-batch-size=${claimBatchSize}`]),
   ];
-  return startChild<HostDone>(HOST_SCRIPT, args, `host ${id}`);
+  // BENCH_HOST_NODE_ARGS: extra Node.js flags for the dialing hosts only (e.g. `--trace-opt
+  // --trace-deopt`), not for the timer witness, whose lateness is a baseline.
+  const nodeArgs = process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  return startChild<HostDone>(HOST_SCRIPT, args, `host ${id}`, nodeArgs);
 }
 
 /** A scratch database with the store's schema migrated; `pg` client for the coordinator's checks. */

@@ -25,8 +25,9 @@ import { startProfiler } from '../../lib/profiler.js';
 
 /**
  * The main thread's CPU time in ms (`/proc/thread-self/schedstat`, nanoseconds; `null` where there
- * is no such file). The rest of the process's CPU is V8's helper threads: the optimizing compiler
- * and the parallel garbage collector.
+ * is no such file). The rest of the process's CPU is its other threads: mostly V8's optimizing
+ * compiler and parallel garbage collector, also libuv's pool, tsx's loader and, with a profile,
+ * the profiler's thread.
  */
 function mainThreadCpuMs(): number | null {
   try {
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
   await stop;
   const cpu = process.cpuUsage(cpu0);
   const main1 = mainThreadCpuMs();
-  const mainCpuMs = main0 === null || main1 === null ? null : main1 - main0;
+  // A kernel without scheduler statistics writes zeros there: no figure rather than 0.
+  const mainCpuMs = main0 === null || main1 === null || main1 - main0 <= 0 ? null : main1 - main0;
   await stopProfiler?.();
   lines.close();
   const storeCalls = methods.take();

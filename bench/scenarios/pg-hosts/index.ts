@@ -13,7 +13,7 @@ const BURST_RUNS = 3;
  * The warm-up of `burst-warm`: calls the hosts dial (not measured) before the burst, about 5,000
  * a host. After 5,000 in all (about 1,700 a host), V8 compiled some 50 functions of the dial
  * path per host during the measured burst, and its helper threads (the optimizing compiler, the
- * parallel collector) took half of the hosts' CPU; after 15,000, a third, as in a long run.
+ * parallel collector) took half of the hosts' CPU; after 15,000, a third.
  */
 const BURST_WARM_UP = 15_000;
 
