@@ -25,3 +25,8 @@ export function intParam(params: Readonly<Record<string, string>>, name: string,
   if (!Number.isSafeInteger(value)) throw new Error(`parameter ${name} must be an integer, got ${raw}`);
   return value;
 }
+
+/** An integer parameter without a default: `undefined` when absent (the component's own default applies). */
+export function optionalIntParam(params: Readonly<Record<string, string>>, name: string): number | undefined {
+  return params[name] === undefined ? undefined : intParam(params, name, 0);
+}

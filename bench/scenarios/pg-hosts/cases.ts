@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { CallScheduler, type CallStore } from '@call-scheduler/core';
 import { PostgresStore } from '@call-scheduler/store-postgres';
 import { SqliteStore } from '@call-scheduler/store-sqlite';
 import pg from 'pg';
-import { intParam } from '../../lib/cli.js';
+import { intParam, optionalIntParam } from '../../lib/cli.js';
 import { CallCounter, countingPool, countingStore } from '../../lib/counting-store.js';
 import { InstantProvider } from '../../lib/instant-provider.js';
 import { createScratchDatabase, keepPoolErrors } from '../../lib/pg-baseline.js';
@@ -92,7 +92,7 @@ function startChild<Done>(script: string, args: readonly string[], id: string, n
   // as `--trace-opt` print) is kept in <dir>/<id>-<pid>.log, one file per child.
   const logDir = process.env.BENCH_HOST_LOG_DIR;
   if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
-  const logFile = logDir === undefined ? undefined : join(logDir, `${id.replace(/[^A-Za-z0-9-]/g, '_')}-${child.pid ?? 0}.log`);
+  const log = logDir === undefined ? undefined : createWriteStream(join(logDir, `${id.replace(/[^A-Za-z0-9-]/g, '_')}-${child.pid ?? 0}.log`));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString('utf8')).slice(-3000);
@@ -118,7 +118,7 @@ function startChild<Done>(script: string, args: readonly string[], id: string, n
   if (child.stdout === null) throw new Error('no stdout');
   const resets: (() => void)[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
-    if (logFile !== undefined) appendFileSync(logFile, `${line}\n`);
+    log?.write(`${line}\n`);
     // The child's messages are JSON objects starting `{"type":`; a flag's trace lines are not, and
     // V8 writes them in pieces, so one may precede a message on its line.
     const at = line.indexOf('{"type":');
@@ -128,6 +128,7 @@ function startChild<Done>(script: string, args: readonly string[], id: string, n
     else if (message.type === 'reset') resets.shift()?.();
     else if (message.type === 'done') onDone(message as unknown as Done);
   });
+  child.stdout.on('end', () => log?.end());
   child.on('exit', (code, signal) => onFail(new Error(`${id} exited with ${code ?? signal}\n${stderr}`)));
   return {
     ready,
@@ -235,7 +236,7 @@ async function lateness(context: CaseContext, notify: boolean): Promise<CaseResu
   const { count, aheadMs, gapMs } = settings(context);
   const hostCount = intParam(context.params, 'hosts', 2);
   // The dialers' claimAheadMs; without it the scheduler's default.
-  const claimAheadMs = context.params.claimAheadMs === undefined ? undefined : intParam(context.params, 'claimAheadMs', 0);
+  const claimAheadMs = optionalIntParam(context.params, 'claimAheadMs');
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   let witness: Child<WitnessDone> | undefined;
@@ -361,9 +362,9 @@ const burst: CaseFn = async (context) => {
   // dialed before would: V8 has compiled the dial path by then. 0: the hosts' first calls ever.
   const warmUp = intParam(context.params, 'warmUp', 0);
   // The dialers' maxConcurrentRequests; without it the scheduler's default (16).
-  const maxConcurrentRequests = context.params.maxConcurrentRequests === undefined ? undefined : intParam(context.params, 'maxConcurrentRequests', 0);
+  const maxConcurrentRequests = optionalIntParam(context.params, 'maxConcurrentRequests');
   // The dialers' claimBatchSize; without it the scheduler's default (50).
-  const claimBatchSize = context.params.claimBatchSize === undefined ? undefined : intParam(context.params, 'claimBatchSize', 0);
+  const claimBatchSize = optionalIntParam(context.params, 'claimBatchSize');
   const db = await prepareDatabase();
   const hosts: Host[] = [];
   try {
